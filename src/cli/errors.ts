@@ -1,0 +1,60 @@
+/**
+ * The only errors that carry exit codes. Codes follow the table in shared/SPEC.md.
+ * Core code (oauth, session, store, http) throws its own typed errors;
+ * `cli/report.ts` translates them into these.
+ */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5
+
+export class CliError extends Error {
+  readonly exitCode: ExitCode
+  /** A runnable command or a short instruction, printed on its own line. */
+  readonly hint: string | undefined
+
+  constructor(message: string, options: { exitCode?: ExitCode; hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.exitCode = options.exitCode ?? 1
+    this.hint = options.hint
+  }
+}
+
+/** Exit 2: unknown provider, bad flag, malformed config. */
+export class UsageError extends CliError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: 2 })
+  }
+}
+
+/** Exit 3: nothing stored, or the provider rejected the refresh token. */
+export class AuthRequiredError extends CliError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: 3 })
+  }
+}
+
+/** Exit 4: `call` got an HTTP error status (the body has already gone to stdout). */
+export class HttpStatusError extends CliError {
+  readonly status: number
+  constructor(status: number, message: string, options: { hint?: string } = {}) {
+    super(message, { ...options, exitCode: 4 })
+    this.status = status
+  }
+}
+
+/** Exit 5: network failure or timeout. */
+export class OfflineError extends CliError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: 5 })
+  }
+}
+
+/** Exit 1: the user or the provider refused the authorization. */
+export class AuthorizationRefusedError extends CliError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: 1 })
+  }
+}
+
+export function toExitCode(err: unknown): ExitCode {
+  return err instanceof CliError ? err.exitCode : 1
+}

@@ -1,0 +1,53 @@
+/**
+ * Errors thrown by protocol code. They never carry exit codes: `cli/report.ts`
+ * decides what they mean for the user.
+ */
+
+/** An RFC 6749 §5.2 (or §4.1.2.1) error answer from the provider. */
+export class OAuthError extends Error {
+  readonly error: string
+  readonly error_description: string | undefined
+  /** HTTP status of the response, when it came from an endpoint (not a redirect). */
+  readonly status: number | undefined
+  /** Which step failed, for messages: 'token', 'refresh', 'device', 'revoke', 'authorize'. */
+  readonly step: string
+
+  constructor(step: string, error: string, description?: string, status?: number) {
+    super(`${step} failed: ${error}${description ? ` (${description})` : ''}`)
+    this.name = 'OAuthError'
+    this.step = step
+    this.error = error
+    this.error_description = description
+    this.status = status
+  }
+}
+
+/** The user (or the provider on their behalf) refused the authorization request. */
+export class AuthorizationDeniedError extends OAuthError {
+  constructor(error: string, description?: string) {
+    super('authorize', error, description)
+    this.name = 'AuthorizationDeniedError'
+  }
+}
+
+export type ProtocolErrorCode =
+  | 'state_mismatch'
+  | 'missing_code'
+  | 'invalid_response'
+  | 'not_json'
+  | 'unsupported_token_type'
+  | 'missing_endpoint'
+  | 'insecure_endpoint'
+  | 'discovery_failed'
+  | 'timeout'
+  | 'expired'
+
+/** The provider said something this tool cannot accept, or a protocol check failed. */
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ProtocolError'
+    this.code = code
+  }
+}

@@ -1,0 +1,6 @@
+/** The Browser port: opening a URL for the user is best effort, never fatal. */
+export type OpenResult = { opened: true; via: string } | { opened: false; reason: string }
+
+export interface Browser {
+  open(url: string): Promise<OpenResult>
+}

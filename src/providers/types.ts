@@ -1,0 +1,78 @@
+/**
+ * A provider is data: built-in providers (catalog.ts) and config-file entries
+ * share this shape. Keys follow RFC 8414 / RFC 7591 so a discovery document can
+ * be pasted in; the quirk fields below are declarative, so core code never
+ * branches on a provider's name.
+ */
+import type { ClientSecret, TokenEndpointAuthMethod, TokenRequestEncoding } from '../oauth/types'
+
+/** How a `--with-token` credential is sent (shared/SPEC.md, static credentials). */
+export interface StaticCredentialSpec {
+  /** What the user pastes, as shown in prompts and messages, e.g. `ACCOUNT_ID:PAT`. */
+  format: string
+  /**
+   * `basic`: `Authorization: Basic base64(format)`; `raw`: `Authorization: <token>`;
+   * `bearer`: `Authorization: Bearer <token>`; `header_pair`: `ID:SECRET` split into two headers.
+   */
+  scheme: 'basic' | 'raw' | 'bearer' | 'header_pair'
+  /** For `header_pair`: the header names for the part before and after the first `:`. */
+  headers?: [string, string]
+  /** Where the user creates such a credential. */
+  docs_url?: string
+}
+
+/** How `call --paginate` follows pages (used from issue 5 on). */
+export type PaginationStyle = 'jsonapi_page' | 'cursor' | 'next_page_id' | 'link'
+
+export interface ProviderConfig {
+  // RFC 8414 / RFC 7591 vocabulary
+  issuer?: string
+  authorization_endpoint?: string
+  token_endpoint?: string
+  revocation_endpoint?: string
+  device_authorization_endpoint?: string
+  api_base_url?: string
+  client_id?: string
+  client_secret?: string
+  token_endpoint_auth_method?: TokenEndpointAuthMethod
+  /** Space-separated, as in RFC 6749. */
+  scope?: string
+  redirect_uri?: string
+  authorization_params?: Record<string, string>
+  token_request_encoding?: TokenRequestEncoding
+
+  // Declarative quirks
+  display_name?: string
+  docs_url?: string
+  /**
+   * `rfc7009`: POST the token to `revocation_endpoint` (default).
+   * `delete_bearer`: `DELETE revocation_endpoint` with `Authorization: Bearer <token>` (LiveChat).
+   */
+  revocation_style?: 'rfc7009' | 'delete_bearer'
+  /** PKCE method to send; `none` for providers known to reject it. Default `S256`. */
+  code_challenge_method?: 'S256' | 'none'
+  /** What `login` does without `--oauth`/`--with-token`. Default `oauth`. */
+  default_login?: 'oauth' | 'static'
+  static_credential?: StaticCredentialSpec
+  /** Headers every API call sends (Tidio's versioned Accept). A `-H` flag overrides. */
+  api_headers?: Record<string, string>
+  pagination?: PaginationStyle
+  /** Marks endpoints that no official documentation confirms; `providers` says so. */
+  unverified?: string
+}
+
+/** Where the client id came from, for messages that say what to set. */
+export type ValueSource = 'flag' | 'env' | 'dotenv' | 'config' | 'built-in' | 'none'
+
+export interface ResolvedProvider {
+  name: string
+  source: 'built-in' | 'config' | 'built-in+config'
+  /** The merged entry; endpoints validated (https, or http on loopback only). */
+  config: ProviderConfig
+  client_id: string | undefined
+  client_secret: ClientSecret | undefined
+  client_id_source: ValueSource
+  client_secret_source: ValueSource
+  /** `LIVECHAT_CLIENT_ID`, … — named in messages. */
+  env_prefix: string
+}
