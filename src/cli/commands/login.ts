@@ -1,0 +1,139 @@
+/** `oauth-cli login <provider>`: run the right flow, then store the result. */
+import { loadProvider } from '../../session/provider-context'
+import { browserLogin, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
+import { readStaticCredential } from '../../session/static-credential'
+import { toStoredCredential } from '../../session/credentials'
+import type { ResolvedProvider } from '../../providers/types'
+import type { CredentialKey, CredentialStore, StoredCredential } from '../../store/credential-store'
+import type { Deps } from '../deps'
+import { UsageError, type ExitCode } from '../errors'
+import type { LoginOptions } from '../options'
+import { paint, renderJson } from '../render'
+import { summarize, type CredentialSummary } from '../summary'
+
+export type LoginMode = 'oauth' | 'device' | 'static'
+
+export function chooseLoginMode(opts: LoginOptions, provider: ResolvedProvider): LoginMode {
+  const picked = [opts.withToken && '--with-token', opts.device && '--device', opts.oauth && '--oauth'].filter(Boolean)
+  if (picked.length > 1) throw new UsageError(`${picked.join(' and ')} cannot be used together`)
+  if (opts.withToken) return 'static'
+  if (opts.device) return 'device'
+  if (opts.oauth) return 'oauth'
+  return provider.config.default_login === 'static' ? 'static' : 'oauth'
+}
+
+export async function runLogin(
+  opts: LoginOptions,
+  deps: Deps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<CredentialSummary> {
+  if (opts.clientSecretStdin && opts.withToken) {
+    throw new UsageError('--client-secret-stdin and --with-token both read stdin; use one')
+  }
+  const clientSecret = opts.clientSecretStdin ? await readSecretFromStdin(deps) : undefined
+  const provider = await loadProvider(
+    opts.provider,
+    {
+      config: opts.config,
+      client_id: opts.clientId,
+      client_secret: clientSecret,
+      redirect_uri: opts.redirectUri,
+      scope: opts.scope?.join(' '),
+    },
+    deps,
+  )
+  const mode = chooseLoginMode(opts, provider)
+  // Open the store first: a store problem should surface before the user logs in.
+  const store = await deps.openStore(opts.store)
+  const key: CredentialKey = { provider: provider.name, profile: opts.profile }
+  const credential =
+    mode === 'static'
+      ? await staticLogin(provider, key, deps, opts)
+      : await oauthLogin(provider, key, mode, opts, deps, onEvent)
+  await store.set(credential)
+  return summarize(credential, store.kind)
+}
+
+async function readSecretFromStdin(deps: Deps): Promise<string> {
+  const text = deps.io.stdinIsTTY
+    ? await deps.io.readLine('Client secret: ', { hidden: true })
+    : await deps.io.readStdin()
+  const secret = text.trim()
+  if (!secret) throw new UsageError('--client-secret-stdin was given but stdin was empty')
+  return secret
+}
+
+async function staticLogin(
+  provider: ResolvedProvider,
+  key: CredentialKey,
+  deps: Deps,
+  opts: LoginOptions,
+): Promise<StoredCredential> {
+  const value = await readStaticCredential(provider, deps, { fromClientPair: !opts.withToken })
+  return {
+    version: 1,
+    provider: key.provider,
+    profile: key.profile,
+    kind: 'static',
+    access_token: value,
+    token_type: 'static',
+    scope: [],
+    updated_at: new Date(deps.clock.now()).toISOString(),
+  }
+}
+
+async function oauthLogin(
+  provider: ResolvedProvider,
+  key: CredentialKey,
+  mode: 'oauth' | 'device',
+  opts: LoginOptions,
+  deps: Deps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<StoredCredential> {
+  if (provider.config.unverified) {
+    deps.io.stderr.write(`warning: ${provider.name}'s OAuth endpoints are unverified: ${provider.config.unverified}\n`)
+  }
+  const flowOptions = { profile: key.profile, port: opts.port, noBrowser: !opts.browser, timeoutSeconds: opts.timeoutSeconds }
+  const result: LoginResult =
+    mode === 'device'
+      ? await deviceLogin(provider, flowOptions, deps, onEvent)
+      : await browserLogin(provider, flowOptions, deps, onEvent)
+  return toStoredCredential(key, result.tokens, {
+    client_id: result.client.client_id,
+    client_secret: result.client.client_secret,
+    token_endpoint: result.metadata.token_endpoint,
+    now: deps.clock.now(),
+  })
+}
+
+/** Progress lines for the terminal (stderr). The authorization URL is always alone on its line. */
+export function describeEvent(event: LoginEvent, providerName: string): string {
+  switch (event.type) {
+    case 'authorize_url':
+      if (event.mode === 'paste') {
+        return `${event.opened ? 'Opened your browser. If it did not open, visit' : 'Open this URL in a browser'} to log in to ${providerName}, approve, then paste the URL you land on:\n${event.url}\n`
+      }
+      return event.opened
+        ? `Opened your browser to log in to ${providerName}. If it did not open, visit:\n${event.url}\n`
+        : `Open this URL in a browser to log in to ${providerName}${event.reason && event.reason !== '--no-browser' ? ` (no browser could be opened: ${event.reason})` : ''}:\n${event.url}\n`
+    case 'waiting':
+      return `Waiting for the redirect to ${event.redirect_uri} (up to ${event.timeout_s} s; Ctrl-C to cancel)\n`
+    case 'device_code':
+      return `To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}`
+    case 'exchanging':
+      return ''
+    default: {
+      const never: never = event
+      return String(never)
+    }
+  }
+}
+
+export async function executeLogin(opts: LoginOptions, deps: Deps): Promise<ExitCode> {
+  const summary = await runLogin(opts, deps, (event) => deps.io.stderr.write(describeEvent(event, opts.provider)))
+  if (opts.json) deps.io.stdout.write(renderJson(summary))
+  const p = paint(deps.io.color)
+  const where = summary.store === 'keychain' ? 'the OS keychain' : 'the file store'
+  deps.io.stderr.write(`${p.green('✓')} Logged in to ${summary.provider} (profile ${summary.profile}); stored in ${where}\n`)
+  return 0
+}

@@ -1,0 +1,73 @@
+/**
+ * `oauth-cli logout <provider>`: revoke where the provider can (RFC 7009, or a
+ * declared style such as LiveChat's DELETE), then delete. If revocation fails
+ * the credentials are kept, so nothing live is forgotten; `--local` skips it.
+ */
+import { revokeToken } from '../../oauth/revoke'
+import type { ResolvedProvider } from '../../providers/types'
+import { loadCredential } from '../../session/fresh-token'
+import { loadProvider, resolveMetadata, toOAuthClient } from '../../session/provider-context'
+import type { StoredCredential } from '../../store/credential-store'
+import type { Deps } from '../deps'
+import { CliError, type ExitCode } from '../errors'
+import type { LogoutOptions } from '../options'
+import { toCliError } from '../report'
+
+export type LogoutResult = { revoked: true } | { revoked: false; reason: string }
+
+export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<LogoutResult> {
+  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
+  const store = await deps.openStore(opts.store)
+  const key = { provider: provider.name, profile: opts.profile }
+  const credential = await loadCredential(store, key)
+  const result = opts.local ? { revoked: false as const, reason: '--local' } : await revoke(provider, credential, deps, opts)
+  await store.delete(key)
+  return result
+}
+
+async function revoke(
+  provider: ResolvedProvider,
+  credential: StoredCredential,
+  deps: Deps,
+  opts: LogoutOptions,
+): Promise<LogoutResult> {
+  if (credential.kind === 'static') {
+    return { revoked: false, reason: `a static credential cannot be revoked from here; revoke it where it was created${provider.config.static_credential?.docs_url ? ` (${provider.config.static_credential.docs_url})` : ''}` }
+  }
+  const metadata = await resolveMetadata(provider, deps, ['revocation_endpoint'])
+  if (!metadata.revocation_endpoint) {
+    return { revoked: false, reason: `${provider.name} has no known revocation endpoint` }
+  }
+  const context = {
+    endpoint: metadata.revocation_endpoint,
+    style: provider.config.revocation_style ?? 'rfc7009',
+    client: toOAuthClient(provider, credential),
+    encoding: provider.config.token_request_encoding ?? 'form',
+    http: await deps.http(),
+    issuer: metadata.issuer,
+  } as const
+  try {
+    // The refresh token first: revoking it ends the grant (RFC 7009 §2.1).
+    if (credential.refresh_token) await revokeToken(context, credential.refresh_token, 'refresh_token')
+    await revokeToken(context, credential.access_token, 'access_token')
+  } catch (err) {
+    const cli = toCliError(err)
+    throw new CliError(`could not revoke the ${provider.name} tokens (profile ${opts.profile}): ${cli.message}; the credentials were kept`, {
+      exitCode: cli.exitCode,
+      hint: `try again later, or run: oauth-cli logout ${provider.name}${opts.profile === 'default' ? '' : ` --profile ${opts.profile}`} --local`,
+      cause: err,
+    })
+  }
+  return { revoked: true }
+}
+
+export async function executeLogout(opts: LogoutOptions, deps: Deps): Promise<ExitCode> {
+  const result = await runLogout(opts, deps)
+  const what = `${opts.provider} (profile ${opts.profile})`
+  deps.io.stderr.write(
+    result.revoked
+      ? `✓ Revoked and removed the credentials for ${what}\n`
+      : `✓ Removed the credentials for ${what} from this machine only (not revoked: ${result.reason})\n`,
+  )
+  return 0
+}

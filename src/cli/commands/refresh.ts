@@ -1,0 +1,27 @@
+/** `oauth-cli refresh <provider>`: refresh now; a rotated refresh token replaces the old one. */
+import { getFreshCredential } from '../../session/fresh-token'
+import { loadProvider } from '../../session/provider-context'
+import type { Deps } from '../deps'
+import { UsageError, type ExitCode } from '../errors'
+import type { ProviderCommandOptions } from '../options'
+import { paint, renderJson } from '../render'
+import { summarize, type CredentialSummary } from '../summary'
+
+export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<CredentialSummary> {
+  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
+  const store = await deps.openStore(opts.store)
+  const key = { provider: provider.name, profile: opts.profile }
+  const credential = await getFreshCredential(provider, key, store, deps, { force: true })
+  if (credential.kind === 'static') {
+    throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`)
+  }
+  return summarize(credential, store.kind)
+}
+
+export async function executeRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<ExitCode> {
+  const summary = await runRefresh(opts, deps)
+  if (opts.json) deps.io.stdout.write(renderJson(summary))
+  const p = paint(deps.io.color)
+  deps.io.stderr.write(`${p.green('✓')} Refreshed ${summary.provider} (profile ${summary.profile})\n`)
+  return 0
+}

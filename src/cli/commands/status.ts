@@ -1,0 +1,41 @@
+/** `oauth-cli status [provider]`: what is stored, never a secret. */
+import type { CredentialStore, StoreChoice } from '../../store/credential-store'
+import type { Deps } from '../deps'
+import type { ExitCode } from '../errors'
+import type { StatusOptions } from '../options'
+import { paint, renderJson, renderStatus } from '../render'
+import { summarize, type CredentialSummary } from '../summary'
+
+/**
+ * Without --store (and OAUTH_CLI_STORE), both stores are listed: credentials
+ * written with --store file stay visible when a keychain exists too.
+ */
+async function storesToList(choice: StoreChoice, deps: Deps): Promise<CredentialStore[]> {
+  if (choice !== 'auto' || deps.env.OAUTH_CLI_STORE) return [await deps.openStore(choice)]
+  const stores: CredentialStore[] = []
+  try {
+    stores.push(await deps.openStore('keychain'))
+  } catch {
+    // No keychain here: the file store is all there is.
+  }
+  stores.push(await deps.openStore('file'))
+  return stores
+}
+
+export async function runStatus(opts: StatusOptions, deps: Deps): Promise<CredentialSummary[]> {
+  const rows: CredentialSummary[] = []
+  for (const store of await storesToList(opts.store, deps)) {
+    for (const credential of await store.list()) {
+      if (opts.provider && credential.provider !== opts.provider) continue
+      if (opts.profile !== 'default' && credential.profile !== opts.profile) continue
+      rows.push(summarize(credential, store.kind))
+    }
+  }
+  return rows.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+}
+
+export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
+  const rows = await runStatus(opts, deps)
+  deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(rows, deps.clock.now(), paint(deps.io.color)))
+  return 0
+}

@@ -1,0 +1,191 @@
+/**
+ * The one place where errors become exit codes and hints (shared/SPEC.md,
+ * "Exit codes"). Every message passes through redaction.
+ */
+import { redactText } from '../http/redact'
+import { TransportError } from '../http/types'
+import { ListenError } from '../oauth/callback-server'
+import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
+import { ConfigError } from '../providers/errors'
+import {
+  CancelledError,
+  InputError,
+  LoginTimeoutError,
+  NotLoggedInError,
+  RefreshRejectedError,
+} from '../session/errors'
+import { StoreError } from '../store/credential-store'
+import {
+  AuthorizationRefusedError,
+  AuthRequiredError,
+  CliError,
+  OfflineError,
+  UsageError,
+  type ExitCode,
+} from './errors'
+
+export interface ErrorReport {
+  text: string
+  exitCode: ExitCode
+}
+
+/** Turns any thrown value into stderr text (message, then the hint on its own line). */
+export function formatError(err: unknown, options: { verbose: boolean }): ErrorReport {
+  const cli = toCliError(err)
+  let text = `oauth-cli: ${redactText(cli.message)}\n`
+  if (cli.hint) text += `${redactText(cli.hint)}\n`
+  if (options.verbose && err instanceof Error && err.stack && !(err instanceof CliError)) {
+    text += `${redactText(err.stack)}\n`
+  }
+  return { text, exitCode: cli.exitCode }
+}
+
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err
+  if (err instanceof ConfigError) return new UsageError(err.message, { hint: err.hint, cause: err })
+  if (err instanceof NotLoggedInError) {
+    return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
+  }
+  if (err instanceof RefreshRejectedError) {
+    return new AuthRequiredError(err.message, {
+      hint: loginHint(err.key.provider, err.key.profile),
+      cause: err,
+    })
+  }
+  if (err instanceof AuthorizationDeniedError) {
+    return new AuthorizationRefusedError(
+      `the authorization was refused: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`,
+      { cause: err },
+    )
+  }
+  if (err instanceof OAuthError) return fromOAuthError(err)
+  if (err instanceof LoginTimeoutError) {
+    return new OfflineError(err.message, {
+      hint:
+        'if the browser showed an error page from the provider, it never redirected back: fix what it says ' +
+        '(client id, redirect URI registered for the app) and try again; use --timeout <seconds> to wait longer',
+      cause: err,
+    })
+  }
+  if (err instanceof TransportError) return new OfflineError(err.message, { hint: transportHint(err), cause: err })
+  if (err instanceof ListenError) return fromListenError(err)
+  if (err instanceof StoreError) return fromStoreError(err)
+  if (err instanceof ProtocolError) return fromProtocolError(err)
+  if (err instanceof InputError) return new UsageError(err.message, { hint: err.hint, cause: err })
+  if (err instanceof CancelledError) return new CliError('cancelled', { exitCode: 1 })
+  if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 1 })
+  const message = err instanceof Error ? err.message : String(err)
+  return new CliError(`unexpected error: ${message}`, {
+    exitCode: 1,
+    hint: 'run again with --verbose for details',
+    cause: err,
+  })
+}
+
+function loginHint(provider: string, profile: string): string {
+  return `run: oauth-cli login ${provider}${profile === 'default' ? '' : ` --profile ${profile}`}`
+}
+
+function fromOAuthError(err: OAuthError): CliError {
+  const detail = `${err.error}${err.error_description ? ` (${err.error_description})` : ''}`
+  const status = err.status === undefined ? '' : ` (HTTP ${err.status})`
+  const message = `${describeStep(err.step)} failed${status}: ${detail}`
+  if (err.error === 'invalid_client' || err.error === 'unauthorized_client') {
+    return new CliError(message, {
+      exitCode: 1,
+      hint: 'check the client id and secret (flags, <PROVIDER>_CLIENT_ID / _CLIENT_SECRET, .env or the config file)',
+      cause: err,
+    })
+  }
+  if (err.error === 'temporarily_unavailable' || (err.status !== undefined && err.status >= 500)) {
+    return new OfflineError(message, { hint: 'the provider is having trouble; try again shortly', cause: err })
+  }
+  return new CliError(message, { exitCode: 1, cause: err })
+}
+
+function describeStep(step: string): string {
+  switch (step) {
+    case 'token':
+      return 'the code exchange'
+    case 'refresh':
+      return 'the refresh'
+    case 'device':
+      return 'the device authorization'
+    case 'revoke':
+      return 'the revocation'
+    case 'authorize':
+      return 'the authorization'
+    default:
+      return step
+  }
+}
+
+function transportHint(err: TransportError): string {
+  switch (err.kind) {
+    case 'timeout':
+      return 'the provider did not answer in time; check your network, or HTTPS_PROXY if you need a proxy'
+    case 'dns':
+    case 'connect':
+      return 'check your network connection, and HTTPS_PROXY / NO_PROXY if you are behind a proxy'
+    case 'tls':
+      return 'TLS failed: behind a TLS-inspecting proxy, point NODE_EXTRA_CA_CERTS at its CA certificate'
+    default:
+      return 'check your network connection and try again'
+  }
+}
+
+function fromListenError(err: ListenError): CliError {
+  if (err.code === 'port_in_use') {
+    return new UsageError(`port ${err.port} on ${err.host} is already in use, so the login callback cannot be received`, {
+      hint: `stop what is using port ${err.port}, or pass --port <n> (the port must be registered as a redirect URI with the provider)`,
+      cause: err,
+    })
+  }
+  return new UsageError(`cannot listen on ${err.host}:${err.port} for the login callback`, {
+    hint: 'pass --port <n> with a port above 1024',
+    cause: err,
+  })
+}
+
+function fromStoreError(err: StoreError): CliError {
+  switch (err.kind) {
+    case 'bad_passphrase':
+      return new UsageError(err.message, { hint: 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with', cause: err })
+    case 'corrupt':
+      return new CliError(err.message, { exitCode: 1, hint: `inspect or remove ${err.location}, then log in again`, cause: err })
+    case 'unavailable':
+      return new UsageError(err.message, { hint: 'use --store file (or OAUTH_CLI_STORE=file) where no keychain is available', cause: err })
+    case 'timeout':
+      return new CliError(err.message, { exitCode: 1, hint: 'unlock the keychain, or use --store file', cause: err })
+    case 'locked':
+      return new CliError(err.message, { exitCode: 1, cause: err })
+    case 'io':
+      return new CliError(err.message, { exitCode: 1, cause: err })
+    default: {
+      const never: never = err.kind
+      return new CliError(String(never))
+    }
+  }
+}
+
+function fromProtocolError(err: ProtocolError): CliError {
+  switch (err.code) {
+    case 'state_mismatch':
+      return new CliError(`${err.message}; nothing was exchanged`, {
+        exitCode: 1,
+        hint: 'start the login again and use the URL it prints',
+        cause: err,
+      })
+    case 'missing_endpoint':
+    case 'insecure_endpoint':
+      return new UsageError(err.message, { cause: err })
+    case 'timeout':
+      return new OfflineError(err.message, { cause: err })
+    case 'expired':
+      return new OfflineError(err.message, { hint: 'start the login again and finish it sooner', cause: err })
+    case 'discovery_failed':
+      return new OfflineError(err.message, { hint: 'check the issuer in the config file, or set the endpoints explicitly', cause: err })
+    default:
+      return new CliError(err.message, { exitCode: 1, cause: err })
+  }
+}

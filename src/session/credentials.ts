@@ -1,0 +1,57 @@
+/** Converting between a fresh TokenSet and what is stored. Pure. */
+import type { TokenSet } from '../oauth/types'
+import type { CredentialKey, StoredCredential } from '../store/credential-store'
+
+/** Refresh this long before expiry: one named constant (STYLE.md, "Time"). */
+export const REFRESH_SKEW_MS = 60_000
+
+export function toStoredCredential(
+  key: CredentialKey,
+  tokens: TokenSet,
+  context: { client_id?: string; client_secret?: string; token_endpoint?: string; now: number },
+): StoredCredential {
+  return {
+    version: 1,
+    provider: key.provider,
+    profile: key.profile,
+    kind: 'oauth',
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    refresh_token: tokens.refresh_token,
+    expires_at: tokens.expires_at === undefined ? undefined : new Date(tokens.expires_at).toISOString(),
+    scope: tokens.scope,
+    client_id: context.client_id,
+    client_secret: context.client_secret,
+    token_endpoint: context.token_endpoint,
+    extra: Object.keys(tokens.extra).length > 0 ? tokens.extra : undefined,
+    updated_at: new Date(context.now).toISOString(),
+  }
+}
+
+/**
+ * A refresh response replaces what it carries and keeps the rest: a response
+ * without `refresh_token` keeps the old one (RFC 6749 §6), one without `scope`
+ * keeps the old scopes.
+ */
+export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: number): StoredCredential {
+  return {
+    ...old,
+    access_token: tokens.access_token,
+    token_type: tokens.token_type || old.token_type,
+    refresh_token: tokens.refresh_token ?? old.refresh_token,
+    expires_at: tokens.expires_at === undefined ? undefined : new Date(tokens.expires_at).toISOString(),
+    scope: tokens.scope.length > 0 ? tokens.scope : old.scope,
+    extra: { ...old.extra, ...tokens.extra },
+    updated_at: new Date(now).toISOString(),
+  }
+}
+
+/** True when the access token expires within `ttlMs` from `now` (or has no refresh-worthy expiry). */
+export function expiresWithin(credential: StoredCredential, now: number, ttlMs: number): boolean {
+  if (credential.kind === 'static' || credential.expires_at === undefined) return false
+  return Date.parse(credential.expires_at) - now <= ttlMs
+}
+
+export function isRefreshable(credential: StoredCredential): boolean {
+  return credential.kind === 'oauth' && typeof credential.refresh_token === 'string' && credential.refresh_token !== ''
+}

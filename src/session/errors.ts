@@ -1,0 +1,66 @@
+/**
+ * Session-level outcomes that are not protocol errors. No exit codes here:
+ * `cli/report.ts` maps each to the SPEC's code and a runnable hint.
+ */
+import type { CredentialKey } from '../store/credential-store'
+
+/** Nothing is stored for this provider and profile (or it expired with no way to refresh). */
+export class NotLoggedInError extends Error {
+  readonly key: CredentialKey
+  readonly reason: 'missing' | 'expired_no_refresh'
+  constructor(key: CredentialKey, reason: NotLoggedInError['reason']) {
+    super(
+      reason === 'missing'
+        ? `not logged in to ${key.provider} (profile ${key.profile})`
+        : `the access token for ${key.provider} (profile ${key.profile}) has expired and there is no refresh token`,
+    )
+    this.name = 'NotLoggedInError'
+    this.key = key
+    this.reason = reason
+  }
+}
+
+/** The provider said the refresh token is no longer good (invalid_grant and friends). */
+export class RefreshRejectedError extends Error {
+  readonly key: CredentialKey
+  readonly error: string
+  constructor(key: CredentialKey, error: string, description?: string, options?: { cause?: unknown }) {
+    super(
+      `${key.provider} rejected the refresh token for profile ${key.profile}: ${error}${description ? ` (${description})` : ''}`,
+      options,
+    )
+    this.name = 'RefreshRejectedError'
+    this.key = key
+    this.error = error
+  }
+}
+
+/** The login did not complete before `--timeout`. */
+export class LoginTimeoutError extends Error {
+  readonly seconds: number
+  readonly providerName: string
+  constructor(providerName: string, seconds: number) {
+    super(`login to ${providerName} did not complete within ${seconds} s`)
+    this.name = 'LoginTimeoutError'
+    this.seconds = seconds
+    this.providerName = providerName
+  }
+}
+
+/** Input the user gave (pasted URL, static credential, flags) cannot be used. */
+export class InputError extends Error {
+  readonly hint: string | undefined
+  constructor(message: string, hint?: string) {
+    super(message)
+    this.name = 'InputError'
+    this.hint = hint
+  }
+}
+
+/** The user cancelled at a prompt (Ctrl-C). */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
+  }
+}

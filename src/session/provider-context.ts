@@ -1,0 +1,106 @@
+/**
+ * Turns a provider name plus flags into everything a command needs: the
+ * resolved provider (catalog + config file + env + .env + flags), its server
+ * metadata (discovered from `issuer` when endpoints are missing) and the client.
+ */
+import { join } from 'node:path'
+import type { Deps } from '../cli/deps'
+import { discoverMetadata } from '../oauth/discovery'
+import { ProtocolError } from '../oauth/errors'
+import type { ClientSecret, OAuthClient, ServerMetadata } from '../oauth/types'
+import { loadConfigFile, type ConfigFile } from '../providers/config-file'
+import { parseDotenv } from '../providers/dotenv'
+import { resolveProvider, requireClientId } from '../providers/resolve'
+import type { ResolvedProvider } from '../providers/types'
+import { resolvePaths } from '../platform/paths'
+import type { StoredCredential } from '../store/credential-store'
+
+export interface ProviderFlags {
+  config?: string
+  client_id?: string
+  client_secret?: string
+  redirect_uri?: string
+  scope?: string
+}
+
+/** Reads the config file named by --config / $OAUTH_CLI_CONFIG / XDG default. */
+export async function readConfig(deps: Deps, configFlag?: string): Promise<ConfigFile> {
+  const path = resolvePaths(deps.env, deps.homedir, configFlag).configFile
+  return loadConfigFile(path, deps.readTextFile)
+}
+
+/** @see shared/SPEC.md "Providers": flags beat the environment, which beats .env and the config file. */
+export async function loadProvider(name: string, flags: ProviderFlags, deps: Deps): Promise<ResolvedProvider> {
+  const [config, dotenvText] = await Promise.all([
+    readConfig(deps, flags.config),
+    deps.readTextFile(join(deps.cwd, '.env')),
+  ])
+  return resolveProvider(name, {
+    config,
+    env: deps.env,
+    dotenv: dotenvText === undefined ? {} : parseDotenv(dotenvText),
+    flags: {
+      client_id: flags.client_id,
+      client_secret: flags.client_secret,
+      redirect_uri: flags.redirect_uri,
+      scope: flags.scope,
+    },
+  })
+}
+
+type Endpoint = 'authorization_endpoint' | 'token_endpoint' | 'revocation_endpoint' | 'device_authorization_endpoint'
+
+/**
+ * The provider's metadata. Discovery (RFC 8414, then OIDC) runs only when an
+ * `issuer` is set and one of the `needed` endpoints is not configured.
+ */
+export async function resolveMetadata(
+  provider: ResolvedProvider,
+  deps: Deps,
+  needed: readonly Endpoint[],
+): Promise<ServerMetadata> {
+  const c = provider.config
+  const configured: ServerMetadata = {
+    issuer: c.issuer ?? originOf(c.token_endpoint ?? c.authorization_endpoint) ?? provider.name,
+    authorization_endpoint: c.authorization_endpoint,
+    token_endpoint: c.token_endpoint,
+    revocation_endpoint: c.revocation_endpoint,
+    device_authorization_endpoint: c.device_authorization_endpoint,
+  }
+  const missing = needed.filter((key) => !configured[key])
+  if (missing.length === 0 || !c.issuer) {
+    const absent = missing.find((key) => key !== 'revocation_endpoint' && key !== 'device_authorization_endpoint')
+    if (absent) {
+      throw new ProtocolError('missing_endpoint', `${provider.name} has no ${absent}: set it (or issuer) in the config file`)
+    }
+    return configured
+  }
+  const discovered = await discoverMetadata(c.issuer, await deps.http())
+  return { ...discovered, ...definedOnly(configured), issuer: discovered.issuer }
+}
+
+export function toOAuthClient(provider: ResolvedProvider, stored?: StoredCredential): OAuthClient {
+  const client_id = stored?.client_id ?? requireClientId(provider)
+  const secret = stored?.client_id !== undefined && stored.client_id === client_id
+    ? (stored.client_secret as ClientSecret | undefined) ?? provider.client_secret
+    : provider.client_secret
+  const method = provider.config.token_endpoint_auth_method ?? (secret ? 'client_secret_basic' : 'none')
+  return {
+    client_id,
+    client_secret: method === 'none' ? undefined : secret,
+    token_endpoint_auth_method: method === 'none' || secret ? method : 'none',
+  }
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    return new URL(url).origin
+  } catch {
+    return undefined
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,176 @@
+/**
+ * Test doubles for the Deps ports: no network (unless a test passes an
+ * HttpClient), no keychain, no real time.
+ */
+import type { Deps } from '../../src/cli/deps'
+import type { HttpClient } from '../../src/http/types'
+import type { CallbackServer, StartCallbackServer } from '../../src/oauth/callback-server'
+import type { Browser, OpenResult } from '../../src/platform/browser-port'
+import type { Clock } from '../../src/platform/clock'
+import type { IO } from '../../src/platform/io'
+import {
+  toAccountKey,
+  type CredentialKey,
+  type CredentialStore,
+  type Locker,
+  type StoreLookup,
+  type StoredCredential,
+  type StoreKind,
+} from '../../src/store/credential-store'
+
+export class FakeClock implements Clock {
+  sleeps: number[] = []
+  constructor(public current = Date.parse('2026-01-01T00:00:00Z')) {}
+  now(): number {
+    return this.current
+  }
+  advance(ms: number): void {
+    this.current += ms
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason
+    this.sleeps.push(ms)
+    this.current += ms
+  }
+}
+
+export class BufferIO implements IO {
+  out: Array<string | Uint8Array> = []
+  err: string[] = []
+  stdin: string
+  lines: string[]
+  color = false
+  constructor(options: { stdin?: string; lines?: string[]; stdinIsTTY?: boolean } = {}) {
+    this.stdin = options.stdin ?? ''
+    this.lines = [...(options.lines ?? [])]
+    this.stdinIsTTY = options.stdinIsTTY ?? false
+  }
+  readonly stdinIsTTY: boolean
+  stdout = {
+    write: (chunk: string | Uint8Array) => void this.out.push(chunk),
+    isTTY: false,
+  }
+  stderr = {
+    write: (chunk: string | Uint8Array) => void this.err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()),
+    isTTY: false,
+  }
+  get stdoutText(): string {
+    return this.out.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString())).join('')
+  }
+  get stderrText(): string {
+    return this.err.join('')
+  }
+  async readStdin(): Promise<string> {
+    const text = this.stdin
+    this.stdin = ''
+    return text
+  }
+  async readLine(): Promise<string> {
+    return this.lines.shift() ?? ''
+  }
+}
+
+export class MemoryStore implements CredentialStore {
+  readonly items = new Map<string, StoredCredential>()
+  writes = 0
+  constructor(readonly kind: StoreKind = 'file', readonly location = 'memory') {}
+  async get(key: CredentialKey): Promise<StoreLookup> {
+    const credential = this.items.get(toAccountKey(key))
+    return credential ? { status: 'found', credential: structuredClone(credential) } : { status: 'missing' }
+  }
+  async set(credential: StoredCredential): Promise<void> {
+    this.writes += 1
+    this.items.set(toAccountKey(credential), structuredClone(credential))
+  }
+  async delete(key: CredentialKey): Promise<boolean> {
+    return this.items.delete(toAccountKey(key))
+  }
+  async list(): Promise<StoredCredential[]> {
+    return [...this.items.values()].map((c) => structuredClone(c))
+  }
+}
+
+/** In-process mutual exclusion with the same contract as the file locker. */
+export function memoryLocker(): Locker & { taken: string[] } {
+  const tails = new Map<string, Promise<unknown>>()
+  const taken: string[] = []
+  return {
+    taken,
+    async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      const previous = tails.get(name) ?? Promise.resolve()
+      const run = previous.catch(() => undefined).then(() => {
+        taken.push(name)
+        return fn()
+      })
+      tails.set(name, run)
+      return run
+    },
+  }
+}
+
+export class RecordingBrowser implements Browser {
+  opened: string[] = []
+  constructor(private readonly result: (url: string) => Promise<OpenResult> = async () => ({ opened: true, via: 'test' })) {}
+  async open(url: string): Promise<OpenResult> {
+    this.opened.push(url)
+    return this.result(url)
+  }
+}
+
+const noListen: StartCallbackServer = async (): Promise<CallbackServer> => {
+  throw new Error('this test did not expect a loopback listener')
+}
+
+export interface TestDepsOverrides extends Partial<Omit<Deps, 'http'>> {
+  http?: HttpClient
+  store?: CredentialStore
+  files?: Record<string, string>
+}
+
+export function makeTestDeps(overrides: TestDepsOverrides = {}): Deps & { io: BufferIO; clock: FakeClock } {
+  const store = overrides.store ?? new MemoryStore()
+  const locker = memoryLocker()
+  const files = overrides.files ?? {}
+  const http: HttpClient =
+    overrides.http ??
+    (async () => {
+      throw new Error('this test did not expect an HTTP request')
+    })
+  const { http: _h, store: _s, files: _f, ...rest } = overrides
+  return {
+    io: new BufferIO(),
+    env: {},
+    cwd: '/work',
+    homedir: '/home/test',
+    platform: 'linux',
+    clock: new FakeClock(),
+    verbose: false,
+    http: async () => http,
+    browser: new RecordingBrowser(),
+    openStore: async () => store,
+    locker: async () => locker,
+    listen: noListen,
+    readTextFile: async (path) => files[path],
+    ...rest,
+  } as Deps & { io: BufferIO; clock: FakeClock }
+}
+
+/** A recording HttpClient answering from a handler. */
+export function recordingHttp(
+  handler: (url: string, init: { method: string; headers: Headers; body: string }) => Response | Promise<Response>,
+): HttpClient & { calls: Array<{ url: string; method: string; headers: Headers; body: string }> } {
+  const calls: Array<{ url: string; method: string; headers: Headers; body: string }> = []
+  const client = (async (url, init = {}) => {
+    const body =
+      init.body == null ? '' : typeof init.body === 'string' ? init.body : init.body instanceof URLSearchParams ? init.body.toString() : Buffer.from(init.body).toString()
+    const call = { url: url.toString(), method: init.method ?? 'GET', headers: new Headers(init.headers ?? {}), body }
+    calls.push(call)
+    return handler(call.url, call)
+  }) as HttpClient & { calls: typeof calls }
+  client.calls = calls
+  return client
+}
+
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+}

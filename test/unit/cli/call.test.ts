@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import { buildApiRequest, formatIncluded, runCall } from '../../../src/cli/commands/call'
+import { UsageError } from '../../../src/cli/errors'
+import type { CallOptions } from '../../../src/cli/options'
+import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
+import { ACME, provider, stored } from '../session/helpers'
+
+function options(overrides: Partial<CallOptions> = {}): CallOptions {
+  return {
+    profile: 'default', json: false, verbose: false, store: 'auto',
+    provider: 'acme', target: '/things', headers: [], query: [], include: false, paginate: false,
+    ...overrides,
+  }
+}
+
+describe('buildApiRequest', () => {
+  const acme = provider('acme', ACME)
+
+  it.each([
+    ['/things', 'https://api.acme.example/v1/things'],
+    ['things', 'https://api.acme.example/v1/things'],
+    ['/v1/things', 'https://api.acme.example/v1/things'],
+    ['https://api.acme.example/v2/other', 'https://api.acme.example/v2/other'],
+    ['https://id.acme.example/userinfo', 'https://id.acme.example/userinfo'],
+  ])('resolves %s to %s', (target, url) => {
+    expect(buildApiRequest(options({ target }), acme, undefined).url).toBe(url)
+  })
+
+  it('refuses to send credentials to a host that is not the provider\'s', () => {
+    expect(() => buildApiRequest(options({ target: 'https://evil.example/x' }), acme, undefined)).toThrow(
+      /refusing to send acme credentials to evil\.example/,
+    )
+  })
+
+  it('joins LiveChat action paths to its API host, as its docs ask', () => {
+    const request = buildApiRequest(
+      options({ provider: 'livechat', target: '/v3.6/agent/action/list_chats', data: '{}' }),
+      provider('livechat'),
+      '{}',
+    )
+    expect(request).toEqual({
+      method: 'POST',
+      url: 'https://api.livechatinc.com/v3.6/agent/action/list_chats',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+  })
+
+  it.each([
+    ['{"a":1}', 'application/json'],
+    ['[1,2]', 'application/json'],
+    ['a=1&b=2', 'application/x-www-form-urlencoded'],
+  ])('sends a -d body %s as %s', (body, type) => {
+    expect(buildApiRequest(options({ data: body }), acme, body).headers['content-type']).toBe(type)
+  })
+
+  it('lets -H set the Content-Type and other headers, case-insensitively', () => {
+    const request = buildApiRequest(options({ data: 'x', headers: ['Content-Type: text/plain', 'X-Foo:  bar '] }), acme, 'x')
+    expect(request.headers).toEqual({ 'content-type': 'text/plain', 'x-foo': 'bar' })
+  })
+
+  it('adds query parameters, keeping brackets Livestorm uses', () => {
+    const url = new URL(buildApiRequest(options({ query: ['page[size]=10', 'q=a b'] }), acme, undefined).url)
+    expect(url.searchParams.get('page[size]')).toBe('10')
+    expect(url.searchParams.get('q')).toBe('a b')
+  })
+
+  it('sends Tidio\'s versioned Accept header on every call', () => {
+    const request = buildApiRequest(options({ provider: 'tidio', target: '/operators' }), provider('tidio'), undefined)
+    expect(request.headers.accept).toBe('application/json; version=1')
+    expect(request.url).toBe('https://api.tidio.com/operators')
+  })
+
+  it.each([
+    [{ query: ['novalue'] }, /-q expects key=value/],
+    [{ headers: ['NoColon'] }, /-H expects 'Name: value'/],
+    [{ data: 'a', jsonBody: '{}' }, /either -d\/--data or --json/],
+  ])('rejects malformed flags %j with a usage error', (overrides, message) => {
+    expect(() => buildApiRequest(options(overrides), acme, 'a')).toThrow(UsageError)
+    expect(() => buildApiRequest(options(overrides), acme, 'a')).toThrow(message)
+  })
+
+  it('uses the method given with -X, upper-cased', () => {
+    expect(buildApiRequest(options({ method: 'put' }), acme, undefined).method).toBe('PUT')
+  })
+})
+
+describe('runCall', () => {
+  it('refreshes once and retries once when the API answers 401', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
+    const http = recordingHttp((url, init) => {
+      if (url.endsWith('/token')) return jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
+      return init.headers.get('authorization') === 'Bearer at-new'
+        ? jsonResponse({ ok: true })
+        : jsonResponse({ error: 'invalid_token' }, 401)
+    })
+    const deps = makeTestDeps({ store, http, files: {} })
+    const response = await runCall(options(), { ...deps, readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined) })
+    expect(response.status).toBe(200)
+    expect(http.calls.map((c) => c.url)).toEqual([
+      'https://api.acme.example/v1/things',
+      'https://id.acme.example/token',
+      'https://api.acme.example/v1/things',
+    ])
+  })
+})
+
+describe('formatIncluded', () => {
+  it('prints the status line and headers, redacting secrets', () => {
+    const text = formatIncluded({
+      status: 200,
+      statusText: 'OK',
+      headers: new Headers({ 'content-type': 'application/json', 'set-cookie': 'session=abc123secret' }),
+      body: new Uint8Array(),
+    })
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(text).toContain('content-type: application/json')
+    expect(text).not.toContain('abc123secret')
+  })
+})

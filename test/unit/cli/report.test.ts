@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { formatError, toCliError } from '../../../src/cli/report'
+import { TransportError } from '../../../src/http/types'
+import { ListenError } from '../../../src/oauth/callback-server'
+import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../../../src/oauth/errors'
+import { ConfigError } from '../../../src/providers/errors'
+import { LoginTimeoutError, NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
+import { StoreError } from '../../../src/store/credential-store'
+
+const key = { provider: 'tidio', profile: 'work' }
+
+describe('toCliError maps every failure to the SPEC exit code', () => {
+  it.each([
+    ['unknown provider', new ConfigError('unknown_provider', 'unknown provider "x"'), 2],
+    ['nothing stored', new NotLoggedInError(key, 'missing'), 3],
+    ['refresh rejected', new RefreshRejectedError(key, 'invalid_grant'), 3],
+    ['user denied', new AuthorizationDeniedError('access_denied'), 1],
+    ['provider error', new OAuthError('token', 'invalid_scope', undefined, 400), 1],
+    ['provider 5xx', new OAuthError('token', 'server_error', undefined, 503), 5],
+    ['network', new TransportError('connect', 'https://x/token', 'could not connect'), 5],
+    ['login timeout', new LoginTimeoutError('livechat', 300), 5],
+    ['port in use', new ListenError('port_in_use', '127.0.0.1', 3000), 2],
+    ['wrong passphrase', new StoreError('bad_passphrase', '/d', 'passphrase does not match'), 2],
+    ['state mismatch', new ProtocolError('state_mismatch', 'state does not match'), 1],
+    ['device code expired', new ProtocolError('expired', 'the device code expired'), 5],
+    ['anything else', new Error('boom'), 1],
+  ])('%s → exit %i', (_name, error, code) => {
+    expect(toCliError(error).exitCode).toBe(code)
+  })
+
+  it('names the login command to run, with the profile, when a login is needed', () => {
+    expect(formatError(new RefreshRejectedError(key, 'invalid_grant'), { verbose: false }).text).toContain(
+      'run: oauth-cli login tidio --profile work',
+    )
+  })
+
+  it('names the port and the --port flag when the port is in use', () => {
+    const text = formatError(new ListenError('port_in_use', '127.0.0.1', 3000), { verbose: false }).text
+    expect(text).toContain('port 3000')
+    expect(text).toContain('--port')
+  })
+
+  it('redacts token-looking text that reached a message', () => {
+    const text = formatError(new Error('failed with Authorization: Bearer abcdef123456 and refresh_token=rt-secret-99'), { verbose: true }).text
+    expect(text).not.toContain('abcdef123456')
+    expect(text).not.toContain('rt-secret-99')
+  })
+
+  it('puts the message on the first line and the hint on its own line', () => {
+    const lines = formatError(new NotLoggedInError({ provider: 'acme', profile: 'default' }, 'missing'), { verbose: false })
+      .text.trimEnd()
+      .split('\n')
+    expect(lines).toEqual(['oauth-cli: not logged in to acme (profile default)', 'run: oauth-cli login acme'])
+  })
+})

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import { TransportError } from '../../../src/http/types'
+import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
+import { getFreshCredential } from '../../../src/session/fresh-token'
+import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
+import { ACME, provider, stored } from './helpers'
+
+const key = { provider: 'acme', profile: 'default' }
+const acme = provider('acme', ACME)
+
+function refreshedBody(overrides: Record<string, unknown> = {}) {
+  return { access_token: 'at-new-4444', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new-5555', ...overrides }
+}
+
+describe('getFreshCredential', () => {
+  it('returns a token that is fresh beyond the skew without any request', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ expires_at: '2026-01-01T01:00:00Z' }))
+    const http = recordingHttp(() => jsonResponse({}))
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('at-old-1111')
+    expect(http.calls).toHaveLength(0)
+  })
+
+  it('refreshes a token expiring within 60 s and stores the rotated refresh token', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('at-new-4444')
+    expect(http.calls).toHaveLength(1)
+    const body = new URLSearchParams(http.calls[0]!.body)
+    expect(http.calls[0]!.url).toBe('https://id.acme.example/token')
+    expect(body.get('grant_type')).toBe('refresh_token')
+    expect(body.get('refresh_token')).toBe('rt-old-2222')
+    expect(body.get('client_id')).toBe('acme-client')
+    expect(body.get('client_secret')).toBe('acme-secret-3333')
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-new-5555')
+    expect(saved.status === 'found' && saved.credential.expires_at).toBe(
+      new Date(deps.clock.now() + 3600_000).toISOString(),
+    )
+  })
+
+  it('keeps the old refresh token when the refresh response carries none', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(refreshedBody({ refresh_token: undefined })))
+    const deps = makeTestDeps({ store, http })
+    await getFreshCredential(acme, key, store, deps)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+    expect(saved.status === 'found' && saved.credential.access_token).toBe('at-new-4444')
+  })
+
+  it('reports invalid_grant as a rejected refresh and keeps the stored credential', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse({ error: 'invalid_grant', error_description: 'expired' }, 400))
+    const deps = makeTestDeps({ store, http })
+    await expect(getFreshCredential(acme, key, store, deps)).rejects.toBeInstanceOf(RefreshRejectedError)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it('adopts a newer refresh token another process stored when the provider says invalid_grant', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(async () => {
+      // Another writer rotated the tokens meanwhile.
+      await store.set(stored({ access_token: 'at-other-6666', refresh_token: 'rt-other-7777', expires_at: '2026-01-01T02:00:00Z' }))
+      return jsonResponse({ error: 'invalid_grant' }, 400)
+    })
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('at-other-6666')
+  })
+
+  it('leaves the stored credential untouched when the token endpoint is unreachable', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => {
+      throw new TransportError('connect', 'https://id.acme.example/token', 'could not connect to id.acme.example:443')
+    })
+    const deps = makeTestDeps({ store, http })
+    await expect(getFreshCredential(acme, key, store, deps)).rejects.toBeInstanceOf(TransportError)
+    expect(store.writes).toBe(1)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.access_token).toBe('at-old-1111')
+  })
+
+  it('refreshes once for concurrent callers and hands both the same new token', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    let releaseRefresh!: () => void
+    const gate = new Promise<void>((resolve) => (releaseRefresh = resolve))
+    const http = recordingHttp(async () => {
+      await gate
+      return jsonResponse(refreshedBody())
+    })
+    const deps = makeTestDeps({ store, http })
+    const first = getFreshCredential(acme, key, store, deps)
+    const second = getFreshCredential(acme, key, store, deps)
+    releaseRefresh()
+    const [a, b] = await Promise.all([first, second])
+    expect(http.calls).toHaveLength(1)
+    expect(a.access_token).toBe('at-new-4444')
+    expect(b.access_token).toBe('at-new-4444')
+  })
+
+  it('says login is needed when nothing is stored', async () => {
+    const deps = makeTestDeps()
+    const error = await getFreshCredential(acme, key, new MemoryStore(), deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NotLoggedInError)
+    expect((error as NotLoggedInError).reason).toBe('missing')
+  })
+
+  it('says login is needed when the token expired and there is no refresh token', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ refresh_token: undefined }))
+    const error = await getFreshCredential(acme, key, store, makeTestDeps({ store })).catch((e: unknown) => e)
+    expect((error as NotLoggedInError).reason).toBe('expired_no_refresh')
+  })
+
+  it('never refreshes a static credential', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ kind: 'static', access_token: 'acct:pat', refresh_token: undefined, expires_at: undefined }))
+    const credential = await getFreshCredential(acme, key, store, makeTestDeps({ store }), { force: true })
+    expect(credential.access_token).toBe('acct:pat')
+  })
+
+  it('forces a refresh on request even when the token is fresh', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const credential = await getFreshCredential(acme, key, store, makeTestDeps({ store, http }), { force: true })
+    expect(credential.access_token).toBe('at-new-4444')
+  })
+})
