@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { BUILT_IN_PROVIDERS } from '../../../src/providers/catalog'
+import { validateProviderConfig } from '../../../src/providers/schema'
+
+describe('BUILT_IN_PROVIDERS', () => {
+  it('holds livechat, livestorm and tidio', () => {
+    expect(Object.keys(BUILT_IN_PROVIDERS).sort()).toEqual(['livechat', 'livestorm', 'tidio'])
+  })
+
+  it.each(Object.entries(BUILT_IN_PROVIDERS))('%s passes the config-file schema unchanged', (name, config) => {
+    expect(validateProviderConfig(name, config, 'built-in catalog')).toEqual(config)
+  })
+
+  it.each(Object.entries(BUILT_IN_PROVIDERS))('%s carries no client credentials', (_name, config) => {
+    expect(config.client_id).toBeUndefined()
+    expect(config.client_secret).toBeUndefined()
+  })
+
+  it.each(Object.entries(BUILT_IN_PROVIDERS))('%s redirects to the registered-port loopback default', (_name, config) => {
+    expect(config.redirect_uri).toBe('http://localhost:3000/callback')
+  })
+
+  it('is frozen, nested objects included', () => {
+    const tidio = BUILT_IN_PROVIDERS.tidio
+    expect(Object.isFrozen(BUILT_IN_PROVIDERS)).toBe(true)
+    expect(Object.isFrozen(tidio)).toBe(true)
+    expect(Object.isFrozen(tidio?.api_headers)).toBe(true)
+    expect(Object.isFrozen(tidio?.static_credential?.headers)).toBe(true)
+  })
+
+  it('describes LiveChat from its own documentation', () => {
+    expect(BUILT_IN_PROVIDERS.livechat).toMatchObject({
+      authorization_endpoint: 'https://accounts.livechat.com/',
+      token_endpoint: 'https://accounts.livechat.com/v2/token',
+      revocation_endpoint: 'https://accounts.livechat.com/v2/token',
+      revocation_style: 'delete_bearer',
+      token_endpoint_auth_method: 'client_secret_post',
+      static_credential: { format: 'ACCOUNT_ID:PAT', scheme: 'basic' },
+    })
+    expect(BUILT_IN_PROVIDERS.livechat?.scope).toBeUndefined()
+    expect(BUILT_IN_PROVIDERS.livechat?.unverified).toBeUndefined()
+  })
+
+  it('marks the endpoints no official source confirms as unverified', () => {
+    expect(BUILT_IN_PROVIDERS.livestorm?.unverified).toMatch(/third-party/)
+    expect(BUILT_IN_PROVIDERS.livestorm?.revocation_endpoint).toBeUndefined()
+    expect(BUILT_IN_PROVIDERS.tidio?.unverified).toMatch(/third-party.*--oauth/)
+  })
+
+  it('sends Tidio keys as a header pair with the versioned Accept header, static login by default', () => {
+    expect(BUILT_IN_PROVIDERS.tidio).toMatchObject({
+      default_login: 'static',
+      static_credential: {
+        format: 'CLIENT_ID:CLIENT_SECRET',
+        scheme: 'header_pair',
+        headers: ['X-Tidio-Openapi-Client-Id', 'X-Tidio-Openapi-Client-Secret'],
+      },
+      api_headers: { Accept: 'application/json; version=1' },
+      pagination: 'cursor',
+    })
+  })
+})
