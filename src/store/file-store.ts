@@ -1,0 +1,333 @@
+/**
+ * The file store: one JSON file per credential under
+ * `<dir>/credentials/<provider>@<profile>.json` (each part percent-encoded by
+ * {@link encodeFileNamePart}), directory 0700, files 0600. Used where no OS
+ * keychain answers, or on request (shared/SPEC.md "Credentials").
+ *
+ * With a passphrase every file is an AES-256-GCM envelope whose key comes from
+ * scrypt with a random salt per file; the KDF parameters travel in the envelope
+ * so they can be raised later without breaking old files.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  decodeFileNamePart,
+  describeKey,
+  encodeFileNamePart,
+  matchesKey,
+  parseCredential,
+  serializeCredential,
+  validateCredential,
+  type ParseResult,
+} from './codec'
+import {
+  StoreError,
+  type CredentialKey,
+  type CredentialStore,
+  type StoreLookup,
+  type StoredCredential,
+} from './credential-store'
+
+export interface FileStoreOptions {
+  /** `$XDG_DATA_HOME/oauth-cli`; credentials go in its `credentials` subdirectory. */
+  dir: string
+  /** `OAUTH_CLI_PASSPHRASE`: when set, files are written encrypted. */
+  passphrase?: string
+}
+
+/**
+ * scrypt cost for new files: N=2^14, r=8 (16 MiB) derives a key in roughly
+ * 30 ms, cheap enough for every `token` call yet far from free to brute-force.
+ * @see https://www.rfc-editor.org/rfc/rfc7914#section-2
+ */
+export const SCRYPT_COST = { n: 2 ** 14, r: 8, p: 1 } as const
+
+/** The on-disk shape of an encrypted credential. Binary fields are base64. */
+export interface EncryptedEnvelope {
+  oauth_cli_encrypted: 1
+  kdf: 'scrypt'
+  n: number
+  r: number
+  p: number
+  salt: string
+  iv: string
+  tag: string
+  ciphertext: string
+}
+
+const SUBDIR = 'credentials'
+
+/** Opens the file store rooted at `options.dir`. Nothing is created until the first write. */
+export function createFileStore(options: FileStoreOptions): CredentialStore {
+  const root = join(options.dir, SUBDIR)
+  const box = options.passphrase ? createPassphraseBox(options.passphrase) : undefined
+  return {
+    kind: 'file',
+    location: root,
+    async get(key) {
+      const path = join(root, fileNameFor(key))
+      const text = await readIfExists(path)
+      if (text === undefined) return { status: 'missing' } satisfies StoreLookup
+      return { status: 'found', credential: await decodeFile(text, path, key, box) }
+    },
+    async set(credential) {
+      const plain = serializeCredential(credential)
+      const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
+      await mkdirPrivate(root)
+      await writeFileAtomic(root, fileNameFor(credential), data)
+    },
+    async delete(key) {
+      const path = join(root, fileNameFor(key))
+      const removed = await unlinkIfExists(path)
+      if (removed) await syncDir(root)
+      return removed
+    },
+    list: () => listDir(root, box),
+  }
+}
+
+function fileNameFor(key: CredentialKey): string {
+  return `${encodeFileNamePart(key.provider)}@${encodeFileNamePart(key.profile)}.json`
+}
+
+/** Undefined for temp files and anything else that is not a credential file name. */
+function keyFromFileName(name: string): CredentialKey | undefined {
+  const match = /^([^.@][^@]*)@([^@]+)\.json$/.exec(name)
+  if (!match) return undefined
+  const provider = decodeFileNamePart(match[1] ?? '')
+  const profile = decodeFileNamePart(match[2] ?? '')
+  return provider && profile ? { provider, profile } : undefined
+}
+
+async function listDir(root: string, box: PassphraseBox | undefined): Promise<StoredCredential[]> {
+  let names: string[]
+  try {
+    names = await readdir(root)
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return []
+    throw ioError('read', root, err)
+  }
+  const found = await Promise.all(
+    names.map(async (name) => {
+      const key = keyFromFileName(name)
+      if (!key) return undefined
+      const path = join(root, name)
+      const text = await readIfExists(path)
+      return text === undefined ? undefined : decodeFile(text, path, key, box)
+    }),
+  )
+  return found
+    .filter((c): c is StoredCredential => c !== undefined)
+    .sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+}
+
+/** Plain or encrypted file text → a validated credential that belongs under `key`. */
+async function decodeFile(
+  text: string,
+  path: string,
+  key: CredentialKey,
+  box: PassphraseBox | undefined,
+): Promise<StoredCredential> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw corrupt(path, key, 'not valid JSON')
+  }
+  let result: ParseResult
+  if (isEnvelopeLike(value)) {
+    const envelope = checkEnvelope(value)
+    if (typeof envelope === 'string') throw corrupt(path, key, envelope)
+    if (!box) {
+      throw new StoreError(
+        'bad_passphrase',
+        path,
+        `credentials for ${describeKey(key)} in ${path} are encrypted: set OAUTH_CLI_PASSPHRASE to read them`,
+      )
+    }
+    result = parseCredential(await box.open(envelope, path, key))
+  } else {
+    result = validateCredential(value)
+  }
+  if (!result.ok) throw corrupt(path, key, result.reason)
+  if (!matchesKey(result.credential, key)) {
+    throw corrupt(path, key, 'it holds the credentials of another provider or profile')
+  }
+  return result.credential
+}
+
+function corrupt(path: string, key: CredentialKey, reason: string): StoreError {
+  return new StoreError(
+    'corrupt',
+    path,
+    `stored credentials for ${describeKey(key)} in ${path} are unreadable (${reason}); the file was left as it is`,
+  )
+}
+
+interface PassphraseBox {
+  seal(plaintext: string): Promise<EncryptedEnvelope>
+  open(envelope: EncryptedEnvelope, path: string, key: CredentialKey): Promise<string>
+}
+
+type ScryptCost = { n: number; r: number; p: number }
+type KeyFor = (salt: Buffer, cost: ScryptCost) => Promise<Buffer>
+
+/** AES-256-GCM under a scrypt key; derived keys are cached per salt for the process. */
+function createPassphraseBox(passphrase: string): PassphraseBox {
+  const keys = new Map<string, Promise<Buffer>>()
+  const keyFor: KeyFor = (salt, cost) => {
+    const id = `${cost.n}:${cost.r}:${cost.p}:${salt.toString('base64')}`
+    let derived = keys.get(id)
+    if (!derived) {
+      derived = deriveKey(passphrase, salt, cost)
+      keys.set(id, derived)
+    }
+    return derived
+  }
+  return {
+    seal: (plaintext) => seal(plaintext, keyFor),
+    open: (envelope, path, key) => unseal(envelope, keyFor, path, key),
+  }
+}
+
+async function seal(plaintext: string, keyFor: KeyFor): Promise<EncryptedEnvelope> {
+  const salt = randomBytes(16)
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', await keyFor(salt, SCRYPT_COST), iv)
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  return {
+    oauth_cli_encrypted: 1,
+    kdf: 'scrypt',
+    ...SCRYPT_COST,
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  }
+}
+
+async function unseal(envelope: EncryptedEnvelope, keyFor: KeyFor, path: string, key: CredentialKey): Promise<string> {
+  const decipher = createDecipheriv('aes-256-gcm', await keyFor(b64(envelope.salt), envelope), b64(envelope.iv))
+  decipher.setAuthTag(b64(envelope.tag))
+  try {
+    return Buffer.concat([decipher.update(b64(envelope.ciphertext)), decipher.final()]).toString('utf8')
+  } catch {
+    // GCM cannot tell a wrong key from altered bytes; a wrong passphrase is far likelier.
+    throw new StoreError(
+      'bad_passphrase',
+      path,
+      `OAUTH_CLI_PASSPHRASE does not match the passphrase ${path} was encrypted with (credentials for ${describeKey(key)}), or the file was altered`,
+    )
+  }
+}
+
+function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const maxmem = 256 * cost.n * cost.r + 1024 * 1024
+    scrypt(passphrase, salt, 32, { N: cost.n, r: cost.r, p: cost.p, maxmem }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    )
+  })
+}
+
+function b64(text: string): Buffer {
+  return Buffer.from(text, 'base64')
+}
+
+function isEnvelopeLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && 'oauth_cli_encrypted' in value
+}
+
+/** The envelope, or why it is not one. Costs are bounded so a damaged file cannot exhaust memory. */
+function checkEnvelope(value: Record<string, unknown>): EncryptedEnvelope | string {
+  if (value.oauth_cli_encrypted !== 1) return 'unsupported encryption version'
+  if (value.kdf !== 'scrypt') return 'unsupported key derivation'
+  const { n, r, p } = value
+  const powerOfTwo = typeof n === 'number' && Number.isInteger(Math.log2(n))
+  if (!powerOfTwo || n < 2 ** 10 || n > 2 ** 20) return 'scrypt "n" out of range'
+  if (!isIntIn(r, 1, 32) || !isIntIn(p, 1, 16)) return 'scrypt "r" or "p" out of range'
+  for (const field of ['salt', 'iv', 'tag', 'ciphertext'] as const) {
+    if (typeof value[field] !== 'string') return `"${field}" is missing`
+  }
+  if (b64(value.iv as string).length !== 12 || b64(value.tag as string).length !== 16) {
+    return '"iv" or "tag" has the wrong length'
+  }
+  return value as unknown as EncryptedEnvelope
+}
+
+function isIntIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+}
+
+/** Temp file in the same directory (0600 from creation, O_EXCL), fsync, rename over, fsync the directory. */
+async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
+  const target = join(dir, name)
+  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', 0o600)
+    try {
+      await handle.writeFile(data, 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, target)
+  } catch (err) {
+    await unlinkIfExists(temp).catch(() => undefined)
+    throw ioError('write', target, err)
+  }
+  await syncDir(dir)
+}
+
+async function mkdirPrivate(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw ioError('create', dir, err)
+  }
+}
+
+/** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // best effort: the rename itself is already atomic
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined
+    throw ioError('read', path, err)
+  }
+}
+
+async function unlinkIfExists(path: string): Promise<boolean> {
+  try {
+    await unlink(path)
+    return true
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false
+    throw ioError('delete', path, err)
+  }
+}
+
+function ioError(verb: string, path: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err
+  const code = errnoCode(err)
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))
+  return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code
+}
