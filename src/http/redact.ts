@@ -1,0 +1,200 @@
+/**
+ * Redaction for everything that may be shown to a human: the `--verbose`
+ * trace and error messages. Pure functions; the only rule is that a token,
+ * secret, code or verifier never survives, even at the cost of hiding a
+ * harmless value now and then.
+ */
+
+/** What a secret is replaced with. */
+export const REDACTED = '[redacted]'
+
+/**
+ * Parameter and field names whose values are secret, compared after
+ * lower-casing and dropping `_`/`-`/`.` so that `refresh_token`,
+ * `refreshToken` and `Refresh-Token` all match.
+ * `state`, `user_code` and `client_id` are deliberately absent: they are not
+ * secrets, and seeing them helps when debugging a flow.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3
+ */
+const SECRET_FIELDS = new Set([
+  'code',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'clientsecret',
+  'codeverifier',
+  'devicecode',
+  'token',
+  'password',
+  'passphrase',
+  'apikey',
+  'key',
+  'secret',
+  'assertion',
+  'clientassertion',
+  'subjecttoken',
+  'actortoken',
+])
+
+/** A field ending like this is secret too (`csrf_token`, `app_secret`, `x_api_key`). */
+const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey']
+
+/** Header names containing one of these (after normalising) are secret. */
+const SECRET_HEADER_PARTS = ['token', 'secret', 'apikey', 'password', 'session', 'cookie']
+
+/** Headers whose value starts with an auth scheme worth keeping ("Bearer [redacted]"). */
+const AUTH_HEADERS = new Set(['authorization', 'proxyauthorization'])
+
+/** Three (JWS) or five (JWE) base64url segments, the first a JSON header (`ey…`). */
+const JWT_PATTERN = /\bey[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g
+
+/** Credentials after an auth scheme, in the RFC 7235 token68 alphabet. */
+const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[A-Za-z0-9\-._~+/]+=*/gi
+
+/** `name=value` (query strings, form bodies, log lines). */
+const PAIR_PATTERN = /([A-Za-z][\w.-]*)=([^&\s"',;<>]+)/g
+/** `"name": "value"` (JSON quoted in a message). */
+const JSON_PAIR_PATTERN = /"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g
+/** `name: 'value'` (util.inspect output in stack traces and logs). */
+const INSPECT_PAIR_PATTERN = /\b([A-Za-z_]\w*)(\s*:\s*)'((?:[^'\\]|\\.)*)'/g
+
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/[-_.\s]/g, '')
+}
+
+/** Whether a query parameter, form field or JSON key holds a secret. */
+export function isSecretField(name: string): boolean {
+  const key = normalise(name)
+  return SECRET_FIELDS.has(key) || SECRET_SUFFIXES.some((suffix) => key.endsWith(suffix))
+}
+
+function isSecretHeader(name: string): boolean {
+  const key = normalise(name)
+  return SECRET_HEADER_PARTS.some((part) => key.includes(part))
+}
+
+function redactAuthValue(value: string): string {
+  const match = /^([A-Za-z][\w-]*)\s+\S/.exec(value)
+  // A bare value (Livestorm sends `Authorization: <token>`) is all secret.
+  return match ? `${match[1]} ${REDACTED}` : REDACTED
+}
+
+/**
+ * Copies headers into a plain object with secret values replaced. The auth
+ * scheme of `Authorization` stays visible, since it tells how the client authenticated.
+ */
+export function redactHeaders(headers: Headers | Record<string, string>): Record<string, string> {
+  const entries: Array<[string, string]> = []
+  if (headers instanceof Headers) headers.forEach((value, name) => entries.push([name, value]))
+  else entries.push(...Object.entries(headers))
+  const out: Record<string, string> = {}
+  for (const [name, value] of entries) {
+    const key = normalise(name)
+    if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
+    else if (isSecretHeader(name)) out[name] = REDACTED
+    else out[name] = redactText(value)
+  }
+  return out
+}
+
+/** Redacts `name=value` pairs of a query string or form body, keeping the rest byte for byte. */
+function redactPairs(encoded: string): string {
+  return encoded
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq === -1) return pair
+      const name = safeDecode(pair.slice(0, eq))
+      const value = safeDecode(pair.slice(eq + 1))
+      if (isSecretField(name) || containsJwt(value)) return `${pair.slice(0, eq)}=${REDACTED}`
+      return pair
+    })
+    .join('&')
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  } catch {
+    return text
+  }
+}
+
+function containsJwt(text: string): boolean {
+  JWT_PATTERN.lastIndex = 0
+  return JWT_PATTERN.test(text)
+}
+
+/**
+ * Redacts secret query (and fragment) parameters and any password in the
+ * user-info part. Anything that does not parse as a URL is treated as free text.
+ */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return redactText(String(url))
+  }
+  const password = parsed.password ? `:${REDACTED}` : ''
+  const userinfo = parsed.username || parsed.password ? `${parsed.username}${password}@` : ''
+  const base = `${parsed.protocol}//${userinfo}${parsed.host}${parsed.pathname}`
+  const query = parsed.search ? `?${redactPairs(parsed.search.slice(1))}` : ''
+  // The implicit grant put tokens in the fragment.
+  const fragment = parsed.hash ? `#${redactPairs(parsed.hash.slice(1))}` : ''
+  return base + query + fragment
+}
+
+/**
+ * Redacts a request or response body. JSON (by content type, or by shape when
+ * there is none) is walked recursively; form bodies are redacted per field;
+ * anything else is treated as free text.
+ */
+export function redactBody(body: string, contentType?: string): string {
+  const type = contentType?.toLowerCase() ?? ''
+  const trimmed = body.trim()
+  const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[')
+  if (type.includes('json') || (!type && looksJson)) {
+    try {
+      return JSON.stringify(redactJson(JSON.parse(body)))
+    } catch {
+      return redactText(body)
+    }
+  }
+  const looksForm = /^[\w.%-]+=[^\s]*$/.test(trimmed)
+  if (type.includes('x-www-form-urlencoded') || (!type && looksForm)) return redactPairs(trimmed)
+  return redactText(body)
+}
+
+function redactJson(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') return key !== undefined && isSecretField(key) ? REDACTED : redactText(value)
+  // A numeric `code` is an error code, not an authorization code.
+  if (typeof value === 'number') return key && key !== 'code' && isSecretField(key) ? REDACTED : value
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, key))
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v, k)]))
+  }
+  return value
+}
+
+/**
+ * Redacts free text such as error messages and stack traces: the known
+ * secret values given (at least 4 characters, so that a tiny value cannot
+ * blank out the whole text), auth-scheme credentials, JWTs, and
+ * `name=value` / `"name":"value"` pairs with a secret name.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text
+  const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
+  for (const secret of known) out = out.split(secret).join(REDACTED)
+  out = out.replace(JWT_PATTERN, REDACTED)
+  out = out.replace(SCHEME_PATTERN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`)
+  out = out.replace(PAIR_PATTERN, (m, name: string) => (isSecretField(name) ? `${name}=${REDACTED}` : m))
+  out = out.replace(JSON_PAIR_PATTERN, (m, name: string, colon: string) =>
+    isSecretField(name) ? `"${name}"${colon}"${REDACTED}"` : m,
+  )
+  out = out.replace(INSPECT_PAIR_PATTERN, (m, name: string, colon: string) =>
+    isSecretField(name) ? `${name}${colon}'${REDACTED}'` : m,
+  )
+  return out
+}

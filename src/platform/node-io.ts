@@ -1,0 +1,184 @@
+/**
+ * The IO port on a real process: stdout/stderr pass through, stdin is read
+ * through one buffer so that several reads (a line, then another line, then
+ * the rest) each get exactly their part, however the data was chunked.
+ */
+import { StringDecoder } from 'node:string_decoder'
+import type { ProcessLike } from '../cli/deps'
+import type { IO, OutputStream } from './io'
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Colour on stderr: `--no-color` always wins; a non-empty `FORCE_COLOR` other
+ * than `0`/`false` forces it; otherwise only on a TTY without `NO_COLOR`.
+ * @see https://no-color.org/
+ * @see https://force-color.org/
+ */
+export function decideColor(stderrIsTTY: boolean, noColor: boolean, env: Env): boolean {
+  if (noColor) return false
+  const force = env.FORCE_COLOR
+  if (force !== undefined) return force !== '0' && force !== 'false'
+  return stderrIsTTY && !env.NO_COLOR
+}
+
+export function createNodeIO(proc: ProcessLike, options: { noColor: boolean; env: Env }): IO {
+  const stdin = new StdinReader(proc.stdin)
+  const stderr = wrapStream(proc.stderr)
+  return {
+    stdout: wrapStream(proc.stdout),
+    stderr,
+    stdinIsTTY: proc.stdin.isTTY === true,
+    color: decideColor(proc.stderr.isTTY === true, options.noColor, options.env),
+    readStdin: () => stdin.readAll(),
+    readLine: async (prompt, opts = {}) => {
+      if (prompt) stderr.write(prompt)
+      if (opts.hidden && proc.stdin.isTTY) return readHidden(proc.stdin, stdin, stderr, opts.signal)
+      return (await stdin.readLine(opts.signal)) ?? ''
+    },
+  }
+}
+
+function wrapStream(stream: NodeJS.WriteStream): OutputStream {
+  return {
+    write: (chunk) => {
+      stream.write(chunk)
+    },
+    get isTTY() {
+      return stream.isTTY === true
+    },
+  }
+}
+
+function abortError(message: string): Error {
+  const err = new Error(message)
+  err.name = 'AbortError'
+  return err
+}
+
+/**
+ * A growable text buffer over stdin. The stream flows only while a read is
+ * waiting, and is paused in between so that the process can exit.
+ */
+class StdinReader {
+  private text = ''
+  private ended = false
+  private readonly decoder = new StringDecoder('utf8')
+
+  constructor(private readonly stream: NodeJS.ReadStream) {}
+
+  /** Waits for the next chunk; false at end of input. */
+  pull(signal?: AbortSignal): Promise<boolean> {
+    if (this.ended || this.stream.readableEnded) return Promise.resolve(this.finish())
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        this.stream.off('data', onData).off('end', onEnd).off('error', onEnd)
+        signal?.removeEventListener('abort', onAbort)
+        this.stream.pause()
+        // A paused pipe still holds the event loop open; only a waiting read should.
+        ;(this.stream as { unref?: () => void }).unref?.()
+      }
+      const onData = (chunk: Buffer | string): void => {
+        this.text += typeof chunk === 'string' ? chunk : this.decoder.write(chunk)
+        cleanup()
+        resolve(true)
+      }
+      const onEnd = (): void => {
+        cleanup()
+        resolve(this.finish())
+      }
+      const onAbort = (): void => {
+        cleanup()
+        reject(signal?.reason ?? abortError('input cancelled'))
+      }
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.stream.on('data', onData).once('end', onEnd).once('error', onEnd)
+      ;(this.stream as { ref?: () => void }).ref?.()
+      this.stream.resume()
+    })
+  }
+
+  private finish(): false {
+    if (!this.ended) this.text += this.decoder.end()
+    this.ended = true
+    return false
+  }
+
+  /** Takes up to `count` characters already buffered. */
+  take(count = this.text.length): string {
+    const out = this.text.slice(0, count)
+    this.text = this.text.slice(count)
+    return out
+  }
+
+  /** Puts characters back in front (what a hidden read did not consume). */
+  unshift(text: string): void {
+    this.text = text + this.text
+  }
+
+  /** One line without its line ending; undefined at end of input with nothing left. */
+  async readLine(signal?: AbortSignal): Promise<string | undefined> {
+    for (;;) {
+      const newline = this.text.indexOf('\n')
+      if (newline !== -1) return this.take(newline + 1).replace(/\r?\n$/, '')
+      if (!(await this.pull(signal))) return this.text ? this.take() : undefined
+    }
+  }
+
+  async readAll(): Promise<string> {
+    while (await this.pull());
+    return this.take()
+  }
+}
+
+const CTRL_C = '\u0003'
+const CTRL_D = '\u0004'
+const BACKSPACES = new Set(['\u007f', '\b'])
+
+/**
+ * Reads a line in raw mode without echo. Enter or Ctrl-D ends it, backspace
+ * deletes, Ctrl-C rejects with an AbortError. Escape sequences (arrow keys) are dropped.
+ */
+async function readHidden(tty: NodeJS.ReadStream, reader: StdinReader, stderr: OutputStream, signal?: AbortSignal): Promise<string> {
+  tty.setRawMode(true)
+  const typed: string[] = []
+  try {
+    for (;;) {
+      const outcome = consumeKeys(reader, typed)
+      if (outcome === 'cancel') throw abortError('input cancelled')
+      if (outcome === 'done') return typed.join('')
+      if (!(await reader.pull(signal))) return typed.join('')
+    }
+  } finally {
+    tty.setRawMode(false)
+    stderr.write('\n')
+  }
+}
+
+/** Applies the buffered keys to `typed`; leaves anything after Enter in the buffer. */
+function consumeKeys(reader: StdinReader, typed: string[]): 'done' | 'cancel' | 'more' {
+  const keys = [...reader.take()]
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    if (key === '\r' || key === '\n' || key === CTRL_D) {
+      const skipLf = key === '\r' && keys[i + 1] === '\n' ? 1 : 0
+      reader.unshift(keys.slice(i + 1 + skipLf).join(''))
+      return 'done'
+    }
+    if (key === CTRL_C) return 'cancel'
+    if (BACKSPACES.has(key)) typed.pop()
+    else if (key === '\u001b') i += skipEscape(keys, i)
+    else if (key >= ' ') typed.push(key)
+  }
+  return 'more'
+}
+
+/** Length of a CSI/SS3 escape sequence after the ESC at `start` (arrow keys and the like). */
+function skipEscape(keys: string[], start: number): number {
+  const next = keys[start + 1]
+  if (next !== '[' && next !== 'O') return 0
+  let i = start + 2
+  while (i < keys.length && !/[@-~]/.test(keys[i] as string)) i++
+  return i - start
+}

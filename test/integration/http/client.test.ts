@@ -1,0 +1,299 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createHttpClient } from '../../../src/http/client'
+import { TransportError, type HttpClient } from '../../../src/http/types'
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
+
+const servers: Server[] = []
+/** Sockets a server no longer tracks (CONNECT tunnels), destroyed after each test. */
+const detached: Array<{ destroy(): void }> = []
+
+async function listen(server: Server): Promise<number> {
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+/** A real server on 127.0.0.1 that hands each request, with its body read, to `handler`. */
+async function startServer(handler: Handler): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => handler(req, res, Buffer.concat(chunks).toString('utf8')))
+  })
+  return `http://127.0.0.1:${await listen(server)}`
+}
+
+async function closedPort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+async function expectTransportError(promise: Promise<unknown>): Promise<TransportError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(TransportError)
+  return err as TransportError
+}
+
+function client(options: { timeoutMs?: number; env?: Record<string, string>; userAgent?: string; ca?: string } = {}): Promise<HttpClient> {
+  return createHttpClient({ userAgent: 'oauth-cli/test', ...options, env: options.env ?? {} })
+}
+
+afterEach(async () => {
+  for (const socket of detached.splice(0)) socket.destroy()
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve())
+          s.closeAllConnections?.()
+        }),
+    ),
+  )
+})
+
+describe('createHttpClient (undici) against real servers', () => {
+  it('passes status, headers and body through, as a global Response', async () => {
+    let seen: { method?: string; headers?: IncomingMessage['headers']; body?: string } = {}
+    const base = await startServer((req, res, body) => {
+      seen = { method: req.method, headers: req.headers, body }
+      res.writeHead(201, { 'content-type': 'application/json', 'x-trace': 'abc', 'set-cookie': ['a=1', 'b=2'] })
+      res.end('{"ok":true}')
+    })
+    const http = await client()
+    const res = await http(`${base}/items?x=1`, { method: 'post', headers: { 'X-Custom': 'yes' }, body: '{"n":1}' })
+    expect(res).toBeInstanceOf(Response)
+    expect(res.status).toBe(201)
+    expect(res.statusText).toBe('Created')
+    expect(res.headers.get('x-trace')).toBe('abc')
+    expect(res.headers.get('set-cookie')).toContain('a=1')
+    expect(await res.json()).toEqual({ ok: true })
+    expect(seen.method).toBe('POST')
+    expect(seen.headers?.['x-custom']).toBe('yes')
+    expect(seen.headers?.['user-agent']).toBe('oauth-cli/test')
+    expect(seen.headers?.['content-type']).toBe('text/plain;charset=UTF-8')
+    expect(seen.body).toBe('{"n":1}')
+  })
+
+  it('sends URLSearchParams as a form and keeps a caller-set User-Agent', async () => {
+    let seen: { headers?: IncomingMessage['headers']; body?: string } = {}
+    const base = await startServer((req, res, body) => {
+      seen = { headers: req.headers, body }
+      res.end('ok')
+    })
+    const http = await client()
+    const body = new URLSearchParams({ grant_type: 'authorization_code', code: 'abc' })
+    await http(`${base}/token`, { method: 'POST', headers: { 'user-agent': 'mine/1' }, body })
+    expect(seen.headers?.['user-agent']).toBe('mine/1')
+    expect(seen.headers?.['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8')
+    expect(seen.body).toBe('grant_type=authorization_code&code=abc')
+  })
+
+  it.each([204, 304])('answers %i with a null body', async (status) => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(status, { etag: '"v1"' }).end()
+    })
+    const res = await (await client())(`${base}/thing`)
+    expect(res.status).toBe(status)
+    expect(res.body).toBeNull()
+    expect(await res.text()).toBe('')
+  })
+
+  it('never follows a redirect', async () => {
+    let followed = false
+    const base = await startServer((req, res) => {
+      if (req.url === '/elsewhere') followed = true
+      res.writeHead(302, { location: '/elsewhere' }).end()
+    })
+    const res = await (await client())(`${base}/start`, { redirect: 'manual' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/elsewhere')
+    expect(followed).toBe(false)
+  })
+
+  it('turns a status the Response constructor refuses into a TransportError', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(999).end('odd')
+    })
+    const err = await expectTransportError((await client())(`${base}/odd`))
+    expect(err.kind).toBe('other')
+    expect(err.message).toContain('999')
+  })
+
+  it('times out with kind "timeout" when the server never answers', async () => {
+    const base = await startServer(() => undefined)
+    const err = await expectTransportError((await client({ timeoutMs: 200 }))(`${base}/slow?code=s3cr3t-code`))
+    expect(err.kind).toBe('timeout')
+    expect(err.message).toMatch(/timed out .*127\.0\.0\.1:\d+/)
+    expect(err.url).toBe(`${base}/slow`)
+  })
+
+  it('reports a refused connection as "connect", naming host and port but not the query', async () => {
+    const port = await closedPort()
+    const err = await expectTransportError((await client())(`http://127.0.0.1:${port}/token?code=s3cr3t-code`))
+    expect(err.kind).toBe('connect')
+    expect(err.message).toBe(`could not connect to 127.0.0.1:${port} (connection refused)`)
+    expect(err.url).toBe(`http://127.0.0.1:${port}/token`)
+  })
+
+  it('reports a socket destroyed by the server as "reset"', async () => {
+    const base = await startServer((req) => req.socket.destroy())
+    const err = await expectTransportError((await client())(`${base}/boom`))
+    expect(err.kind).toBe('reset')
+  })
+
+  it('reports a body that stalls mid-way as "timeout"', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('partial')
+    })
+    const err = await expectTransportError((await client({ timeoutMs: 200 }))(`${base}/stall`))
+    expect(err.kind).toBe('timeout')
+  })
+
+  it('reports a body cut off by the server as "reset"', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('partial', () => res.socket?.destroy())
+    })
+    const err = await expectTransportError((await client())(`${base}/cut`))
+    expect(err.kind).toBe('reset')
+  })
+
+  it('reports an aborted request as "aborted"', async () => {
+    const base = await startServer(() => undefined)
+    const controller = new AbortController()
+    const pending = (await client())(`${base}/wait`, { signal: controller.signal })
+    controller.abort()
+    const err = await expectTransportError(pending)
+    expect(err.kind).toBe('aborted')
+  })
+})
+
+/** A forward proxy that serves `api.test` itself and records what it was asked for. */
+async function startProxy(): Promise<{ url: string; seen: string[] }> {
+  const seen: string[] = []
+  const proxy = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`)
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`via proxy: ${req.url}`)
+  })
+  return { url: `http://127.0.0.1:${await listen(proxy)}`, seen }
+}
+
+describe('createHttpClient proxy support', () => {
+  it('sends plain-http requests through HTTP_PROXY in absolute form', async () => {
+    const proxy = await startProxy()
+    const http = await client({ env: { HTTP_PROXY: proxy.url } })
+    const res = await http('http://api.test/hello?x=1')
+    expect(await res.text()).toBe('via proxy: http://api.test/hello?x=1')
+    expect(proxy.seen).toEqual(['GET http://api.test/hello?x=1'])
+  })
+
+  it('honours lower-case http_proxy too', async () => {
+    const proxy = await startProxy()
+    const http = await client({ env: { http_proxy: proxy.url } })
+    await http('http://api.test/lower')
+    expect(proxy.seen).toEqual(['GET http://api.test/lower'])
+  })
+
+  it('bypasses the proxy for hosts in NO_PROXY', async () => {
+    const proxy = await startProxy()
+    const base = await startServer((_req, res) => res.end('direct'))
+    const http = await client({ env: { HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' } })
+    expect(await (await http(`${base}/x`)).text()).toBe('direct')
+    expect(proxy.seen).toEqual([])
+  })
+})
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe.skipIf(!hasOpenssl())('createHttpClient TLS', () => {
+  let dir: string
+  const cert = (name: string): { key: string; cert: string; certFile: string } => {
+    const keyFile = join(dir, `${name}.key`)
+    const certFile = join(dir, `${name}.crt`)
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`,
+      '-addext', 'subjectAltName=DNS:localhost,DNS:api.test,IP:127.0.0.1',
+    ], { stdio: 'ignore' })
+    return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile }
+  }
+  let server: { key: string; cert: string; certFile: string }
+  let other: { key: string; cert: string; certFile: string }
+  let base: string
+  let port: number
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'oauth-cli-tls-'))
+    server = cert('server')
+    other = cert('other')
+    const https = createHttpsServer({ key: server.key, cert: server.cert }, (_req, res) => res.end('secure'))
+    port = await new Promise<number>((resolve) => https.listen(0, '127.0.0.1', () => resolve((https.address() as AddressInfo).port)))
+    base = `https://127.0.0.1:${port}`
+    afterAll(
+      () =>
+        new Promise<void>((resolve) => {
+          https.close(() => resolve())
+          https.closeAllConnections()
+        }),
+    )
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('refuses an untrusted certificate with kind "tls"', async () => {
+    const err = await expectTransportError((await client())(`${base}/x`))
+    expect(err.kind).toBe('tls')
+    expect(err.message).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('trusts a certificate given as ca', async () => {
+    const res = await (await client({ ca: server.cert }))(`${base}/x`)
+    expect(await res.text()).toBe('secure')
+  })
+
+  it('still trusts NODE_EXTRA_CA_CERTS when ca names another certificate', async () => {
+    const http = await client({ ca: other.cert, env: { NODE_EXTRA_CA_CERTS: server.certFile } })
+    expect(await (await http(`${base}/x`)).text()).toBe('secure')
+  })
+
+  it('tunnels https through HTTPS_PROXY with CONNECT and verifies the target with ca', async () => {
+    const connects: string[] = []
+    const proxy = createServer()
+    proxy.on('connect', (req: IncomingMessage, socket: import('node:net').Socket) => {
+      connects.push(req.url ?? '')
+      const upstream = connect(port, '127.0.0.1', () => {
+        detached.push(socket, upstream)
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.pipe(socket).pipe(upstream)
+      })
+      upstream.on('error', () => socket.destroy())
+      socket.on('error', () => upstream.destroy())
+    })
+    const proxyPort = await listen(proxy)
+    const http = await client({ ca: server.cert, env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` } })
+    const res = await http('https://api.test/secure')
+    expect(await res.text()).toBe('secure')
+    expect(connects).toEqual(['api.test:443'])
+  })
+})

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { buildResponse, prepareRequest, toTransportError } from '../../../src/http/client'
+import { TransportError } from '../../../src/http/types'
+
+const url = new URL('https://api.example.com/oauth/token?code=s3cr3t-code')
+
+function coded(code: string, message = 'boom'): Error {
+  return Object.assign(new Error(message), { code })
+}
+
+describe('toTransportError', () => {
+  it.each([
+    ['UND_ERR_CONNECT_TIMEOUT', 'timeout', 'timed out connecting to api.example.com:443'],
+    ['UND_ERR_HEADERS_TIMEOUT', 'timeout', 'timed out waiting for a response from api.example.com:443'],
+    ['UND_ERR_BODY_TIMEOUT', 'timeout', 'timed out reading the response body from api.example.com:443'],
+    ['ECONNREFUSED', 'connect', 'could not connect to api.example.com:443 (connection refused)'],
+    ['ENOTFOUND', 'dns', 'could not resolve api.example.com (no such host)'],
+    ['EAI_AGAIN', 'dns', 'could not resolve api.example.com (temporary DNS failure)'],
+    ['ECONNRESET', 'reset', 'connection to api.example.com:443 was reset (ECONNRESET)'],
+    ['UND_ERR_SOCKET', 'reset', 'connection to api.example.com:443 was closed by the other side'],
+    ['CERT_HAS_EXPIRED', 'tls', 'TLS connection to api.example.com:443 failed (CERT_HAS_EXPIRED)'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tls', 'TLS connection to api.example.com:443 failed (ERR_TLS_CERT_ALTNAME_INVALID)'],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'tls', 'TLS connection to api.example.com:443 failed (UNABLE_TO_GET_ISSUER_CERT_LOCALLY)'],
+  ])('%s → %s', (code, kind, message) => {
+    const err = toTransportError(coded(code), url)
+    expect(err).toBeInstanceOf(TransportError)
+    expect(err.kind).toBe(kind)
+    expect(err.message).toBe(message)
+    expect(err.url).toBe('https://api.example.com/oauth/token')
+  })
+
+  it('finds the code in a fetch-style cause and inside an AggregateError', () => {
+    const fetchStyle = new TypeError('fetch failed', { cause: new AggregateError([coded('ECONNREFUSED')]) })
+    expect(toTransportError(fetchStyle, url).kind).toBe('connect')
+  })
+
+  it('calls it aborted when the caller aborted, and timeout when the signal timed out', () => {
+    const controller = new AbortController()
+    controller.abort()
+    expect(toTransportError(new Error('x'), url, controller.signal).kind).toBe('aborted')
+    const timedOut = new AbortController()
+    timedOut.abort(new DOMException('t', 'TimeoutError'))
+    expect(toTransportError(new Error('x'), url, timedOut.signal).kind).toBe('timeout')
+  })
+
+  it('does not mistake a refused proxy tunnel for a user abort', () => {
+    const err = Object.assign(new Error('Proxy response (407) !== 200 when HTTP Tunneling'), { name: 'AbortError', code: 'UND_ERR_ABORTED' })
+    const mapped = toTransportError(err, url)
+    expect(mapped.kind).toBe('other')
+    expect(mapped.message).toBe('request to api.example.com:443 failed (Proxy response (407) !== 200 when HTTP Tunneling)')
+  })
+
+  it('redacts whatever detail it passes on', () => {
+    const mapped = toTransportError(new Error('bad request code=s3cr3t-code'), url)
+    expect(mapped.message).not.toContain('s3cr3t-code')
+  })
+})
+
+describe('buildResponse', () => {
+  it('gives null-body statuses a null body and others their bytes', () => {
+    expect(buildResponse(url, 204, new Headers(), new Uint8Array([1])).body).toBeNull()
+    expect(buildResponse(url, 205, new Headers(), new Uint8Array(0)).body).toBeNull()
+    const ok = buildResponse(url, 200, new Headers({ a: 'b' }), new TextEncoder().encode('hi'))
+    expect(ok.statusText).toBe('OK')
+    expect(ok.headers.get('a')).toBe('b')
+  })
+
+  it.each([101, 600, 999])('turns status %i into a TransportError, not a RangeError', (status) => {
+    expect(() => buildResponse(url, status, new Headers(), null)).toThrow(TransportError)
+  })
+})
+
+describe('prepareRequest', () => {
+  it('fills defaults the way fetch does and adds the User-Agent', () => {
+    const req = prepareRequest({ method: 'post', body: new URLSearchParams({ a: '1' }) }, 'oauth-cli/1')
+    expect(req).toEqual({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', 'user-agent': 'oauth-cli/1' },
+      body: 'a=1',
+    })
+  })
+
+  it('keeps the caller’s content type and user agent', () => {
+    const req = prepareRequest({ headers: { 'Content-Type': 'application/json', 'User-Agent': 'x' }, body: '{}' }, 'oauth-cli/1')
+    expect(req.headers).toEqual({ 'content-type': 'application/json', 'user-agent': 'x' })
+    expect(req.method).toBe('GET')
+  })
+})

@@ -1,0 +1,156 @@
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import type { ProcessLike } from '../../../src/cli/deps'
+import { createNodeIO, decideColor } from '../../../src/platform/node-io'
+
+interface FakeProcess {
+  proc: ProcessLike
+  stdin: PassThrough & { isTTY?: boolean; rawModes: boolean[]; setRawMode(mode: boolean): void }
+  stdout: () => string
+  stderr: () => string
+}
+
+function fakeProcess(options: { stdinTTY?: boolean; stderrTTY?: boolean } = {}): FakeProcess {
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: options.stdinTTY,
+    rawModes: [] as boolean[],
+    setRawMode(mode: boolean) {
+      stdin.rawModes.push(mode)
+    },
+  })
+  const out: string[] = []
+  const err: string[] = []
+  const sink = (buffer: string[], isTTY: boolean) =>
+    Object.assign(new PassThrough(), { isTTY }).on('data', (c: Buffer) => buffer.push(c.toString('utf8')))
+  const proc = {
+    argv: [],
+    env: {},
+    platform: 'linux',
+    stdin,
+    stdout: sink(out, false),
+    stderr: sink(err, options.stderrTTY ?? false),
+    cwd: () => '/',
+  } as unknown as ProcessLike
+  return { proc, stdin, stdout: () => out.join(''), stderr: () => err.join('') }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+describe('decideColor', () => {
+  it.each([
+    [true, false, {}, true],
+    [false, false, {}, false],
+    [true, true, {}, false],
+    [true, false, { NO_COLOR: '1' }, false],
+    [true, false, { NO_COLOR: '' }, true],
+    [false, false, { FORCE_COLOR: '1' }, true],
+    [false, false, { FORCE_COLOR: '' }, true],
+    [true, false, { FORCE_COLOR: '0' }, false],
+    [false, false, { FORCE_COLOR: '1', NO_COLOR: '1' }, true],
+    [true, true, { FORCE_COLOR: '1' }, false],
+  ])('tty=%s --no-color=%s env=%j → %s', (tty, noColor, env, expected) => {
+    expect(decideColor(tty, noColor, env)).toBe(expected)
+  })
+})
+
+describe('createNodeIO', () => {
+  it('delegates writes and reports TTY flags', () => {
+    const fake = fakeProcess({ stdinTTY: true })
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    io.stdout.write('result')
+    io.stderr.write('note')
+    expect(fake.stdout()).toBe('result')
+    expect(fake.stderr()).toBe('note')
+    expect(io.stdinIsTTY).toBe(true)
+    expect(io.stdout.isTTY).toBe(false)
+    expect(io.color).toBe(false)
+  })
+
+  it('reads lines one at a time from a pipe, however the data is chunked, then the rest', async () => {
+    const fake = fakeProcess()
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    fake.stdin.write('first line\r\nsec')
+    const first = await io.readLine('Client ID: ')
+    expect(first).toBe('first line')
+    const second = io.readLine('Secret: ')
+    await tick()
+    fake.stdin.write('ond line\nthe rest\nof it')
+    expect(await second).toBe('second line')
+    fake.stdin.end()
+    expect(await io.readStdin()).toBe('the rest\nof it')
+    expect(fake.stderr()).toBe('Client ID: Secret: ')
+  })
+
+  it('reads a line of many kilobytes whole', async () => {
+    const fake = fakeProcess()
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const long = 'x'.repeat(200_000)
+    const pending = io.readLine('')
+    for (let i = 0; i < long.length; i += 7_000) {
+      fake.stdin.write(long.slice(i, i + 7_000))
+      await tick()
+    }
+    fake.stdin.write('\nnext\n')
+    expect(await pending).toBe(long)
+    expect(await io.readLine('')).toBe('next')
+  })
+
+  it('returns the last unterminated line, then an empty string at end of input', async () => {
+    const fake = fakeProcess()
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    fake.stdin.end('no newline')
+    expect(await io.readLine('')).toBe('no newline')
+    expect(await io.readLine('')).toBe('')
+  })
+
+  it('reads all of stdin as utf8, including multi-byte characters split across chunks', async () => {
+    const fake = fakeProcess()
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const bytes = Buffer.from('zażółć {"a":1}\n', 'utf8')
+    const pending = io.readStdin()
+    fake.stdin.write(bytes.subarray(0, 3))
+    await tick()
+    fake.stdin.end(bytes.subarray(3))
+    expect(await pending).toBe('zażółć {"a":1}\n')
+  })
+
+  it('reads hidden input on a terminal in raw mode without echo, handling backspace', async () => {
+    const fake = fakeProcess({ stdinTTY: true })
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const pending = io.readLine('Token: ', { hidden: true })
+    fake.stdin.write('s3x\u007fcr')
+    await tick()
+    fake.stdin.write('\u001b[Det\rafter\n')
+    expect(await pending).toBe('s3cret')
+    expect(fake.stdin.rawModes).toEqual([true, false])
+    expect(fake.stderr()).toBe('Token: \n')
+    // What was typed after Enter is left for the next read.
+    expect(await io.readLine('')).toBe('after')
+  })
+
+  it('rejects hidden input with an AbortError on Ctrl-C and leaves raw mode', async () => {
+    const fake = fakeProcess({ stdinTTY: true })
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const pending = io.readLine('Token: ', { hidden: true })
+    fake.stdin.write('abc\u0003')
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' })
+    expect(fake.stdin.rawModes).toEqual([true, false])
+  })
+
+  it('ends hidden input on Ctrl-D', async () => {
+    const fake = fakeProcess({ stdinTTY: true })
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const pending = io.readLine('', { hidden: true })
+    fake.stdin.write('abc\u0004')
+    expect(await pending).toBe('abc')
+  })
+
+  it('stops waiting for a line when the signal aborts', async () => {
+    const fake = fakeProcess()
+    const io = createNodeIO(fake.proc, { noColor: false, env: {} })
+    const controller = new AbortController()
+    const pending = io.readLine('', { signal: controller.signal })
+    controller.abort(new Error('gave up'))
+    await expect(pending).rejects.toThrow('gave up')
+  })
+})
