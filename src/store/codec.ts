@@ -1,8 +1,12 @@
 /**
  * The stored shape of a credential, as both stores write it: JSON of
  * {@link StoredCredential}, validated field by field on the way back in so a
- * damaged item is reported instead of half-used. Pure: no I/O.
+ * damaged item is reported instead of half-used. Also the text of keychain
+ * items, which must stay small (see {@link KEYCHAIN_ITEM_MAX_LENGTH}). Pure: no
+ * I/O (zlib and hashing are computation only).
  */
+import { createHash } from 'node:crypto'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { CredentialKey, StoredCredential } from './credential-store'
 
 export type ParseResult =
@@ -37,6 +41,10 @@ const OPTIONAL_STRINGS = [
   'token_endpoint',
 ] as const
 
+const GRANTS: readonly unknown[] = ['authorization_code', 'device_code', 'client_credentials'] satisfies Array<
+  NonNullable<StoredCredential['grant']>
+>
+
 /** Checks an already-parsed value against the StoredCredential shape. */
 export function validateCredential(value: unknown): ParseResult {
   if (!isPlainObject(value)) return { ok: false, reason: 'not a JSON object' }
@@ -60,6 +68,12 @@ export function validateCredential(value: unknown): ParseResult {
   }
   if (value.extra !== undefined && !isPlainObject(value.extra)) {
     return fieldError('extra', 'not an object')
+  }
+  if (value.grant !== undefined && !GRANTS.includes(value.grant as string)) {
+    return fieldError('grant', `not one of ${GRANTS.join(', ')}`)
+  }
+  if (value.rotation_seen !== undefined && typeof value.rotation_seen !== 'boolean') {
+    return fieldError('rotation_seen', 'not a boolean')
   }
   for (const field of ['expires_at', 'updated_at'] as const) {
     const text = value[field]
@@ -101,6 +115,126 @@ export function decodeFileNamePart(encoded: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Longest keychain password, in UTF-16 code units (JS `length`). Windows
+ * Credential Manager caps an item at CRED_MAX_CREDENTIAL_BLOB_SIZE, 5 * 512 =
+ * 2560 bytes, and keyring-rs (under @napi-rs/keyring) stores the password as
+ * UTF-16LE, two bytes per unit: 1280 units. The rest is margin. Applied on
+ * every platform, so the chunked layout is exercised everywhere.
+ * @see https://learn.microsoft.com/en-us/windows/win32/api/wincred/ns-wincred-credentialw
+ */
+export const KEYCHAIN_ITEM_MAX_LENGTH = 1200
+
+/** Chunks per credential, ~600 KB: far beyond any token, and a bound on what a damaged manifest can ask for. */
+export const KEYCHAIN_MAX_CHUNKS = 512
+
+/** Marks a password holding deflate-raw + base64 of the credential JSON. */
+const COMPRESSED_PREFIX = 'z1:'
+const MAX_INFLATED_BYTES = 4 * 1024 * 1024
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+const GENERATION = /^[0-9a-f]{1,32}$/
+const SHA256_HEX = /^[0-9a-f]{64}$/
+
+/**
+ * What the main keychain item holds when the credential is split: how many
+ * chunks, under which generation (part of their account names) and the
+ * SHA-256 of their concatenation.
+ */
+export interface ChunkManifest {
+  oauth_cli_chunks: number
+  generation: string
+  sha256: string
+}
+
+/** How one credential is laid out in keychain items; every password fits the limit. */
+export type KeychainItemPlan =
+  | { layout: 'whole'; password: string }
+  | { layout: 'chunked'; password: string; manifest: ChunkManifest; chunks: string[] }
+
+/** What a main keychain item's password says. */
+export type KeychainItemContent =
+  | { layout: 'whole'; json: string }
+  | { layout: 'chunked'; manifest: ChunkManifest }
+  | { layout: 'unreadable'; reason: string }
+
+/**
+ * Lays a credential out in keychain items: the JSON as it is when it fits (the
+ * layout of earlier versions), else compressed, else the compressed text split
+ * into chunks under `generation`, with a manifest for the main item.
+ */
+export function planKeychainItem(credential: StoredCredential, generation: string): KeychainItemPlan {
+  const json = serializeCredential(credential)
+  if (json.length <= KEYCHAIN_ITEM_MAX_LENGTH) return { layout: 'whole', password: json }
+  const packed = COMPRESSED_PREFIX + deflateRawSync(Buffer.from(json, 'utf8')).toString('base64')
+  if (packed.length <= KEYCHAIN_ITEM_MAX_LENGTH) return { layout: 'whole', password: packed }
+  const chunks: string[] = []
+  for (let at = 0; at < packed.length; at += KEYCHAIN_ITEM_MAX_LENGTH) {
+    chunks.push(packed.slice(at, at + KEYCHAIN_ITEM_MAX_LENGTH))
+  }
+  const manifest = { oauth_cli_chunks: chunks.length, generation, sha256: sha256Hex(packed) }
+  return { layout: 'chunked', password: JSON.stringify(manifest), manifest, chunks }
+}
+
+/**
+ * Reads a main keychain item: credential JSON (plain or compressed), or a chunk
+ * manifest. Reasons name no values, so they are safe in messages.
+ */
+export function readKeychainItem(password: string): KeychainItemContent {
+  if (password.startsWith(COMPRESSED_PREFIX)) return inflateItem(password.slice(COMPRESSED_PREFIX.length))
+  return readManifest(password) ?? { layout: 'whole', json: password }
+}
+
+/** Reassembles chunks read in manifest order, checking them against the manifest's hash. */
+export function joinKeychainChunks(
+  manifest: ChunkManifest,
+  chunks: readonly string[],
+): Exclude<KeychainItemContent, { layout: 'chunked' }> {
+  const packed = chunks.join('')
+  if (sha256Hex(packed) !== manifest.sha256) {
+    return { layout: 'unreadable', reason: 'its chunks do not match the checksum in its manifest' }
+  }
+  const content = readKeychainItem(packed)
+  return content.layout === 'chunked' ? { layout: 'unreadable', reason: 'its chunks hold another manifest' } : content
+}
+
+function inflateItem(base64: string): KeychainItemContent {
+  const damaged = { layout: 'unreadable', reason: 'its compressed data is damaged' } as const
+  if (!BASE64.test(base64)) return damaged
+  try {
+    const bytes = inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES })
+    return { layout: 'whole', json: bytes.toString('utf8') }
+  } catch {
+    return damaged
+  }
+}
+
+/** undefined when the text is no manifest at all (then it should be credential JSON). */
+function readManifest(text: string): KeychainItemContent | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!isPlainObject(value) || !Object.hasOwn(value, 'oauth_cli_chunks')) return undefined
+  const { oauth_cli_chunks: count, generation, sha256 } = value
+  const valid =
+    typeof count === 'number' &&
+    Number.isInteger(count) &&
+    count >= 1 &&
+    count <= KEYCHAIN_MAX_CHUNKS &&
+    typeof generation === 'string' &&
+    GENERATION.test(generation) &&
+    typeof sha256 === 'string' &&
+    SHA256_HEX.test(sha256)
+  if (!valid) return { layout: 'unreadable', reason: 'its chunk manifest is damaged' }
+  return { layout: 'chunked', manifest: { oauth_cli_chunks: count, generation, sha256 } }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
 function fieldError(field: string, problem: string): ParseResult {

@@ -38,6 +38,13 @@ export interface StoredCredential {
   token_endpoint?: string
   /** Extra response fields the provider returned (LiveChat's organization_id, account_id). */
   extra?: Record<string, unknown>
+  /**
+   * How the tokens were obtained. `client_credentials` tokens are fetched again
+   * on expiry instead of refreshed; absent means an interactive grant.
+   */
+  grant?: 'authorization_code' | 'device_code' | 'client_credentials'
+  /** Set once a refresh returned a different refresh token: the provider rotates them. */
+  rotation_seen?: boolean
   /** ISO 8601, when the tokens were last written. */
   updated_at: string
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { KEYCHAIN_ITEM_MAX_LENGTH } from '../../../src/store/codec'
 import { createKeychainStore, probeKeychain } from '../../../src/store/keychain-store'
 import { openStore } from '../../../src/store/select-store'
 import { makeCredential } from '../../unit/store/credential-fixture'
@@ -16,6 +17,12 @@ const service = `oauth-cli-test-${randomBytes(6).toString('hex')}`
 const store = createKeychainStore({ service, timeoutMs: 10_000 })
 const probe = await probeKeychain(store)
 const required = process.env.OAUTH_CLI_REQUIRE_KEYCHAIN === '1'
+
+/** Every item of the test service, as the keychain itself holds them. */
+async function rawItems(): Promise<Array<{ account: string; password: string }>> {
+  const { findCredentialsAsync } = await import('@napi-rs/keyring')
+  return findCredentialsAsync(service)
+}
 
 describe.runIf(required && !probe.ok)('real OS keychain (required)', () => {
   it('is available', () => {
@@ -49,6 +56,33 @@ describe.skipIf(!probe.ok)('real OS keychain', () => {
     expect(await store.delete(keys[0]!)).toBe(false)
     expect(await store.get(keys[0]!)).toEqual({ status: 'missing' })
     expect(await store.list()).toEqual([second])
+  })
+
+  it('round-trips a credential too large for one item, keeping every item small, and deletes all of it', async () => {
+    const large = makeCredential({
+      profile: 'large',
+      access_token: `at-large-${randomBytes(4500).toString('base64url')}`,
+      extra: { id_token: `it-large-${randomBytes(3000).toString('base64url')}` },
+    })
+    const largeKey = { provider: 'livechat', profile: 'large' }
+    keys.push(largeKey)
+    await store.set(large)
+    expect(await store.get(largeKey)).toEqual({ status: 'found', credential: large })
+    expect(await store.list()).toContainEqual(large)
+
+    const items = await rawItems()
+    const ofLarge = items.filter((i) => i.account.startsWith('livechat:large'))
+    expect(ofLarge.length).toBeGreaterThan(2)
+    for (const { password } of ofLarge) expect(password.length).toBeLessThanOrEqual(KEYCHAIN_ITEM_MAX_LENGTH)
+
+    const smaller = makeCredential({ profile: 'large', refresh_token: 'rt-smaller-fixture' })
+    await store.set(smaller)
+    expect((await rawItems()).filter((i) => i.account.startsWith('livechat:large')).map((i) => i.account)).toEqual([
+      'livechat:large',
+    ])
+    await store.set(large)
+    expect(await store.delete(largeKey)).toBe(true)
+    expect((await rawItems()).filter((i) => i.account.startsWith('livechat:large'))).toEqual([])
   })
 
   it('reports a keychain item that is not a credential as corrupt, naming provider and profile', async () => {

@@ -1,16 +1,26 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  KEYCHAIN_ITEM_MAX_LENGTH,
   decodeFileNamePart,
   encodeFileNamePart,
+  joinKeychainChunks,
   parseCredential,
+  planKeychainItem,
+  readKeychainItem,
   serializeCredential,
+  type ChunkManifest,
 } from '../../../src/store/codec'
 import { FIXTURE_ACCESS_TOKEN, makeCredential } from './credential-fixture'
 
 describe('credential codec', () => {
   it('round-trips a credential through its JSON text', () => {
     const credential = makeCredential()
+    expect(parseCredential(serializeCredential(credential))).toEqual({ ok: true, credential })
+  })
+
+  it('round-trips the grant and whether rotation was seen', () => {
+    const credential = makeCredential({ grant: 'client_credentials', rotation_seen: true })
     expect(parseCredential(serializeCredential(credential))).toEqual({ ok: true, credential })
   })
 
@@ -31,6 +41,8 @@ describe('credential codec', () => {
     ['a numeric refresh token', { refresh_token: 42 }, '"refresh_token" is not a string'],
     ['scope as a string', { scope: 'a b' }, '"scope" is not an array of strings'],
     ['extra as an array', { extra: [] }, '"extra" is not an object'],
+    ['an unknown grant', { grant: 'password' }, '"grant" is not one of authorization_code, device_code, client_credentials'],
+    ['rotation_seen as a string', { rotation_seen: 'yes' }, '"rotation_seen" is not a boolean'],
     ['an unparseable expiry', { expires_at: 'tomorrow' }, '"expires_at" is not an ISO 8601 time'],
   ])('rejects %s, naming the field and never a value', (_, change, reason) => {
     const text = typeof change === 'string' ? change : JSON.stringify({ ...makeCredential(), ...change })
@@ -52,5 +64,84 @@ describe('credential codec', () => {
   it('keeps the separators used in file names out of encoded parts', () => {
     expect(encodeFileNamePart('a@b/c:d')).toBe('a%40b%2Fc%3Ad')
     expect(encodeFileNamePart('..')).toBe('%2E.')
+  })
+})
+
+/** Deterministic but incompressible text, so the chunked layout is reached. */
+function noise(length: number, seed = 1): string {
+  let x = seed
+  let out = ''
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) % 2 ** 31
+    out += String.fromCharCode(33 + (x % 94))
+  }
+  return out
+}
+
+describe('keychain item layout', () => {
+  it('keeps a credential that fits as its plain JSON, the layout earlier versions wrote', () => {
+    const credential = makeCredential()
+    expect(planKeychainItem(credential, 'abc')).toEqual({ layout: 'whole', password: serializeCredential(credential) })
+    expect(readKeychainItem(serializeCredential(credential))).toEqual({ layout: 'whole', json: serializeCredential(credential) })
+  })
+
+  it('compresses a credential that fits only compressed', () => {
+    const credential = makeCredential({ access_token: 'a'.repeat(5000) })
+    const plan = planKeychainItem(credential, 'abc')
+    expect(plan.layout).toBe('whole')
+    expect(plan.password).toMatch(/^z1:[A-Za-z0-9+/=]+$/)
+    expect(plan.password.length).toBeLessThanOrEqual(KEYCHAIN_ITEM_MAX_LENGTH)
+    expect(readKeychainItem(plan.password)).toEqual({ layout: 'whole', json: serializeCredential(credential) })
+  })
+
+  it('splits an incompressible credential into chunks that fit, under a manifest that reassembles them', () => {
+    const credential = makeCredential({ access_token: noise(10_000) })
+    const plan = planKeychainItem(credential, '0a1b')
+    if (plan.layout !== 'chunked') throw new Error('expected chunks')
+    expect(plan.chunks.length).toBeGreaterThan(5)
+    for (const text of [plan.password, ...plan.chunks]) expect(text.length).toBeLessThanOrEqual(KEYCHAIN_ITEM_MAX_LENGTH)
+    expect(readKeychainItem(plan.password)).toEqual({ layout: 'chunked', manifest: plan.manifest })
+    expect(plan.manifest).toMatchObject({ oauth_cli_chunks: plan.chunks.length, generation: '0a1b' })
+    expect(joinKeychainChunks(plan.manifest, plan.chunks)).toEqual({ layout: 'whole', json: serializeCredential(credential) })
+  })
+
+  it.each([
+    ['chunks out of order', (c: string[]) => [...c].reverse(), 'its chunks do not match the checksum in its manifest'],
+    ['a chunk short', (c: string[]) => c.slice(1), 'its chunks do not match the checksum in its manifest'],
+  ])('refuses %s', (_, change, reason) => {
+    const plan = planKeychainItem(makeCredential({ access_token: noise(4000) }), 'ff')
+    if (plan.layout !== 'chunked') throw new Error('expected chunks')
+    expect(joinKeychainChunks(plan.manifest, change(plan.chunks))).toEqual({ layout: 'unreadable', reason })
+  })
+
+  const manifest: ChunkManifest = { oauth_cli_chunks: 2, generation: 'ab12', sha256: 'a'.repeat(64) }
+  it.each([
+    ['no chunks', { oauth_cli_chunks: 0 }],
+    ['a fractional count', { oauth_cli_chunks: 1.5 }],
+    ['an absurd count', { oauth_cli_chunks: 1e9 }],
+    ['a generation that is not hex', { generation: '../x' }],
+    ['a short hash', { sha256: 'abc' }],
+  ])('reports a manifest with %s as damaged', (_, change) => {
+    expect(readKeychainItem(JSON.stringify({ ...manifest, ...change }))).toEqual({
+      layout: 'unreadable',
+      reason: 'its chunk manifest is damaged',
+    })
+  })
+
+  it.each([
+    ['not base64', 'z1:***'],
+    ['not deflate data', `z1:${Buffer.from('plain text, not deflated').toString('base64')}`],
+  ])('reports compressed data that is %s as damaged', (_, password) => {
+    expect(readKeychainItem(password)).toEqual({ layout: 'unreadable', reason: 'its compressed data is damaged' })
+  })
+
+  it('never throws on any text, and passes what is no manifest on as JSON for the credential check', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const content = readKeychainItem(text)
+        expect(['whole', 'chunked', 'unreadable']).toContain(content.layout)
+      }),
+    )
+    expect(readKeychainItem('not json')).toEqual({ layout: 'whole', json: 'not json' })
   })
 })
