@@ -9,7 +9,7 @@ function spyRunners() {
     calls.push({ command, opts: opts as Record<string, unknown> })
     return 0 as const
   }
-  const runners: Runners = {
+  const runners: Partial<Runners> = {
     login: record('login'), call: record('call'), token: record('token'), refresh: record('refresh'),
     status: record('status'), logout: record('logout'), providers: record('providers'),
   }

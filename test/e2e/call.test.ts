@@ -1,0 +1,179 @@
+import { describe, expect } from 'vitest'
+import { apiRequests, it, SUITE, expectExit, grantTypes, last, loginAcme, parseStdout, type MakeWorld, type World } from './world'
+
+interface Echo {
+  method: string
+  path: string
+  query: Record<string, string>
+  headers: Record<string, string>
+  body: string
+}
+
+async function loggedIn(makeWorld: MakeWorld): Promise<World> {
+  const world = await makeWorld()
+  await loginAcme(world)
+  return world
+}
+
+describe('call with OAuth tokens', SUITE, () => {
+  it('GETs the path under api_base_url with the query and the bearer token, body to stdout', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/things', '-q', 'a=1'])
+    expectExit(run, 0)
+    const echo = parseStdout<Echo>(run)
+    expect(echo).toMatchObject({ method: 'GET', path: '/api/things', query: { a: '1' }, body: '' })
+    const seen = last(apiRequests(world.fp, '/api/things'))
+    expect(seen.url).toBe('/api/things?a=1')
+    expect(seen.headers.authorization).toBe(`Bearer ${last(world.fp.issuedAccessTokens())}`)
+    expect(run.stderr).not.toContain(last(world.fp.issuedAccessTokens()))
+  })
+
+  it('POSTs a -d body that parses as JSON with Content-Type application/json', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/things', '-d', '{"x":1}'])
+    expectExit(run, 0)
+    const echo = parseStdout<Echo>(run)
+    expect(echo.method).toBe('POST')
+    expect(echo.headers['content-type']).toMatch(/^application\/json\b/)
+    expect(JSON.parse(echo.body)).toEqual({ x: 1 })
+  })
+
+  it('POSTs a -d body that is not JSON as application/x-www-form-urlencoded', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/things', '-d', 'a=b'])
+    expectExit(run, 0)
+    const echo = parseStdout<Echo>(run)
+    expect(echo.method).toBe('POST')
+    expect(echo.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/)
+    expect(echo.body).toBe('a=b')
+  })
+
+  it('sends the -X method and -H headers as given', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/things/7', '-X', 'PUT', '-H', 'X-Foo: bar', '-d', '{"y":2}'])
+    expectExit(run, 0)
+    const echo = parseStdout<Echo>(run)
+    expect(echo.method).toBe('PUT')
+    expect(echo.path).toBe('/api/things/7')
+    expect(echo.headers['x-foo']).toBe('bar')
+    expect(JSON.parse(echo.body)).toEqual({ y: 2 })
+  })
+
+  it('prints the status line and headers before the body with -i', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/things', '-i'])
+    expectExit(run, 0)
+    const [head, ...rest] = run.stdout.split(/\r?\n\r?\n/)
+    expect(head).toMatch(/^HTTP\/[\d.]+ 200\b/)
+    expect(head).toMatch(/^content-type: application\/json/im)
+    expect(JSON.parse(rest.join('\n\n'))).toMatchObject({ method: 'GET', path: '/api/things' })
+  })
+
+  it('exits 4 on an HTTP error status and still prints the body on stdout', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const run = await world.cli(['call', 'acme', '/status/404'])
+    expectExit(run, 4)
+    expect(JSON.parse(run.stdout)).toEqual({ error: 'not_found' })
+    expect(run.stderr).toMatch(/404/)
+  })
+
+  it('on a 401 refreshes once and retries once with the new token', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const old = last(world.fp.issuedAccessTokens())
+    world.fp.expireAllAccessTokens()
+    const run = await world.cli(['call', 'acme', '/things'])
+    expectExit(run, 0)
+    expect(parseStdout<Echo>(run).path).toBe('/api/things')
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token'])
+    const fresh = last(world.fp.issuedAccessTokens())
+    expect(apiRequests(world.fp, '/api/things').map((r) => r.headers.authorization)).toEqual([`Bearer ${old}`, `Bearer ${fresh}`])
+  })
+
+  it('gives up after one retry when the API keeps answering 401, exiting 4 or 3', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    world.fp.expireAllAccessTokens()
+    // The first 401 is the expired token; the retry, with a fresh token, hits an endpoint that always says 401.
+    const run = await world.cli(['call', 'acme', '/status/401'])
+    expectExit(run, [3, 4])
+    expect(apiRequests(world.fp)).toHaveLength(2)
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token'])
+  })
+
+  it('exits 3 with the login hint when nothing is stored, without calling the API', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['call', 'acme', '/things'])
+    expectExit(run, 3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('oauth-cli login acme')
+    expect(apiRequests(world.fp)).toHaveLength(0)
+  })
+})
+
+describe('call with static credentials (--with-token)', SUITE, () => {
+  const overrideApi = (name: string) => (fp: { url: string }) => ({ [name]: { api_base_url: `${fp.url}/api` } })
+
+  it('sends a LiveChat ACCOUNT:PAT as HTTP Basic on a JSON POST', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: overrideApi('livechat') })
+    world.fp.addStaticCredential('basic', 'acct-1:pat-secret-1')
+    const login = await world.cli(['login', 'livechat', '--with-token'], { stdin: 'acct-1:pat-secret-1\n' })
+    expectExit(login, 0)
+    expect(login.stdout).toBe('')
+    const run = await world.cli(['call', 'livechat', '/v3.6/agent/action/list_chats', '-d', '{}'])
+    expectExit(run, 0)
+    const seen = last(apiRequests(world.fp, '/api/v3.6/agent/action/list_chats'))
+    expect(seen.method).toBe('POST')
+    expect(seen.headers.authorization).toBe(`Basic ${Buffer.from('acct-1:pat-secret-1').toString('base64')}`)
+    expect(seen.headers['content-type']).toMatch(/^application\/json\b/)
+    expect(seen.body).toBe('{}')
+    expect(login.stderr + run.stderr).not.toContain('pat-secret-1')
+  })
+
+  it('sends a Livestorm API token raw in Authorization, without Bearer', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: overrideApi('livestorm') })
+    world.fp.addStaticCredential('raw', 'ls-api-token-1')
+    expectExit(await world.cli(['login', 'livestorm', '--with-token'], { stdin: 'ls-api-token-1\n' }), 0)
+    const run = await world.cli(['call', 'livestorm', '/ping'])
+    expectExit(run, 0)
+    expect(last(apiRequests(world.fp, '/api/ping')).headers.authorization).toBe('ls-api-token-1')
+  })
+
+  it('sends Tidio OpenAPI keys as the two X-Tidio headers with the versioned Accept', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: overrideApi('tidio') })
+    world.fp.addStaticCredential('header_pair', 'ci_x:cs_y')
+    expectExit(await world.cli(['login', 'tidio', '--with-token'], { stdin: 'ci_x:cs_y\n' }), 0)
+    const run = await world.cli(['call', 'tidio', '/operators'])
+    expectExit(run, 0)
+    const seen = last(apiRequests(world.fp, '/api/operators'))
+    expect(seen.headers['x-tidio-openapi-client-id']).toBe('ci_x')
+    expect(seen.headers['x-tidio-openapi-client-secret']).toBe('cs_y')
+    expect(seen.headers.accept).toBe('application/json; version=1')
+    expect(seen.headers.authorization).toBeUndefined()
+  })
+
+  it('logs in to Tidio from TIDIO_CLIENT_ID/TIDIO_CLIENT_SECRET with no OAuth flow and no browser', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: overrideApi('tidio') })
+    world.fp.addStaticCredential('header_pair', 'ci_env:cs_env')
+    const browser = world.followBrowser()
+    const env = { TIDIO_CLIENT_ID: 'ci_env', TIDIO_CLIENT_SECRET: 'cs_env', BROWSER: browser.path }
+    const login = await world.cli(['login', 'tidio'], { env })
+    expectExit(login, 0)
+    expect(login.stdout).toBe('')
+    expect(login.stderr).toMatch(/tidio/i)
+    expect(login.stderr).not.toContain('cs_env')
+    expect(browser.log()).toBe('')
+    expect(world.fp.requests.filter((r) => !r.path.startsWith('/api'))).toHaveLength(0)
+    const run = await world.cli(['call', 'tidio', '/operators'], { env: { BROWSER: browser.path } })
+    expectExit(run, 0)
+    expect(last(apiRequests(world.fp, '/api/operators')).headers['x-tidio-openapi-client-id']).toBe('ci_env')
+  })
+
+  it('sends any other provider\'s pasted token as a Bearer token', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    world.fp.addStaticCredential('bearer', 'pasted-token-1')
+    expectExit(await world.cli(['login', 'acme', '--with-token'], { stdin: 'pasted-token-1\n' }), 0)
+    const run = await world.cli(['call', 'acme', '/me'])
+    expectExit(run, 0)
+    expect(last(apiRequests(world.fp, '/api/me')).headers.authorization).toBe('Bearer pasted-token-1')
+    expect(world.fp.requests.filter((r) => !r.path.startsWith('/api'))).toHaveLength(0)
+  })
+})

@@ -1,0 +1,80 @@
+import { describe, expect } from 'vitest'
+import { it, SUITE, expectExit, loginAcme, paramsOf, statusJson } from './world'
+
+describe('logout', SUITE, () => {
+  it('revokes at the RFC 7009 endpoint with client authentication, then forgets the credentials', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['logout', 'acme'])
+    expectExit(run, 0)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/acme/)
+    const revokes = world.fp.requests.filter((r) => r.method === 'POST' && r.path === '/revoke')
+    expect(revokes.length).toBeGreaterThanOrEqual(1)
+    const issued = [...world.fp.issuedAccessTokens(), ...world.fp.issuedRefreshTokens()]
+    for (const r of revokes) {
+      const token = paramsOf(r).get('token')
+      expect(issued).toContain(token)
+      expect(world.fp.isTokenActive(token!)).toBe(false)
+      expect(r.headers.authorization).toMatch(/^Basic /)
+    }
+    // Revoking the refresh token (or both) ends the grant: nothing issued stays usable.
+    expect(issued.filter((t) => world.fp.isTokenActive(t))).toEqual([])
+    expect(await statusJson(world)).toEqual([])
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 3)
+  })
+
+  it('revokes with DELETE and the Bearer token for a provider with revocation_style delete_bearer', async ({ makeWorld }) => {
+    const world = await makeWorld({
+      acme: (fp) => ({ revocation_endpoint: `${fp.url}/v2/token`, revocation_style: 'delete_bearer' }),
+    })
+    await loginAcme(world)
+    const run = await world.cli(['logout', 'acme'])
+    expectExit(run, 0)
+    const deletes = world.fp.requests.filter((r) => r.method === 'DELETE' && r.path === '/v2/token')
+    expect(deletes.length).toBeGreaterThanOrEqual(1)
+    const issued = [...world.fp.issuedAccessTokens(), ...world.fp.issuedRefreshTokens()]
+    for (const d of deletes) expect(issued).toContain(/^Bearer (\S+)$/.exec(d.headers.authorization ?? '')?.[1])
+    expect(world.fp.requests.some((r) => r.path === '/revoke')).toBe(false)
+    expect(await statusJson(world)).toEqual([])
+  })
+
+  it('removes the credentials locally and says so when the provider has no revocation endpoint', async ({ makeWorld }) => {
+    const world = await makeWorld({ acme: { revocation_endpoint: undefined } })
+    await loginAcme(world)
+    const before = world.fp.requests.length
+    const run = await world.cli(['logout', 'acme'])
+    expectExit(run, 0)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/local|this machine|not revoked/i)
+    expect(world.fp.requests.length).toBe(before)
+    expect(await statusJson(world)).toEqual([])
+  })
+
+  it('keeps the credentials and exits 5 when the provider is unreachable; --local then removes them', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = await statusJson(world)
+    await world.fp.close()
+    const run = await world.cli(['logout', 'acme'])
+    expectExit(run, 5)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/revo/i)
+    expect(run.stderr).toContain('--local')
+    expect(await statusJson(world)).toEqual(before)
+    const local = await world.cli(['logout', 'acme', '--local'])
+    expectExit(local, 0)
+    expect(local.stderr).toMatch(/local/i)
+    expect(await statusJson(world)).toEqual([])
+  })
+
+  it('removes only the named profile', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    await loginAcme(world, ['--profile', 'work'])
+    expectExit(await world.cli(['logout', 'acme', '--profile', 'work']), 0)
+    expect((await statusJson(world)).map((s) => s.profile)).toEqual(['default'])
+    expectExit(await world.cli(['token', 'acme']), 0)
+  })
+})

@@ -1,0 +1,146 @@
+import { describe, expect } from 'vitest'
+import { it, SUITE, expectExit, grantTypes, last, loginAcme, statusJson, tokenRequests } from './world'
+
+describe('token', SUITE, () => {
+  it('prints exactly the stored access token and a newline, without a request when it is fresh', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = world.fp.requests.length
+    const run = await world.cli(['token', 'acme'])
+    expectExit(run, 0)
+    expect(run.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+    expect(run.stderr).not.toContain(last(world.fp.issuedAccessTokens()))
+    expect(world.fp.requests.length).toBe(before)
+  })
+
+  it('refreshes first when the token expires within the skew, and prints the new one', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    await loginAcme(world)
+    const first = last(world.fp.issuedAccessTokens())
+    const run = await world.cli(['token', 'acme'])
+    expectExit(run, 0)
+    const fresh = last(world.fp.issuedAccessTokens())
+    expect(fresh).not.toBe(first)
+    expect(run.stdout).toBe(`${fresh}\n`)
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token'])
+    // The rotated refresh token was stored: the next refresh spends it and succeeds.
+    const again = await world.cli(['token', 'acme'])
+    expectExit(again, 0)
+    expect(again.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token', 'refresh_token'])
+  })
+
+  it('never spends one rotated refresh token twice when several processes refresh at once', async ({ makeWorld }) => {
+    // A 30 s lifetime is inside the skew: every process wants to refresh. Reuse would revoke the grant.
+    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    await loginAcme(world)
+    const runs = await Promise.all([1, 2, 3, 4].map(() => world.cli(['token', 'acme'])))
+    for (const run of runs) expectExit(run, 0)
+    const spent = tokenRequests(world.fp).map((r) => r.params.get('refresh_token')).filter((t) => t !== null)
+    expect(spent.length).toBeGreaterThanOrEqual(1)
+    expect(new Set(spent).size).toBe(spent.length)
+    expect(world.fp.isTokenActive(last(world.fp.issuedRefreshTokens()))).toBe(true)
+    for (const run of runs) expect(world.fp.issuedAccessTokens()).toContain(run.stdout.trim())
+  })
+
+  it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['token', 'acme'])
+    expectExit(run, 3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('oauth-cli login acme')
+    expect(world.fp.requests).toHaveLength(0)
+  })
+
+  it('names the profile in the login hint for a missing non-default profile', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['token', 'acme', '--profile', 'work'])
+    expectExit(run, 3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/oauth-cli login acme.*--profile work/)
+  })
+})
+
+describe('refresh', SUITE, () => {
+  it('stores the rotated refresh token: the old one is dead at the provider and the next refresh works', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const [rt1] = world.fp.issuedRefreshTokens()
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 0)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/acme/)
+    const rt2 = last(world.fp.issuedRefreshTokens())
+    expect(rt2).not.toBe(rt1)
+    expect(world.fp.isTokenActive(rt1!)).toBe(false)
+    expect(world.fp.isTokenActive(rt2)).toBe(true)
+    const again = await world.cli(['refresh', 'acme'])
+    expectExit(again, 0)
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token', 'refresh_token'])
+    expect(world.fp.isTokenActive(last(world.fp.issuedRefreshTokens()))).toBe(true)
+    const token = await world.cli(['token', 'acme'])
+    expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+  })
+
+  it('keeps the old refresh token when the provider does not rotate it', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { rotateRefreshTokens: false } })
+    await loginAcme(world)
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    expect(world.fp.issuedRefreshTokens()).toHaveLength(1)
+    const [, second, third] = world.fp.requests.filter((r) => r.path === '/token').map((r) => new URLSearchParams(r.body))
+    expect(second!.get('refresh_token')).toBe(world.fp.issuedRefreshTokens()[0])
+    expect(third!.get('refresh_token')).toBe(world.fp.issuedRefreshTokens()[0])
+  })
+
+  it('prints the new summary with --json', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['refresh', 'acme', '--json'])
+    expectExit(run, 0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ provider: 'acme', profile: 'default', refreshable: true, store: 'file' })
+    expect(run.stdout).not.toContain(last(world.fp.issuedAccessTokens()))
+  })
+
+  it('exits 3 with the login hint when the provider rejects the refresh token (invalid_grant)', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    world.fp.revokeAllGrants()
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('oauth-cli login acme')
+    expect(grantTypes(world.fp)).toEqual(['authorization_code', 'refresh_token'])
+  })
+
+  it('exits 5 when the token endpoint is unreachable and leaves the stored credential as it was', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = await statusJson(world)
+    await world.fp.close()
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 5)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/acme/)
+    expect(await statusJson(world)).toEqual(before)
+  })
+
+  it('exits 5 when the connection is reset mid-request, and the stored credential still works afterwards', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = await statusJson(world)
+    world.fp.injectTokenFault('reset')
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 5)
+    expect(await statusJson(world)).toEqual(before)
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+  })
+
+  it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 3)
+    expect(run.stderr).toContain('oauth-cli login acme')
+  })
+})
