@@ -3,25 +3,51 @@
  * single-flight across parallel `oauth-cli` processes and a rotated refresh
  * token is never spent twice (shared/SPEC.md "Credentials").
  *
- * A lock is `<dir>/<name>.lock`, created with O_EXCL and holding
- * `{pid, hostname, created_at, nonce}`. A lock whose holder is a dead process on
- * this host, or that is older than `staleMs`, is taken over.
+ * A lock is the file `<dir>/<name>.lock` holding `{pid, hostname, created_at,
+ * nonce}`. It appears whole: the record is written to a private file first and
+ * hard-linked into place, which fails when the lock exists (as O_EXCL does).
+ *
+ * A lock is removed only by a process holding the take-over guard
+ * `<name>.lock.guard`: its holder on release, or a waiter that judged it stale
+ * (holder dead on this host, or older than `staleMs`) and, under the guard,
+ * finds it byte-identical to what it judged. As nobody else can remove the lock
+ * meanwhile, and every live lock carries a fresh nonce, that check cannot be
+ * fooled by a lock made since. The guard is a directory renamed into place with
+ * one entry named by its holder's nonce, so a stale guard is cleared by
+ * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
+import * as nodeFs from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
 
+/** The file operations the locker uses; node:fs/promises by default. */
+export interface LockFileSystem {
+  writeFile(path: string, data: string, options: { flag: 'wx'; mode: number }): Promise<void>
+  link(existingPath: string, newPath: string): Promise<void>
+  readFile(path: string, encoding: 'utf8'): Promise<string>
+  readdir(path: string): Promise<string[]>
+  rename(oldPath: string, newPath: string): Promise<void>
+  unlink(path: string): Promise<void>
+  mkdir(path: string, options: { recursive?: boolean; mode: number }): Promise<unknown>
+  rmdir(path: string): Promise<void>
+}
+
 export interface FileLockerOptions {
-  /** A lock older than this is taken over even if its holder seems alive. Default 30 s. */
+  /**
+   * A lock older than this is taken over even if its holder seems alive (another
+   * host, or a reused pid). Longer than any refresh may take. Default 120 s.
+   */
   staleMs?: number
-  /** Waiting longer than this throws StoreError('locked'). Default 60 s. */
+  /** Waiting longer than this for a busy lock throws StoreError('locked'). Default 30 s. */
   timeoutMs?: number
   /** Delay between attempts while the lock is held, plus up to half again of jitter. Default 50 ms. */
   pollMs?: number
+  /** Where the file operations go; tests wrap node:fs/promises to force an interleaving. */
+  fs?: LockFileSystem
 }
 
 interface LockOwner {
@@ -32,81 +58,103 @@ interface LockOwner {
   nonce: string
 }
 
-interface Settings {
+interface Context {
+  fs: LockFileSystem
+  clock: Clock
   staleMs: number
   timeoutMs: number
   pollMs: number
 }
 
+/** A guard is held for a few file operations; one older than this was abandoned. */
+const GUARD_STALE_MS = 10_000
+/** How long a release waits for the guard before leaving the lock to stale detection. */
+const RELEASE_GUARD_WAIT_MS = GUARD_STALE_MS + 2000
+/** link() errors of file systems without hard links: create the lock in place instead. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
+/** rename() errors meaning the guard directory is there and not empty (EPERM: Windows never replaces a directory). */
+const GUARD_TAKEN = new Set(['EEXIST', 'ENOTEMPTY', 'EPERM', 'EACCES', 'EBUSY'])
+
 /** A Locker keeping its lock files in `dir` (created 0700), timed by `clock`. */
 export function createFileLocker(dir: string, clock: Clock, options: FileLockerOptions = {}): Locker {
-  const settings: Settings = {
-    staleMs: options.staleMs ?? 30_000,
-    timeoutMs: options.timeoutMs ?? 60_000,
+  const ctx: Context = {
+    fs: options.fs ?? nodeFs,
+    clock,
+    staleMs: options.staleMs ?? 120_000,
+    timeoutMs: options.timeoutMs ?? 30_000,
     pollMs: options.pollMs ?? 50,
   }
   return {
     async withLock(name, fn) {
       const path = join(dir, `${encodeFileNamePart(name)}.lock`)
-      await mkdirPrivate(dir)
-      const owner = await acquire(path, clock, settings)
+      await mkdirPrivate(ctx.fs, dir)
+      const owner = await acquire(ctx, path)
       try {
         return await fn()
       } finally {
-        await release(path, owner)
+        await release(ctx, path, owner)
       }
     },
   }
 }
 
-async function acquire(path: string, clock: Clock, settings: Settings): Promise<LockOwner> {
-  const deadline = clock.now() + settings.timeoutMs
+async function acquire(ctx: Context, path: string): Promise<LockOwner> {
+  const deadline = ctx.clock.now() + ctx.timeoutMs
   let unreadable: { text: string; since: number } | undefined
   for (;;) {
-    const owner: LockOwner = {
-      pid: process.pid,
-      hostname: hostname(),
-      created_at: new Date(clock.now()).toISOString(),
-      nonce: randomBytes(8).toString('hex'),
-    }
-    if (await tryCreate(path, owner)) return owner
-    const text = await readIfExists(path)
+    const owner = newOwner(ctx.clock)
+    if (await tryCreate(ctx.fs, path, owner)) return owner
+    const text = await readIfExists(ctx.fs, path)
     if (text === undefined) continue // released between our attempt and our look
     const holder = parseOwner(text)
-    // A lock with no readable owner is still being written, or junk: stale once it sat unchanged long enough.
-    if (!holder && unreadable?.text !== text) unreadable = { text, since: clock.now() }
+    // A lock with no readable owner is junk (ours appear whole): stale once it sat unchanged long enough.
+    if (!holder && unreadable?.text !== text) unreadable = { text, since: ctx.clock.now() }
     const stale = holder
-      ? isStale(holder, clock.now(), settings.staleMs)
-      : clock.now() - (unreadable?.since ?? clock.now()) > settings.staleMs
-    if (stale && (await removeStale(path, text))) continue
-    if (clock.now() >= deadline) throw lockedError(path, settings.timeoutMs, holder)
-    await clock.sleep(settings.pollMs + Math.floor((Math.random() * settings.pollMs) / 2))
+      ? isStale(holder, ctx.clock.now(), ctx.staleMs)
+      : ctx.clock.now() - (unreadable?.since ?? ctx.clock.now()) > ctx.staleMs
+    if (stale && (await removeStale(ctx, path, text, deadline))) continue
+    if (ctx.clock.now() >= deadline) throw lockedError(path, ctx.timeoutMs, holder)
+    await pause(ctx)
   }
 }
 
-/** O_EXCL create: true when the lock is ours. */
-async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
-  let handle: FileHandle
+function newOwner(clock: Clock): LockOwner {
+  return {
+    pid: process.pid,
+    hostname: hostname(),
+    created_at: new Date(clock.now()).toISOString(),
+    nonce: randomBytes(8).toString('hex'),
+  }
+}
+
+/** Creates the lock whole (written aside, then linked into place): true when it is ours. */
+async function tryCreate(fs: LockFileSystem, path: string, owner: LockOwner): Promise<boolean> {
+  const text = JSON.stringify(owner)
+  const aside = `${path}.${owner.nonce}.tmp`
+  await writeExclusive(fs, aside, text)
   try {
-    handle = await open(path, 'wx', 0o600)
+    await fs.link(aside, path)
+    return true
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false
-    throw new StoreError('io', path, `cannot create the lock file ${path}: ${errnoCode(err) ?? String(err)}`, {
-      cause: err,
-    })
+    if (NO_HARD_LINKS.has(errnoCode(err) ?? '')) return writeExclusive(fs, path, text)
+    throw ioError(path, 'cannot create the lock file', err)
+  } finally {
+    await fs.unlink(aside).catch(() => undefined)
   }
+}
+
+/** O_EXCL create and write: false when the file exists. */
+async function writeExclusive(fs: LockFileSystem, path: string, text: string): Promise<boolean> {
   try {
-    await handle.writeFile(JSON.stringify(owner), 'utf8')
-    await handle.close()
+    await fs.writeFile(path, text, { flag: 'wx', mode: 0o600 })
+    return true
   } catch (err) {
-    await handle.close().catch(() => undefined)
-    // An empty lock file would make everyone wait out staleMs.
-    await unlink(path).catch(() => undefined)
-    throw new StoreError('io', path, `cannot write the lock file ${path}: ${errnoCode(err) ?? String(err)}`, {
-      cause: err,
-    })
+    if (errnoCode(err) === 'EEXIST') return false
+    // A half-written file would make everyone wait out staleMs.
+    await fs.unlink(path).catch(() => undefined)
+    throw ioError(path, 'cannot write the lock file', err)
   }
-  return true
 }
 
 function isStale(holder: LockOwner, now: number, staleMs: number): boolean {
@@ -126,34 +174,101 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Race-safe take-over: moves the lock aside under a unique name, so that of two
- * waiters that judged it stale only one removes it. If what was moved is not the
- * stale lock we looked at (a waiter took over and locked in between), it is put
- * back with link(), which fails rather than replace a lock made meanwhile.
- * Resolves false when the lock could not be moved at all.
+ * Removes the lock judged stale, if it is still exactly that lock. Resolves true
+ * to try again at once, false when the guard stayed busy past the deadline.
  */
-async function removeStale(path: string, staleText: string): Promise<boolean> {
-  const aside = `${path}.${randomBytes(6).toString('hex')}.stale`
-  try {
-    await rename(path, aside)
-  } catch (err) {
-    // ENOENT: another waiter moved it first, so try again at once; anything else: wait as if held.
-    return errnoCode(err) === 'ENOENT'
-  }
-  const moved = await readIfExists(aside)
-  if (moved !== staleText) await link(aside, path).catch(() => undefined)
-  await unlink(aside).catch(() => undefined)
-  return true
+async function removeStale(ctx: Context, path: string, staleText: string, deadline: number): Promise<boolean> {
+  const done = await withGuard(ctx, path, deadline, async () => {
+    // Under the guard nobody else removes the lock, so what we read stays until we unlink it.
+    if ((await readIfExists(ctx.fs, path)) === staleText) await unlinkIfExists(ctx.fs, path)
+    return true
+  })
+  return done === true
 }
 
 /** Unlinks the lock only while it is still ours: after a take-over it belongs to another. */
-async function release(path: string, owner: LockOwner): Promise<void> {
+async function release(ctx: Context, path: string, owner: LockOwner): Promise<void> {
   try {
-    const text = await readIfExists(path)
-    if (text !== undefined && parseOwner(text)?.nonce === owner.nonce) await unlink(path)
+    await withGuard(ctx, path, ctx.clock.now() + RELEASE_GUARD_WAIT_MS, async () => {
+      const text = await readIfExists(ctx.fs, path)
+      if (text !== undefined && parseOwner(text)?.nonce === owner.nonce) await unlinkIfExists(ctx.fs, path)
+    })
   } catch {
     // a lock we fail to remove becomes stale once this process exits
   }
+}
+
+/** Runs `fn` holding `<lock>.guard`; undefined (fn not run) when it stayed busy past the deadline. */
+async function withGuard<T>(ctx: Context, path: string, deadline: number, fn: () => Promise<T>): Promise<T | undefined> {
+  const guard = `${path}.guard`
+  for (;;) {
+    const owner = newOwner(ctx.clock)
+    if (await tryPlaceGuard(ctx.fs, guard, owner)) {
+      try {
+        return await fn()
+      } finally {
+        await ctx.fs.unlink(join(guard, owner.nonce)).catch(() => undefined)
+        await ctx.fs.rmdir(guard).catch(() => undefined)
+      }
+    }
+    const cleared = await clearStaleGuard(ctx, guard)
+    if (ctx.clock.now() >= deadline) return undefined
+    if (!cleared) await pause(ctx)
+  }
+}
+
+/**
+ * Makes a directory holding one entry named by our nonce, then renames it onto
+ * the guard: that fails while another guard (never empty) is in place.
+ */
+async function tryPlaceGuard(fs: LockFileSystem, guard: string, owner: LockOwner): Promise<boolean> {
+  const staging = `${guard}.${owner.nonce}.tmp`
+  const entry = join(staging, owner.nonce)
+  let placed = false
+  try {
+    await fs.mkdir(staging, { mode: 0o700 })
+    await fs.writeFile(entry, JSON.stringify(owner), { flag: 'wx', mode: 0o600 })
+    await fs.rename(staging, guard)
+    placed = true
+  } catch (err) {
+    if (!GUARD_TAKEN.has(errnoCode(err) ?? '')) throw ioError(guard, 'cannot create the lock guard', err)
+  } finally {
+    if (!placed) {
+      await fs.unlink(entry).catch(() => undefined)
+      await fs.rmdir(staging).catch(() => undefined)
+    }
+  }
+  return placed
+}
+
+/**
+ * Clears a guard whose holder is dead on this host or that is older than
+ * GUARD_STALE_MS, or an empty guard directory. Resolves true when the guard
+ * changed or went away, so trying again at once is worth it.
+ */
+async function clearStaleGuard(ctx: Context, guard: string): Promise<boolean> {
+  let names: string[]
+  try {
+    names = await ctx.fs.readdir(guard)
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return true
+    throw ioError(guard, 'cannot read the lock guard', err)
+  }
+  for (const name of names) {
+    const text = await readIfExists(ctx.fs, join(guard, name))
+    if (text === undefined) return true // released, or cleared by another waiter
+    const holder = parseOwner(text)
+    if (holder && !isStale(holder, ctx.clock.now(), GUARD_STALE_MS)) return false
+    // Named by its holder's nonce: this removes that abandoned entry and nothing placed since.
+    await unlinkIfExists(ctx.fs, join(guard, name))
+  }
+  // Only ever removes an empty directory, so never a guard someone holds.
+  await ctx.fs.rmdir(guard).catch(() => undefined)
+  return true
+}
+
+function pause(ctx: Context): Promise<void> {
+  return ctx.clock.sleep(ctx.pollMs + Math.floor((Math.random() * ctx.pollMs) / 2))
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -186,23 +301,34 @@ function formatDuration(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
 }
 
-async function mkdirPrivate(dir: string): Promise<void> {
+async function mkdirPrivate(fs: LockFileSystem, dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
   } catch (err) {
-    throw new StoreError('io', dir, `cannot create ${dir}: ${errnoCode(err) ?? String(err)}`, { cause: err })
+    throw ioError(dir, `cannot create ${dir}`, err)
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+async function readIfExists(fs: LockFileSystem, path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await fs.readFile(path, 'utf8')
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined
-    throw new StoreError('io', path, `cannot read the lock file ${path}: ${errnoCode(err) ?? String(err)}`, {
-      cause: err,
-    })
+    throw ioError(path, 'cannot read the lock file', err)
   }
+}
+
+async function unlinkIfExists(fs: LockFileSystem, path: string): Promise<void> {
+  try {
+    await fs.unlink(path)
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw ioError(path, 'cannot remove the lock file', err)
+  }
+}
+
+function ioError(path: string, what: string, err: unknown): StoreError {
+  const message = what.includes(path) ? what : `${what} ${path}`
+  return new StoreError('io', path, `${message}: ${errnoCode(err) ?? String(err)}`, { cause: err })
 }
 
 function errnoCode(err: unknown): string | undefined {

@@ -1,13 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import * as realFs from 'node:fs/promises'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { systemClock, type Clock } from '../../../src/platform/clock'
 import { StoreError } from '../../../src/store/credential-store'
-import { createFileLocker } from '../../../src/store/lock'
+import { createFileLocker, type LockFileSystem } from '../../../src/store/lock'
 
 let home: string
 let dir: string
@@ -168,6 +169,133 @@ describe('file locker', () => {
       await writeFile(path, theirs)
     })
     expect(await readFile(path, 'utf8')).toBe(theirs)
+  })
+})
+
+describe('file locker take-over', () => {
+  function owner(pid: number, host = hostname(), created = new Date()): Record<string, unknown> {
+    return { pid, hostname: host, created_at: created.toISOString(), nonce: `n${pid}${host.length}` }
+  }
+
+  /** A take-over guard as a process leaves it: the directory with its one entry, named by its nonce. */
+  async function plantGuard(lock: string, holder: Record<string, unknown>): Promise<string> {
+    const guard = join(dir, `${lock}.lock.guard`)
+    await mkdir(guard, { recursive: true })
+    await writeFile(join(guard, String(holder.nonce)), JSON.stringify(holder))
+    return guard
+  }
+
+  it('keeps a waiter that judged a lock stale from removing the lock another waiter took over meanwhile', async () => {
+    // A reads a dead process's lock; before A acts, B takes that lock over and holds it. Whatever A does
+    // next, a third waiter C trying after each of A's steps must never get in while B holds the lock.
+    const path = await plantLock('a', owner(deadPid()))
+    const order: string[] = []
+    let bHolds = false
+    let intrusions = 0
+    let letBGo!: () => void
+    const bMayGo = new Promise<void>((resolve) => (letBGo = resolve))
+    let b: Promise<void> | undefined
+    const startB = (): Promise<void> =>
+      new Promise<void>((entered) => {
+        b = createFileLocker(dir, systemClock).withLock('a', async () => {
+          bHolds = true
+          order.push('B in')
+          entered()
+          await bMayGo
+          order.push('B out')
+          bHolds = false
+        })
+      })
+    const tryC = async (): Promise<void> => {
+      if (!bHolds) return
+      await createFileLocker(dir, systemClock, { timeoutMs: 0 })
+        .withLock('a', async () => void (bHolds && intrusions++))
+        .catch((err: unknown) => {
+          if (!(err instanceof StoreError && err.kind === 'locked')) throw err
+        })
+    }
+    const thenC = <A extends unknown[]>(op: (...args: A) => Promise<unknown>) =>
+      async (...args: A): Promise<void> => {
+        try {
+          await op(...args)
+        } finally {
+          await tryC()
+        }
+      }
+    const fsA: LockFileSystem = {
+      ...realFs,
+      readFile: async (file, encoding) => {
+        const text = await realFs.readFile(file, encoding)
+        if (file === path && !b) await startB()
+        return text
+      },
+      writeFile: thenC(realFs.writeFile),
+      link: thenC(realFs.link),
+      rename: thenC(realFs.rename),
+      unlink: thenC(realFs.unlink),
+      rmdir: thenC((p: string) => realFs.rmdir(p)),
+    }
+    // B goes once A has looked and found the lock busy.
+    const clockA: Clock = { now: () => Date.now(), sleep: (ms, signal) => (letBGo(), systemClock.sleep(ms, signal)) }
+    await createFileLocker(dir, clockA, { fs: fsA, pollMs: 5 }).withLock('a', async () => void order.push('A in'))
+    await b
+    expect(intrusions).toBe(0)
+    expect(order).toEqual(['B in', 'B out', 'A in'])
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('clears at once a take-over guard left by a process killed while holding it', async () => {
+    await plantLock('a', owner(deadPid()))
+    await plantGuard('a', owner(deadPid()))
+    const clock = steppingClock()
+    expect(await createFileLocker(dir, clock).withLock('a', async () => 'ran')).toBe('ran')
+    expect(clock.sleeps).toEqual([])
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('waits for a take-over guard held on another host, and clears it once it is older than 10 s', async () => {
+    await plantLock('a', owner(deadPid()))
+    const clock = steppingClock()
+    await plantGuard('a', owner(1, 'elsewhere', new Date(clock.now())))
+    const started = clock.now()
+    expect(await createFileLocker(dir, clock).withLock('a', async () => 'ran')).toBe('ran')
+    expect(clock.now() - started).toBeGreaterThan(10_000)
+    expect(clock.now() - started).toBeLessThan(10_200)
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('gives up with a locked error when the take-over guard stays busy past the timeout', async () => {
+    const path = await plantLock('a', owner(deadPid()))
+    const clock = steppingClock()
+    await plantGuard('a', owner(1, 'elsewhere', new Date(clock.now())))
+    const err = await rejection(createFileLocker(dir, clock, { timeoutMs: 1000 }).withLock('a', async () => 'ran'))
+    expect(err.kind).toBe('locked')
+    expect(err.message).toContain(path)
+  })
+
+  it('waits 30 s by default for a busy lock, then names the lock file in the locked error', async () => {
+    const path = await plantLock('a', owner(1, 'elsewhere'))
+    const clock = steppingClock()
+    const started = clock.now()
+    const err = await rejection(createFileLocker(dir, clock).withLock('a', async () => 'ran'))
+    expect(clock.now() - started).toBeGreaterThanOrEqual(30_000)
+    expect(clock.now() - started).toBeLessThan(30_100)
+    expect(err.message).toMatch(/^timed out after 30 s waiting for the lock /)
+    expect(err.message).toContain(`${path} (held by pid 1 on elsewhere since `)
+  })
+
+  it('creates the lock in place on a file system without hard links', async () => {
+    const noLinks: LockFileSystem = {
+      ...realFs,
+      link: async () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' })),
+    }
+    const seen = await createFileLocker(dir, systemClock, { fs: noLinks }).withLock('a', async () => {
+      const names = await readdir(dir)
+      return { names, owner: JSON.parse(await readFile(join(dir, 'a.lock'), 'utf8')) as unknown }
+    })
+    expect(seen.names).toEqual(['a.lock'])
+    expect(seen.owner).toMatchObject({ pid: process.pid, hostname: hostname() })
+    expect(await readdir(dir)).toEqual([])
   })
 })
 
