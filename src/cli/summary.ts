@@ -1,6 +1,6 @@
 /** The public view of a stored credential: what status/login/refresh print. Never a secret. */
 import type { StoreKind, StoredCredential } from '../store/credential-store'
-import { isRefreshable } from '../session/credentials'
+import { isRenewable } from '../session/credentials'
 
 /** shared/SPEC.md "JSON output": snake_case, `scope` as OAuth's space-separated string. */
 export interface CredentialSummary {
@@ -20,7 +20,8 @@ export function summarize(credential: StoredCredential, store: StoreKind): Crede
     token_type: credential.kind === 'static' ? 'static' : credential.token_type,
     scope: credential.scope.join(' '),
     expires_at: credential.expires_at ?? null,
-    refreshable: isRefreshable(credential),
+    // Client-credentials tokens renew themselves without a refresh token.
+    refreshable: isRenewable(credential),
     store,
   }
 }

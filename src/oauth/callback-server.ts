@@ -31,6 +31,12 @@ export interface ReceivedCallback {
 export interface CallbackServer {
   /** The redirect URI actually served (with the port filled in when it was 0). */
   readonly redirectUri: string
+  /**
+   * A short address (`http://127.0.0.1:PORT/`) that redirects to `url`, for
+   * terminals where the long authorization URL is hard to copy. Undefined
+   * when the callback path is `/` itself.
+   */
+  setLandingRedirect(url: string): string | undefined
   waitForCallback(): Promise<ReceivedCallback>
   close(): Promise<void>
 }

@@ -167,6 +167,7 @@ class OneShotListener {
   private held: ServerResponse | undefined
   private holdTimer: NodeJS.Timeout | undefined
   private received = false
+  private landing: string | undefined
   private closing: Promise<void> | undefined
   private settle!: { resolve: (cb: ReceivedCallback) => void; reject: (err: unknown) => void }
   private readonly result: Promise<ReceivedCallback>
@@ -193,7 +194,18 @@ class OneShotListener {
   }
 
   toCallbackServer(redirectUri: string): CallbackServer {
-    return { redirectUri, waitForCallback: () => this.result, close: () => this.close() }
+    return {
+      redirectUri,
+      setLandingRedirect: (url) => this.setLanding(redirectUri, url),
+      waitForCallback: () => this.result,
+      close: () => this.close(),
+    }
+  }
+
+  private setLanding(redirectUri: string, url: string): string | undefined {
+    if (samePath('/', this.path)) return undefined
+    this.landing = url
+    return new URL('/', redirectUri).href
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -204,6 +216,10 @@ class OneShotListener {
     const url = parseRequestUrl(req.url)
     if (url?.pathname === '/favicon.ico' && this.path !== '/favicon.ico') {
       res.writeHead(404, { 'Cache-Control': 'no-store', 'Content-Length': '0' }).end()
+      return
+    }
+    if (this.landing && url?.pathname === '/' && !this.received) {
+      res.writeHead(302, { Location: this.landing, 'Cache-Control': 'no-store', 'Content-Length': '0' }).end()
       return
     }
     const problem = this.check(url)

@@ -3,4 +3,9 @@ export type OpenResult = { opened: true; via: string } | { opened: false; reason
 
 export interface Browser {
   open(url: string): Promise<OpenResult>
+  /**
+   * Why no browser can be opened here (CI, no display, an SSH session without
+   * $BROWSER), without trying; undefined when opening is worth a try.
+   */
+  unavailableReason(): string | undefined
 }

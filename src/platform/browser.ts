@@ -13,6 +13,7 @@ type Env = Readonly<Record<string, string | undefined>>
 
 export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Browser {
   return {
+    unavailableReason: () => (ctx.env.BROWSER?.trim() ? undefined : whyNoBrowser(ctx.env, ctx.platform)),
     open: async (url) => {
       try {
         const commands = ctx.env.BROWSER?.trim()
@@ -29,7 +30,10 @@ export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Bro
 
 function whyNoBrowser(env: Env, platform: NodeJS.Platform): string | undefined {
   if (env.CI) return 'CI'
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return 'no display'
+  const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
+  if (platform === 'linux' && !graphical) return 'no display'
+  // Over SSH, `open` would start a browser on the remote machine's screen, if any.
+  if ((env.SSH_CONNECTION || env.SSH_TTY) && !graphical) return 'SSH session'
   return undefined
 }
 

@@ -39,6 +39,8 @@ export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: num
     access_token: tokens.access_token,
     token_type: tokens.token_type || old.token_type,
     refresh_token: tokens.refresh_token ?? old.refresh_token,
+    // A new refresh token means the provider rotates them: `export` warns that bundles go stale.
+    ...(old.rotation_seen || rotated(old, tokens) ? { rotation_seen: true } : {}),
     expires_at: tokens.expires_at === undefined ? undefined : new Date(tokens.expires_at).toISOString(),
     scope: tokens.scope.length > 0 ? tokens.scope : old.scope,
     extra: { ...old.extra, ...tokens.extra },
@@ -50,6 +52,15 @@ export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: num
 export function expiresWithin(credential: StoredCredential, now: number, ttlMs: number): boolean {
   if (credential.kind === 'static' || credential.expires_at === undefined) return false
   return Date.parse(credential.expires_at) - now <= ttlMs
+}
+
+function rotated(old: StoredCredential, tokens: TokenSet): boolean {
+  return tokens.refresh_token !== undefined && old.refresh_token !== undefined && tokens.refresh_token !== old.refresh_token
+}
+
+/** True when a new access token can be had without the user: a refresh token, or the client credentials grant. */
+export function isRenewable(credential: StoredCredential): boolean {
+  return isRefreshable(credential) || (credential.kind === 'oauth' && credential.grant === 'client_credentials')
 }
 
 export function isRefreshable(credential: StoredCredential): boolean {

@@ -3,12 +3,14 @@
  * processes), save. A failed refresh never deletes what is stored.
  */
 import type { Deps } from '../cli/deps'
+import { REFRESH_RETRY, withRetry } from '../http/retry'
 import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
-import { expiresWithin, isRefreshable, mergeRefreshed, REFRESH_SKEW_MS } from './credentials'
+import { fetchClientCredentials } from './client-credentials'
+import { expiresWithin, isRenewable, mergeRefreshed, REFRESH_SKEW_MS } from './credentials'
 import { NotLoggedInError, RefreshRejectedError } from './errors'
 import { resolveMetadata, toOAuthClient } from './provider-context'
 
@@ -39,8 +41,10 @@ export async function getFreshCredential(
 ): Promise<StoredCredential> {
   const current = await loadCredential(store, key)
   if (!needsRefresh(current, deps.clock.now(), options)) return current
-  if (!isRefreshable(current)) {
+  if (!isRenewable(current)) {
     if (options.force && current.kind === 'static') return current
+    // Still alive, only shorter-lived than --min-ttl asks: the caller says so (exit 1), not "log in".
+    if (!options.force && !expiresWithin(current, deps.clock.now(), REFRESH_SKEW_MS)) return current
     throw new NotLoggedInError(key, 'expired_no_refresh')
   }
   const locker = await deps.locker()
@@ -48,8 +52,22 @@ export async function getFreshCredential(
     // Another process may have refreshed while we waited for the lock.
     const latest = await loadCredential(store, key)
     if (refreshedElsewhere(current, latest, deps.clock.now(), options)) return latest
+    if (latest.grant === 'client_credentials') return refetchLocked(provider, key, store, latest, deps)
     return refreshLocked(provider, key, store, latest, deps)
   })
+}
+
+/** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
+async function refetchLocked(
+  provider: ResolvedProvider,
+  key: CredentialKey,
+  store: CredentialStore,
+  credential: StoredCredential,
+  deps: Deps,
+): Promise<StoredCredential> {
+  const next = await fetchClientCredentials(provider, key, deps, { previous: credential })
+  await store.set(next)
+  return next
 }
 
 function needsRefresh(credential: StoredCredential, now: number, options: FreshOptions): boolean {
@@ -88,7 +106,8 @@ async function refreshLocked(
     metadata,
     client: toOAuthClient(provider, credential),
     encoding: provider.config.token_request_encoding ?? 'form',
-    http: await deps.http(),
+    // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
+    http: withRetry(await deps.http(), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
     now: () => deps.clock.now(),
   }
   try {

@@ -8,6 +8,7 @@ import type { Deps } from '../cli/deps'
 import { buildAuthorizationUrl } from '../oauth/authorize-url'
 import { parsePastedCallback, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
+import type { OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken, type TokenEndpointContext } from '../oauth/token-endpoint'
@@ -17,7 +18,19 @@ import { InputError, LoginTimeoutError } from './errors'
 import { resolveMetadata, toOAuthClient } from './provider-context'
 
 export type LoginEvent =
-  | { type: 'authorize_url'; url: string; opened: boolean; reason?: string; mode: 'loopback' | 'paste' }
+  | {
+      type: 'authorize_url'
+      url: string
+      opened: boolean
+      reason?: string
+      mode: 'loopback' | 'paste'
+      /** A short loopback address redirecting to `url`, offered when no browser opened. */
+      short_url?: string
+      /** Whether a pasted redirect URL (or code) is also accepted on stdin. */
+      accepts_paste?: boolean
+    }
+  | { type: 'switch_to_device'; reason: string }
+  | { type: 'remote_command'; command: string }
   | { type: 'waiting'; redirect_uri: string; timeout_s: number }
   | { type: 'device_code'; user_code: string; verification_uri: string; verification_uri_complete?: string; opened: boolean }
   | { type: 'exchanging' }
@@ -58,6 +71,13 @@ export async function browserLogin(
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
+  const unavailable = options.noBrowser ? undefined : deps.browser.unavailableReason()
+  if (unavailable && metadata.device_authorization_endpoint) {
+    // The headless ladder's first rung: a device code needs no browser here.
+    onEvent({ type: 'switch_to_device', reason: unavailable })
+    return deviceLogin(provider, options, deps, onEvent)
+  }
+  if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps)
   const client = toOAuthClient(provider)
   const state = createState()
   const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
@@ -125,13 +145,86 @@ async function loopbackFlow(
   })
   try {
     const url = parts.authorize(server.redirectUri)
-    await announce(url, 'loopback', options, deps, parts.onEvent)
+    const callback = server.waitForCallback()
+    // A callback arriving while the browser command is still being watched proves it opened.
+    const arrived = callback.then((): OpenResult => ({ opened: true, via: 'callback' }))
+    arrived.catch(() => undefined)
+    const opened = options.noBrowser ? undefined : await Promise.race([deps.browser.open(url), arrived])
+    if (opened?.opened) {
+      parts.onEvent({ type: 'authorize_url', url, opened: true, mode: 'loopback' })
+      parts.onEvent({ type: 'waiting', redirect_uri: server.redirectUri, timeout_s: options.timeoutSeconds })
+      return await exchangeAndRespond(await callback, server.redirectUri, parts)
+    }
+    // No browser: offer a short URL to copy, and accept the redirect pasted back.
+    parts.onEvent({
+      type: 'authorize_url',
+      url,
+      opened: false,
+      reason: opened?.reason ?? '--no-browser',
+      mode: 'loopback',
+      short_url: server.setLandingRedirect(url),
+      accepts_paste: true,
+    })
     parts.onEvent({ type: 'waiting', redirect_uri: server.redirectUri, timeout_s: options.timeoutSeconds })
-    const callback = await server.waitForCallback()
-    return await exchangeAndRespond(callback, server.redirectUri, parts)
+    return await callbackOrPaste(callback, server.redirectUri, options, deps, parts)
   } finally {
     await server.close()
   }
+}
+
+/**
+ * Whichever comes first: the browser reaching the listener, or the user
+ * pasting where the browser landed (a browser on another machine). A paste
+ * that ends at once (stdin closed) means nobody can finish here, unless
+ * --no-browser said the user opens the URL elsewhere and the callback may still come.
+ */
+async function callbackOrPaste(
+  callback: Promise<ReceivedCallback>,
+  redirectUri: string,
+  options: LoginOptions,
+  deps: Deps,
+  parts: FlowParts,
+): Promise<TokenSet> {
+  const stopPaste = new AbortController()
+  const onAbort = (): void => stopPaste.abort(parts.signal.reason)
+  parts.signal.addEventListener('abort', onAbort, { once: true })
+  const pasted = deps.io
+    .readLine(PASTE_PROMPT, { signal: stopPaste.signal })
+    .then((line) => ({ kind: 'paste' as const, line }))
+  pasted.catch(() => undefined)
+  try {
+    let next = await Promise.race([callback.then((cb) => ({ kind: 'callback' as const, cb })), pasted])
+    if (next.kind === 'paste' && next.line.trim() === '') {
+      if (!options.noBrowser) throw noWayToFinish(deps)
+      next = { kind: 'callback', cb: await callback }
+    }
+    if (next.kind === 'callback') return await exchangeAndRespond(next.cb, redirectUri, parts)
+    return await exchangePasted(next.line, redirectUri, parts)
+  } finally {
+    parts.signal.removeEventListener('abort', onAbort)
+    stopPaste.abort(new Error('login finished'))
+  }
+}
+
+const PASTE_PROMPT = 'Or paste the URL your browser was redirected to (or just the code): '
+
+function noWayToFinish(deps: Deps): InputError {
+  return new InputError(
+    'no browser could be opened and nothing was pasted on stdin, so this login cannot finish here',
+    deps.io.stdinIsTTY
+      ? 'paste the redirected URL, use --device (if the provider supports it) or --with-token'
+      : 'on a machine without a browser use --device (if the provider supports it), --remote, or --with-token for a static credential',
+  )
+}
+
+async function exchangePasted(line: string, redirectUri: string, parts: FlowParts): Promise<TokenSet> {
+  const params = parsePastedCallback(line)
+  if (!params.has('code') && !params.has('error')) {
+    throw new InputError('nothing usable was pasted: expected the redirected URL or the code')
+  }
+  // A bare code carries no state; a pasted URL is checked like a callback.
+  if (!params.has('state')) params.set('state', parts.state)
+  return parts.exchange(params, redirectUri)
 }
 
 async function exchangeAndRespond(callback: ReceivedCallback, redirectUri: string, parts: FlowParts): Promise<TokenSet> {
@@ -153,13 +246,8 @@ async function pasteFlow(options: LoginOptions, deps: Deps, parts: FlowParts): P
   const line = await deps.io.readLine('Paste the URL your browser was redirected to (or just the code): ', {
     signal: parts.signal,
   })
-  const params = parsePastedCallback(line)
-  if (!params.has('code') && !params.has('error')) {
-    throw new InputError('nothing usable was pasted: expected the redirected URL or the code')
-  }
-  // A bare code carries no state; a pasted URL is checked like a callback.
-  if (!params.has('state')) params.set('state', parts.state)
-  return parts.exchange(params, redirectUri)
+  if (line.trim() === '') throw noWayToFinish(deps)
+  return exchangePasted(line, redirectUri, parts)
 }
 
 async function announce(

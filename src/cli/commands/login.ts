@@ -1,8 +1,10 @@
 /** `oauth-cli login <provider>`: run the right flow, then store the result. */
 import { loadProvider } from '../../session/provider-context'
 import { browserLogin, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
+import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
 import { toStoredCredential } from '../../session/credentials'
+import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
@@ -11,13 +13,21 @@ import type { LoginOptions } from '../options'
 import { paint, renderJson } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
 
-export type LoginMode = 'oauth' | 'device' | 'static'
+export type LoginMode = 'oauth' | 'device' | 'static' | 'remote' | 'client_credentials'
 
 export function chooseLoginMode(opts: LoginOptions, provider: ResolvedProvider): LoginMode {
-  const picked = [opts.withToken && '--with-token', opts.device && '--device', opts.oauth && '--oauth'].filter(Boolean)
+  const picked = [
+    opts.withToken && '--with-token',
+    opts.device && '--device',
+    opts.oauth && '--oauth',
+    opts.remote && '--remote',
+    opts.clientCredentials && '--client-credentials',
+  ].filter(Boolean)
   if (picked.length > 1) throw new UsageError(`${picked.join(' and ')} cannot be used together`)
   if (opts.withToken) return 'static'
+  if (opts.clientCredentials) return 'client_credentials'
   if (opts.device) return 'device'
+  if (opts.remote) return 'remote'
   if (opts.oauth) return 'oauth'
   return provider.config.default_login === 'static' ? 'static' : 'oauth'
 }
@@ -49,7 +59,9 @@ export async function runLogin(
   const credential =
     mode === 'static'
       ? await staticLogin(provider, key, deps, opts)
-      : await oauthLogin(provider, key, mode, opts, deps, onEvent)
+      : mode === 'client_credentials'
+        ? await fetchClientCredentials(provider, key, deps)
+        : await oauthLogin(provider, key, mode, opts, deps, onEvent)
   await store.set(credential)
   return summarize(credential, store.kind)
 }
@@ -85,7 +97,7 @@ async function staticLogin(
 async function oauthLogin(
   provider: ResolvedProvider,
   key: CredentialKey,
-  mode: 'oauth' | 'device',
+  mode: 'oauth' | 'device' | 'remote',
   opts: LoginOptions,
   deps: Deps,
   onEvent: (event: LoginEvent) => void,
@@ -94,10 +106,8 @@ async function oauthLogin(
     deps.io.stderr.write(`warning: ${provider.name}'s OAuth endpoints are unverified: ${provider.config.unverified}\n`)
   }
   const flowOptions = { profile: key.profile, port: opts.port, noBrowser: !opts.browser, timeoutSeconds: opts.timeoutSeconds }
-  const result: LoginResult =
-    mode === 'device'
-      ? await deviceLogin(provider, flowOptions, deps, onEvent)
-      : await browserLogin(provider, flowOptions, deps, onEvent)
+  const flows = { device: deviceLogin, remote: remoteLogin, oauth: browserLogin }
+  const result: LoginResult = await flows[mode](provider, flowOptions, deps, onEvent)
   return toStoredCredential(key, result.tokens, {
     client_id: result.client.client_id,
     client_secret: result.client.client_secret,
@@ -110,6 +120,7 @@ async function oauthLogin(
 export function describeEvent(event: LoginEvent, providerName: string): string {
   switch (event.type) {
     case 'authorize_url':
+      if (event.short_url || event.accepts_paste) return describeHeadless(event, providerName)
       if (event.mode === 'paste') {
         return `${event.opened ? 'Opened your browser. If it did not open, visit' : 'Open this URL in a browser'} to log in to ${providerName}, approve, then paste the URL you land on:\n${event.url}\n`
       }
@@ -122,11 +133,25 @@ export function describeEvent(event: LoginEvent, providerName: string): string {
       return `To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}`
     case 'exchanging':
       return ''
+    case 'switch_to_device':
+      return `No browser can be opened here (${event.reason}); using the device flow instead.\n`
+    case 'remote_command':
+      return `On a machine with a browser (oauth-cli installed there too), run:\n\n  ${event.command}\n\nThen paste the line it prints here.\n`
     default: {
       const never: never = event
       return String(never)
     }
   }
+}
+
+function describeHeadless(event: Extract<LoginEvent, { type: 'authorize_url' }>, providerName: string): string {
+  const why = event.reason && event.reason !== '--no-browser' ? ` (no browser could be opened: ${event.reason})` : ''
+  const lines = [`To log in to ${providerName}${why}, open this URL in a browser:`, event.url]
+  if (event.short_url) lines.push(`(or the short form, on this machine: ${event.short_url})`)
+  if (event.accepts_paste) {
+    lines.push('If the browser is on another machine, its final page will not load: paste the address it shows here.')
+  }
+  return `${lines.join('\n')}\n`
 }
 
 export async function executeLogin(opts: LoginOptions, deps: Deps): Promise<ExitCode> {

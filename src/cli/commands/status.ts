@@ -1,4 +1,5 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
+import { chooseProfile, readProfilesFile } from '../../session/profiles'
 import type { CredentialStore, StoreChoice } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
@@ -22,13 +23,19 @@ async function storesToList(choice: StoreChoice, deps: Deps): Promise<Credential
   return stores
 }
 
-export async function runStatus(opts: StatusOptions, deps: Deps): Promise<CredentialSummary[]> {
-  const rows: CredentialSummary[] = []
+/** A status row; `default` marks the profile its provider's commands use without `--profile`. */
+export type StatusRow = CredentialSummary & { default: boolean }
+
+/** Grouped by provider (sorted by provider, then profile); every profile unless one is asked for. */
+export async function runStatus(opts: StatusOptions, deps: Deps): Promise<StatusRow[]> {
+  const profiles = await readProfilesFile(deps)
+  const rows: StatusRow[] = []
   for (const store of await storesToList(opts.store, deps)) {
     for (const credential of await store.list()) {
       if (opts.provider && credential.provider !== opts.provider) continue
-      if (opts.profile !== 'default' && credential.profile !== opts.profile) continue
-      rows.push(summarize(credential, store.kind))
+      if (opts.profile !== undefined && credential.profile !== opts.profile) continue
+      const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
+      rows.push({ ...summarize(credential, store.kind), default: credential.profile === usual })
     }
   }
   return rows.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
@@ -36,6 +43,8 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Creden
 
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
   const rows = await runStatus(opts, deps)
-  deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(rows, deps.clock.now(), paint(deps.io.color)))
+  // Human output marks the default profile with `*`, as `git branch` marks the current branch.
+  const human = rows.map(({ default: isDefault, ...row }) => ({ ...row, profile: isDefault ? `${row.profile} *` : row.profile }))
+  deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(human, deps.clock.now(), paint(deps.io.color)))
   return 0
 }

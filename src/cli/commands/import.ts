@@ -1,0 +1,42 @@
+/**
+ * `oauth-cli import`: reads a bundle made by `oauth-cli export` from stdin (or
+ * a hidden prompt on a terminal) and stores it, optionally under another
+ * profile. A bad bundle is a usage error whose message never echoes the input.
+ */
+import { decodeBundle } from '../../session/bundle'
+import type { Deps } from '../deps'
+import { UsageError, type ExitCode } from '../errors'
+import type { ImportOptions } from '../options'
+import { paint, renderJson } from '../render'
+import { summarize, type CredentialSummary } from '../summary'
+
+export interface ImportResult {
+  summary: CredentialSummary
+  /** A credential was already stored under that provider and profile, and is now replaced. */
+  replaced: boolean
+}
+
+export async function runImport(opts: ImportOptions, deps: Deps): Promise<ImportResult> {
+  const text = deps.io.stdinIsTTY ? await deps.io.readLine('Bundle: ', { hidden: true }) : await deps.io.readStdin()
+  const decoded = decodeBundle(text)
+  if (!decoded.ok) {
+    throw new UsageError(`stdin is not a credential bundle: ${decoded.reason}`, {
+      hint: "pipe in the line printed by oauth-cli export, e.g. printf '%s' \"$OAUTH_CLI_BUNDLE\" | oauth-cli import",
+    })
+  }
+  const credential = { ...decoded.credential, profile: opts.profile ?? decoded.credential.profile }
+  const store = await deps.openStore(opts.store)
+  const before = await store.get(credential)
+  await store.set(credential)
+  return { summary: summarize(credential, store.kind), replaced: before.status === 'found' }
+}
+
+export async function executeImport(opts: ImportOptions, deps: Deps): Promise<ExitCode> {
+  const { summary, replaced } = await runImport(opts, deps)
+  if (opts.json) deps.io.stdout.write(renderJson(summary))
+  const p = paint(deps.io.color)
+  const where = summary.store === 'keychain' ? 'the OS keychain' : 'the file store'
+  const replacing = replaced ? ', replacing the one stored before' : ''
+  deps.io.stderr.write(`${p.green('✓')} Imported ${summary.provider} (profile ${summary.profile}); stored in ${where}${replacing}\n`)
+  return 0
+}

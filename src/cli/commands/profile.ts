@@ -1,0 +1,91 @@
+/**
+ * `oauth-cli profile use <provider> <name>` and `oauth-cli profile list`: the
+ * default profile per provider, kept in profiles.json. `--profile` and
+ * OAUTH_CLI_PROFILE still win over it.
+ */
+import { listProviders } from '../../providers/resolve'
+import {
+  chooseProfile,
+  DEFAULT_PROFILE,
+  isValidProfileName,
+  profilesFilePath,
+  readProfilesFile,
+  withDefaultProfile,
+  writeProfilesFile,
+  type ProfileSource,
+} from '../../session/profiles'
+import { loadProvider, readConfig } from '../../session/provider-context'
+import type { Deps } from '../deps'
+import { CliError, UsageError, type ExitCode } from '../errors'
+import type { ProfileListOptions, ProfileUseOptions } from '../options'
+import { paint, renderJson } from '../render'
+
+export interface ProfileRow {
+  provider: string
+  /** The profile a command on this provider uses without `--profile`. */
+  default_profile: string
+  source: ProfileSource
+}
+
+/** Sets (or with `default`, resets) the provider's default profile; returns the row as it now stands. */
+export async function runProfileUse(opts: ProfileUseOptions, deps: Deps): Promise<ProfileRow & { path: string }> {
+  if (!isValidProfileName(opts.name)) {
+    throw new UsageError(`"${opts.name}" is not a valid profile name`, { hint: 'use letters, digits, ".", "_" or "-" (at most 64)' })
+  }
+  // Resolving catches a mistyped provider (exit 2, with the known names).
+  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
+  const path = profilesFilePath(deps.env, deps.homedir)
+  const file = withDefaultProfile(await readProfilesFile(deps), provider.name, opts.name)
+  try {
+    await writeProfilesFile(path, file)
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+    throw new CliError(`cannot write ${path}: ${reason}`, { hint: 'check that the directory is writable', cause: err })
+  }
+  const choice = chooseProfile({ provider: provider.name, env: deps.env, file })
+  return { provider: provider.name, default_profile: choice.profile, source: choice.source, path }
+}
+
+/** Every known provider (and any named only in profiles.json) with the profile it uses by default. */
+export async function runProfileList(opts: ProfileListOptions, deps: Deps): Promise<ProfileRow[]> {
+  const [config, file] = await Promise.all([readConfig(deps, opts.config), readProfilesFile(deps)])
+  const names = new Set([...listProviders(config).map((p) => p.name), ...Object.keys(file.default_profiles)])
+  return [...names]
+    .sort((a, b) => a.localeCompare(b))
+    .map((provider) => {
+      const choice = chooseProfile({ provider, env: deps.env, file })
+      return { provider, default_profile: choice.profile, source: choice.source }
+    })
+}
+
+const SOURCE_LABEL: Record<ProfileSource, string> = {
+  flag: '--profile',
+  env: 'OAUTH_CLI_PROFILE',
+  profiles_file: 'profile use',
+  'built-in': 'built-in',
+}
+
+export function renderProfiles(rows: ProfileRow[]): string {
+  const head = ['PROVIDER', 'DEFAULT PROFILE', 'SET BY']
+  const table = rows.map((r) => [r.provider, r.default_profile, SOURCE_LABEL[r.source]])
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  return `${[head, ...table].map(line).join('\n')}\n`
+}
+
+export async function executeProfileUse(opts: ProfileUseOptions, deps: Deps): Promise<ExitCode> {
+  const row = await runProfileUse(opts, deps)
+  if (opts.json) deps.io.stdout.write(renderJson({ provider: row.provider, default_profile: row.default_profile, source: row.source }))
+  const p = paint(deps.io.color)
+  const what = opts.name === DEFAULT_PROFILE ? 'reset to "default"' : `set to "${opts.name}"`
+  let text = `${p.green('✓')} Default profile for ${row.provider} ${what} (${row.path})\n`
+  if (row.source === 'env') text += `note: OAUTH_CLI_PROFILE is set, so it still wins: commands use "${row.default_profile}"\n`
+  deps.io.stderr.write(text)
+  return 0
+}
+
+export async function executeProfileList(opts: ProfileListOptions, deps: Deps): Promise<ExitCode> {
+  const rows = await runProfileList(opts, deps)
+  deps.io.stdout.write(opts.json ? renderJson(rows) : renderProfiles(rows))
+  return 0
+}

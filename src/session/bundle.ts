@@ -1,0 +1,63 @@
+/**
+ * Credential bundles for CI secret stores (`oauth-cli export` / `import`): one
+ * line, `oauth-cli-bundle:v1:` + base64url of the stored credential's JSON.
+ * Pure: encoding and validation only. A bundle holds every secret of the
+ * credential (refresh token, client secret), so nothing here ever puts its
+ * content in a message.
+ */
+import type { StoredCredential } from '../store/credential-store'
+import { validateCredential } from '../store/codec'
+
+/** The version is in the prefix so a later layout can be told apart at a glance. */
+export const BUNDLE_PREFIX = 'oauth-cli-bundle:v1:'
+
+/** A bundle cannot sensibly be larger than this; a bigger input is refused before decoding. */
+const MAX_BUNDLE_LENGTH = 1024 * 1024
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+export type BundleDecoding = { ok: true; credential: StoredCredential } | { ok: false; reason: string }
+
+/** The one-line bundle for a credential, every field included. */
+export function encodeBundle(credential: StoredCredential): string {
+  return BUNDLE_PREFIX + Buffer.from(JSON.stringify(credential), 'utf8').toString('base64url')
+}
+
+/**
+ * Reads a bundle (surrounding white space ignored) and validates the credential
+ * with the store's own codec rules. Reasons name what is wrong, never a value.
+ */
+export function decodeBundle(text: string): BundleDecoding {
+  const line = text.trim()
+  if (line === '') return { ok: false, reason: 'the input is empty' }
+  if (line.length > MAX_BUNDLE_LENGTH) return { ok: false, reason: 'the input is far too long to be a bundle' }
+  if (!line.startsWith(BUNDLE_PREFIX)) {
+    return { ok: false, reason: `it does not start with "${BUNDLE_PREFIX}" (was it made by oauth-cli export?)` }
+  }
+  const payload = line.slice(BUNDLE_PREFIX.length)
+  if (!BASE64URL.test(payload)) return { ok: false, reason: 'its payload is not base64url (was it cut or wrapped?)' }
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+  } catch {
+    return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
+  }
+  const checked = validateCredential(value)
+  if (!checked.ok) return { ok: false, reason: `the credential in it is not valid: ${checked.reason}` }
+  return { ok: true, credential: checked.credential }
+}
+
+/** What `export` tells the user about how long a bundle stays usable. */
+export type BundleLifetime =
+  | { kind: 'static' }
+  | { kind: 'client_credentials' }
+  | { kind: 'rotates' }
+  | { kind: 'refreshable' }
+  | { kind: 'until_expiry'; expires_at: string | undefined }
+
+/** Pure: how the bundle of this credential ages, from what the store has seen of it. */
+export function describeBundleLifetime(credential: StoredCredential): BundleLifetime {
+  if (credential.kind === 'static') return { kind: 'static' }
+  if (credential.grant === 'client_credentials') return { kind: 'client_credentials' }
+  if (!credential.refresh_token) return { kind: 'until_expiry', expires_at: credential.expires_at }
+  return credential.rotation_seen ? { kind: 'rotates' } : { kind: 'refreshable' }
+}

@@ -1,0 +1,60 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4): tokens for the client itself,
+ * with no user and no refresh token. `login --client-credentials` fetches the
+ * first; getFreshCredential fetches the next when it expires.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+import type { Deps } from '../cli/deps'
+import { requestToken } from '../oauth/token-endpoint'
+import type { ResolvedProvider } from '../providers/types'
+import type { CredentialKey, StoredCredential } from '../store/credential-store'
+import { toStoredCredential } from './credentials'
+import { InputError } from './errors'
+import { resolveMetadata, toOAuthClient } from './provider-context'
+
+/**
+ * Requests tokens with the client credentials grant. With `previous` (a stored
+ * client-credentials credential) it uses the same client, token endpoint and
+ * scope again; else the provider's client and `scope` (or the provider's).
+ */
+export async function fetchClientCredentials(
+  provider: ResolvedProvider,
+  key: CredentialKey,
+  deps: Deps,
+  options: { scope?: string; previous?: StoredCredential } = {},
+): Promise<StoredCredential> {
+  const { previous } = options
+  const endpoint = previous?.token_endpoint && !provider.config.token_endpoint ? previous.token_endpoint : undefined
+  const metadata = await resolveMetadata(
+    endpoint ? { ...provider, config: { ...provider.config, token_endpoint: endpoint } } : provider,
+    deps,
+    ['token_endpoint'],
+  )
+  const client = toOAuthClient(provider, previous)
+  if (client.token_endpoint_auth_method === 'none' || !client.client_secret) {
+    throw new InputError(
+      `the client credentials grant needs a client secret for ${provider.name}, and none is set`,
+      `set ${provider.env_prefix}_CLIENT_SECRET, or pipe it to: oauth-cli login ${provider.name} --client-credentials --client-secret-stdin`,
+    )
+  }
+  const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
+  const tokens = await requestToken(
+    {
+      metadata,
+      client,
+      encoding: provider.config.token_request_encoding ?? 'form',
+      http: await deps.http(),
+      now: () => deps.clock.now(),
+    },
+    { grant_type: 'client_credentials', scope },
+  )
+  // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
+  const { refresh_token: _ignored, ...withoutRefresh } = tokens
+  const stored = toStoredCredential(key, withoutRefresh, {
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    token_endpoint: metadata.token_endpoint,
+    now: deps.clock.now(),
+  })
+  return { ...stored, grant: 'client_credentials' }
+}

@@ -1,0 +1,166 @@
+/**
+ * Remote login (like rclone's `authorize`): the machine without a browser
+ * prints a one-line command; a machine with a browser runs it, catches the
+ * redirect on its own loopback listener and prints a one-line answer; pasted
+ * back, the first machine exchanges the code. The answer is useless without
+ * the PKCE verifier, which never leaves the first machine.
+ */
+import type { Deps } from '../cli/deps'
+import { buildAuthorizationUrl } from '../oauth/authorize-url'
+import { validateCallback } from '../oauth/callback'
+import { createPkce, createState } from '../oauth/pkce'
+import { requestToken } from '../oauth/token-endpoint'
+import type { State } from '../oauth/types'
+import type { ResolvedProvider } from '../providers/types'
+import { InputError, LoginTimeoutError } from './errors'
+import { chooseRedirectUri, isLoopbackRedirect, type LoginEvent, type LoginOptions, type LoginResult } from './login-flows'
+import { resolveMetadata, toOAuthClient } from './provider-context'
+
+const REQUEST_PREFIX = 'oauth-cli-remote:v1:'
+const ANSWER_PREFIX = 'oauth-cli-answer:v1:'
+
+/** What the browser machine needs: no secret, only the public half of PKCE. */
+export interface RemoteRequest {
+  provider: string
+  profile: string
+  authorize_url: string
+  redirect_uri: string
+  state: string
+}
+
+/** What the browser machine sends back: the callback's parameters. */
+export interface RemoteAnswer {
+  state: string
+  params: Record<string, string>
+}
+
+export function encodeRemoteRequest(request: RemoteRequest): string {
+  return REQUEST_PREFIX + Buffer.from(JSON.stringify(request)).toString('base64url')
+}
+
+export function decodeRemoteRequest(text: string): RemoteRequest {
+  const value = decode(text, REQUEST_PREFIX, 'the remote login request')
+  const fields = ['provider', 'profile', 'authorize_url', 'redirect_uri', 'state'] as const
+  if (!fields.every((f) => typeof value[f] === 'string')) {
+    throw new InputError('the remote login request is incomplete; copy the whole command again')
+  }
+  const request = value as unknown as RemoteRequest
+  if (!/^https?:$/.test(new URL(request.authorize_url).protocol) || !isLoopbackRedirect(new URL(request.redirect_uri))) {
+    throw new InputError('the remote login request is not one this tool made (unexpected URLs)')
+  }
+  return request
+}
+
+export function encodeRemoteAnswer(answer: RemoteAnswer): string {
+  return ANSWER_PREFIX + Buffer.from(JSON.stringify(answer)).toString('base64url')
+}
+
+export function decodeRemoteAnswer(text: string): RemoteAnswer {
+  const value = decode(text, ANSWER_PREFIX, 'the answer')
+  if (typeof value.state !== 'string' || typeof value.params !== 'object' || value.params === null) {
+    throw new InputError('the answer is incomplete; copy the whole line again')
+  }
+  return value as unknown as RemoteAnswer
+}
+
+function decode(text: string, prefix: string, what: string): Record<string, unknown> {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith(prefix)) throw new InputError(`that is not ${what}: it should start with ${prefix}`)
+  try {
+    const value: unknown = JSON.parse(Buffer.from(trimmed.slice(prefix.length), 'base64url').toString('utf8'))
+    if (typeof value === 'object' && value !== null) return value as Record<string, unknown>
+  } catch {
+    // fall through
+  }
+  throw new InputError(`${what} is damaged; copy the whole line again`)
+}
+
+/** The headless side: print the command, wait for the pasted answer, exchange. */
+export async function remoteLogin(
+  provider: ResolvedProvider,
+  options: LoginOptions,
+  deps: Deps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<LoginResult> {
+  const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
+  const client = toOAuthClient(provider)
+  const redirect = chooseRedirectUri(provider, options.port)
+  if (!isLoopbackRedirect(redirect) || redirect.port === '0') {
+    throw new InputError(
+      `--remote needs a loopback redirect URI with a fixed port registered with ${provider.name}; got ${redirect.href}`,
+      `pass --redirect-uri http://localhost:<port>/callback, or log in without --remote`,
+    )
+  }
+  const state = createState()
+  const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
+  const url = buildAuthorizationUrl(metadata.authorization_endpoint as string, {
+    client_id: client.client_id,
+    redirect_uri: redirect.href,
+    state,
+    code_challenge: pkce?.challenge,
+    code_challenge_method: pkce ? 'S256' : undefined,
+    scope: provider.config.scope,
+    extra: provider.config.authorization_params,
+  }).href
+  const request = encodeRemoteRequest({ provider: provider.name, profile: options.profile, authorize_url: url, redirect_uri: redirect.href, state })
+  onEvent({ type: 'remote_command', command: `oauth-cli authorize '${request}'` })
+  const answer = await readAnswer(deps, options)
+  const params = new URLSearchParams(answer.params)
+  const validated = validateCallback(params, state as State, metadata, client.client_id)
+  onEvent({ type: 'exchanging' })
+  const tokens = await requestToken(
+    { metadata, client, encoding: provider.config.token_request_encoding ?? 'form', http: await deps.http(), now: () => deps.clock.now() },
+    { grant_type: 'authorization_code', code: validated.code, redirect_uri: redirect.href, code_verifier: pkce?.verifier },
+  )
+  return { tokens, client, metadata }
+}
+
+async function readAnswer(deps: Deps, options: LoginOptions): Promise<RemoteAnswer> {
+  const timeout = new AbortController()
+  const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(() => 'timeout' as const, () => 'cancelled' as const)
+  try {
+    const line = deps.io.readLine('Paste the line it prints here: ', { signal: timeout.signal })
+    const first = await Promise.race([line, timer])
+    if (first === 'timeout' || first === 'cancelled') throw new LoginTimeoutError('the remote login', options.timeoutSeconds)
+    if (first.trim() === '') throw new InputError('nothing was pasted; run the printed command on a machine with a browser and paste its answer')
+    return decodeRemoteAnswer(first)
+  } finally {
+    timeout.abort(new Error('done'))
+  }
+}
+
+/** The browser side: catch the redirect and print the answer; never exchanges anything. */
+export async function authorizeForRemote(
+  request: RemoteRequest,
+  options: { noBrowser: boolean; timeoutSeconds: number },
+  deps: Deps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<string> {
+  const timeout = new AbortController()
+  const server = await deps.listen({
+    redirectUri: new URL(request.redirect_uri),
+    expectedState: request.state as State,
+    providerName: request.provider,
+    profile: request.profile,
+    signal: timeout.signal,
+  })
+  const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(() => 'timeout' as const, () => 'cancelled' as const)
+  try {
+    const opened = options.noBrowser ? undefined : await deps.browser.open(request.authorize_url)
+    onEvent({
+      type: 'authorize_url',
+      url: request.authorize_url,
+      opened: opened?.opened === true,
+      reason: opened?.opened === false ? opened.reason : undefined,
+      mode: 'loopback',
+      short_url: opened?.opened ? undefined : server.setLandingRedirect(request.authorize_url),
+    })
+    const first = await Promise.race([server.waitForCallback(), timer])
+    if (first === 'timeout' || first === 'cancelled') throw new LoginTimeoutError(request.provider, options.timeoutSeconds)
+    await first.respond({ ok: true })
+    return encodeRemoteAnswer({ state: request.state, params: Object.fromEntries(first.params) })
+  } finally {
+    timeout.abort(new Error('done'))
+    await server.close()
+  }
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { InputError, NotLoggedInError } from '../../../src/session/errors'
+import { fetchClientCredentials } from '../../../src/session/client-credentials'
+import { mergeRefreshed } from '../../../src/session/credentials'
+import { getFreshCredential } from '../../../src/session/fresh-token'
+import type { AccessToken, RefreshToken } from '../../../src/oauth/types'
+import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
+import { ACME, provider, stored } from './helpers'
+
+const key = { provider: 'acme', profile: 'ci' }
+const acme = provider('acme', ACME, { ACME_CLIENT_SECRET: 'acme-secret-env' })
+
+function tokenHttp(body: Record<string, unknown> = {}) {
+  let n = 0
+  return recordingHttp(() =>
+    jsonResponse({ access_token: `cc-at-${++n}`, token_type: 'Bearer', expires_in: 3600, scope: 'jobs', ...body }),
+  )
+}
+
+describe('fetchClientCredentials', () => {
+  it('sends the client credentials grant with the client secret and stores no refresh token', async () => {
+    const http = tokenHttp({ refresh_token: 'should-be-dropped' })
+    const deps = makeTestDeps({ http })
+    const credential = await fetchClientCredentials(acme, key, deps, { scope: 'jobs' })
+    const body = new URLSearchParams(http.calls[0]!.body)
+    expect(body.get('grant_type')).toBe('client_credentials')
+    expect(body.get('scope')).toBe('jobs')
+    expect(body.get('client_secret')).toBe('acme-secret-env')
+    expect(credential).toMatchObject({
+      provider: 'acme', profile: 'ci', kind: 'oauth', grant: 'client_credentials', access_token: 'cc-at-1',
+      client_id: 'acme-client', client_secret: 'acme-secret-env', token_endpoint: 'https://id.acme.example/token',
+      expires_at: new Date(deps.clock.now() + 3600_000).toISOString(),
+    })
+    expect(credential.refresh_token).toBeUndefined()
+  })
+
+  it('refuses a client without a secret before sending anything', async () => {
+    const http = tokenHttp()
+    const noSecret = provider('acme', { ...ACME, token_endpoint_auth_method: undefined })
+    await expect(fetchClientCredentials(noSecret, key, makeTestDeps({ http }))).rejects.toThrow(InputError)
+    expect(http.calls).toHaveLength(0)
+  })
+})
+
+describe('getFreshCredential with client credentials', () => {
+  const ccStored = stored({
+    profile: 'ci', grant: 'client_credentials', refresh_token: undefined, access_token: 'cc-at-old', scope: ['jobs'],
+  })
+
+  it('fetches a new token with the grant when the stored one expires, and stores it', async () => {
+    const store = new MemoryStore()
+    await store.set(ccStored)
+    const http = tokenHttp()
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('cc-at-1')
+    const body = new URLSearchParams(http.calls[0]!.body)
+    expect(body.get('grant_type')).toBe('client_credentials')
+    expect(body.get('scope')).toBe('jobs')
+    // The stored secret is used: a CI job that imported a bundle has no environment secret.
+    expect(body.get('client_secret')).toBe('acme-secret-3333')
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential).toMatchObject({ access_token: 'cc-at-1', grant: 'client_credentials' })
+  })
+
+  it('fetches again on force (oauth-cli refresh) even when the token is fresh', async () => {
+    const store = new MemoryStore()
+    await store.set({ ...ccStored, expires_at: '2026-01-01T05:00:00Z' })
+    const http = tokenHttp()
+    const credential = await getFreshCredential(acme, key, store, makeTestDeps({ store, http }), { force: true })
+    expect(credential.access_token).toBe('cc-at-1')
+  })
+
+  it('returns an unrenewable token that is alive but shorter-lived than minTtlMs, for the caller to judge', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ profile: 'ci', refresh_token: undefined, expires_at: '2026-01-01T01:00:00Z' }))
+    const deps = makeTestDeps({ store })
+    const credential = await getFreshCredential(acme, key, store, deps, { minTtlMs: 7200_000 })
+    expect(credential.expires_at).toBe('2026-01-01T01:00:00Z')
+  })
+
+  it('still reports an expiring unrenewable token as needing a login', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ profile: 'ci', refresh_token: undefined }))
+    await expect(getFreshCredential(acme, key, store, makeTestDeps({ store }))).rejects.toThrow(NotLoggedInError)
+  })
+})
+
+describe('mergeRefreshed rotation', () => {
+  const tokens = (refresh?: string) => ({
+    access_token: 'at-new' as AccessToken,
+    token_type: 'Bearer',
+    scope: [],
+    extra: {},
+    ...(refresh ? { refresh_token: refresh as RefreshToken } : {}),
+  })
+
+  it('marks rotation when a refresh returns another refresh token', () => {
+    expect(mergeRefreshed(stored(), tokens('rt-new'), 0).rotation_seen).toBe(true)
+  })
+
+  it('does not mark it when the refresh token is kept or sent back unchanged', () => {
+    expect(mergeRefreshed(stored(), tokens(), 0).rotation_seen).toBeUndefined()
+    expect(mergeRefreshed(stored(), tokens('rt-old-2222'), 0).rotation_seen).toBeUndefined()
+  })
+
+  it('keeps a rotation seen earlier', () => {
+    expect(mergeRefreshed(stored({ rotation_seen: true }), tokens(), 0).rotation_seen).toBe(true)
+  })
+})

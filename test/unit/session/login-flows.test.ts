@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest'
+import type { CallbackServer, CallbackServerOptions, ReceivedCallback, StartCallbackServer } from '../../../src/oauth/callback-server'
+import { ProtocolError } from '../../../src/oauth/errors'
+import { InputError } from '../../../src/session/errors'
+import { browserLogin, type LoginEvent } from '../../../src/session/login-flows'
+import {
+  authorizeForRemote,
+  decodeRemoteAnswer,
+  decodeRemoteRequest,
+  encodeRemoteAnswer,
+  encodeRemoteRequest,
+  remoteLogin,
+} from '../../../src/session/remote-login'
+import { BufferIO, FakeClock, jsonResponse, makeTestDeps as baseDeps, RecordingBrowser, recordingHttp } from '../../fakes'
+
+/** Login timeouts must race real events, so sleeps wait for an explicit advance. */
+const makeTestDeps: typeof baseDeps = (overrides = {}) => baseDeps({ clock: new FakeClock(undefined, { manual: true }), ...overrides })
+import { ACME, provider } from './helpers'
+
+const TOKENS = { access_token: 'at-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-1' }
+
+/** An in-memory listener: `deliver` plays the browser reaching the redirect URI. */
+function scriptedLoopback() {
+  const started: CallbackServerOptions[] = []
+  const responses: Array<{ ok: boolean }> = []
+  let deliver!: (params: URLSearchParams) => void
+  let landing: string | undefined
+  const listen: StartCallbackServer = async (options) => {
+    started.push(options)
+    const callback = new Promise<ReceivedCallback>((resolve, reject) => {
+      deliver = (params) => resolve({ params, respond: async (outcome) => void responses.push({ ok: outcome.ok }) })
+      options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true })
+    })
+    callback.catch(() => undefined)
+    const redirectUri = options.redirectUri.href.replace(':0/', ':45678/')
+    const server: CallbackServer = {
+      redirectUri,
+      setLandingRedirect: (url) => ((landing = url), new URL('/', redirectUri).href),
+      waitForCallback: () => callback,
+      close: async () => {},
+    }
+    return server
+  }
+  return { listen, started, responses, deliver: (p: URLSearchParams) => deliver(p), landing: () => landing }
+}
+
+function tokenHttp() {
+  return recordingHttp((url) => (url.endsWith('/token') ? jsonResponse(TOKENS) : jsonResponse({ error: 'not_found' }, 404)))
+}
+
+const acme = provider('acme', ACME)
+const options = { profile: 'default', noBrowser: false, timeoutSeconds: 300 }
+
+describe('browserLogin', () => {
+  it('opens the browser with state and an S256 challenge, and exchanges the code with the verifier', async () => {
+    const loop = scriptedLoopback()
+    const http = tokenHttp()
+    const browser = new RecordingBrowser(async (url) => {
+      const state = new URL(url).searchParams.get('state') as string
+      queueMicrotask(() => loop.deliver(new URLSearchParams({ code: 'c-1', state })))
+      return { opened: true, via: 'test' }
+    })
+    const deps = makeTestDeps({ http, browser, listen: loop.listen })
+    const result = await browserLogin(acme, options, deps, () => {})
+    expect(result.tokens.access_token).toBe('at-1')
+    const authorize = new URL(browser.opened[0]!)
+    expect(authorize.origin + authorize.pathname).toBe('https://id.acme.example/authorize')
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(authorize.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:45678/callback')
+    const body = new URLSearchParams(http.calls[0]!.body)
+    expect(body.get('code')).toBe('c-1')
+    expect(body.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,128}$/)
+    expect(body.get('redirect_uri')).toBe('http://127.0.0.1:45678/callback')
+    expect(loop.responses).toEqual([{ ok: true }])
+  })
+
+  it('switches to the device flow when no browser can be opened and the provider has one', async () => {
+    const http = recordingHttp((url) => {
+      if (url.endsWith('/device')) {
+        return jsonResponse({ device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
+      }
+      return jsonResponse(TOKENS)
+    })
+    const events: LoginEvent[] = []
+    // Device polling sleeps between polls: let the clock run by itself here.
+    const deps = makeTestDeps({ http, clock: new FakeClock(), browser: new RecordingBrowser(undefined, 'no display') })
+    const withDevice = provider('acme', { ...ACME, device_authorization_endpoint: 'https://id.acme.example/device' })
+    const result = await browserLogin(withDevice, options, deps, (e) => events.push(e))
+    expect(result.tokens.access_token).toBe('at-1')
+    expect(events[0]).toEqual({ type: 'switch_to_device', reason: 'no display' })
+    expect(events.some((e) => e.type === 'device_code' && e.user_code === 'ABCD-EFGH')).toBe(true)
+  })
+
+  it('fails fast in CI without a terminal when no browser can be opened', async () => {
+    const loop = scriptedLoopback()
+    const deps = makeTestDeps({ env: { CI: 'true' }, browser: new RecordingBrowser(undefined, 'CI'), listen: loop.listen })
+    const error = await browserLogin(acme, options, deps, () => {}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).hint).toMatch(/--device/)
+    expect((error as InputError).hint).toMatch(/--with-token/)
+    expect(loop.started).toHaveLength(0)
+  })
+
+  it('offers a short URL and accepts the redirected URL pasted on stdin when no browser opened', async () => {
+    const loop = scriptedLoopback()
+    const http = tokenHttp()
+    const events: LoginEvent[] = []
+    let pasted = ''
+    const io = new BufferIO()
+    io.readLine = async () => pasted
+    const browser = new RecordingBrowser(async (url) => {
+      const state = new URL(url).searchParams.get('state')
+      pasted = `http://127.0.0.1:45678/callback?code=pasted-code&state=${state}`
+      return { opened: false, reason: 'xdg-open: no method available' }
+    })
+    const deps = makeTestDeps({ http, io, browser, listen: loop.listen })
+    const result = await browserLogin(acme, options, deps, (e) => events.push(e))
+    expect(result.tokens.access_token).toBe('at-1')
+    expect(new URLSearchParams(http.calls[0]!.body).get('code')).toBe('pasted-code')
+    const shown = events.find((e) => e.type === 'authorize_url')
+    expect(shown).toMatchObject({ opened: false, short_url: 'http://127.0.0.1:45678/', accepts_paste: true })
+    expect(loop.landing()).toBe(browser.opened[0])
+  })
+
+  it('refuses a pasted URL whose state does not match, without any token request', async () => {
+    const loop = scriptedLoopback()
+    const http = tokenHttp()
+    const io = new BufferIO({ lines: ['http://127.0.0.1:45678/callback?code=x&state=forged'] })
+    const deps = makeTestDeps({ http, io, browser: new RecordingBrowser(async () => ({ opened: false, reason: 'none' })), listen: loop.listen })
+    const error = await browserLogin(acme, options, deps, () => {}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProtocolError)
+    expect((error as ProtocolError).code).toBe('state_mismatch')
+    expect(http.calls).toHaveLength(0)
+  })
+
+  it('times out when nothing happens before --timeout', async () => {
+    const loop = scriptedLoopback()
+    const clock = new FakeClock(undefined, { manual: true })
+    const deps = makeTestDeps({ clock, listen: loop.listen })
+    const login = browserLogin(acme, { ...options, timeoutSeconds: 5 }, deps, () => {})
+    await clock.waitForSleep()
+    clock.advance(5_000)
+    await expect(login).rejects.toThrow(/did not complete within 5 s/)
+  })
+
+  it('ends at once when no browser opened and stdin is closed', async () => {
+    const loop = scriptedLoopback()
+    const deps = makeTestDeps({ io: new BufferIO(), browser: new RecordingBrowser(async () => ({ opened: false, reason: 'none' })), listen: loop.listen })
+    await expect(browserLogin(acme, options, deps, () => {})).rejects.toBeInstanceOf(InputError)
+  })
+
+  it('keeps waiting for the callback after stdin closes when --no-browser was asked for', async () => {
+    const loop = scriptedLoopback()
+    const http = tokenHttp()
+    const io = new BufferIO()
+    io.readLine = async () => {
+      const state = loop.started[0]!.expectedState
+      setTimeout(() => loop.deliver(new URLSearchParams({ code: 'late', state })), 5)
+      return ''
+    }
+    const deps = makeTestDeps({ http, io, listen: loop.listen })
+    const result = await browserLogin(acme, { ...options, noBrowser: true }, deps, () => {})
+    expect(result.tokens.access_token).toBe('at-1')
+    expect(new URLSearchParams(http.calls[0]!.body).get('code')).toBe('late')
+  })
+})
+
+describe('remote login', () => {
+  const fixed = provider('acme', { ...ACME, redirect_uri: 'http://localhost:3000/callback' })
+
+  it('round-trips requests and answers, and refuses damaged or foreign ones', () => {
+    const request = { provider: 'acme', profile: 'p', authorize_url: 'https://id.acme.example/authorize?x=1', redirect_uri: 'http://localhost:3000/callback', state: 's' }
+    expect(decodeRemoteRequest(` ${encodeRemoteRequest(request)}\n`)).toEqual(request)
+    const answer = { state: 's', params: { code: 'c', state: 's' } }
+    expect(decodeRemoteAnswer(encodeRemoteAnswer(answer))).toEqual(answer)
+    expect(() => decodeRemoteRequest('garbage')).toThrow(InputError)
+    expect(() => decodeRemoteAnswer('oauth-cli-answer:v1:!!!')).toThrow(/damaged/)
+    const foreign = encodeRemoteRequest({ ...request, redirect_uri: 'https://evil.example/cb' })
+    expect(() => decodeRemoteRequest(foreign)).toThrow(/not one this tool made/)
+  })
+
+  it('prints a command carrying no verifier or secret, then exchanges the pasted answer', async () => {
+    const http = tokenHttp()
+    const events: LoginEvent[] = []
+    const io = new BufferIO()
+    io.readLine = async () => {
+      const command = events.find((e) => e.type === 'remote_command')
+      const request = decodeRemoteRequest((command as { command: string }).command.split("'")[1]!)
+      return encodeRemoteAnswer({ state: request.state, params: { code: 'remote-code', state: request.state } })
+    }
+    const secretive = provider('acme', { ...ACME, redirect_uri: 'http://localhost:3000/callback' }, { ACME_CLIENT_SECRET: 'very-secret-value' })
+    const deps = makeTestDeps({ http, io })
+    const result = await remoteLogin(secretive, options, deps, (e) => events.push(e))
+    expect(result.tokens.access_token).toBe('at-1')
+    const body = new URLSearchParams(http.calls[0]!.body)
+    expect(body.get('code')).toBe('remote-code')
+    const verifier = body.get('code_verifier') as string
+    const command = (events.find((e) => e.type === 'remote_command') as { command: string }).command
+    const decoded = JSON.stringify(decodeRemoteRequest(command.split("'")[1]!))
+    expect(decoded).not.toContain(verifier)
+    expect(decoded).not.toContain('very-secret-value')
+  })
+
+  it('refuses an answer for another login (wrong state) without exchanging', async () => {
+    const http = tokenHttp()
+    const io = new BufferIO({ lines: [encodeRemoteAnswer({ state: 'other', params: { code: 'c', state: 'other' } })] })
+    const error = await remoteLogin(fixed, options, makeTestDeps({ http, io }), () => {}).catch((e: unknown) => e)
+    expect((error as ProtocolError).code).toBe('state_mismatch')
+    expect(http.calls).toHaveLength(0)
+  })
+
+  it('needs a fixed loopback port', async () => {
+    await expect(remoteLogin(acme, options, makeTestDeps(), () => {})).rejects.toThrow(/fixed port/)
+  })
+
+  it('catches the redirect on the browser machine and answers with its parameters', async () => {
+    const loop = scriptedLoopback()
+    const browser = new RecordingBrowser(async () => {
+      queueMicrotask(() => loop.deliver(new URLSearchParams({ code: 'b-code', state: 's-9' })))
+      return { opened: true, via: 'test' }
+    })
+    const request = { provider: 'acme', profile: 'default', authorize_url: 'https://id.acme.example/authorize?state=s-9', redirect_uri: 'http://localhost:3000/callback', state: 's-9' }
+    const answer = await authorizeForRemote(request, { noBrowser: false, timeoutSeconds: 60 }, makeTestDeps({ browser, listen: loop.listen }), () => {})
+    expect(decodeRemoteAnswer(answer)).toEqual({ state: 's-9', params: { code: 'b-code', state: 's-9' } })
+    expect(loop.started[0]!.expectedState).toBe('s-9')
+    expect(browser.opened).toEqual([request.authorize_url])
+  })
+})
