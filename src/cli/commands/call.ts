@@ -1,13 +1,19 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import { redactHeaders } from '../../http/redact'
+import { API_RETRY, withRetry } from '../../http/retry'
 import type { HttpClient } from '../../http/types'
-import type { ResolvedProvider } from '../../providers/types'
+import { writeOutputFile, type WriteOutputFile } from '../../platform/files'
+import type { PaginationStyle, ResolvedProvider } from '../../providers/types'
+import { isRenewable } from '../../session/credentials'
+import { envTokenInUse, envTokenRefusedHint, readEnvCredential } from '../../session/env-credential'
 import { getFreshCredential } from '../../session/fresh-token'
+import { firstPageRequest, PaginationError, readPage, type PageStep } from '../../session/paginate'
 import { loadProvider } from '../../session/provider-context'
 import { credentialHeaders } from '../../session/static-credential'
-import type { CredentialKey, CredentialStore, StoredCredential } from '../../store/credential-store'
-import type { Deps } from '../deps'
-import { HttpStatusError, UsageError, type ExitCode } from '../errors'
+import type { CredentialKey, StoredCredential } from '../../store/credential-store'
+import type { Deps, Env } from '../deps'
+import { CliError, HttpStatusError, UsageError, type ExitCode } from '../errors'
+import { isJsonContentType, renderPrettyJson } from '../json-render'
 import type { CallOptions } from '../options'
 
 export interface ApiRequest {
@@ -112,29 +118,46 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
   return spec
 }
 
-export async function runCall(opts: CallOptions, deps: Deps): Promise<ApiResponse> {
-  if (opts.paginate) {
-    throw new UsageError('--paginate is not available yet', { hint: 'call each page with -q (e.g. -q page[number]=1)' })
-  }
+/** A provider, the request built from flags, and a sender that keeps the credential fresh. */
+export interface ApiSession {
+  provider: ResolvedProvider
+  request: ApiRequest
+  send(request: ApiRequest): Promise<ApiResponse>
+}
+
+/**
+ * Loads the provider and credential once. Each `send` that gets a 401 with a
+ * refreshable credential refreshes once and retries once: the token may have
+ * been revoked or expired early. Later sends reuse the refreshed credential.
+ */
+export async function openApiSession(opts: CallOptions, deps: Deps): Promise<ApiSession> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  const store = await deps.openStore(opts.store)
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
-  const http = await deps.http()
-  let credential = await getFreshCredential(provider, key, store, deps)
-  let response = await send(http, request, provider, credential)
-  if (response.status === 401 && credential.kind === 'oauth' && credential.refresh_token) {
-    // One refresh and one retry: the token may have been revoked or expired early.
+  // OAUTH_CLI_<PROVIDER>_TOKEN replaces the store: never opened, nothing written, no refresh.
+  const fromEnv = readEnvCredential(provider, opts.profile, deps.env, deps.clock.now())
+  const store = fromEnv ? undefined : await deps.openStore(opts.store)
+  // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
+  const http = withRetry(await deps.http(), API_RETRY, { clock: deps.clock, onRetry: deps.onRetry })
+  let credential = fromEnv?.credential ?? (await getFreshCredential(provider, key, store!, deps))
+  const send = async (next: ApiRequest): Promise<ApiResponse> => {
+    const response = await sendOnce(http, next, provider, credential)
+    if (response.status !== 401 || !store || !isRenewable(credential)) return response
     credential = await getFreshCredential(provider, key, store, deps, {
       force: true,
       rejectedAccessToken: credential.access_token,
     })
-    response = await send(http, request, provider, credential)
+    return sendOnce(http, next, provider, credential)
   }
-  return response
+  return { provider, request, send }
 }
 
-async function send(
+export async function runCall(opts: CallOptions, deps: Deps): Promise<ApiResponse> {
+  const session = await openApiSession(opts, deps)
+  return session.send(session.request)
+}
+
+async function sendOnce(
   http: HttpClient,
   request: ApiRequest,
   provider: ResolvedProvider,
@@ -150,24 +173,159 @@ async function send(
   }
 }
 
+/** A runaway pagination (a provider bug, a huge table) stops here, with a warning. */
+export const MAX_PAGES = 1000
+
+/**
+ * What `--paginate` produced. On an HTTP error status the items merged so far
+ * are dropped: a partial list printed as if whole would mislead a script, so
+ * only the failing page's body is shown (as for a single call) and exit is 4.
+ */
+export type PaginatedOutcome =
+  | { kind: 'complete'; items: unknown[]; pages: ApiResponse[]; truncated: boolean }
+  | { kind: 'http_error'; response: ApiResponse; pages: ApiResponse[] }
+
+/**
+ * Follows the provider's pagination style (`pagination` in its entry; `link`,
+ * RFC 8288, for a provider that names none) and merges the items of every page.
+ */
+export async function runPaginatedCall(
+  opts: CallOptions,
+  deps: Deps,
+  limits: { maxPages: number } = { maxPages: MAX_PAGES },
+): Promise<PaginatedOutcome> {
+  const session = await openApiSession(opts, deps)
+  const style: PaginationStyle = session.provider.config.pagination ?? 'link'
+  const items: unknown[] = []
+  const pages: ApiResponse[] = []
+  const seen = new Set<string>()
+  let request: ApiRequest | undefined = firstPageRequest(style, session.request)
+  while (request !== undefined) {
+    if (pages.length >= limits.maxPages) return { kind: 'complete', items, pages, truncated: true }
+    const key = `${request.url}\n${request.body ?? ''}`
+    if (seen.has(key)) throw new CliError(`${opts.provider} pointed back at a page already fetched; stopping to avoid a loop`)
+    seen.add(key)
+    const response = await session.send(request)
+    pages.push(response)
+    if (response.status >= 400) return { kind: 'http_error', response, pages }
+    const step = readPageOrFail(style, request, response, pages.length, opts.provider)
+    // One push per item: spreading a very large page could exceed the argument limit.
+    for (const item of step.items) items.push(item)
+    request = step.next
+  }
+  return { kind: 'complete', items, pages, truncated: false }
+}
+
+function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): PageStep {
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder().decode(response.body))
+  } catch {
+    throw new CliError(`page ${n} from ${name} is not JSON (HTTP ${response.status}), so pages cannot be merged`, {
+      hint: 'run the same call without --paginate to see the body',
+    })
+  }
+  try {
+    return readPage(style, request, { headers: response.headers, json })
+  } catch (err) {
+    if (!(err instanceof PaginationError)) throw err
+    throw new CliError(`cannot follow ${name}'s pages (${style}) at page ${n}: ${err.message}`, { hint: err.hint })
+  }
+}
+
 export function formatIncluded(response: ApiResponse): string {
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText}`.trimEnd()]
   for (const [name, value] of Object.entries(redactHeaders(response.headers))) lines.push(`${name}: ${value}`)
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
-export async function executeCall(opts: CallOptions, deps: Deps): Promise<ExitCode> {
+/** Where the body goes: stdout (pretty when it is a terminal) or the `-o` file (always raw). */
+interface BodySink {
+  terminal: boolean
+  color: boolean
+  write(data: string | Uint8Array): Promise<void>
+}
+
+function bodySink(opts: CallOptions, deps: Deps, writeFile: WriteOutputFile): BodySink {
+  const path = opts.output
+  if (path === undefined) {
+    const terminal = deps.io.stdout.isTTY
+    return { terminal, color: terminal && deps.io.color, write: async (data) => deps.io.stdout.write(data) }
+  }
+  return {
+    terminal: false,
+    color: false,
+    write: async (data) => {
+      try {
+        await writeFile(path, data)
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+        throw new CliError(`cannot write the response body to ${path}: ${reason}`, { hint: 'check that the directory exists and is writable' })
+      }
+    },
+  }
+}
+
+/**
+ * A single response body: on a terminal, JSON (by Content-Type) is indented and
+ * coloured where allowed; piped or to a file, the exact bytes.
+ */
+export function formatBody(response: ApiResponse, sink: { terminal: boolean; color: boolean }): string | Uint8Array {
+  if (!sink.terminal || !isJsonContentType(response.headers.get('content-type'))) return response.body
+  try {
+    return renderPrettyJson(JSON.parse(new TextDecoder().decode(response.body)), { color: sink.color })
+  } catch {
+    return response.body
+  }
+}
+
+/** Merged items: one compact item per line with --ndjson, else one array (indented on a terminal). */
+export function formatItems(items: unknown[], sink: { terminal: boolean; color: boolean }, ndjson: boolean): string {
+  if (ndjson) return items.map((item) => `${JSON.stringify(item)}\n`).join('')
+  return sink.terminal ? renderPrettyJson(items, { color: sink.color }) : `${JSON.stringify(items)}\n`
+}
+
+export async function executeCall(opts: CallOptions, deps: Deps, writeFile: WriteOutputFile = writeOutputFile): Promise<ExitCode> {
+  if (opts.ndjson && !opts.paginate) {
+    throw new UsageError('--ndjson prints the merged items of --paginate', { hint: 'add --paginate, or drop --ndjson' })
+  }
+  const sink = bodySink(opts, deps, writeFile)
+  if (opts.paginate) return executePaginated(opts, deps, sink)
   const response = await runCall(opts, deps)
   if (opts.include) deps.io.stdout.write(formatIncluded(response))
-  deps.io.stdout.write(response.body)
-  if (response.status >= 400) {
-    throw new HttpStatusError(
-      response.status,
-      `${opts.provider} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-      response.status === 401 || response.status === 403
-        ? { hint: `the credentials were refused; check the scopes, or run: oauth-cli login ${opts.provider}${opts.profile === 'default' ? '' : ` --profile ${opts.profile}`}` }
-        : {},
+  await sink.write(formatBody(response, sink))
+  if (response.status >= 400) throw httpStatusError(opts, response, undefined, deps.env)
+  return 0
+}
+
+async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): Promise<ExitCode> {
+  const outcome = await runPaginatedCall(opts, deps)
+  if (opts.include) for (const page of outcome.pages) deps.io.stdout.write(formatIncluded(page))
+  if (outcome.kind === 'http_error') {
+    await sink.write(formatBody(outcome.response, sink))
+    throw httpStatusError(opts, outcome.response, outcome.pages.length, deps.env)
+  }
+  await sink.write(formatItems(outcome.items, sink, opts.ndjson))
+  if (outcome.truncated) {
+    deps.io.stderr.write(
+      `oauth-cli: stopped after ${outcome.pages.length} pages (${outcome.items.length} items); narrow the request to get the rest\n`,
     )
   }
   return 0
+}
+
+function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number, env: Env = {}): HttpStatusError {
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
+  const where = page === undefined ? '' : ` on page ${page}; no merged items were printed`
+  const profile = opts.profile === 'default' ? '' : ` --profile ${opts.profile}`
+  const fromEnv = envTokenInUse(opts.provider, env)
+  return new HttpStatusError(
+    response.status,
+    `${opts.provider} answered ${status}${where}`,
+    response.status === 401 && fromEnv
+      ? { hint: envTokenRefusedHint(fromEnv) }
+      : response.status === 401 || response.status === 403
+      ? { hint: `the credentials were refused; check the scopes, or run: oauth-cli login ${opts.provider}${profile}` }
+      : {},
+  )
 }

@@ -8,7 +8,7 @@ import { ACME, provider, stored } from '../session/helpers'
 function options(overrides: Partial<CallOptions> = {}): CallOptions {
   return {
     profile: 'default', json: false, verbose: false, store: 'auto',
-    provider: 'acme', target: '/things', headers: [], query: [], include: false, paginate: false,
+    provider: 'acme', target: '/things', headers: [], query: [], include: false, paginate: false, ndjson: false,
     ...overrides,
   }
 }
@@ -117,5 +117,24 @@ describe('formatIncluded', () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
     expect(text).toContain('content-type: application/json')
     expect(text).not.toContain('abc123secret')
+  })
+})
+
+describe('call flags for output and pagination', () => {
+  it('parses -o/--output, --paginate and --ndjson into CallOptions', async () => {
+    const { runCli } = await import('../../../src/cli/program')
+    const seen: CallOptions[] = []
+    const spy = {
+      call: async (opts: CallOptions) => {
+        seen.push(opts)
+        return 0 as const
+      },
+    }
+    await runCli(['call', 'livestorm', '/events', '--paginate', '--ndjson', '-o', 'events.ndjson'], makeTestDeps(), spy)
+    await runCli(['call', 'livestorm', '/events', '--output', 'e.json'], makeTestDeps(), spy)
+    expect(seen.map((o) => [o.paginate, o.ndjson, o.output])).toEqual([
+      [true, true, 'events.ndjson'],
+      [false, false, 'e.json'],
+    ])
   })
 })

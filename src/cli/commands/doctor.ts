@@ -1,0 +1,280 @@
+/**
+ * `oauth-cli doctor [provider]`: checks what logins and calls depend on (the
+ * credential stores, the config file, proxy and CA settings, a browser, and
+ * for a provider its clock and redirect port), one line each with what to do.
+ * It opens nothing and changes nothing.
+ */
+import { redactUrl } from '../../http/redact'
+import { ListenError } from '../../oauth/callback-server'
+import type { State } from '../../oauth/types'
+import { ConfigError } from '../../providers/errors'
+import type { ResolvedProvider } from '../../providers/types'
+import { isLoopbackHost } from '../../providers/schema'
+import { loadProvider, readConfig } from '../../session/provider-context'
+import { StoreError } from '../../store/credential-store'
+import type { Deps } from '../deps'
+import type { ExitCode } from '../errors'
+import type { DoctorOptions } from '../options'
+import { paint, renderJson, type Paint } from '../render'
+
+export interface CheckResult {
+  name: string
+  /** `warn`: works, but not the way the user may expect. */
+  ok: boolean | 'warn'
+  detail: string
+  /** What to do, for a warning or a failure. */
+  fix?: string
+}
+
+/** A clock further off than this makes token lifetimes and JWT checks unreliable. */
+export const MAX_CLOCK_SKEW_MS = 60_000
+
+export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<CheckResult[]> {
+  const checks: Array<Promise<CheckResult>> = [
+    checkKeychain(opts, deps),
+    checkFileStore(deps),
+    checkConfig(opts, deps),
+    Promise.resolve(checkProxy(deps.env)),
+    checkExtraCa(deps),
+    Promise.resolve(checkBrowser(deps.env, deps.platform)),
+  ]
+  if (opts.provider !== undefined) {
+    const provider = await resolveForDoctor(opts.provider, opts, deps)
+    if ('name' in provider && 'ok' in provider) checks.push(Promise.resolve(provider))
+    else checks.push(checkClock(provider, deps), checkRedirectPort(provider, deps))
+  }
+  return Promise.all(checks)
+}
+
+/**
+ * An unknown provider is a usage error (exit 2, with the closest name); any
+ * other problem resolving it becomes a failed check, so the rest still run.
+ */
+async function resolveForDoctor(name: string, opts: DoctorOptions, deps: Deps): Promise<ResolvedProvider | CheckResult> {
+  try {
+    return await loadProvider(name, { config: opts.config }, deps)
+  } catch (err) {
+    if (err instanceof ConfigError && err.code === 'unknown_provider') throw err
+    const reason = err instanceof Error ? err.message : String(err)
+    return { name: 'provider', ok: false, detail: `${name} cannot be resolved: ${reason}`, fix: err instanceof ConfigError ? err.hint : undefined }
+  }
+}
+
+/** The keychain layer bounds every call (keychains hang), so this check cannot. */
+export async function checkKeychain(opts: DoctorOptions, deps: Deps): Promise<CheckResult> {
+  const name = 'keychain'
+  try {
+    const store = await deps.openStore('keychain')
+    return { name, ok: true, detail: `${store.location} answers` }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    if (err instanceof StoreError && err.kind === 'timeout') {
+      return { name, ok: 'warn', detail: `the OS keychain did not answer in time: ${reason}`, fix: 'unlock the keychain, or use --store file' }
+    }
+    const fileChosen = opts.store === 'file' || deps.env.OAUTH_CLI_STORE === 'file'
+    if (fileChosen) return { name, ok: true, detail: `not available, and not needed: the file store is selected (${reason})` }
+    return {
+      name,
+      ok: 'warn',
+      detail: `no OS keychain (${reason}); credentials go to the file store`,
+      fix: deps.platform === 'linux'
+        ? 'run a Secret Service (gnome-keyring, KWallet, KeePassXC) in this session, or set OAUTH_CLI_PASSPHRASE to encrypt the file store'
+        : 'set OAUTH_CLI_PASSPHRASE to encrypt the file store',
+    }
+  }
+}
+
+export async function checkFileStore(deps: Deps): Promise<CheckResult> {
+  const name = 'file store'
+  try {
+    const store = await deps.openStore('file')
+    const count = (await store.list()).length
+    const encryption = deps.env.OAUTH_CLI_PASSPHRASE ? 'encrypted' : 'not encrypted; set OAUTH_CLI_PASSPHRASE to encrypt it'
+    return { name, ok: true, detail: `${store.location}: ${count} credential${count === 1 ? '' : 's'} (${encryption})` }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    const fix = err instanceof StoreError && err.kind === 'bad_passphrase'
+      ? 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with'
+      : 'check the permissions of $XDG_DATA_HOME/oauth-cli (it should be yours, mode 0700)'
+    return { name, ok: false, detail: `cannot be read: ${reason}`, fix }
+  }
+}
+
+export async function checkConfig(opts: DoctorOptions, deps: Deps): Promise<CheckResult> {
+  const name = 'config file'
+  try {
+    const config = await readConfig(deps, opts.config)
+    if (!config.exists) return { name, ok: true, detail: `${config.path} does not exist (built-in providers only)` }
+    const count = Object.keys(config.providers).length
+    return { name, ok: true, detail: `${config.path}: ${count} provider${count === 1 ? '' : 's'}` }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    return { name, ok: false, detail: reason, fix: err instanceof ConfigError && err.hint ? err.hint : 'fix the file, or pass --config <file>' }
+  }
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']
+
+/** Proxy settings as the HTTP client reads them, with any password in them hidden. */
+export function checkProxy(env: Deps['env']): CheckResult {
+  const name = 'proxy'
+  const set = PROXY_VARIABLES.filter((key) => env[key])
+  if (set.length === 0) return { name, ok: true, detail: 'no proxy variables set (direct connections)' }
+  const bad = set.find((key) => !key.toLowerCase().startsWith('no_') && !isUrl(env[key] as string))
+  const shown = set.map((key) => `${key}=${key.toLowerCase().startsWith('no_') ? env[key] : redactUrl(env[key] as string)}`)
+  if (bad) {
+    return { name, ok: false, detail: `${bad} is not a URL (${shown.join(', ')})`, fix: `set ${bad} to a URL such as http://proxy.example:3128` }
+  }
+  return { name, ok: true, detail: shown.join(', ') }
+}
+
+function isUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** NODE_EXTRA_CA_CERTS, needed behind a TLS-inspecting proxy, must name a readable PEM file. */
+export async function checkExtraCa(deps: Deps): Promise<CheckResult> {
+  const name = 'extra CA'
+  const path = deps.env.NODE_EXTRA_CA_CERTS
+  if (!path) return { name, ok: true, detail: 'NODE_EXTRA_CA_CERTS not set (the system CAs only)' }
+  const fix = 'point NODE_EXTRA_CA_CERTS at a readable PEM file with the proxy\'s CA certificate, or unset it'
+  let text: string | undefined
+  try {
+    text = await deps.readTextFile(path)
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err)
+    return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} cannot be read (${reason})`, fix }
+  }
+  if (text === undefined) return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} does not exist`, fix }
+  const count = text.split('-----BEGIN CERTIFICATE-----').length - 1
+  if (count === 0) return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} holds no PEM certificate`, fix }
+  return { name, ok: true, detail: `NODE_EXTRA_CA_CERTS=${path}: ${count} certificate${count === 1 ? '' : 's'}` }
+}
+
+/** What `login` would open the URL with; nothing is opened. Mirrors platform/browser.ts. */
+export function checkBrowser(env: Deps['env'], platform: NodeJS.Platform): CheckResult {
+  const name = 'browser'
+  const command = env.BROWSER?.trim()
+  if (command) return { name, ok: true, detail: `$BROWSER (${command.split(platform === 'win32' ? ';' : ':')[0]})` }
+  if (env.CI) {
+    return {
+      name,
+      ok: 'warn',
+      detail: 'CI is set: login prints the URL instead of opening a browser',
+      fix: 'log in on a workstation and use the file store here, or use --with-token / --device',
+    }
+  }
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
+    return {
+      name,
+      ok: 'warn',
+      detail: 'no display (DISPLAY and WAYLAND_DISPLAY unset): login prints the URL to open elsewhere',
+      fix: 'open the URL on a machine with a browser and forward the redirect port (ssh -L 3000:localhost:3000 …), or use --device',
+    }
+  }
+  return { name, ok: true, detail: "the system's default browser" }
+}
+
+/**
+ * Compares the Date header of the provider's token endpoint origin with the
+ * local clock (any status will do: only the header matters).
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-6.6.1
+ */
+export async function checkClock(provider: ResolvedProvider, deps: Deps): Promise<CheckResult> {
+  const name = 'clock'
+  const c = provider.config
+  const endpoint = c.token_endpoint ?? c.issuer ?? c.api_base_url
+  if (!endpoint) return { name, ok: 'warn', detail: `${provider.name} has no endpoint to compare the clock with` }
+  const origin = new URL(endpoint).origin
+  let date: string | null
+  try {
+    const http = await deps.http()
+    const response = await http(`${origin}/`, { method: 'HEAD', redirect: 'manual' })
+    date = response.headers.get('date')
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    return { name, ok: false, detail: `cannot reach ${origin}: ${reason}`, fix: 'check the network, and HTTPS_PROXY / NO_PROXY / NODE_EXTRA_CA_CERTS' }
+  }
+  const remote = date === null ? Number.NaN : Date.parse(date)
+  if (Number.isNaN(remote)) return { name, ok: 'warn', detail: `${origin} sent no usable Date header to compare with` }
+  const skewSeconds = Math.round((deps.clock.now() - remote) / 1000)
+  const within = `${Math.abs(skewSeconds)} s ${skewSeconds >= 0 ? 'ahead of' : 'behind'} ${origin}`
+  if (Math.abs(skewSeconds) * 1000 <= MAX_CLOCK_SKEW_MS) return { name, ok: true, detail: `local clock is ${within}` }
+  return {
+    name,
+    ok: 'warn',
+    detail: `local clock is ${within}: token expiry times will be off`,
+    fix: 'turn on time synchronisation (e.g. timedatectl set-ntp true, or the system settings)',
+  }
+}
+
+/** Binds the provider's loopback redirect port the way `login` would, then releases it. */
+export async function checkRedirectPort(provider: ResolvedProvider, deps: Deps): Promise<CheckResult> {
+  const name = 'redirect port'
+  const uri = provider.config.redirect_uri
+  if (!uri) return { name, ok: true, detail: `${provider.name} has no redirect_uri: login picks a free loopback port` }
+  const url = new URL(uri)
+  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
+    return { name, ok: true, detail: `${uri} is not a loopback address: login asks for the redirected URL (no local port)` }
+  }
+  if (url.port === '0') return { name, ok: true, detail: `${uri}: login picks a free port` }
+  const port = url.port || '80'
+  const abort = new AbortController()
+  try {
+    const server = await deps.listen({
+      redirectUri: url,
+      expectedState: 'oauth-cli-doctor' as State,
+      providerName: provider.name,
+      profile: 'doctor',
+      signal: abort.signal,
+    })
+    await server.close()
+    return { name, ok: true, detail: `port ${port} (${url.hostname}) is free for ${uri}` }
+  } catch (err) {
+    return portFailure(err, port, uri)
+  } finally {
+    abort.abort()
+  }
+}
+
+function portFailure(err: unknown, port: string, uri: string): CheckResult {
+  const name = 'redirect port'
+  if (err instanceof ListenError && err.code === 'port_in_use') {
+    return {
+      name,
+      ok: false,
+      detail: `port ${port} on ${err.host} is in use, so ${uri} cannot receive the login callback`,
+      fix: `stop what listens there (lsof -i :${port}), or log in with --port <n> registered with the provider`,
+    }
+  }
+  const reason = err instanceof Error ? err.message : String(err)
+  return { name, ok: false, detail: `cannot listen for ${uri}: ${reason}`, fix: 'use a port above 1024 with --port <n> (registered with the provider)' }
+}
+
+const MARKS = { ok: '✓', warn: '!', fail: '✗' }
+
+export function renderDoctor(results: CheckResult[], p: Paint): string {
+  const width = Math.max(...results.map((r) => r.name.length))
+  const lines: string[] = []
+  for (const r of results) {
+    const mark = r.ok === true ? p.green(MARKS.ok) : r.ok === 'warn' ? p.yellow(MARKS.warn) : p.red(MARKS.fail)
+    lines.push(`${mark} ${r.name.padEnd(width)}  ${r.detail}`)
+    if (r.fix && r.ok !== true) lines.push(`  ${' '.repeat(width)}  ${p.dim('fix:')} ${r.fix}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** Exit 0 when every check passed or only warned, 1 when one failed. */
+export async function executeDoctor(opts: DoctorOptions, deps: Deps): Promise<ExitCode> {
+  const results = await runDoctor(opts, deps)
+  const color = deps.io.color && deps.io.stdout.isTTY
+  deps.io.stdout.write(opts.json ? renderJson(results) : renderDoctor(results, paint(color)))
+  if (!opts.provider && !opts.json) {
+    deps.io.stderr.write('name a provider to also check its clock and redirect port: oauth-cli doctor <provider>\n')
+  }
+  return results.some((r) => r.ok === false) ? 1 : 0
+}

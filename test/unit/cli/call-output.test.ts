@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { executeCall } from '../../../src/cli/commands/call'
+import { CliError, HttpStatusError, UsageError } from '../../../src/cli/errors'
+import { renderPrettyJson } from '../../../src/cli/json-render'
+import { writeOutputFile } from '../../../src/platform/files'
+import { jsonResponse, recordingHttp } from '../../fakes'
+import { callDeps, callOptions, stripAnsi } from './call-support'
+
+const RAW_JSON = '{"id":7,  "name":"Ada","tags":["a","b"],"ok":true,"none":null}'
+
+function answer(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }, status = 200) {
+  return recordingHttp(() => new Response(body, { status, statusText: status === 200 ? 'OK' : '', headers }))
+}
+
+describe('call output on a pipe', () => {
+  it('writes the exact response bytes, whitespace and all', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON))
+    expect(await executeCall(callOptions(), deps)).toBe(0)
+    expect(deps.io.stdoutText).toBe(RAW_JSON)
+  })
+
+  it('passes non-UTF-8 bytes through untouched', async () => {
+    const bytes = new Uint8Array([0xff, 0x00, 0x80, 0x41])
+    const { deps } = await callDeps('acme', recordingHttp(() => new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })))
+    await executeCall(callOptions(), deps)
+    expect(Buffer.concat(deps.io.out.map((c) => Buffer.from(c as Uint8Array)))).toEqual(Buffer.from(bytes))
+  })
+})
+
+describe('call output on a terminal', () => {
+  it('indents JSON without colour when colour is off (NO_COLOR, --no-color)', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON), { tty: true, color: false })
+    await executeCall(callOptions(), deps)
+    expect(deps.io.stdoutText).toBe(`${JSON.stringify(JSON.parse(RAW_JSON), null, 2)}\n`)
+  })
+
+  it('colours keys and strings when colour is allowed, and the text is the same without the colours', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON), { tty: true, color: true })
+    await executeCall(callOptions(), deps)
+    expect(deps.io.stdoutText).toContain('\u001b[34;1m"name"\u001b[0m')
+    expect(deps.io.stdoutText).toContain('\u001b[32m"Ada"\u001b[0m')
+    expect(stripAnsi(deps.io.stdoutText)).toBe(`${JSON.stringify(JSON.parse(RAW_JSON), null, 2)}\n`)
+  })
+
+  it('treats +json media types (JSON:API) as JSON', async () => {
+    const { deps } = await callDeps('acme', answer('{"data":[]}', { 'content-type': 'application/vnd.api+json; charset=utf-8' }), { tty: true })
+    await executeCall(callOptions(), deps)
+    expect(deps.io.stdoutText).toBe('{\n  "data": []\n}\n')
+  })
+
+  it.each([
+    ['text that is not JSON', '{"a":1}', 'text/plain'],
+    ['a JSON content type with a broken body', '{"a":', 'application/json'],
+  ])('leaves %s as it came', async (_what, body, type) => {
+    const { deps } = await callDeps('acme', answer(body, { 'content-type': type }), { tty: true, color: true })
+    await executeCall(callOptions(), deps)
+    expect(deps.io.stdoutText).toBe(body)
+  })
+
+  it('never colours when stdout is piped, even with colour allowed on stderr', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON), { tty: false, color: true })
+    await executeCall(callOptions(), deps)
+    expect(deps.io.stdoutText).toBe(RAW_JSON)
+  })
+})
+
+describe('call -i', () => {
+  it('prints the status line and redacted headers before the body', async () => {
+    const http = answer(RAW_JSON, { 'content-type': 'application/json', 'set-cookie': 'sid=s3cr3t-cookie', 'x-request-id': 'r-1' })
+    const { deps } = await callDeps('acme', http)
+    await executeCall(callOptions({ include: true }), deps)
+    const text = deps.io.stdoutText
+    expect(text.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true)
+    expect(text).toContain('x-request-id: r-1\r\n')
+    expect(text).not.toContain('s3cr3t-cookie')
+    expect(text.endsWith(`\r\n\r\n${RAW_JSON}`)).toBe(true)
+  })
+})
+
+describe('call -o <file>', () => {
+  let dir: string | undefined
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true })
+    dir = undefined
+  })
+
+  it('writes the raw body to the file and nothing to stdout, even on a terminal', async () => {
+    const written: Array<{ path: string; data: string }> = []
+    const { deps } = await callDeps('acme', answer(RAW_JSON), { tty: true, color: true })
+    await executeCall(callOptions({ output: 'out.json' }), deps, async (path, data) => {
+      written.push({ path, data: Buffer.from(data).toString() })
+    })
+    expect(written).toEqual([{ path: 'out.json', data: RAW_JSON }])
+    expect(deps.io.stdoutText).toBe('')
+  })
+
+  it('still prints the headers on stdout with -i', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON))
+    await executeCall(callOptions({ output: 'out.json', include: true }), deps, async () => {})
+    expect(deps.io.stdoutText).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/)
+  })
+
+  it('creates a real file readable by others (0644 before the umask)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'oauth-cli-call-'))
+    const path = join(dir, 'body.json')
+    const { deps } = await callDeps('acme', answer(RAW_JSON))
+    await executeCall(callOptions({ output: path }), deps, writeOutputFile)
+    expect(await readFile(path, 'utf8')).toBe(RAW_JSON)
+    expect((await stat(path)).mode & 0o777).toBe(0o644 & ~process.umask())
+  })
+
+  it('names the file when it cannot be written', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON))
+    const error = await executeCall(callOptions({ output: '/nonexistent-dir/x.json' }), deps, writeOutputFile).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CliError)
+    expect((error as Error).message).toBe('cannot write the response body to /nonexistent-dir/x.json: ENOENT')
+  })
+})
+
+describe('call errors', () => {
+  it('prints the error body and exits 4 on an HTTP error status', async () => {
+    const { deps } = await callDeps('acme', recordingHttp(() => jsonResponse({ error: 'nope' }, 404)))
+    const error = await executeCall(callOptions(), deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpStatusError)
+    expect((error as HttpStatusError).exitCode).toBe(4)
+    expect(deps.io.stdoutText).toBe('{"error":"nope"}')
+  })
+
+  it('refuses --ndjson without --paginate', async () => {
+    const { deps } = await callDeps('acme', answer(RAW_JSON))
+    await expect(executeCall(callOptions({ ndjson: true }), deps)).rejects.toThrow(UsageError)
+  })
+})
+
+describe('renderPrettyJson', () => {
+  it('is JSON.stringify(v, null, 2) once the colours are stripped, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const expected = `${JSON.stringify(value, null, 2)}\n`
+        expect(stripAnsi(renderPrettyJson(value, { color: true }))).toBe(expected)
+        expect(renderPrettyJson(value, { color: false })).toBe(expected)
+      }),
+    )
+  })
+})

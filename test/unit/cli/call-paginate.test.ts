@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { executeCall, MAX_PAGES, runPaginatedCall } from '../../../src/cli/commands/call'
+import { CliError, HttpStatusError } from '../../../src/cli/errors'
+import { jsonResponse, recordingHttp } from '../../fakes'
+import { ACME } from '../session/helpers'
+import { callDeps, callOptions, stripAnsi } from './call-support'
+
+function fixture(path: string): string {
+  return readFileSync(new URL(`../../fixtures/pages/${path}`, import.meta.url), 'utf8')
+}
+
+function page(path: string, headers: Record<string, string> = {}, status = 200): Response {
+  return new Response(fixture(path), { status, headers: { 'content-type': 'application/json', ...headers } })
+}
+
+/** Livestorm answers by page[number]; asking past the last page is a 400, as documented. */
+const livestorm = () =>
+  recordingHttp((url) => {
+    const n = new URL(url).searchParams.get('page[number]') ?? '0'
+    return n === '0' || n === '1' || n === '2'
+      ? page(`livestorm/events-page-${n}.json`, { 'content-type': 'application/vnd.api+json' })
+      : page('livestorm/error-400.json', {}, 400)
+  })
+
+const ids = (text: string) => (JSON.parse(text) as Array<{ id: string | number }>).map((item) => item.id)
+
+describe('call --paginate, Livestorm JSON:API pages', () => {
+  it('asks for page[size]=50, follows page[number] from 0 and prints one compact array when piped', async () => {
+    const http = livestorm()
+    const { deps } = await callDeps('livestorm', http)
+    expect(await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true }), deps)).toBe(0)
+    expect(http.calls.map((c) => decodeURIComponent(new URL(c.url).search))).toEqual([
+      '?page[size]=50',
+      '?page[size]=50&page[number]=1',
+      '?page[size]=50&page[number]=2',
+    ])
+    expect(http.calls.every((c) => c.headers.get('authorization') === 'ls-api-token-0000')).toBe(true)
+    expect(ids(deps.io.stdoutText)).toEqual(['ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-5'])
+    expect(deps.io.stdoutText).not.toContain('\n ')
+    expect(deps.io.stdoutText.endsWith(']\n')).toBe(true)
+  })
+
+  it('prints one item per line with --ndjson', async () => {
+    const { deps } = await callDeps('livestorm', livestorm())
+    await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true, ndjson: true }), deps)
+    const lines = deps.io.stdoutText.trimEnd().split('\n')
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-5'])
+  })
+
+  it('indents (and colours where allowed) the merged array on a terminal', async () => {
+    const { deps } = await callDeps('livestorm', livestorm(), { tty: true, color: true })
+    await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true }), deps)
+    expect(deps.io.stdoutText).toContain('\u001b[')
+    expect(ids(stripAnsi(deps.io.stdoutText))).toHaveLength(5)
+    expect(stripAnsi(deps.io.stdoutText)).toMatch(/^\[\n  \{\n    "id": "ev-1"/)
+  })
+})
+
+describe('call --paginate, Tidio cursor pages', () => {
+  it('sends meta.cursor back until it is null, with Tidio\'s headers on every page', async () => {
+    const http = recordingHttp((url) =>
+      new URL(url).searchParams.has('cursor') ? page('tidio/contacts-2.json') : page('tidio/contacts-1.json'),
+    )
+    const { deps } = await callDeps('tidio', http)
+    await executeCall(callOptions({ provider: 'tidio', target: '/contacts', paginate: true }), deps)
+    expect(http.calls.map((c) => c.url)).toEqual([
+      'https://api.tidio.com/contacts',
+      'https://api.tidio.com/contacts?cursor=eyJpZCI6MiwicGFnZSI6Mn0',
+    ])
+    expect(http.calls.every((c) => c.headers.get('accept') === 'application/json; version=1')).toBe(true)
+    expect(ids(deps.io.stdoutText)).toEqual(['c0a8a3b2-0001', 'c0a8a3b2-0002', 'c0a8a3b2-0003'])
+  })
+})
+
+describe('call --paginate, LiveChat next_page_id', () => {
+  it('posts page_id in the body for the next page and merges chats_summary', async () => {
+    const http = recordingHttp((_url, init) =>
+      (JSON.parse(init.body) as { page_id?: string }).page_id ? page('livechat/list_chats-2.json') : page('livechat/list_chats-1.json'),
+    )
+    const { deps } = await callDeps('livechat', http)
+    const opts = callOptions({
+      provider: 'livechat', target: '/v3.6/agent/action/list_chats', paginate: true, data: '{"filters":{"active":false},"limit":2}',
+    })
+    await executeCall(opts, deps)
+    expect(http.calls.map((c) => [c.method, c.body])).toEqual([
+      ['POST', '{"filters":{"active":false},"limit":2}'],
+      ['POST', '{"page_id":"MTUxNzM5ODEzMTQ5Ng=="}'],
+    ])
+    expect(ids(deps.io.stdoutText)).toEqual(['PJ0MRSHTDG', 'PJ0MRSHTDH', 'PJ0MRSHTDJ'])
+  })
+})
+
+describe('call --paginate, Link headers for a configured provider', () => {
+  const linked = () =>
+    recordingHttp((url) =>
+      new URL(url).searchParams.get('page') === '2'
+        ? page('link/items-2.json')
+        : page('link/items-1.json', { link: '<https://api.acme.example/v1/things?page=2>; rel="next"' }),
+    )
+
+  it('follows rel="next" and merges the arrays', async () => {
+    const http = linked()
+    const { deps } = await callDeps('acme', http)
+    await executeCall(callOptions({ paginate: true }), deps)
+    expect(http.calls.map((c) => c.url)).toEqual(['https://api.acme.example/v1/things', 'https://api.acme.example/v1/things?page=2'])
+    expect(ids(deps.io.stdoutText)).toEqual([1, 2, 3])
+  })
+
+  it('prints each page\'s status and headers before the merged body with -i', async () => {
+    const { deps } = await callDeps('acme', linked())
+    await executeCall(callOptions({ paginate: true, include: true }), deps)
+    const text = deps.io.stdoutText
+    expect(text.match(/^HTTP\/1\.1 200/gm)).toHaveLength(2)
+    expect(text.endsWith('[{"id":1,"name":"first"},{"id":2,"name":"second"},{"id":3,"name":"third"}]\n')).toBe(true)
+  })
+
+  it('refreshes once and retries a page that answers 401, then carries on with the new token', async () => {
+    const http = recordingHttp((url, init) => {
+      if (url.endsWith('/token')) return jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 3600 })
+      if (init.headers.get('authorization') !== 'Bearer at-new' && new URL(url).searchParams.get('page') === '2') {
+        return jsonResponse({ error: 'invalid_token' }, 401)
+      }
+      return new URL(url).searchParams.get('page') === '2'
+        ? page('link/items-2.json')
+        : page('link/items-1.json', { link: '<https://api.acme.example/v1/things?page=2>; rel="next"' })
+    })
+    const { deps, store } = await callDeps('acme', http)
+    await executeCall(callOptions({ paginate: true }), deps)
+    expect(http.calls.map((c) => new URL(c.url).pathname + new URL(c.url).search)).toEqual([
+      '/v1/things', '/v1/things?page=2', '/token', '/v1/things?page=2',
+    ])
+    expect(ids(deps.io.stdoutText)).toEqual([1, 2, 3])
+    expect((await store.get({ provider: 'acme', profile: 'default' })).status).toBe('found')
+  })
+})
+
+describe('call --paginate failures', () => {
+  it('prints only the failing page\'s body and exits 4 when a page answers an HTTP error', async () => {
+    const http = recordingHttp((url) =>
+      new URL(url).searchParams.has('page[number]') ? page('livestorm/error-400.json', {}, 400) : page('livestorm/events-page-0.json'),
+    )
+    const { deps } = await callDeps('livestorm', http)
+    const error = await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true }), deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpStatusError)
+    expect((error as HttpStatusError).exitCode).toBe(4)
+    expect((error as Error).message).toBe('livestorm answered HTTP 400 on page 2; no merged items were printed')
+    expect(deps.io.stdoutText).toBe(fixture('livestorm/error-400.json'))
+  })
+
+  it('stops with an error when a page is not JSON', async () => {
+    const { deps } = await callDeps('acme', recordingHttp(() => new Response('<html>', { headers: { 'content-type': 'text/html' } })))
+    const error = await executeCall(callOptions({ paginate: true }), deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CliError)
+    expect((error as Error).message).toBe('page 1 from acme is not JSON (HTTP 200), so pages cannot be merged')
+    expect(deps.io.stdoutText).toBe('')
+  })
+
+  it('stops with an error when the next link points back at a page already fetched', async () => {
+    const http = recordingHttp((url) =>
+      jsonResponse([1], 200, { link: `<${new URL(url).searchParams.get('page') === '2' ? '/v1/things' : '/v1/things?page=2'}>; rel="next"` }),
+    )
+    const { deps } = await callDeps('acme', http)
+    await expect(executeCall(callOptions({ paginate: true }), deps)).rejects.toThrow(/pointed back at a page already fetched/)
+    expect(http.calls).toHaveLength(2)
+  })
+
+  it('stops after the page limit and says so on stderr', async () => {
+    const http = recordingHttp((url) => {
+      const n = Number(new URL(url).searchParams.get('page') ?? '1')
+      return jsonResponse([n], 200, { link: `</v1/things?page=${n + 1}>; rel="next"` })
+    })
+    const { deps } = await callDeps('acme', http)
+    expect(await executeCall(callOptions({ paginate: true }), deps)).toBe(0)
+    expect(http.calls).toHaveLength(MAX_PAGES)
+    expect(JSON.parse(deps.io.stdoutText)).toHaveLength(MAX_PAGES)
+    expect(deps.io.stderrText).toBe(`oauth-cli: stopped after ${MAX_PAGES} pages (${MAX_PAGES} items); narrow the request to get the rest\n`)
+  })
+
+  it('reports a truncated run from the run half', async () => {
+    const http = recordingHttp(() => jsonResponse([0], 200, { link: '</v1/things?page=next>; rel="next"' }))
+    const { deps } = await callDeps('acme', http, { config: { acme: { ...ACME, pagination: 'link' } } })
+    const outcome = await runPaginatedCall(callOptions({ paginate: true }), deps, { maxPages: 1 })
+    expect(outcome).toMatchObject({ kind: 'complete', truncated: true, items: [0] })
+  })
+})
