@@ -3,6 +3,7 @@
  * the same schema in tests). Facts and their sources: shared/providers.md.
  * A config entry with the same name overrides these field by field.
  */
+import { sandboxProviderConfig } from '../sandbox/provider'
 import type { ProviderConfig } from './types'
 
 /**
@@ -110,4 +111,10 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
 }
 
 /** Built-in providers by name; frozen, so a merge can never change the catalog. */
-export const BUILT_IN_PROVIDERS: Readonly<Record<string, ProviderConfig>> = deepFreeze({ livechat, livestorm, tidio })
+export const BUILT_IN_PROVIDERS: Readonly<Record<string, ProviderConfig>> = deepFreeze({
+  livechat,
+  livestorm,
+  // The local provider `oauth-cli sandbox` serves (default port); no account needed.
+  sandbox: sandboxProviderConfig(),
+  tidio,
+})

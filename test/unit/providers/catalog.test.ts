@@ -3,20 +3,32 @@ import { BUILT_IN_PROVIDERS } from '../../../src/providers/catalog'
 import { validateProviderConfig } from '../../../src/providers/schema'
 
 describe('BUILT_IN_PROVIDERS', () => {
-  it('holds livechat, livestorm and tidio', () => {
-    expect(Object.keys(BUILT_IN_PROVIDERS).sort()).toEqual(['livechat', 'livestorm', 'tidio'])
+  it('holds livechat, livestorm and tidio, and the local sandbox', () => {
+    expect(Object.keys(BUILT_IN_PROVIDERS).sort()).toEqual(['livechat', 'livestorm', 'sandbox', 'tidio'])
+  })
+
+  const THIRD_PARTY = Object.entries(BUILT_IN_PROVIDERS).filter(([name]) => name !== 'sandbox')
+
+  it('gives the sandbox its public client and any free loopback port, no secret', () => {
+    expect(BUILT_IN_PROVIDERS.sandbox).toMatchObject({
+      client_id: 'oauth-cli-sandbox',
+      token_endpoint_auth_method: 'none',
+      redirect_uri: 'http://127.0.0.1:0/callback',
+      api_base_url: 'http://127.0.0.1:8976/api',
+    })
+    expect(BUILT_IN_PROVIDERS.sandbox?.client_secret).toBeUndefined()
   })
 
   it.each(Object.entries(BUILT_IN_PROVIDERS))('%s passes the config-file schema unchanged', (name, config) => {
     expect(validateProviderConfig(name, config, 'built-in catalog')).toEqual(config)
   })
 
-  it.each(Object.entries(BUILT_IN_PROVIDERS))('%s carries no client credentials', (_name, config) => {
+  it.each(THIRD_PARTY)('%s carries no client credentials', (_name, config) => {
     expect(config.client_id).toBeUndefined()
     expect(config.client_secret).toBeUndefined()
   })
 
-  it.each(Object.entries(BUILT_IN_PROVIDERS))('%s redirects to the registered-port loopback default', (_name, config) => {
+  it.each(THIRD_PARTY)('%s redirects to the registered-port loopback default', (_name, config) => {
     expect(config.redirect_uri).toBe('http://localhost:3000/callback')
   })
 

@@ -170,8 +170,8 @@ describe('resolveProvider: unknown provider', () => {
   it('lists built-in and configured names', () => {
     const err = rejection(() => resolveProvider('livehcat', input({ config: configFile({ zeta: {}, acme: {} }) })))
     expect(err.code).toBe('unknown_provider')
-    expect(err.known).toEqual(['livechat', 'livestorm', 'tidio', 'acme', 'zeta'])
-    expect(err.message).toBe('unknown provider "livehcat"; known providers: livechat, livestorm, tidio, acme, zeta')
+    expect(err.known).toEqual(['livechat', 'livestorm', 'sandbox', 'tidio', 'acme', 'zeta'])
+    expect(err.message).toBe('unknown provider "livehcat"; known providers: livechat, livestorm, sandbox, tidio, acme, zeta')
     expect(err.hint).toContain('oauth-cli providers')
   })
 
@@ -213,6 +213,7 @@ describe('listProviders', () => {
     expect(listing.map((p) => [p.name, p.source])).toEqual([
       ['livechat', 'built-in+config'],
       ['livestorm', 'built-in'],
+      ['sandbox', 'built-in'],
       ['tidio', 'built-in'],
       ['acme', 'config'],
       ['zeta', 'config'],

@@ -1,0 +1,97 @@
+/**
+ * The dependency direction of shared/STYLE.md, enforced: cli → session →
+ * {oauth, providers, store, http, platform}; nothing imports cli at run time;
+ * oauth stays a protocol library; only main.ts touches `process`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const SRC = fileURLToPath(new URL('../../src', import.meta.url))
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+interface Import {
+  file: string
+  layer: string
+  target: string
+  typeOnly: boolean
+}
+
+function layerOf(path: string): string {
+  const rel = relative(SRC, path)
+  return rel.includes('/') ? (rel.split('/')[0] as string) : rel.replace(/\.ts$/, '')
+}
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(file, 'utf8')
+  const found: Import[] = []
+  const pattern = /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\('([^']+)'\)/gm
+  for (const m of text.matchAll(pattern)) {
+    const spec = (m[3] ?? m[4]) as string
+    const typeOnly = Boolean(m[2])
+    const target = spec.startsWith('.') ? layerOf(join(file, '..', spec)) : spec
+    found.push({ file: relative(SRC, file), layer: layerOf(file), target, typeOnly })
+  }
+  return found
+}
+
+const files = sourceFiles(SRC)
+const imports = files.flatMap(importsOf)
+const LAYERS = new Set(['cli', 'session', 'oauth', 'providers', 'store', 'http', 'platform', 'sandbox', 'main', 'globals.d'])
+
+describe('architecture', () => {
+  it('finds the source tree', () => {
+    expect(files.length).toBeGreaterThan(40)
+  })
+
+  it('lets nothing import cli at run time (session may name the Deps type)', () => {
+    const offenders = imports.filter((i) => i.target === 'cli' && i.layer !== 'cli' && i.layer !== 'main' && !i.typeOnly)
+    expect(offenders).toEqual([])
+  })
+
+  it('keeps the oauth layer a protocol library: its own files, oauth4webapi, node built-ins, and port types', () => {
+    const offenders = imports.filter(
+      (i) =>
+        i.layer === 'oauth' &&
+        !(i.target === 'oauth' || i.target === 'oauth4webapi' || i.target.startsWith('node:')) &&
+        !(i.typeOnly && (i.target === 'http' || i.target === 'platform')),
+    )
+    expect(offenders).toEqual([])
+  })
+
+  it('keeps the lower layers from importing session or cli', () => {
+    const lower = new Set(['oauth', 'providers', 'store', 'http', 'platform'])
+    const offenders = imports.filter((i) => lower.has(i.layer) && (i.target === 'session' || (i.target === 'cli' && !i.typeOnly)))
+    expect(offenders).toEqual([])
+  })
+
+  it('lets only main.ts touch the process object', () => {
+    const offenders = files.filter((file) => {
+      if (file.endsWith('main.ts')) return false
+      return /\bprocess\.(argv|env|exit|exitCode|stdout|stderr|stdin|cwd|on)\b/.test(
+        readFileSync(file, 'utf8').replace(/\/\/.*$/gm, ''),
+      )
+    })
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([])
+  })
+
+  it('keeps every file in a known layer', () => {
+    expect(files.map(layerOf).filter((l) => !LAYERS.has(l))).toEqual([])
+  })
+
+  it('loads heavy packages (undici, open, the keychain addon) only lazily', () => {
+    const heavy = ['undici', 'open', '@napi-rs/keyring']
+    const eager = files.filter((file) => {
+      const text = readFileSync(file, 'utf8')
+      return heavy.some((pkg) => new RegExp(`^import(?!\\s+type)[^;]*from '${pkg.replace('/', '\\/')}`, 'm').test(text))
+    })
+    expect(eager.map((f) => relative(SRC, f))).toEqual([])
+  })
+})
