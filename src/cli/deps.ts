@@ -3,6 +3,7 @@
  * (undici, the keychain addon, `open`) are loaded on first use, so a command that
  * does not need them never pays for them.
  */
+import { describeRetry, type RetryInfo } from '../http/retry'
 import type { HttpClient } from '../http/types'
 import type { StartCallbackServer } from '../oauth/callback-server'
 import type { Browser } from '../platform/browser-port'
@@ -24,6 +25,8 @@ export interface Deps {
   verbose: boolean
   /** The HTTP client, traced when verbose; built on first use. */
   http(): Promise<HttpClient>
+  /** Told before each retry wait (`--verbose` writes a trace line); see http/retry. */
+  onRetry?: (info: RetryInfo) => void
   browser: Browser
   /** Picks the keychain or the file store; says once on stderr when it falls back. */
   openStore(choice: StoreChoice): Promise<CredentialStore>
@@ -46,13 +49,35 @@ export interface ProcessLike {
 export interface GlobalFlags {
   verbose: boolean
   noColor: boolean
+  /** `--request-timeout <seconds>`: connect, header and body timeout of every request. */
+  requestTimeoutSeconds?: number
+  /** `--cacert <file>`: PEM certificates trusted for every request, besides the system ones. */
+  cacert?: string
 }
 
-/** Reads the global flags that shape Deps before commander parses the rest. */
+/**
+ * Reads the global flags that shape Deps before commander parses the rest.
+ * Commander validates the same flags later, so a malformed value is ignored here.
+ */
 export function scanGlobalFlags(argv: readonly string[]): GlobalFlags {
   const end = argv.indexOf('--')
   const args = end === -1 ? argv : argv.slice(0, end)
-  return { verbose: args.includes('--verbose'), noColor: args.includes('--no-color') }
+  const flags: GlobalFlags = { verbose: args.includes('--verbose'), noColor: args.includes('--no-color') }
+  const timeout = lastValue(args, '--request-timeout')
+  if (timeout !== undefined && /^\d+$/.test(timeout) && Number(timeout) >= 1) flags.requestTimeoutSeconds = Number(timeout)
+  const cacert = lastValue(args, '--cacert')
+  if (cacert) flags.cacert = cacert
+  return flags
+}
+
+/** The value of the last `--name value` or `--name=value` (the last one wins, as in commander). */
+function lastValue(args: readonly string[], name: string): string | undefined {
+  let value: string | undefined
+  args.forEach((arg, i) => {
+    if (arg === name && i + 1 < args.length) value = args[i + 1]
+    else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1)
+  })
+  return value
 }
 
 export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise<Deps> {
@@ -78,7 +103,8 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
     platform: proc.platform,
     clock: systemClock,
     verbose: flags.verbose,
-    http: () => (http ??= buildHttp(env, flags.verbose, io)),
+    http: () => (http ??= buildHttp(env, flags, io)),
+    onRetry: flags.verbose ? (info) => io.stderr.write(`* ${describeRetry(info)}\n`) : undefined,
     browser: createBrowser({ env, platform: proc.platform }),
     openStore: (choice) => {
       let store = stores.get(choice)
@@ -97,7 +123,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
     },
     locker: () =>
       (locker ??= import('../store/lock').then(({ createFileLocker }) =>
-        createFileLocker(resolvePaths(env, home).lockDir, systemClock),
+        createFileLocker(resolvePaths(env, home).lockDir, systemClock, lockTimeout(env)),
       )),
     listen: startCallbackServer,
     readTextFile: async (path) => {
@@ -112,10 +138,42 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
   return deps
 }
 
-async function buildHttp(env: Env, verbose: boolean, io: IO): Promise<HttpClient> {
+/** `OAUTH_CLI_LOCK_TIMEOUT_MS` (undocumented, for tests and impatient CI): how long to wait for a busy refresh lock. */
+function lockTimeout(env: Env): { timeoutMs?: number } {
+  const raw = env.OAUTH_CLI_LOCK_TIMEOUT_MS
+  return raw !== undefined && /^\d+$/.test(raw) ? { timeoutMs: Number(raw) } : {}
+}
+
+async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClient> {
   const { createHttpClient } = await import('../http/client')
-  const client = await createHttpClient({ env, userAgent: `oauth-cli/${__OAUTH_CLI_VERSION__}` })
-  if (!verbose) return client
+  const client = await createHttpClient({
+    env,
+    userAgent: `oauth-cli/${__OAUTH_CLI_VERSION__}`,
+    ...(flags.requestTimeoutSeconds ? { timeoutMs: flags.requestTimeoutSeconds * 1000 } : {}),
+    ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
+  })
+  if (!flags.verbose) return client
   const { withTrace } = await import('../http/trace')
   return withTrace(client, (line) => io.stderr.write(`${line}\n`))
+}
+
+/** Reads `--cacert` when the first request is built; a bad file is a usage error naming it. */
+async function readCaFile(path: string): Promise<string> {
+  const [{ readFile }, { ConfigError }] = await Promise.all([import('node:fs/promises'), import('../providers/errors')])
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+    throw new ConfigError('invalid_value', `cannot read the CA certificate file ${path} given to --cacert (${reason})`, {
+      hint: 'pass a readable PEM file of CA certificates to --cacert',
+      cause: err,
+    })
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('invalid_value', `the file ${path} given to --cacert holds no PEM certificate`, {
+      hint: 'pass a PEM file (-----BEGIN CERTIFICATE-----) of CA certificates to --cacert',
+    })
+  }
+  return text
 }

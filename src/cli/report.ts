@@ -3,6 +3,8 @@
  * "Exit codes"). Every message passes through redaction.
  */
 import { redactText } from '../http/redact'
+import { contextOf } from './error-context'
+import { hintWithSuggestion } from './suggest'
 import { TransportError } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
@@ -29,6 +31,7 @@ export interface ErrorReport {
   exitCode: ExitCode
 }
 
+
 /** Turns any thrown value into stderr text (message, then the hint on its own line). */
 export function formatError(err: unknown, options: { verbose: boolean }): ErrorReport {
   const cli = toCliError(err)
@@ -42,7 +45,10 @@ export function formatError(err: unknown, options: { verbose: boolean }): ErrorR
 
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err
-  if (err instanceof ConfigError) return new UsageError(err.message, { hint: err.hint, cause: err })
+  if (err instanceof ConfigError) {
+    const hint = err.code === 'unknown_provider' && err.known ? hintWithSuggestion(providerOf(err.message), err.known, err.hint) : err.hint
+    return new UsageError(err.message, { hint, cause: err })
+  }
   if (err instanceof NotLoggedInError) {
     return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
   }
@@ -67,7 +73,11 @@ export function toCliError(err: unknown): CliError {
       cause: err,
     })
   }
-  if (err instanceof TransportError) return new OfflineError(err.message, { hint: transportHint(err), cause: err })
+  if (err instanceof TransportError) {
+    const context = contextOf(err)
+    const prefix = context ? `cannot reach ${context.provider} (profile ${context.profile}): ` : ''
+    return new OfflineError(`${prefix}${err.message}`, { hint: transportHint(err), cause: err })
+  }
   if (err instanceof ListenError) return fromListenError(err)
   if (err instanceof StoreError) return fromStoreError(err)
   if (err instanceof ProtocolError) return fromProtocolError(err)
@@ -80,6 +90,11 @@ export function toCliError(err: unknown): CliError {
     hint: 'run again with --verbose for details',
     cause: err,
   })
+}
+
+/** The name in `unknown provider "<name>"`; ConfigError carries the known names but not the one asked for. */
+function providerOf(message: string): string {
+  return /unknown provider "([^"]*)"/.exec(message)?.[1] ?? ''
 }
 
 function loginHint(provider: string, profile: string): string {
@@ -128,7 +143,7 @@ function transportHint(err: TransportError): string {
     case 'connect':
       return 'check your network connection, and HTTPS_PROXY / NO_PROXY if you are behind a proxy'
     case 'tls':
-      return 'TLS failed: behind a TLS-inspecting proxy, point NODE_EXTRA_CA_CERTS at its CA certificate'
+      return 'TLS failed: for a private CA or a TLS-inspecting proxy, pass its CA certificate with --cacert <file> (or set NODE_EXTRA_CA_CERTS)'
     default:
       return 'check your network connection and try again'
   }

@@ -18,19 +18,59 @@ import {
   type StoreKind,
 } from '../../src/store/credential-store'
 
+/**
+ * Time under the test's control. By default a sleep returns at once and moves
+ * the clock (device polling, backoff). With `manual`, sleeps wait until
+ * `advance()` passes their deadline, so a timeout can race real events.
+ */
 export class FakeClock implements Clock {
   sleeps: number[] = []
-  constructor(public current = Date.parse('2026-01-01T00:00:00Z')) {}
+  private pending: Array<{ until: number; resolve: () => void }> = []
+  private sleepWaiters: Array<() => void> = []
+  constructor(
+    public current = Date.parse('2026-01-01T00:00:00Z'),
+    private readonly options: { manual?: boolean } = {},
+  ) {}
   now(): number {
     return this.current
   }
   advance(ms: number): void {
     this.current += ms
+    const due = this.pending.filter((p) => p.until <= this.current)
+    this.pending = this.pending.filter((p) => p.until > this.current)
+    for (const p of due) p.resolve()
+  }
+  /** Resolves once some code is sleeping on this clock (manual mode), with a bound. */
+  async waitForSleep(timeoutMs = 5_000): Promise<void> {
+    if (this.pending.length > 0) return
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('nothing slept on the fake clock')), timeoutMs)
+      this.sleepWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw signal.reason
     this.sleeps.push(ms)
-    this.current += ms
+    if (this.options.manual) queueMicrotask(() => this.sleepWaiters.splice(0).forEach((wake) => wake()))
+    if (!this.options.manual) {
+      this.current += ms
+      return
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = { until: this.current + ms, resolve }
+      this.pending.push(entry)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.pending = this.pending.filter((p) => p !== entry)
+          reject(signal.reason)
+        },
+        { once: true },
+      )
+    })
   }
 }
 
@@ -110,7 +150,13 @@ export function memoryLocker(): Locker & { taken: string[] } {
 
 export class RecordingBrowser implements Browser {
   opened: string[] = []
-  constructor(private readonly result: (url: string) => Promise<OpenResult> = async () => ({ opened: true, via: 'test' })) {}
+  constructor(
+    private readonly result: (url: string) => Promise<OpenResult> = async () => ({ opened: true, via: 'test' }),
+    private readonly unavailable?: string,
+  ) {}
+  unavailableReason(): string | undefined {
+    return this.unavailable
+  }
   async open(url: string): Promise<OpenResult> {
     this.opened.push(url)
     return this.result(url)
