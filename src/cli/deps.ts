@@ -3,10 +3,10 @@
  * (undici, the keychain addon, `open`) are loaded on first use, so a command that
  * does not need them never pays for them.
  */
-import { describeRetry, type RetryInfo } from '../http/retry'
+import type { RetryInfo } from '../http/retry'
 import type { HttpClient } from '../http/types'
 import type { StartCallbackServer } from '../oauth/callback-server'
-import type { Browser } from '../platform/browser-port'
+import { browserUnavailableReason, type Browser } from '../platform/browser-port'
 import { systemClock, type Clock } from '../platform/clock'
 import type { IO } from '../platform/io'
 import { resolvePaths } from '../platform/paths'
@@ -81,16 +81,9 @@ function lastValue(args: readonly string[], name: string): string | undefined {
 }
 
 export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise<Deps> {
-  const [{ homedir }, { readFile }, { createNodeIO }, { createBrowser }, { startCallbackServer }] =
-    await Promise.all([
-      import('node:os'),
-      import('node:fs/promises'),
-      import('../platform/node-io'),
-      import('../platform/browser'),
-      import('../oauth/loopback'),
-    ])
+  const [{ readFileSync }, { createNodeIO }] = await Promise.all([import('node:fs'), import('../platform/node-io')])
   const env: Env = { ...proc.env }
-  const home = homedir()
+  const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
   let http: Promise<HttpClient> | undefined
   let locker: Promise<Locker> | undefined
@@ -104,8 +97,10 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
     clock: systemClock,
     verbose: flags.verbose,
     http: () => (http ??= buildHttp(env, flags, io)),
-    onRetry: flags.verbose ? (info) => io.stderr.write(`* ${describeRetry(info)}\n`) : undefined,
-    browser: createBrowser({ env, platform: proc.platform }),
+    onRetry: flags.verbose
+      ? (info) => void import('../http/retry').then(({ describeRetry }) => io.stderr.write(`* ${describeRetry(info)}\n`))
+      : undefined,
+    browser: lazyBrowser(env, proc.platform),
     openStore: (choice) => {
       let store = stores.get(choice)
       if (!store) {
@@ -125,10 +120,11 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
       (locker ??= import('../store/lock').then(({ createFileLocker }) =>
         createFileLocker(resolvePaths(env, home).lockDir, systemClock, lockTimeout(env)),
       )),
-    listen: startCallbackServer,
+    listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
+    // Small files read synchronously: cheaper at start-up than the promise API.
     readTextFile: async (path) => {
       try {
-        return await readFile(path, 'utf8')
+        return readFileSync(path, 'utf8')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
         throw err
@@ -136,6 +132,17 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
     },
   }
   return deps
+}
+
+/** The browser adapter (child_process, `open`) loads only when a login needs it. */
+function lazyBrowser(env: Env, platform: NodeJS.Platform): Browser {
+  let real: Promise<Browser> | undefined
+  const load = (): Promise<Browser> =>
+    (real ??= import('../platform/browser').then(({ createBrowser }) => createBrowser({ env, platform })))
+  return {
+    open: async (url) => (await load()).open(url),
+    unavailableReason: () => browserUnavailableReason(env, platform),
+  }
 }
 
 /** `OAUTH_CLI_LOCK_TIMEOUT_MS` (undocumented, for tests and impatient CI): how long to wait for a busy refresh lock. */

@@ -9,3 +9,21 @@ export interface Browser {
    */
   unavailableReason(): string | undefined
 }
+
+/**
+ * Why no browser can be opened, decided from the environment alone (pure):
+ * `$BROWSER` always gets a try; CI, a Linux session without a display, or an
+ * SSH session without X forwarding do not (over SSH, `open` would start a
+ * browser on the remote machine's screen, if any).
+ */
+export function browserUnavailableReason(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform,
+): string | undefined {
+  if (env.BROWSER?.trim()) return undefined
+  if (env.CI) return 'CI'
+  const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
+  if (platform === 'linux' && !graphical) return 'no display'
+  if ((env.SSH_CONNECTION || env.SSH_TTY) && !graphical) return 'SSH session'
+  return undefined
+}

@@ -4,7 +4,7 @@
  * happened and never throws, so the caller can print the URL instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import type { Browser, OpenResult } from './browser-port'
+import { browserUnavailableReason, type Browser, type OpenResult } from './browser-port'
 
 /** How long a launched command may take to fail before we call it a success. */
 export const EARLY_EXIT_MS = 1_000
@@ -13,12 +13,12 @@ type Env = Readonly<Record<string, string | undefined>>
 
 export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Browser {
   return {
-    unavailableReason: () => (ctx.env.BROWSER?.trim() ? undefined : whyNoBrowser(ctx.env, ctx.platform)),
+    unavailableReason: () => browserUnavailableReason(ctx.env, ctx.platform),
     open: async (url) => {
       try {
         const commands = ctx.env.BROWSER?.trim()
         if (commands) return await openWithBrowserVar(commands, url, ctx.platform)
-        const blocked = whyNoBrowser(ctx.env, ctx.platform)
+        const blocked = browserUnavailableReason(ctx.env, ctx.platform)
         if (blocked) return { opened: false, reason: blocked }
         return await openWithPackage(url)
       } catch (err) {
@@ -28,14 +28,6 @@ export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Bro
   }
 }
 
-function whyNoBrowser(env: Env, platform: NodeJS.Platform): string | undefined {
-  if (env.CI) return 'CI'
-  const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
-  if (platform === 'linux' && !graphical) return 'no display'
-  // Over SSH, `open` would start a browser on the remote machine's screen, if any.
-  if ((env.SSH_CONNECTION || env.SSH_TTY) && !graphical) return 'SSH session'
-  return undefined
-}
 
 /** Tries each `$BROWSER` entry in turn (separated like PATH) until one starts and does not fail early. */
 async function openWithBrowserVar(value: string, url: string, platform: NodeJS.Platform): Promise<OpenResult> {

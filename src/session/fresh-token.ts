@@ -3,16 +3,10 @@
  * processes), save. A failed refresh never deletes what is stored.
  */
 import type { Deps } from '../cli/deps'
-import { REFRESH_RETRY, withRetry } from '../http/retry'
-import { OAuthError } from '../oauth/errors'
-import { requestToken } from '../oauth/token-endpoint'
-import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
-import { fetchClientCredentials } from './client-credentials'
-import { expiresWithin, isRenewable, mergeRefreshed, REFRESH_SKEW_MS } from './credentials'
-import { NotLoggedInError, RefreshRejectedError } from './errors'
-import { resolveMetadata, toOAuthClient } from './provider-context'
+import { expiresWithin, isRenewable, REFRESH_SKEW_MS } from './credentials'
+import { NotLoggedInError } from './errors'
 
 export interface FreshOptions {
   /** Refresh even when the token is still fresh (`oauth-cli refresh`, or after a 401). */
@@ -22,9 +16,6 @@ export interface FreshOptions {
   /** Guarantee at least this much remaining life (default REFRESH_SKEW_MS). */
   minTtlMs?: number
 }
-
-/** RFC 6749 §5.2 errors that mean the refresh token itself is dead. */
-const DEAD_REFRESH_ERRORS = new Set(['invalid_grant', 'unauthorized_client', 'invalid_client'])
 
 export async function loadCredential(store: CredentialStore, key: CredentialKey): Promise<StoredCredential> {
   const lookup = await store.get(key)
@@ -52,22 +43,11 @@ export async function getFreshCredential(
     // Another process may have refreshed while we waited for the lock.
     const latest = await loadCredential(store, key)
     if (refreshedElsewhere(current, latest, deps.clock.now(), options)) return latest
+    // The protocol code (and oauth4webapi) loads only when a request is really due.
+    const { refetchLocked, refreshLocked } = await import('./refresh')
     if (latest.grant === 'client_credentials') return refetchLocked(provider, key, store, latest, deps)
     return refreshLocked(provider, key, store, latest, deps)
   })
-}
-
-/** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
-async function refetchLocked(
-  provider: ResolvedProvider,
-  key: CredentialKey,
-  store: CredentialStore,
-  credential: StoredCredential,
-  deps: Deps,
-): Promise<StoredCredential> {
-  const next = await fetchClientCredentials(provider, key, deps, { previous: credential })
-  await store.set(next)
-  return next
 }
 
 function needsRefresh(credential: StoredCredential, now: number, options: FreshOptions): boolean {
@@ -88,57 +68,3 @@ function refreshedElsewhere(
   return !expiresWithin(latest, now, options.minTtlMs ?? REFRESH_SKEW_MS)
 }
 
-async function refreshLocked(
-  provider: ResolvedProvider,
-  key: CredentialKey,
-  store: CredentialStore,
-  credential: StoredCredential,
-  deps: Deps,
-): Promise<StoredCredential> {
-  const metadata = await resolveMetadata(
-    credential.token_endpoint && !provider.config.token_endpoint
-      ? { ...provider, config: { ...provider.config, token_endpoint: credential.token_endpoint } }
-      : provider,
-    deps,
-    ['token_endpoint'],
-  )
-  const context = {
-    metadata,
-    client: toOAuthClient(provider, credential),
-    encoding: provider.config.token_request_encoding ?? 'form',
-    // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
-    http: withRetry(await deps.http(), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
-    now: () => deps.clock.now(),
-  }
-  try {
-    const tokens = await requestToken(context, {
-      grant_type: 'refresh_token',
-      refresh_token: credential.refresh_token as RefreshToken,
-    })
-    const next = mergeRefreshed(credential, tokens, deps.clock.now())
-    await store.set(next)
-    return next
-  } catch (err) {
-    if (err instanceof OAuthError && DEAD_REFRESH_ERRORS.has(err.error)) {
-      return adoptNewerOrFail(store, key, credential, err)
-    }
-    throw err
-  }
-}
-
-/**
- * On invalid_grant, look once more: a process that did not honour our lock
- * (or an older tool version) may have stored a newer refresh token.
- */
-async function adoptNewerOrFail(
-  store: CredentialStore,
-  key: CredentialKey,
-  used: StoredCredential,
-  err: OAuthError,
-): Promise<StoredCredential> {
-  const again = await store.get(key)
-  if (again.status === 'found' && again.credential.refresh_token !== used.refresh_token) {
-    return again.credential
-  }
-  throw new RefreshRejectedError(key, err.error, err.error_description, { cause: err })
-}

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path'
 import type { Deps } from '../cli/deps'
-import { discoverMetadata } from '../oauth/discovery'
 import { ProtocolError } from '../oauth/errors'
 import type { ClientSecret, OAuthClient, ServerMetadata } from '../oauth/types'
 import { loadConfigFile, type ConfigFile } from '../providers/config-file'
@@ -75,6 +74,7 @@ export async function resolveMetadata(
     }
     return configured
   }
+  const { discoverMetadata } = await import('../oauth/discovery')
   const discovered = await discoverMetadata(c.issuer, await deps.http())
   return { ...discovered, ...definedOnly(configured), issuer: discovered.issuer }
 }

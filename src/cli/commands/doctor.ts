@@ -12,6 +12,7 @@ import type { ResolvedProvider } from '../../providers/types'
 import { isLoopbackHost } from '../../providers/schema'
 import { loadProvider, readConfig } from '../../session/provider-context'
 import { StoreError } from '../../store/credential-store'
+import { browserUnavailableReason } from '../../platform/browser-port'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import type { DoctorOptions } from '../options'
@@ -155,28 +156,22 @@ export async function checkExtraCa(deps: Deps): Promise<CheckResult> {
   return { name, ok: true, detail: `NODE_EXTRA_CA_CERTS=${path}: ${count} certificate${count === 1 ? '' : 's'}` }
 }
 
-/** What `login` would open the URL with; nothing is opened. Mirrors platform/browser.ts. */
+/** What `login` would open the URL with; nothing is opened. The decision is platform/browser-port's. */
 export function checkBrowser(env: Deps['env'], platform: NodeJS.Platform): CheckResult {
   const name = 'browser'
   const command = env.BROWSER?.trim()
   if (command) return { name, ok: true, detail: `$BROWSER (${command.split(platform === 'win32' ? ';' : ':')[0]})` }
-  if (env.CI) {
-    return {
-      name,
-      ok: 'warn',
-      detail: 'CI is set: login prints the URL instead of opening a browser',
-      fix: 'log in on a workstation and use the file store here, or use --with-token / --device',
-    }
+  const reason = browserUnavailableReason(env, platform)
+  if (reason === undefined) return { name, ok: true, detail: "the system's default browser" }
+  return {
+    name,
+    ok: 'warn',
+    detail: `no browser can be opened here (${reason}): login offers the device flow where the provider has one, else prints the URL and accepts the redirected URL pasted back`,
+    fix:
+      reason === 'CI'
+        ? 'in CI use a static credential (--with-token), client credentials, or oauth-cli export/import'
+        : 'open the URL on a machine with a browser and paste the address it lands on, use --device or --remote, or forward the redirect port (ssh -L 3000:localhost:3000 …)',
   }
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
-    return {
-      name,
-      ok: 'warn',
-      detail: 'no display (DISPLAY and WAYLAND_DISPLAY unset): login prints the URL to open elsewhere',
-      fix: 'open the URL on a machine with a browser and forward the redirect port (ssh -L 3000:localhost:3000 …), or use --device',
-    }
-  }
-  return { name, ok: true, detail: "the system's default browser" }
 }
 
 /**

@@ -62,8 +62,8 @@ describe('doctor on a machine without a keychain', () => {
         '✓ config file  /home/test/.config/oauth-cli/config.json does not exist (built-in providers only)',
         '✓ proxy        no proxy variables set (direct connections)',
         '✓ extra CA     NODE_EXTRA_CA_CERTS not set (the system CAs only)',
-        '! browser      no display (DISPLAY and WAYLAND_DISPLAY unset): login prints the URL to open elsewhere',
-        '               fix: open the URL on a machine with a browser and forward the redirect port (ssh -L 3000:localhost:3000 …), or use --device',
+        '! browser      no browser can be opened here (no display): login offers the device flow where the provider has one, else prints the URL and accepts the redirected URL pasted back',
+        '               fix: open the URL on a machine with a browser and paste the address it lands on, use --device or --remote, or forward the redirect port (ssh -L 3000:localhost:3000 …)',
         '',
       ].join('\n'),
     )
@@ -146,7 +146,8 @@ describe('environment checks', () => {
 
   it.each([
     [{ BROWSER: 'firefox --new-window:chromium' }, 'linux', true, '$BROWSER (firefox --new-window)'],
-    [{ CI: 'true', DISPLAY: ':0' }, 'linux', 'warn', 'CI is set: login prints the URL instead of opening a browser'],
+    [{ CI: 'true', DISPLAY: ':0' }, 'linux', 'warn', expect.stringMatching(/^no browser can be opened here \(CI\)/)],
+    [{ SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 5555' }, 'darwin', 'warn', expect.stringMatching(/\(SSH session\)/)],
     [{ WAYLAND_DISPLAY: 'wayland-0' }, 'linux', true, "the system's default browser"],
     [{}, 'darwin', true, "the system's default browser"],
   ] as const)('reports the browser for %j on %s without opening one', (env, platform, ok, detail) => {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { isVersionRequest, parseTokenFastPath } from '../../../src/cli/fast-path'
+import type { TokenOptions } from '../../../src/cli/options'
+import { runCli } from '../../../src/cli/program'
+import { makeTestDeps } from '../../fakes'
+
+/** What the full commander tree hands to the token runner for the same argv. */
+async function viaCommander(argv: string[]): Promise<TokenOptions | undefined> {
+  let seen: TokenOptions | undefined
+  await runCli(argv, makeTestDeps(), {
+    token: async (opts) => {
+      seen = opts
+      return 0
+    },
+  }).catch(() => undefined)
+  return seen
+}
+
+describe('the token fast path', () => {
+  it.each([
+    [['token', 'livechat']],
+    [['token', 'acme', '--profile', 'work']],
+    [['--profile', 'work', 'token', 'acme']],
+    [['token', 'acme', '--store', 'file', '--config', '/tmp/c.json']],
+    [['--store', 'keychain', 'token', 'acme', '--min-ttl', '600']],
+    [['token', 'acme', '--verbose', '--no-color', '--json']],
+    [['token', 'acme', '--request-timeout', '5', '--cacert', '/etc/ca.pem']],
+  ])('parses %j exactly as commander does', async (argv) => {
+    const fast = parseTokenFastPath(argv)
+    const full = await viaCommander(argv)
+    expect(full).toBeDefined()
+    expect({ ...fast, profile: fast?.profile ?? 'default' }).toEqual(full)
+  })
+
+  it.each([
+    [['token']],
+    [['token', 'acme', 'extra']],
+    [['token', 'acme', '--help']],
+    [['token', 'acme', '--bogus']],
+    [['token', 'acme', '--profile', 'bad profile']],
+    [['token', 'acme', '--store', 'cloud']],
+    [['token', 'acme', '--min-ttl', '0']],
+    [['token', 'acme', '--profile=work']],
+    [['--min-ttl', '5', 'token', 'acme']],
+    [['call', 'acme', '/x']],
+    [['token', '--profile']],
+    [[]],
+  ])('leaves %j to commander, which explains what is wrong', (argv) => {
+    expect(parseTokenFastPath(argv)).toBeUndefined()
+  })
+
+  it('recognises only a bare --version', () => {
+    expect(isVersionRequest(['--version'])).toBe(true)
+    expect(isVersionRequest(['--version', 'x'])).toBe(false)
+    expect(isVersionRequest(['token', '--version'])).toBe(false)
+  })
+})
