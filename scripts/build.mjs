@@ -1,21 +1,80 @@
-// Bundles src/ into dist/ with code splitting, so each command module is its own
-// lazily imported chunk and a quick command loads little (see shared/STYLE.md).
+// Builds dist/ in two parts (see src/main.ts for why):
+//
+//   dist/esm/     the full CLI, ESM with code splitting: each command module is
+//                 its own lazily imported chunk, so a command loads little.
+//   dist/main.cjs the start-up fast path, ONE CommonJS file: `--version`,
+//                 `--help` (precomputed here from the real commander tree) and
+//                 a `token` whose stored token is fresh. Scripts call these in
+//                 loops; a single CJS file skips the ESM loader's per-file work
+//                 (measured: `token` 83 ms -> 71 ms against a 62 ms `node -e ''`).
+//
+// Everything the fast path does not need is left out of main.cjs: its dynamic
+// imports resolve to a stub that rejects, and the fast path then hands the
+// command to dist/esm/main-full.js, which does it from the start.
 import { build } from 'esbuild'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
+const version = JSON.stringify(pkg.version)
+
+/** Modules the fast path imports lazily and needs all the same (the credential stores). */
+const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts')])
+
+rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 
 await build({
-  entryPoints: { main: 'src/main.ts' },
-  outdir: 'dist',
+  absWorkingDir: root,
+  entryPoints: { 'main-full': 'src/main-full.ts', 'help-snapshot': 'src/cli/help-snapshot.ts' },
+  outdir: 'dist/esm',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __OAUTH_CLI_VERSION__: JSON.stringify(pkg.version) },
+  define: { __OAUTH_CLI_VERSION__: version, __OAUTH_CLI_HELP__: 'null' },
   logLevel: 'warning',
+})
+
+const { renderAllHelp } = await import(pathToFileURL(resolve(root, 'dist/esm/help-snapshot.js')).href)
+const help = await renderAllHelp()
+
+const fastPathOnly = {
+  name: 'fast-path-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/main-full$/ }, () => ({ path: './esm/main-full.js', external: true }))
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolved' })
+      if (found.errors.length > 0 || FAST_LAZY.has(found.path)) return found
+      return { path: args.path, namespace: 'not-on-fast-path' }
+    })
+    b.onLoad({ filter: /.*/, namespace: 'not-on-fast-path' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the start-up fast path`)})`,
+      loader: 'js',
+    }))
+  },
+}
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/main.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  banner: { js: 'const __oauth_cli_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: {
+    __OAUTH_CLI_VERSION__: version,
+    __OAUTH_CLI_HELP__: JSON.stringify(help),
+    'import.meta.url': '__oauth_cli_meta_url',
+  },
+  logLevel: 'warning',
+  plugins: [fastPathOnly],
 })

@@ -1,46 +1,36 @@
 /**
- * Composition root: the only file that touches `process`. Builds Deps, runs the
- * CLI, prints an error if there is one, and returns the exit code. `--version`
- * and `token` take a fast path that never loads commander (cli/fast-path.ts):
- * scripts call them in loops, one fresh Node process each time.
+ * Composition root and start-up fast path: the only code that touches
+ * `process`. Scripts call `oauth-cli token …` in loops, one fresh Node process
+ * each time, so `--version`, `--help` and a `token` whose stored token is still
+ * fresh are answered here without loading commander, the protocol code or the
+ * HTTP client. This file is built as one CommonJS bundle (scripts/build.mjs);
+ * anything else, including a token that needs a refresh and every error, is
+ * handed whole to the code-split ESM CLI (`main-full.ts`), which does the work
+ * from scratch, so no object ever crosses between the two builds.
  */
-import { createDeps, scanGlobalFlags, type Deps, type ProcessLike } from './cli/deps'
+import type { ProcessLike } from './cli/deps'
 import type { ExitCode } from './cli/errors'
-import { isVersionRequest, parseTokenFastPath } from './cli/fast-path'
+import { helpKey, isVersionRequest, parseTokenFastPath } from './cli/fast-path'
+import { tryFastToken } from './cli/fast-token'
 
-export async function main(proc: ProcessLike = process): Promise<ExitCode> {
+export async function main(proc: ProcessLike): Promise<ExitCode> {
   const argv = proc.argv.slice(2)
   if (isVersionRequest(argv)) {
     proc.stdout.write(`${__OAUTH_CLI_VERSION__}\n`)
     return 0
   }
-  const flags = scanGlobalFlags(argv)
-  const deps = await createDeps(proc, flags)
-  try {
-    return await dispatch(argv, deps)
-  } catch (err) {
-    const { formatError } = await import('./cli/report')
-    const report = formatError(err, { verbose: flags.verbose })
-    deps.io.stderr.write(report.text)
-    return report.exitCode
+  // Precomputed from the real commander tree at build time (null when running from source).
+  const key = helpKey(argv)
+  const help = key === undefined ? undefined : __OAUTH_CLI_HELP__?.[key]
+  if (help !== undefined) {
+    proc.stdout.write(help)
+    return 0
   }
-}
-
-async function dispatch(argv: string[], deps: Deps): Promise<ExitCode> {
   const token = parseTokenFastPath(argv)
   if (token) {
-    const [{ executeToken }, { resolveProfile }, { rememberContext }] = await Promise.all([
-      import('./cli/commands/token'),
-      import('./session/profiles'),
-      import('./cli/error-context'),
-    ])
-    const { profile } = await resolveProfile(token.provider, token.profile, deps)
-    try {
-      return await executeToken({ ...token, profile }, deps)
-    } catch (err) {
-      throw rememberContext(err, { provider: token.provider, profile })
-    }
+    const code = await tryFastToken(token, proc)
+    if (code !== undefined) return code
   }
-  const { runCli } = await import('./cli/program')
-  return runCli(argv, deps)
+  const { mainFull } = await import('./main-full')
+  return mainFull(proc, argv)
 }

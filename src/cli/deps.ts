@@ -9,7 +9,9 @@ import type { StartCallbackServer } from '../oauth/callback-server'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
 import { systemClock, type Clock } from '../platform/clock'
 import type { IO } from '../platform/io'
+import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
+import { readFileSync } from 'node:fs'
 import type { CredentialStore, Locker, StoreChoice } from '../store/credential-store'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -80,8 +82,12 @@ function lastValue(args: readonly string[], name: string): string | undefined {
   return value
 }
 
-export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise<Deps> {
-  const [{ readFileSync }, { createNodeIO }] = await Promise.all([import('node:fs'), import('../platform/node-io')])
+export interface CreateDepsOptions {
+  /** Where one-line notices (the keychain fall-back) go; stderr by default. */
+  notice?: (line: string) => void
+}
+
+export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options: CreateDepsOptions = {}): Promise<Deps> {
   const env: Env = { ...proc.env }
   const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
@@ -109,7 +115,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags): Promise
             env,
             dataDir: resolvePaths(env, home).dataDir,
             platform: proc.platform,
-            notice: (line) => io.stderr.write(`${line}\n`),
+            notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
           }),
         )
         stores.set(choice, store)
@@ -152,16 +158,25 @@ function lockTimeout(env: Env): { timeoutMs?: number } {
 }
 
 async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClient> {
-  const { createHttpClient } = await import('../http/client')
-  const client = await createHttpClient({
-    env,
+  const options = {
     userAgent: `oauth-cli/${__OAUTH_CLI_VERSION__}`,
     ...(flags.requestTimeoutSeconds ? { timeoutMs: flags.requestTimeoutSeconds * 1000 } : {}),
-    ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
-  })
+  }
+  // Node's built-in fetch unless a proxy or --cacert needs undici's agent (which costs ~50 ms to load).
+  const client = flags.cacert || usesProxy(env)
+    ? await (await import('../http/client')).createHttpClient({
+        env,
+        ...options,
+        ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
+      })
+    : (await import('../http/fetch-client')).createFetchHttpClient(options)
   if (!flags.verbose) return client
   const { withTrace } = await import('../http/trace')
   return withTrace(client, (line) => io.stderr.write(`${line}\n`))
+}
+
+function usesProxy(env: Env): boolean {
+  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
 }
 
 /** Reads `--cacert` when the first request is built; a bad file is a usage error naming it. */

@@ -18,6 +18,19 @@ export function isVersionRequest(argv: readonly string[]): boolean {
   return argv.length === 1 && argv[0] === '--version'
 }
 
+/**
+ * Which precomputed help text answers argv: `--help`/`-h` alone (the root),
+ * `<command> --help|-h`, or `help [command]`; undefined for anything else.
+ */
+export function helpKey(argv: readonly string[]): string | undefined {
+  const [first, second, ...rest] = argv
+  if (rest.length > 0) return undefined
+  if (second === undefined) return first === '--help' || first === '-h' || first === 'help' ? '' : undefined
+  if (first === 'help' && !second.startsWith('-')) return second
+  if ((second === '--help' || second === '-h') && first !== undefined && !first.startsWith('-')) return first
+  return undefined
+}
+
 export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
   const opts: FastToken = { provider: '', json: false, verbose: false, store: 'auto' }
   let seenCommand = false

@@ -71,6 +71,9 @@ const lazyRunners: Runners = {
   profileList: async (o, d) => (await import('./commands/profile')).executeProfileList(o, d),
 }
 
+/** Columns help text wraps at, in every terminal. */
+export const HELP_WIDTH = 80
+
 export async function runCli(argv: string[], deps: Deps, runners: Partial<Runners> = {}): Promise<ExitCode> {
   let code: ExitCode = 0
   const program = buildProgram(deps, { ...lazyRunners, ...runners }, (c) => (code = c))
@@ -100,6 +103,9 @@ export function buildProgram(deps: Deps, runners: Runners, setCode: (code: ExitC
       writeOut: (s) => deps.io.stdout.write(s),
       writeErr: (s) => deps.io.stderr.write(s),
       outputError: () => {},
+      // A fixed width: help is also precomputed at build time (scripts/build.mjs) and must read the same.
+      getOutHelpWidth: () => HELP_WIDTH,
+      getErrHelpWidth: () => HELP_WIDTH,
     })
     .showSuggestionAfterError()
   addCommonOptions(program)

@@ -5,9 +5,16 @@
  * items, which must stay small (see {@link KEYCHAIN_ITEM_MAX_LENGTH}). Pure: no
  * I/O (zlib and hashing are computation only).
  */
-import { createHash } from 'node:crypto'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { createRequire } from 'node:module'
 import type { CredentialKey, StoredCredential } from './credential-store'
+
+/**
+ * zlib and crypto are needed only for large keychain items; loading them
+ * lazily (and synchronously, as the codec is) keeps them off the `token` path.
+ */
+const requireBuiltin = createRequire(import.meta.url)
+const zlib = (): typeof import('node:zlib') => requireBuiltin('node:zlib')
+const nodeCrypto = (): typeof import('node:crypto') => requireBuiltin('node:crypto')
 
 export type ParseResult =
   | { ok: true; credential: StoredCredential }
@@ -167,7 +174,7 @@ export type KeychainItemContent =
 export function planKeychainItem(credential: StoredCredential, generation: string): KeychainItemPlan {
   const json = serializeCredential(credential)
   if (json.length <= KEYCHAIN_ITEM_MAX_LENGTH) return { layout: 'whole', password: json }
-  const packed = COMPRESSED_PREFIX + deflateRawSync(Buffer.from(json, 'utf8')).toString('base64')
+  const packed = COMPRESSED_PREFIX + zlib().deflateRawSync(Buffer.from(json, 'utf8')).toString('base64')
   if (packed.length <= KEYCHAIN_ITEM_MAX_LENGTH) return { layout: 'whole', password: packed }
   const chunks: string[] = []
   for (let at = 0; at < packed.length; at += KEYCHAIN_ITEM_MAX_LENGTH) {
@@ -203,7 +210,7 @@ function inflateItem(base64: string): KeychainItemContent {
   const damaged = { layout: 'unreadable', reason: 'its compressed data is damaged' } as const
   if (!BASE64.test(base64)) return damaged
   try {
-    const bytes = inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES })
+    const bytes = zlib().inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES })
     return { layout: 'whole', json: bytes.toString('utf8') }
   } catch {
     return damaged
@@ -234,7 +241,7 @@ function readManifest(text: string): KeychainItemContent | undefined {
 }
 
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
+  return nodeCrypto().createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
 function fieldError(field: string, problem: string): ParseResult {

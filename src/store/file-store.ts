@@ -8,8 +8,7 @@
  * scrypt with a random salt per file; the KDF parameters travel in the envelope
  * so they can be raised later without breaking old files.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   decodeFileNamePart,
@@ -103,7 +102,7 @@ function keyFromFileName(name: string): CredentialKey | undefined {
 async function listDir(root: string, box: PassphraseBox | undefined): Promise<StoredCredential[]> {
   let names: string[]
   try {
-    names = await readdir(root)
+    names = readdirSync(root)
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return []
     throw ioError('read', root, err)
@@ -192,6 +191,7 @@ function createPassphraseBox(passphrase: string): PassphraseBox {
 }
 
 async function seal(plaintext: string, keyFor: KeyFor): Promise<EncryptedEnvelope> {
+  const { createCipheriv, randomBytes } = await crypto()
   const salt = randomBytes(16)
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', await keyFor(salt, SCRYPT_COST), iv)
@@ -208,6 +208,7 @@ async function seal(plaintext: string, keyFor: KeyFor): Promise<EncryptedEnvelop
 }
 
 async function unseal(envelope: EncryptedEnvelope, keyFor: KeyFor, path: string, key: CredentialKey): Promise<string> {
+  const { createDecipheriv } = await crypto()
   const decipher = createDecipheriv('aes-256-gcm', await keyFor(b64(envelope.salt), envelope), b64(envelope.iv))
   decipher.setAuthTag(b64(envelope.tag))
   try {
@@ -222,7 +223,8 @@ async function unseal(envelope: EncryptedEnvelope, keyFor: KeyFor, path: string,
   }
 }
 
-function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+async function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  const { scrypt } = await crypto()
   return new Promise((resolve, reject) => {
     const maxmem = 256 * cost.n * cost.r + 1024 * 1024
     scrypt(passphrase, salt, 32, { N: cost.n, r: cost.r, p: cost.p, maxmem }, (err, key) =>
@@ -230,6 +232,13 @@ function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<
     )
   })
 }
+
+/**
+ * node:crypto and node:fs/promises load only when a file is encrypted or
+ * written: reading a plain credential (the `token` hot path) needs neither.
+ */
+const crypto = () => import('node:crypto')
+const fsp = () => import('node:fs/promises')
 
 function b64(text: string): Buffer {
   return Buffer.from(text, 'base64')
@@ -263,6 +272,7 @@ function isIntIn(value: unknown, min: number, max: number): value is number {
 /** Temp file in the same directory (0600 from creation, O_EXCL), fsync, rename over, fsync the directory. */
 async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
   const target = join(dir, name)
+  const [{ randomBytes }, { open, rename }] = await Promise.all([crypto(), fsp()])
   const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
   try {
     const handle = await open(temp, 'wx', 0o600)
@@ -281,6 +291,7 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
 }
 
 async function mkdirPrivate(dir: string): Promise<void> {
+  const { mkdir } = await fsp()
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
   } catch (err) {
@@ -290,6 +301,7 @@ async function mkdirPrivate(dir: string): Promise<void> {
 
 /** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */
 async function syncDir(dir: string): Promise<void> {
+  const { open } = await fsp()
   try {
     const handle = await open(dir, 'r')
     try {
@@ -304,7 +316,8 @@ async function syncDir(dir: string): Promise<void> {
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    // Synchronous: a credential file is small, and this is the `token` hot path.
+    return readFileSync(path, 'utf8')
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined
     throw ioError('read', path, err)
@@ -312,6 +325,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 async function unlinkIfExists(path: string): Promise<boolean> {
+  const { unlink } = await fsp()
   try {
     await unlink(path)
     return true

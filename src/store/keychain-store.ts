@@ -11,7 +11,6 @@
  * holds a manifest and the chunks live under `provider:profile#<generation>.<i>`
  * (codec.ts `planKeychainItem`). Provider and profile names never contain `#`.
  */
-import { randomBytes } from 'node:crypto'
 import {
   KEYCHAIN_MAX_CHUNKS,
   describeKey,
@@ -88,7 +87,9 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Credent
       if (credential === undefined) return { status: 'missing' } satisfies StoreLookup
       return { status: 'found', credential }
     },
-    set: (credential) => writeCredential(io, credential, randomBytes(6).toString('hex')),
+    // The generation id names this write's chunks; node:crypto loads only when writing.
+    set: async (credential) =>
+      writeCredential(io, credential, (await import('node:crypto')).randomBytes(6).toString('hex')),
     delete: (key) => deleteCredential(io, key),
     list: async () => listCredentials(io, await call('list credentials', (b) => b.findCredentials(service))),
   }

@@ -1,6 +1,6 @@
 /**
  * Builds dist/ once before the suite, so end-to-end tests always spawn the
- * current source (bin/oauth-cli.js imports dist/main.js). A failed build does
+ * current source (bin/oauth-cli.cjs loads dist/main.cjs, which hands most commands to dist/esm/). A failed build does
  * not stop unit tests; it removes dist/ so end-to-end tests fail loudly
  * instead of running a stale build.
  */

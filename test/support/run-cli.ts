@@ -1,5 +1,5 @@
 /**
- * The end-to-end harness: spawns the real `bin/oauth-cli.js` with an environment
+ * The end-to-end harness: spawns the real `bin/oauth-cli.cjs` with an environment
  * made only of what the test passes (plus PATH), and captures exit code, stdout
  * and stderr separately. Nothing leaks in from the developer's shell: no HOME,
  * CI, DISPLAY, BROWSER or proxy variables.
@@ -26,7 +26,7 @@ export interface CliOptions {
   cwd?: string
   /** Kill the CLI after this long and fail with what it printed. Default 20 s. */
   timeoutMs?: number
-  /** Another script to run in place of bin/oauth-cli.js (for testing this harness). */
+  /** Another script to run in place of bin/oauth-cli.cjs (for testing this harness). */
   entry?: string
 }
 
@@ -43,7 +43,7 @@ export interface SpawnedCli {
 }
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const CLI_BIN = fileURLToPath(new URL('../../bin/oauth-cli.js', import.meta.url))
+export const CLI_BIN = fileURLToPath(new URL('../../bin/oauth-cli.cjs', import.meta.url))
 /** The test `$BROWSER`; executable with a node shebang (PATH carries node's dir). */
 export const BROWSER_FOLLOW = fileURLToPath(new URL('./browser-follow.mjs', import.meta.url))
 

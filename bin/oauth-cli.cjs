@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+'use strict'
+// Thin shim: the logic is in dist/ (built from src/ by `npm run build`).
+// CommonJS on purpose: see src/main.ts on start-up time.
+require('../dist/main.cjs')
+  .main(process)
+  .then((code) => {
+    process.exitCode = code
+  })
