@@ -82,15 +82,15 @@ export async function runCli(argv: string[], deps: Deps, runners: Partial<Runner
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err
     if (err.exitCode === 0) return 0
-    throw new UsageError(err.message.replace(/^error: /, ''), { hint: usageHint(argv) })
+    throw new UsageError(err.message.replace(/^error: /, ''), { hint: usageHint(argv, program) })
   }
   return code
 }
 
-function usageHint(argv: string[]): string {
+function usageHint(argv: string[], program: Command): string {
   const command = argv.find((a) => !a.startsWith('-'))
-  const known = ['login', 'call', 'token', 'refresh', 'status', 'logout', 'providers', 'doctor', 'completion', 'export', 'import', 'profile']
-  return command && known.includes(command) ? `run: oauth-cli ${command} --help` : 'run: oauth-cli --help'
+  const known = program.commands.some((cmd) => cmd.name() === command)
+  return command && known ? `run: oauth-cli ${command} --help` : 'run: oauth-cli --help'
 }
 
 export function buildProgram(deps: Deps, runners: Runners, setCode: (code: ExitCode) => void): Command {

@@ -4,7 +4,7 @@
  */
 import type { Deps } from '../../src/cli/deps'
 import type { HttpClient } from '../../src/http/types'
-import type { CallbackServer, StartCallbackServer } from '../../src/oauth/callback-server'
+import type { CallbackServer, CallbackServerOptions, ReceivedCallback, StartCallbackServer } from '../../src/oauth/callback-server'
 import type { Browser, OpenResult } from '../../src/platform/browser-port'
 import type { Clock } from '../../src/platform/clock'
 import type { IO } from '../../src/platform/io'
@@ -220,3 +220,29 @@ export function recordingHttp(
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 }
+
+/** An in-memory listener: `deliver` plays the browser reaching the redirect URI. */
+export function scriptedLoopback() {
+  const started: CallbackServerOptions[] = []
+  const responses: Array<{ ok: boolean }> = []
+  let deliver!: (params: URLSearchParams) => void
+  let landing: string | undefined
+  const listen: StartCallbackServer = async (options) => {
+    started.push(options)
+    const callback = new Promise<ReceivedCallback>((resolve, reject) => {
+      deliver = (params) => resolve({ params, respond: async (outcome) => void responses.push({ ok: outcome.ok }) })
+      options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true })
+    })
+    callback.catch(() => undefined)
+    const redirectUri = options.redirectUri.href.replace(':0/', ':45678/')
+    const server: CallbackServer = {
+      redirectUri,
+      setLandingRedirect: (url) => ((landing = url), new URL('/', redirectUri).href),
+      waitForCallback: () => callback,
+      close: async () => {},
+    }
+    return server
+  }
+  return { listen, started, responses, deliver: (p: URLSearchParams) => deliver(p), landing: () => landing }
+}
+

@@ -10,6 +10,7 @@ import type { CredentialKey, CredentialStore, StoredCredential } from '../../sto
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import type { LoginOptions } from '../options'
+import { createSpinner, type Spinner } from '../../platform/spinner'
 import { paint, renderJson } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
 
@@ -155,10 +156,39 @@ function describeHeadless(event: Extract<LoginEvent, { type: 'authorize_url' }>,
 }
 
 export async function executeLogin(opts: LoginOptions, deps: Deps): Promise<ExitCode> {
-  const summary = await runLogin(opts, deps, (event) => deps.io.stderr.write(describeEvent(event, opts.provider)))
+  const progress = loginProgress(opts.provider, deps)
+  let summary: CredentialSummary
+  try {
+    summary = await runLogin(opts, deps, progress.onEvent)
+  } finally {
+    progress.stop()
+  }
   if (opts.json) deps.io.stdout.write(renderJson(summary))
   const p = paint(deps.io.color)
   const where = summary.store === 'keychain' ? 'the OS keychain' : 'the file store'
   deps.io.stderr.write(`${p.green('✓')} Logged in to ${summary.provider} (profile ${summary.profile}); stored in ${where}\n`)
   return 0
+}
+
+/**
+ * Progress on stderr. While a browser that did open is being waited for, a
+ * terminal gets a spinner with the elapsed time (the URL stays printed above
+ * it); anywhere else, and when a paste prompt shares the line, plain lines.
+ */
+function loginProgress(providerName: string, deps: Deps): { onEvent: (event: LoginEvent) => void; stop: () => void } {
+  let spinner: Spinner | undefined
+  let browserOpened = false
+  const onEvent = (event: LoginEvent): void => {
+    if (event.type === 'authorize_url') browserOpened = event.opened && !event.accepts_paste
+    if (event.type === 'waiting' && browserOpened && deps.io.stderr.isTTY) {
+      spinner = createSpinner(deps.io, {
+        label: `Waiting for you to approve in the browser (up to ${event.timeout_s} s; Ctrl-C to cancel)`,
+        now: () => deps.clock.now(),
+      })
+      return
+    }
+    if (event.type === 'exchanging') spinner?.stop()
+    deps.io.stderr.write(describeEvent(event, providerName))
+  }
+  return { onEvent, stop: () => spinner?.stop() }
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { CallbackServer, CallbackServerOptions, ReceivedCallback, StartCallbackServer } from '../../../src/oauth/callback-server'
 import { ProtocolError } from '../../../src/oauth/errors'
 import { InputError } from '../../../src/session/errors'
 import { browserLogin, type LoginEvent } from '../../../src/session/login-flows'
@@ -11,38 +10,13 @@ import {
   encodeRemoteRequest,
   remoteLogin,
 } from '../../../src/session/remote-login'
-import { BufferIO, FakeClock, jsonResponse, makeTestDeps as baseDeps, RecordingBrowser, recordingHttp } from '../../fakes'
+import { BufferIO, FakeClock, jsonResponse, makeTestDeps as baseDeps, RecordingBrowser, recordingHttp, scriptedLoopback } from '../../fakes'
 
 /** Login timeouts must race real events, so sleeps wait for an explicit advance. */
 const makeTestDeps: typeof baseDeps = (overrides = {}) => baseDeps({ clock: new FakeClock(undefined, { manual: true }), ...overrides })
 import { ACME, provider } from './helpers'
 
 const TOKENS = { access_token: 'at-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-1' }
-
-/** An in-memory listener: `deliver` plays the browser reaching the redirect URI. */
-function scriptedLoopback() {
-  const started: CallbackServerOptions[] = []
-  const responses: Array<{ ok: boolean }> = []
-  let deliver!: (params: URLSearchParams) => void
-  let landing: string | undefined
-  const listen: StartCallbackServer = async (options) => {
-    started.push(options)
-    const callback = new Promise<ReceivedCallback>((resolve, reject) => {
-      deliver = (params) => resolve({ params, respond: async (outcome) => void responses.push({ ok: outcome.ok }) })
-      options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true })
-    })
-    callback.catch(() => undefined)
-    const redirectUri = options.redirectUri.href.replace(':0/', ':45678/')
-    const server: CallbackServer = {
-      redirectUri,
-      setLandingRedirect: (url) => ((landing = url), new URL('/', redirectUri).href),
-      waitForCallback: () => callback,
-      close: async () => {},
-    }
-    return server
-  }
-  return { listen, started, responses, deliver: (p: URLSearchParams) => deliver(p), landing: () => landing }
-}
 
 function tokenHttp() {
   return recordingHttp((url) => (url.endsWith('/token') ? jsonResponse(TOKENS) : jsonResponse({ error: 'not_found' }, 404)))

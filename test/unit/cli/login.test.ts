@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { executeLogin } from '../../../src/cli/commands/login'
+import type { LoginOptions } from '../../../src/cli/options'
+import { BufferIO, FakeClock, jsonResponse, makeTestDeps, MemoryStore, RecordingBrowser, recordingHttp, scriptedLoopback } from '../../fakes'
+import { ACME } from '../session/helpers'
+
+const options: LoginOptions = {
+  provider: 'acme', profile: 'default', json: false, verbose: false, store: 'auto', browser: true, timeoutSeconds: 300,
+  clientSecretStdin: false, withToken: false, device: false, oauth: false, remote: false, clientCredentials: false,
+}
+
+function world(stderrIsTTY: boolean) {
+  const loop = scriptedLoopback()
+  const io = new BufferIO()
+  io.stderr = { ...io.stderr, isTTY: stderrIsTTY }
+  const browser = new RecordingBrowser(async (url) => {
+    const state = new URL(url).searchParams.get('state') as string
+    setTimeout(() => loop.deliver(new URLSearchParams({ code: 'c', state })), 20)
+    return { opened: true, via: 'test' }
+  })
+  const http = recordingHttp(() => jsonResponse({ access_token: 'at-9', token_type: 'Bearer', expires_in: 60 }))
+  const deps = makeTestDeps({
+    io, browser, http, listen: loop.listen, store: new MemoryStore(), clock: new FakeClock(undefined, { manual: true }),
+    readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined),
+  })
+  return { deps, io }
+}
+
+describe('executeLogin progress', () => {
+  it('shows a spinner on a terminal while the browser is open, and erases it', async () => {
+    const { deps, io } = world(true)
+    expect(await executeLogin(options, deps)).toBe(0)
+    const text = io.stderrText
+    expect(text).toContain('Waiting for you to approve in the browser')
+    expect(text).toContain('\r\u001b[2K')
+    expect(text).not.toContain('Waiting for the redirect')
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/Logged in to acme \(profile default\)/)
+    expect(text).not.toContain('at-9')
+  })
+
+  it('prints plain lines instead when stderr is not a terminal', async () => {
+    const { deps, io } = world(false)
+    expect(await executeLogin(options, deps)).toBe(0)
+    expect(io.stderrText).toContain('Waiting for the redirect to http://127.0.0.1:45678/callback')
+    expect(io.stderrText).not.toContain('\u001b[')
+  })
+})
