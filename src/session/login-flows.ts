@@ -79,8 +79,10 @@ export async function browserLogin(
   }
   if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps)
   const client = toOAuthClient(provider)
-  const state = createState()
-  const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
+  const session = await startAuthorization(provider, metadata, client, deps, onEvent)
+  const { state } = session
+  const authorize = session.authorizeUrl
+  const exchange = session.exchange
   const redirect = chooseRedirectUri(provider, options.port)
   const timeout = new AbortController()
   const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(
@@ -88,26 +90,6 @@ export async function browserLogin(
     () => 'cancelled' as const,
   )
   try {
-    const authorize = (redirectUri: string): string =>
-      buildAuthorizationUrl(metadata.authorization_endpoint as string, {
-        client_id: client.client_id,
-        redirect_uri: redirectUri,
-        state,
-        code_challenge: pkce?.challenge,
-        code_challenge_method: pkce ? 'S256' : undefined,
-        scope: provider.config.scope,
-        extra: provider.config.authorization_params,
-      }).toString()
-    const exchange = async (params: URLSearchParams, redirectUri: string): Promise<TokenSet> => {
-      const validated = validateCallback(params, state, metadata, client.client_id)
-      onEvent({ type: 'exchanging' })
-      return requestToken(await tokenContext(provider, metadata, client, deps), {
-        grant_type: 'authorization_code',
-        code: validated.code,
-        redirect_uri: redirectUri,
-        code_verifier: pkce?.verifier,
-      })
-    }
     const run = isLoopbackRedirect(redirect)
       ? loopbackFlow(provider, options, deps, { redirect, state, authorize, exchange, onEvent, signal: timeout.signal })
       : pasteFlow(options, deps, { redirect, state, authorize, exchange, onEvent, signal: timeout.signal })
@@ -118,6 +100,51 @@ export async function browserLogin(
     return { tokens: outcome, client, metadata }
   } finally {
     timeout.abort(new Error('login finished'))
+  }
+}
+
+/** One authorization request: its state and PKCE verifier, and the two halves that use them. */
+export interface AuthorizationSession {
+  state: State
+  /** The authorization URL for a redirect URI (RFC 6749 §4.1.1, with PKCE S256). */
+  authorizeUrl(redirectUri: string): string
+  /** Checks the callback's parameters (state first), then exchanges the code with the verifier. */
+  exchange(params: URLSearchParams, redirectUri: string): Promise<TokenSet>
+}
+
+/** @see https://www.rfc-editor.org/rfc/rfc7636 */
+export async function startAuthorization(
+  provider: ResolvedProvider,
+  metadata: ServerMetadata,
+  client: OAuthClient,
+  deps: Deps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<AuthorizationSession> {
+  const state = createState()
+  const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
+  return {
+    state,
+    authorizeUrl: (redirectUri) =>
+      buildAuthorizationUrl(metadata.authorization_endpoint as string, {
+        client_id: client.client_id,
+        redirect_uri: redirectUri,
+        state,
+        code_challenge: pkce?.challenge,
+        code_challenge_method: pkce ? 'S256' : undefined,
+        scope: provider.config.scope,
+        extra: provider.config.authorization_params,
+      }).toString(),
+    exchange: async (params, redirectUri) => {
+      const validated = validateCallback(params, state, metadata, client.client_id)
+      onEvent({ type: 'exchanging' })
+      // Never retried: an authorization code is single-use.
+      return requestToken(await tokenContext(provider, metadata, client, deps), {
+        grant_type: 'authorization_code',
+        code: validated.code,
+        redirect_uri: redirectUri,
+        code_verifier: pkce?.verifier,
+      })
+    },
   }
 }
 

@@ -6,14 +6,17 @@
  * the PKCE verifier, which never leaves the first machine.
  */
 import type { Deps } from '../cli/deps'
-import { buildAuthorizationUrl } from '../oauth/authorize-url'
-import { validateCallback } from '../oauth/callback'
-import { createPkce, createState } from '../oauth/pkce'
-import { requestToken } from '../oauth/token-endpoint'
 import type { State } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import { InputError, LoginTimeoutError } from './errors'
-import { chooseRedirectUri, isLoopbackRedirect, type LoginEvent, type LoginOptions, type LoginResult } from './login-flows'
+import {
+  chooseRedirectUri,
+  isLoopbackRedirect,
+  startAuthorization,
+  type LoginEvent,
+  type LoginOptions,
+  type LoginResult,
+} from './login-flows'
 import { resolveMetadata, toOAuthClient } from './provider-context'
 
 const REQUEST_PREFIX = 'oauth-cli-remote:v1:'
@@ -91,27 +94,18 @@ export async function remoteLogin(
       `pass --redirect-uri http://localhost:<port>/callback, or log in without --remote`,
     )
   }
-  const state = createState()
-  const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
-  const url = buildAuthorizationUrl(metadata.authorization_endpoint as string, {
-    client_id: client.client_id,
+  const session = await startAuthorization(provider, metadata, client, deps, onEvent)
+  const url = session.authorizeUrl(redirect.href)
+  const request = encodeRemoteRequest({
+    provider: provider.name,
+    profile: options.profile,
+    authorize_url: url,
     redirect_uri: redirect.href,
-    state,
-    code_challenge: pkce?.challenge,
-    code_challenge_method: pkce ? 'S256' : undefined,
-    scope: provider.config.scope,
-    extra: provider.config.authorization_params,
-  }).href
-  const request = encodeRemoteRequest({ provider: provider.name, profile: options.profile, authorize_url: url, redirect_uri: redirect.href, state })
+    state: session.state,
+  })
   onEvent({ type: 'remote_command', command: `oauth-cli authorize '${request}'` })
   const answer = await readAnswer(deps, options)
-  const params = new URLSearchParams(answer.params)
-  const validated = validateCallback(params, state as State, metadata, client.client_id)
-  onEvent({ type: 'exchanging' })
-  const tokens = await requestToken(
-    { metadata, client, encoding: provider.config.token_request_encoding ?? 'form', http: await deps.http(), now: () => deps.clock.now() },
-    { grant_type: 'authorization_code', code: validated.code, redirect_uri: redirect.href, code_verifier: pkce?.verifier },
-  )
+  const tokens = await session.exchange(new URLSearchParams(answer.params), redirect.href)
   return { tokens, client, metadata }
 }
 
