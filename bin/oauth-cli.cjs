@@ -6,4 +6,7 @@ require('../dist/main.cjs')
   .main(process)
   .then((code) => {
     process.exitCode = code
+    // The answer is out. Should anything still hold the process (a keychain call
+    // abandoned after its timeout stays queued in the native thread pool), end it.
+    setTimeout(() => process.exit(code), 250).unref()
   })

@@ -21,7 +21,7 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   }
   // Precomputed from the real commander tree at build time (null when running from source).
   const key = helpKey(argv)
-  const help = key === undefined ? undefined : __OAUTH_CLI_HELP__?.[key]
+  const help = key !== undefined && __OAUTH_CLI_HELP__ && Object.hasOwn(__OAUTH_CLI_HELP__, key) ? __OAUTH_CLI_HELP__[key] : undefined
   if (help !== undefined) {
     proc.stdout.write(help)
     return 0

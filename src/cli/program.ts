@@ -82,6 +82,8 @@ export async function runCli(argv: string[], deps: Deps, runners: Partial<Runner
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err
     if (err.exitCode === 0) return 0
+    // No command (or `help <unknown>`): commander has already printed the help on stderr.
+    if (err.code === 'commander.help') return 2
     throw new UsageError(err.message.replace(/^error: /, ''), { hint: usageHint(argv, program) })
   }
   return code

@@ -58,7 +58,8 @@ export async function startDeviceAuthorization(ctx: TokenEndpointContext, scope?
     user_code: answer.user_code,
     verification_uri: answer.verification_uri,
     expires_at: now + answer.expires_in * 1000,
-    interval_ms: answer.interval === undefined ? DEFAULT_INTERVAL_MS : answer.interval * 1000,
+    // A server asking for interval 0 would get a busy loop; one second is the least we poll at.
+    interval_ms: answer.interval === undefined ? DEFAULT_INTERVAL_MS : Math.max(1_000, answer.interval * 1000),
   }
   if (answer.verification_uri_complete !== undefined) started.verification_uri_complete = answer.verification_uri_complete
   return started

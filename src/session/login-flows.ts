@@ -10,6 +10,7 @@ import { parsePastedCallback, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
 import type { OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
+import { ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken, type TokenEndpointContext } from '../oauth/token-endpoint'
 import type { OAuthClient, ServerMetadata, State, TokenSet } from '../oauth/types'
@@ -222,7 +223,10 @@ async function callbackOrPaste(
   try {
     let next = await Promise.race([callback.then((cb) => ({ kind: 'callback' as const, cb })), pasted])
     if (next.kind === 'paste' && next.line.trim() === '') {
-      if (!options.noBrowser) throw noWayToFinish(deps)
+      // Nothing to read: fail fast only where no browser can reach this listener (no display,
+      // SSH, CI). With --no-browser, or a browser command that merely failed, the user may open
+      // the printed URL here, so keep waiting for the callback until --timeout.
+      if (!options.noBrowser && deps.browser.unavailableReason() !== undefined) throw noWayToFinish(deps)
       next = { kind: 'callback', cb: await callback }
     }
     if (next.kind === 'callback') return await exchangeAndRespond(next.cb, redirectUri, parts)
@@ -322,9 +326,19 @@ export async function deviceLogin(
     verification_uri_complete: auth.verification_uri_complete,
     opened,
   })
-  const timeout = AbortSignal.timeout(options.timeoutSeconds * 1000)
-  const tokens = await pollDeviceToken(context, auth, deps.clock, timeout)
-  return { tokens, client, metadata }
+  // --timeout bounds the wait like a browser login (exit 5): the poller stops at whichever comes
+  // first, the code's own expiry or this deadline.
+  const deadline = deps.clock.now() + options.timeoutSeconds * 1000
+  const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
+  try {
+    const tokens = await pollDeviceToken(context, bounded, deps.clock)
+    return { tokens, client, metadata }
+  } catch (err) {
+    if (bounded !== auth && err instanceof ProtocolError && err.code === 'expired') {
+      throw new LoginTimeoutError(provider.name, options.timeoutSeconds)
+    }
+    throw err
+  }
 }
 
 async function tokenContext(

@@ -81,9 +81,12 @@ export async function resolveMetadata(
 
 export function toOAuthClient(provider: ResolvedProvider, stored?: StoredCredential): OAuthClient {
   const client_id = stored?.client_id ?? requireClientId(provider)
-  const secret = stored?.client_id !== undefined && stored.client_id === client_id
-    ? (stored.client_secret as ClientSecret | undefined) ?? provider.client_secret
-    : provider.client_secret
+  // A secret given now (flag, env, .env, config) for the same client beats the one stored at login:
+  // that is how a rotated client secret takes effect. Another client's secret is never used.
+  const sameClient = provider.client_id === undefined || provider.client_id === client_id
+  const secret = sameClient
+    ? provider.client_secret ?? (stored?.client_secret as ClientSecret | undefined)
+    : (stored?.client_secret as ClientSecret | undefined)
   const method = provider.config.token_endpoint_auth_method ?? (secret ? 'client_secret_basic' : 'none')
   return {
     client_id,

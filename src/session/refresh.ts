@@ -9,14 +9,20 @@ import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
-import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
+import { ConfigError } from '../providers/errors'
+import { isLoopbackHost } from '../providers/schema'
+import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
 import { resolveMetadata, toOAuthClient } from './provider-context'
 
-/** RFC 6749 §5.2 errors that mean the refresh token itself is dead. */
-const DEAD_REFRESH_ERRORS = new Set(['invalid_grant', 'unauthorized_client', 'invalid_client'])
+/**
+ * The RFC 6749 §5.2 error that means the refresh token itself is dead.
+ * invalid_client / unauthorized_client are about the client (a rotated secret),
+ * and are reported as such, with a hint to check the client credentials.
+ */
+const DEAD_REFRESH_ERRORS = new Set(['invalid_grant'])
 
 /** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
 export async function refetchLocked(
@@ -40,7 +46,7 @@ export async function refreshLocked(
 ): Promise<StoredCredential> {
   const metadata = await resolveMetadata(
     credential.token_endpoint && !provider.config.token_endpoint
-      ? { ...provider, config: { ...provider.config, token_endpoint: credential.token_endpoint } }
+      ? { ...provider, config: { ...provider.config, token_endpoint: checkedStoredEndpoint(credential.token_endpoint, key) } }
       : provider,
     deps,
     ['token_endpoint'],
@@ -59,7 +65,7 @@ export async function refreshLocked(
       refresh_token: credential.refresh_token as RefreshToken,
     })
     const next = mergeRefreshed(credential, tokens, deps.clock.now())
-    await store.set(next)
+    await saveRefreshed(store, next, deps)
     return next
   } catch (err) {
     if (err instanceof OAuthError && DEAD_REFRESH_ERRORS.has(err.error)) {
@@ -67,6 +73,47 @@ export async function refreshLocked(
     }
     throw err
   }
+}
+
+/**
+ * The provider may already have spent the old refresh token, so new tokens are
+ * worth a few tries to keep (a keychain that hiccups, a file briefly locked by
+ * a reader on Windows). If they still cannot be saved, the error says so.
+ */
+async function saveRefreshed(store: CredentialStore, next: StoredCredential, deps: Deps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.set(next)
+      return
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof StoreError)) {
+        const reason = err instanceof Error ? err.message : String(err)
+        throw new StoreError(
+          err instanceof StoreError ? err.kind : 'io',
+          err instanceof StoreError ? err.location : store.location,
+          `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason}); if it rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`,
+          { cause: err },
+        )
+      }
+      await deps.clock.sleep(100 * attempt)
+    }
+  }
+}
+
+/** A token endpoint kept with a credential (e.g. from an imported bundle) gets the config file's https rule. */
+function checkedStoredEndpoint(endpoint: string, key: CredentialKey): string {
+  let url: URL | undefined
+  try {
+    url = new URL(endpoint)
+  } catch {
+    // reported below
+  }
+  if (url && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) return endpoint
+  throw new ConfigError(
+    'insecure_endpoint',
+    `the stored credential for ${key.provider} (profile ${key.profile}) names a token endpoint that is not https: ${url ? url.origin : 'not a URL'}`,
+    { hint: `set token_endpoint for ${key.provider} in the config file, or run: oauth-cli login ${key.provider}` },
+  )
 }
 
 /**

@@ -282,12 +282,35 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
     } finally {
       await handle.close()
     }
-    await rename(temp, target)
+    await renameWithRetry(rename, temp, target)
   } catch (err) {
     await unlinkIfExists(temp).catch(() => undefined)
     throw ioError('write', target, err)
   }
   await syncDir(dir)
+}
+
+/**
+ * On Windows a rename over a file another process has open for reading fails
+ * with EPERM/EACCES/EBUSY for a moment (parallel `token` calls read it); try
+ * again briefly, as graceful-fs does, instead of failing a refresh's save.
+ */
+async function renameWithRetry(
+  rename: (from: string, to: string) => Promise<void>,
+  from: string,
+  to: string,
+): Promise<void> {
+  for (let waited = 0; ; ) {
+    try {
+      return await rename(from, to)
+    } catch (err) {
+      const code = errnoCode(err)
+      if (waited >= 1_000 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw err
+      const pause = Math.min(100, 10 + waited)
+      await new Promise((resolve) => setTimeout(resolve, pause))
+      waited += pause
+    }
+  }
 }
 
 async function mkdirPrivate(dir: string): Promise<void> {

@@ -71,8 +71,9 @@ function resolveTarget(target: string, provider: ResolvedProvider): URL {
   const base = provider.config.api_base_url
   if (/^https?:\/\//i.test(target)) {
     const url = new URL(target)
-    if (!providerHosts(provider).has(url.host)) {
-      throw new UsageError(`refusing to send ${provider.name} credentials to ${url.host}, which is not one of its hosts`, {
+    // Origins, not hosts: the scheme and port must match too, so a mistyped http:// never carries a credential in clear.
+    if (!providerOrigins(provider).has(url.origin)) {
+      throw new UsageError(`refusing to send ${provider.name} credentials to ${url.origin}, which is not one of its origins`, {
         hint: `use a path relative to ${base ?? 'the api_base_url'}, or set api_base_url for ${provider.name} in the config file`,
       })
     }
@@ -91,18 +92,18 @@ function resolveTarget(target: string, provider: ResolvedProvider): URL {
   return new URL(joined, baseUrl.origin)
 }
 
-function providerHosts(provider: ResolvedProvider): Set<string> {
+function providerOrigins(provider: ResolvedProvider): Set<string> {
   const c = provider.config
-  const hosts = new Set<string>()
+  const origins = new Set<string>()
   for (const value of [c.api_base_url, c.issuer, c.authorization_endpoint, c.token_endpoint, c.revocation_endpoint]) {
     if (!value) continue
     try {
-      hosts.add(new URL(value).host)
+      origins.add(new URL(value).origin)
     } catch {
       // validated elsewhere
     }
   }
-  return hosts
+  return origins
 }
 
 /** Reads `-d`/`--json` values: text, `@file`, or `@-` for stdin. */

@@ -28,9 +28,16 @@ describe('buildApiRequest', () => {
 
   it('refuses to send credentials to a host that is not the provider\'s', () => {
     expect(() => buildApiRequest(options({ target: 'https://evil.example/x' }), acme, undefined)).toThrow(
-      /refusing to send acme credentials to evil\.example/,
+      /refusing to send acme credentials to https:\/\/evil\.example/,
     )
   })
+
+  it.each([['http://api.acme.example/v1/me'], ['https://api.acme.example:8443/v1/me']])(
+    'refuses %s: the provider\'s host, but another scheme or port, would carry the credential elsewhere',
+    (target) => {
+      expect(() => buildApiRequest(options({ target }), acme, undefined)).toThrow(/refusing to send acme credentials/)
+    },
+  )
 
   it('joins LiveChat action paths to its API host, as its docs ask', () => {
     const request = buildApiRequest(

@@ -52,12 +52,12 @@ describe('getFreshCredential with client credentials', () => {
     await store.set(ccStored)
     const http = tokenHttp()
     const deps = makeTestDeps({ store, http })
-    const credential = await getFreshCredential(acme, key, store, deps)
+    // A CI job that imported a bundle has no environment secret: the stored one is used.
+    const credential = await getFreshCredential(provider('acme', ACME), key, store, deps)
     expect(credential.access_token).toBe('cc-at-1')
     const body = new URLSearchParams(http.calls[0]!.body)
     expect(body.get('grant_type')).toBe('client_credentials')
     expect(body.get('scope')).toBe('jobs')
-    // The stored secret is used: a CI job that imported a bundle has no environment secret.
     expect(body.get('client_secret')).toBe('acme-secret-3333')
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential).toMatchObject({ access_token: 'cc-at-1', grant: 'client_credentials' })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TransportError } from '../../../src/http/types'
+import { StoreError } from '../../../src/store/credential-store'
 import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
@@ -63,6 +64,64 @@ describe('getFreshCredential', () => {
     await expect(getFreshCredential(acme, key, store, deps)).rejects.toBeInstanceOf(RefreshRejectedError)
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it.each([['invalid_client'], ['unauthorized_client']])(
+    'reports %s as a client problem, not a dead refresh token, and keeps the credential',
+    async (error) => {
+      const store = new MemoryStore()
+      await store.set(stored())
+      const http = recordingHttp(() => jsonResponse({ error }, 401))
+      const failure = await getFreshCredential(acme, key, store, makeTestDeps({ store, http })).catch((e: unknown) => e)
+      expect(failure).not.toBeInstanceOf(RefreshRejectedError)
+      expect((failure as { error?: string }).error).toBe(error)
+      expect((await store.get(key)).status).toBe('found')
+    },
+  )
+
+  it('sends the client secret given now (a rotated one) rather than the one stored at login', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const rotated = provider('acme', ACME, { ACME_CLIENT_SECRET: 'rotated-secret-8888' })
+    await getFreshCredential(rotated, key, store, makeTestDeps({ store, http }))
+    expect(new URLSearchParams(http.calls[0]!.body).get('client_secret')).toBe('rotated-secret-8888')
+  })
+
+  it('tries again to save new tokens when the store fails once, so a rotated refresh token is not lost', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const realSet = store.set.bind(store)
+    let failures = 1
+    store.set = async (c) => {
+      if (failures-- > 0) throw new StoreError('timeout', 'OS keychain', 'did not answer in time')
+      return realSet(c)
+    }
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    await getFreshCredential(acme, key, store, makeTestDeps({ store, http }))
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-new-5555')
+  })
+
+  it('says plainly when new tokens could not be saved at all', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    store.set = async () => {
+      throw new StoreError('io', '/data', 'disk full')
+    }
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    await expect(getFreshCredential(acme, key, store, makeTestDeps({ store, http }))).rejects.toThrow(
+      /issued new tokens for profile default, but they could not be saved \(disk full\)/,
+    )
+  })
+
+  it('refuses a stored token endpoint that is not https before sending anything to it', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ token_endpoint: 'http://evil.example/token' }))
+    const noEndpoint = provider('acme', { ...ACME, token_endpoint: undefined, issuer: undefined })
+    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    await expect(getFreshCredential(noEndpoint, key, store, makeTestDeps({ store, http }))).rejects.toThrow(/not https/)
+    expect(http.calls).toHaveLength(0)
   })
 
   it('adopts a newer refresh token another process stored when the provider says invalid_grant', async () => {

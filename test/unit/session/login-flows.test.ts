@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../../src/oauth/errors'
-import { InputError } from '../../../src/session/errors'
-import { browserLogin, type LoginEvent } from '../../../src/session/login-flows'
+import { InputError, LoginTimeoutError } from '../../../src/session/errors'
+import { browserLogin, deviceLogin, type LoginEvent } from '../../../src/session/login-flows'
 import {
   authorizeForRemote,
   decodeRemoteAnswer,
@@ -117,10 +117,27 @@ describe('browserLogin', () => {
     await expect(login).rejects.toThrow(/did not complete within 5 s/)
   })
 
-  it('ends at once when no browser opened and stdin is closed', async () => {
+  it('ends at once when no browser can reach this machine and stdin is closed', async () => {
     const loop = scriptedLoopback()
-    const deps = makeTestDeps({ io: new BufferIO(), browser: new RecordingBrowser(async () => ({ opened: false, reason: 'none' })), listen: loop.listen })
+    const headless = new RecordingBrowser(async () => ({ opened: false, reason: 'no display' }), 'no display')
+    const deps = makeTestDeps({ io: new BufferIO(), browser: headless, listen: loop.listen })
     await expect(browserLogin(acme, options, deps, () => {})).rejects.toBeInstanceOf(InputError)
+  })
+
+  it('keeps waiting for the callback when only the browser command failed and stdin is closed', async () => {
+    const loop = scriptedLoopback()
+    const http = tokenHttp()
+    const io = new BufferIO()
+    io.readLine = async () => {
+      const state = loop.started[0]!.expectedState
+      setTimeout(() => loop.deliver(new URLSearchParams({ code: 'opened-by-hand', state })), 5)
+      return ''
+    }
+    const failing = new RecordingBrowser(async () => ({ opened: false, reason: 'xdg-open: no method available' }))
+    const deps = makeTestDeps({ http, io, browser: failing, listen: loop.listen })
+    const result = await browserLogin(acme, options, deps, () => {})
+    expect(new URLSearchParams(http.calls[0]!.body).get('code')).toBe('opened-by-hand')
+    expect(result.tokens.access_token).toBe('at-1')
   })
 
   it('keeps waiting for the callback after stdin closes when --no-browser was asked for', async () => {
@@ -136,6 +153,22 @@ describe('browserLogin', () => {
     const result = await browserLogin(acme, { ...options, noBrowser: true }, deps, () => {})
     expect(result.tokens.access_token).toBe('at-1')
     expect(new URLSearchParams(http.calls[0]!.body).get('code')).toBe('late')
+  })
+})
+
+describe('deviceLogin', () => {
+  it('ends with a login timeout (exit 5) when --timeout passes before approval', async () => {
+    const http = recordingHttp((url) =>
+      url.endsWith('/device')
+        ? jsonResponse({ device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
+        : jsonResponse({ error: 'authorization_pending' }, 400),
+    )
+    const clock = new FakeClock(undefined, { manual: true })
+    const withDevice = provider('acme', { ...ACME, device_authorization_endpoint: 'https://id.acme.example/device' })
+    const login = deviceLogin(withDevice, { ...options, noBrowser: true, timeoutSeconds: 3 }, makeTestDeps({ http, clock }), () => {})
+    await clock.waitForSleep()
+    clock.advance(5_000)
+    await expect(login).rejects.toBeInstanceOf(LoginTimeoutError)
   })
 })
 
