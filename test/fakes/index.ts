@@ -246,3 +246,27 @@ export function scriptedLoopback() {
   return { listen, started, responses, deliver: (p: URLSearchParams) => deliver(p), landing: () => landing }
 }
 
+
+type ErrorClass<T> = abstract new (...args: never[]) => T
+
+/** The error a promise rejects with, checked to be an instance of `kind` when given. */
+export async function rejectionOf<T extends Error = Error>(promise: Promise<unknown>, kind?: ErrorClass<T>): Promise<T> {
+  const outcome = await promise.then(
+    () => ({ rejected: false as const }),
+    (error: unknown) => ({ rejected: true as const, error }),
+  )
+  if (!outcome.rejected) throw new Error('expected a rejection')
+  if (kind && !(outcome.error instanceof kind)) throw new Error(`expected a ${kind.name}, got ${String(outcome.error)}`)
+  return outcome.error as T
+}
+
+/** The error a function throws, checked to be an instance of `kind`. */
+export function thrownBy<T extends Error>(run: () => unknown, kind: ErrorClass<T>): T {
+  try {
+    run()
+  } catch (error) {
+    if (!(error instanceof kind)) throw new Error(`expected a ${kind.name}, got ${String(error)}`)
+    return error
+  }
+  throw new Error(`expected a ${kind.name}`)
+}

@@ -10,6 +10,7 @@ import {
   FIXTURE_REFRESH_TOKEN,
   makeCredential,
 } from '../../unit/store/credential-fixture'
+import { rejectionOf } from '../../fakes'
 
 const key = { provider: 'livechat', profile: 'default' }
 const SECRETS = [FIXTURE_ACCESS_TOKEN, FIXTURE_REFRESH_TOKEN, FIXTURE_CLIENT_SECRET]
@@ -25,14 +26,7 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true })
 })
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(StoreError)
-  return err as StoreError
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, StoreError)
 
 const credentialsDir = (): string => join(dir, 'credentials')
 const credentialFile = (): string => join(credentialsDir(), 'livechat@default.json')

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { systemClock, type Clock } from '../../../src/platform/clock'
 import { StoreError } from '../../../src/store/credential-store'
 import { createFileLocker, type LockFileSystem } from '../../../src/store/lock'
+import { rejectionOf } from '../../fakes'
 
 let home: string
 let dir: string
@@ -51,14 +52,7 @@ async function plantLock(name: string, owner: Record<string, unknown> | string):
   return path
 }
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(StoreError)
-  return err as StoreError
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, StoreError)
 
 /** Read-modify-write of a counter file with real awaits in between: loses updates without mutual exclusion. */
 async function incrementSlowly(file: string, track: { inside: number; most: number }): Promise<void> {

@@ -10,6 +10,7 @@ import type { TokenEndpointContext } from '../../../src/oauth/token-endpoint'
 import type { DeviceCode } from '../../../src/oauth/types'
 import { deviceAuthorizationBody, fullTokenBody, SECRETS } from '../../fixtures/oauth/bodies'
 import { FakeClock, jsonResponse, recordingHttp, textResponse } from './helpers'
+import { rejectionOf } from '../../fakes'
 
 const metadata = {
   issuer: 'https://id.acme.example',
@@ -21,14 +22,7 @@ function context(http: TokenEndpointContext['http'], clock: FakeClock): TokenEnd
   return { metadata, client: { client_id: 'cid', token_endpoint_auth_method: 'none' }, encoding: 'form', http, now: () => clock.now() }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise)
 
 const pending = () => jsonResponse(400, { error: 'authorization_pending' })
 const slowDown = () => jsonResponse(400, { error: 'slow_down' })

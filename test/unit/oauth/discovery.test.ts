@@ -4,19 +4,13 @@ import { discoverMetadata, mergeServerMetadata } from '../../../src/oauth/discov
 import { ProtocolError } from '../../../src/oauth/errors'
 import { rfc8414Metadata } from '../../fixtures/oauth/bodies'
 import { jsonResponse, recordingHttp, textResponse } from './helpers'
+import { rejectionOf } from '../../fakes'
 
 const ISSUER = 'https://id.acme.example'
 const RFC8414_URL = 'https://id.acme.example/.well-known/oauth-authorization-server'
 const OIDC_URL = 'https://id.acme.example/.well-known/openid-configuration'
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise)
 
 describe('discoverMetadata', () => {
   it('reads RFC 8414 metadata first and keeps the fields this tool uses', async () => {

@@ -52,20 +52,7 @@ export function textResponse(status: number, text: string, contentType = 'text/h
 }
 
 /** Time that moves only when the code under test sleeps; every sleep is recorded. */
-export class FakeClock implements Clock {
-  readonly sleeps: number[] = []
-  constructor(private time = Date.UTC(2026, 0, 1)) {}
-
-  now(): number {
-    return this.time
-  }
-
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted()
-    this.sleeps.push(ms)
-    this.time += ms
-  }
-}
+export { FakeClock } from '../../fakes'
 
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`

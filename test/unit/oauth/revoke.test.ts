@@ -4,6 +4,7 @@ import { buildDeleteRevocation, revokeToken, type RevokeContext } from '../../..
 import type { ClientSecret } from '../../../src/oauth/types'
 import { SECRETS } from '../../fixtures/oauth/bodies'
 import { basic, jsonResponse, recordingHttp, textResponse } from './helpers'
+import { rejectionOf } from '../../fakes'
 
 function context(http: RevokeContext['http'], overrides: Partial<RevokeContext> = {}): RevokeContext {
   return {
@@ -17,14 +18,7 @@ function context(http: RevokeContext['http'], overrides: Partial<RevokeContext> 
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise)
 
 describe('revokeToken rfc7009', () => {
   it('posts token and token_type_hint with client authentication and resolves on 200', async () => {

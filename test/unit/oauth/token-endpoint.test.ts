@@ -20,17 +20,11 @@ import {
   SECRETS,
 } from '../../fixtures/oauth/bodies'
 import { basic, jsonResponse, recordingHttp, textResponse } from './helpers'
+import { rejectionOf } from '../../fakes'
 
 const NOW = Date.UTC(2026, 0, 1)
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise)
 
 function expectNoSecret(message: string): void {
   for (const secret of Object.values(SECRETS)) expect(message).not.toContain(secret)

@@ -10,6 +10,7 @@ import {
   type ResolveInput,
 } from '../../../src/providers/resolve'
 import type { ProviderConfig } from '../../../src/providers/types'
+import { thrownBy } from '../../fakes'
 
 const CONFIG_PATH = '/home/dev/.config/oauth-cli/config.json'
 
@@ -21,15 +22,7 @@ function input(overrides: Partial<ResolveInput> = {}): ResolveInput {
   return { config: configFile(), env: {}, dotenv: {}, flags: {}, ...overrides }
 }
 
-function rejection(run: () => unknown): ConfigError {
-  try {
-    run()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return err as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const rejection = (run: () => unknown) => thrownBy(run, ConfigError)
 
 describe('envPrefix', () => {
   it.each([

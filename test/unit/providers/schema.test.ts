@@ -6,16 +6,9 @@ import {
   validateProviderConfig,
   validateRedirectUri,
 } from '../../../src/providers/schema'
+import { thrownBy } from '../../fakes'
 
-function rejection(run: () => unknown): ConfigError {
-  try {
-    run()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return err as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const rejection = (run: () => unknown) => thrownBy(run, ConfigError)
 
 const validate = (raw: unknown, name = 'acme') => validateProviderConfig(name, raw, 'config.json')
 

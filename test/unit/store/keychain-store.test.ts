@@ -14,6 +14,7 @@ import {
   FIXTURE_REFRESH_TOKEN,
   makeCredential,
 } from './credential-fixture'
+import { rejectionOf } from '../../fakes'
 
 /**
  * An in-memory keychain with the keytar shape, keyed service → account → password.
@@ -55,14 +56,7 @@ function hangingKeytar(): KeytarLike {
   return { getPassword: hang, setPassword: hang, deletePassword: hang, findCredentials: hang }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(StoreError)
-  return err as StoreError
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, StoreError)
 
 const key = { provider: 'livechat', profile: 'default' }
 

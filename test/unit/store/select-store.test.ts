@@ -7,6 +7,7 @@ import {
   type StoreLookup,
 } from '../../../src/store/credential-store'
 import { openStore, type SelectStoreContext } from '../../../src/store/select-store'
+import { rejectionOf } from '../../fakes'
 
 /** A keychain double that answers, or fails the way a headless Linux box does, and counts calls. */
 function fakeKeychain(answers: boolean): CredentialStore & { calls: number } {
@@ -38,14 +39,7 @@ function context(env: Record<string, string>, keychain: CredentialStore): Select
   return { env, dataDir, platform: 'linux', keychain, notices, notice: (line) => notices.push(line) }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(StoreError)
-  return err as StoreError
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, StoreError)
 
 describe('openStore', () => {
   it('auto: uses the keychain when it answers, silently', async () => {
