@@ -7,6 +7,14 @@ require('../dist/main.cjs')
   .then((code) => {
     process.exitCode = code
     // The answer is out. Should anything still hold the process (a keychain call
-    // abandoned after its timeout stays queued in the native thread pool), end it.
-    setTimeout(() => process.exit(code), 250).unref()
+    // abandoned after its timeout stays queued in the native thread pool), end it,
+    // but only once stdout and stderr have drained (pipes are asynchronous on macOS).
+    const finish = () => {
+      if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
+        setTimeout(finish, 50).unref()
+        return
+      }
+      process.exit(code)
+    }
+    setTimeout(finish, 250).unref()
   })
