@@ -47,6 +47,17 @@ describe('the command surface', SUITE, () => {
     expect(fast.stdout).toMatch(/Examples:/)
   })
 
+  it('ends the process after its answer even when something still holds the event loop', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    // Stands in for a keychain call abandoned after its timeout, still queued natively.
+    const hold = world.home.writeExecutable('hold-loop.cjs', 'setInterval(() => {}, 60_000)\n')
+    const started = Date.now()
+    const run = await world.cli(['token', 'nosuch'], { env: { NODE_OPTIONS: `--require ${hold}` }, timeoutMs: 10_000 })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/unknown provider "nosuch"/)
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+
   it('prints the package version', async ({ makeWorld }) => {
     const world = await makeWorld()
     const run = await world.cli(['--version'])
