@@ -28,7 +28,7 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   }
   const token = parseTokenFastPath(argv)
   if (token) {
-    const code = await tryFastToken(token, proc)
+    const code = await tryFastToken(token, argv, proc)
     if (code !== undefined) return code
   }
   const { mainFull } = await import('./main-full')

@@ -55,6 +55,7 @@ export class AuthorizationRefusedError extends CliError {
   }
 }
 
-export function toExitCode(err: unknown): ExitCode {
-  return err instanceof CliError ? err.exitCode : 1
+/** A hint line: `run: oauth-cli <command> <provider>`, with `--profile` when it is not the default one. */
+export function runHint(command: string, provider: string, profile: string, extra = ''): string {
+  return `run: oauth-cli ${command} ${provider}${profile === 'default' ? '' : ` --profile ${profile}`}${extra}`
 }

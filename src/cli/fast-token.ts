@@ -6,7 +6,7 @@
  * and messages are the full CLI's. Notices are held back until the answer is
  * known, so a hand-off never prints one twice.
  */
-import { expiresWithin, REFRESH_SKEW_MS } from '../session/credentials'
+import { expiresWithin, minimumLifeMs } from '../session/credentials'
 import { readEnvCredential } from '../session/env-credential'
 import { resolveProfile } from '../session/profiles'
 import { loadProvider } from '../session/provider-context'
@@ -14,12 +14,12 @@ import { createDeps, scanGlobalFlags, type ProcessLike } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 
-export async function tryFastToken(opts: FastToken, proc: ProcessLike): Promise<ExitCode | undefined> {
+export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
+  // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
+  if (opts.verbose) return undefined
   const notices: string[] = []
   try {
-    const deps = await createDeps(proc, scanGlobalFlags(proc.argv.slice(2)), { notice: (line) => notices.push(line) })
-    // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
-    if (deps.verbose) return undefined
+    const deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
     const { profile } = await resolveProfile(opts.provider, opts.profile, deps)
     const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
     const now = deps.clock.now()
@@ -30,8 +30,7 @@ export async function tryFastToken(opts: FastToken, proc: ProcessLike): Promise<
     } else {
       const lookup = await (await deps.openStore(opts.store)).get({ provider: provider.name, profile })
       if (lookup.status !== 'found') return undefined
-      const ttl = Math.max(REFRESH_SKEW_MS, (opts.minTtlSeconds ?? 0) * 1000)
-      if (expiresWithin(lookup.credential, now, ttl)) return undefined
+      if (expiresWithin(lookup.credential, now, minimumLifeMs(opts.minTtlSeconds))) return undefined
       value = lookup.credential.access_token
     }
     for (const line of notices) deps.io.stderr.write(`${line}\n`)

@@ -22,6 +22,7 @@ import {
   AuthRequiredError,
   CliError,
   OfflineError,
+  runHint,
   UsageError,
   type ExitCode,
 } from './errors'
@@ -98,7 +99,7 @@ function providerOf(message: string): string {
 }
 
 function loginHint(provider: string, profile: string): string {
-  return `run: oauth-cli login ${provider}${profile === 'default' ? '' : ` --profile ${profile}`}`
+  return runHint('login', provider, profile)
 }
 
 function fromOAuthError(err: OAuthError): CliError {

@@ -122,6 +122,11 @@ export function validateRedirectUri(value: string, label: string): string {
   return redirectUrl(value, { where: label, path: '' })
 }
 
+/** Checks an endpoint found outside the config file (one kept with a stored credential) by the same rule. */
+export function validateEndpointUrl(value: string, label: string): string {
+  return endpointUrl(value, { where: label, path: '' })
+}
+
 /** Documentation links may carry anchors; only the scheme is checked. */
 function docsUrl(value: unknown, at: Location): string {
   const s = nonEmptyString(value, at)

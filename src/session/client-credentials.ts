@@ -10,7 +10,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential } from './credentials'
 import { InputError } from './errors'
-import { resolveMetadata, toOAuthClient } from './provider-context'
+import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 /**
  * Requests tokens with the client credentials grant. With `previous` (a stored
@@ -38,16 +38,7 @@ export async function fetchClientCredentials(
     )
   }
   const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
-  const tokens = await requestToken(
-    {
-      metadata,
-      client,
-      encoding: provider.config.token_request_encoding ?? 'form',
-      http: await deps.http(),
-      now: () => deps.clock.now(),
-    },
-    { grant_type: 'client_credentials', scope },
-  )
+  const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), { grant_type: 'client_credentials', scope })
   // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
   const { refresh_token: _ignored, ...withoutRefresh } = tokens
   const stored = toStoredCredential(key, withoutRefresh, {

@@ -5,6 +5,11 @@ import type { CredentialKey, StoredCredential } from '../store/credential-store'
 /** Refresh this long before expiry: one named constant (STYLE.md, "Time"). */
 export const REFRESH_SKEW_MS = 60_000
 
+/** The life a printed token must have left: the refresh skew, or `--min-ttl` when that asks for more. */
+export function minimumLifeMs(minTtlSeconds: number | undefined): number {
+  return Math.max(REFRESH_SKEW_MS, (minTtlSeconds ?? 0) * 1000)
+}
+
 export function toStoredCredential(
   key: CredentialKey,
   tokens: TokenSet,

@@ -12,11 +12,11 @@ import type { OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
-import { requestToken, type TokenEndpointContext } from '../oauth/token-endpoint'
+import { requestToken } from '../oauth/token-endpoint'
 import type { OAuthClient, ServerMetadata, State, TokenSet } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import { InputError, LoginTimeoutError } from './errors'
-import { resolveMetadata, toOAuthClient } from './provider-context'
+import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 export type LoginEvent =
   | {
@@ -341,20 +341,6 @@ export async function deviceLogin(
   }
 }
 
-async function tokenContext(
-  provider: ResolvedProvider,
-  metadata: ServerMetadata,
-  client: OAuthClient,
-  deps: Deps,
-): Promise<TokenEndpointContext> {
-  return {
-    metadata,
-    client,
-    encoding: provider.config.token_request_encoding ?? 'form',
-    http: await deps.http(),
-    now: () => deps.clock.now(),
-  }
-}
 
 function describeForPage(err: unknown): string {
   if (err instanceof Error && 'error' in err && typeof err.error === 'string') return `the provider answered: ${err.error}`

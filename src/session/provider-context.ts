@@ -6,6 +6,8 @@
 import { join } from 'node:path'
 import type { Deps } from '../cli/deps'
 import { ProtocolError } from '../oauth/errors'
+import type { HttpClient } from '../http/types'
+import type { TokenEndpointContext } from '../oauth/token-endpoint'
 import type { ClientSecret, OAuthClient, ServerMetadata } from '../oauth/types'
 import { loadConfigFile, type ConfigFile } from '../providers/config-file'
 import { parseDotenv } from '../providers/dotenv'
@@ -92,6 +94,23 @@ export function toOAuthClient(provider: ResolvedProvider, stored?: StoredCredent
     client_id,
     client_secret: method === 'none' ? undefined : secret,
     token_endpoint_auth_method: method === 'none' || secret ? method : 'none',
+  }
+}
+
+/** What the token endpoint needs for this provider, client and metadata; `http` wraps the client (e.g. retries). */
+export async function tokenContext(
+  provider: ResolvedProvider,
+  metadata: ServerMetadata,
+  client: OAuthClient,
+  deps: Deps,
+  http: (base: HttpClient) => HttpClient = (base) => base,
+): Promise<TokenEndpointContext> {
+  return {
+    metadata,
+    client,
+    encoding: provider.config.token_request_encoding ?? 'form',
+    http: http(await deps.http()),
+    now: () => deps.clock.now(),
   }
 }
 

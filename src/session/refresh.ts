@@ -10,12 +10,12 @@ import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import { ConfigError } from '../providers/errors'
-import { isLoopbackHost } from '../providers/schema'
+import { validateEndpointUrl } from '../providers/schema'
 import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
-import { resolveMetadata, toOAuthClient } from './provider-context'
+import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 /**
  * The RFC 6749 §5.2 error that means the refresh token itself is dead.
@@ -51,14 +51,10 @@ export async function refreshLocked(
     deps,
     ['token_endpoint'],
   )
-  const context = {
-    metadata,
-    client: toOAuthClient(provider, credential),
-    encoding: provider.config.token_request_encoding ?? 'form',
-    // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
-    http: withRetry(await deps.http(), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
-    now: () => deps.clock.now(),
-  }
+  // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
+  const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
+    withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
+  )
   try {
     const tokens = await requestToken(context, {
       grant_type: 'refresh_token',
@@ -102,18 +98,21 @@ async function saveRefreshed(store: CredentialStore, next: StoredCredential, dep
 
 /** A token endpoint kept with a credential (e.g. from an imported bundle) gets the config file's https rule. */
 function checkedStoredEndpoint(endpoint: string, key: CredentialKey): string {
-  let url: URL | undefined
   try {
-    url = new URL(endpoint)
-  } catch {
-    // reported below
+    return validateEndpointUrl(endpoint, 'the stored token endpoint')
+  } catch (err) {
+    let origin = 'not a URL'
+    try {
+      origin = new URL(endpoint).origin
+    } catch {
+      // keep 'not a URL'
+    }
+    throw new ConfigError(
+      'insecure_endpoint',
+      `the stored credential for ${key.provider} (profile ${key.profile}) names a token endpoint that is not https: ${origin}`,
+      { hint: `set token_endpoint for ${key.provider} in the config file, or run: oauth-cli login ${key.provider}`, cause: err },
+    )
   }
-  if (url && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) return endpoint
-  throw new ConfigError(
-    'insecure_endpoint',
-    `the stored credential for ${key.provider} (profile ${key.profile}) names a token endpoint that is not https: ${url ? url.origin : 'not a URL'}`,
-    { hint: `set token_endpoint for ${key.provider} in the config file, or run: oauth-cli login ${key.provider}` },
-  )
 }
 
 /**

@@ -13,15 +13,8 @@ import { join } from 'node:path'
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acmeEntry, apiRequests, createWorld, expectExit, grantTypes, last, parseStdout, type World } from './world'
+import { hasOpenssl } from '../support/openssl'
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 interface Pki {
   dir: string

@@ -12,7 +12,7 @@ import { loadProvider } from '../../session/provider-context'
 import { credentialHeaders } from '../../session/static-credential'
 import type { CredentialKey, StoredCredential } from '../../store/credential-store'
 import type { Deps, Env } from '../deps'
-import { CliError, HttpStatusError, UsageError, type ExitCode } from '../errors'
+import { CliError, HttpStatusError, runHint, UsageError, type ExitCode } from '../errors'
 import { isJsonContentType, renderPrettyJson } from '../json-render'
 import type { CallOptions } from '../options'
 
@@ -318,7 +318,6 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
 function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number, env: Env = {}): HttpStatusError {
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
   const where = page === undefined ? '' : ` on page ${page}; no merged items were printed`
-  const profile = opts.profile === 'default' ? '' : ` --profile ${opts.profile}`
   const fromEnv = envTokenInUse(opts.provider, env)
   return new HttpStatusError(
     response.status,
@@ -326,7 +325,7 @@ function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number
     response.status === 401 && fromEnv
       ? { hint: envTokenRefusedHint(fromEnv) }
       : response.status === 401 || response.status === 403
-      ? { hint: `the credentials were refused; check the scopes, or run: oauth-cli login ${opts.provider}${profile}` }
+      ? { hint: `the credentials were refused; check the scopes, or ${runHint('login', opts.provider, opts.profile)}` }
       : {},
   )
 }

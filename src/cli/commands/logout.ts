@@ -9,7 +9,7 @@ import { loadCredential } from '../../session/fresh-token'
 import { loadProvider, resolveMetadata, toOAuthClient } from '../../session/provider-context'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
-import { CliError, type ExitCode } from '../errors'
+import { CliError, runHint, type ExitCode } from '../errors'
 import type { LogoutOptions } from '../options'
 import { toCliError } from '../report'
 
@@ -54,7 +54,7 @@ async function revoke(
     const cli = toCliError(err)
     throw new CliError(`could not revoke the ${provider.name} tokens (profile ${opts.profile}): ${cli.message}; the credentials were kept`, {
       exitCode: cli.exitCode,
-      hint: `try again later, or run: oauth-cli logout ${provider.name}${opts.profile === 'default' ? '' : ` --profile ${opts.profile}`} --local`,
+      hint: `try again later, or ${runHint('logout', provider.name, opts.profile, ' --local')}`,
       cause: err,
     })
   }

@@ -1,11 +1,11 @@
 /** `oauth-cli token <provider>`: a valid access token on stdout and nothing else. */
-import { expiresWithin, isRenewable, REFRESH_SKEW_MS } from '../../session/credentials'
+import { expiresWithin, isRenewable, minimumLifeMs } from '../../session/credentials'
 import { readEnvCredential } from '../../session/env-credential'
 import { getFreshCredential } from '../../session/fresh-token'
 import { loadProvider } from '../../session/provider-context'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
-import { CliError, type ExitCode } from '../errors'
+import { CliError, runHint, type ExitCode } from '../errors'
 import type { TokenOptions } from '../options'
 
 /**
@@ -17,7 +17,7 @@ export async function runToken(opts: TokenOptions, deps: Deps): Promise<string> 
   const fromEnv = readEnvCredential(provider, opts.profile, deps.env, deps.clock.now())
   if (fromEnv) return fromEnv.credential.access_token
   const store = await deps.openStore(opts.store)
-  const minTtlMs = Math.max(REFRESH_SKEW_MS, (opts.minTtlSeconds ?? 0) * 1000)
+  const minTtlMs = minimumLifeMs(opts.minTtlSeconds)
   const credential = await getFreshCredential(provider, { provider: provider.name, profile: opts.profile }, store, deps, {
     minTtlMs,
   })
@@ -37,7 +37,7 @@ function checkMinTtl(credential: StoredCredential, minTtlSeconds: number, now: n
     )
   }
   throw new CliError(`the access token for ${who} has ${left} s left, less than --min-ttl ${minTtlSeconds}, and cannot be refreshed`, {
-    hint: `run: oauth-cli login ${credential.provider}${credential.profile === 'default' ? '' : ` --profile ${credential.profile}`}`,
+    hint: runHint('login', credential.provider, credential.profile),
   })
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpClient } from '../../../src/http/client'
 import { TransportError, type HttpClient } from '../../../src/http/types'
+import { hasOpenssl } from '../../support/openssl'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
@@ -218,14 +219,6 @@ describe('createHttpClient proxy support', () => {
   })
 })
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe.skipIf(!hasOpenssl())('createHttpClient TLS', () => {
   let dir: string
