@@ -3,7 +3,8 @@
  * an error if there is one, and returns the exit code. `main.ts` answers the
  * hot paths itself and hands everything else here, whole.
  */
-import { createDeps, scanGlobalFlags, type ProcessLike } from './cli/deps'
+import { createDeps, scanGlobalFlags } from './cli/deps'
+import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
 
 export async function mainFull(proc: ProcessLike, argv: string[]): Promise<ExitCode> {

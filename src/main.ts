@@ -8,7 +8,7 @@
  * handed whole to the code-split ESM CLI (`main-full.ts`), which does the work
  * from scratch, so no object ever crosses between the two builds.
  */
-import type { ProcessLike } from './cli/deps'
+import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
 import { helpKey, isVersionRequest, parseTokenFastPath } from './cli/fast-path'
 import { tryFastToken } from './cli/fast-token'

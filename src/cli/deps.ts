@@ -1,51 +1,27 @@
 /**
- * The one Deps object, built once in main.ts and passed down. Expensive members
- * (undici, the keychain addon, `open`) are loaded on first use, so a command that
- * does not need them never pays for them.
+ * The wiring: the one Deps object, built once in main-full.ts (and the fast
+ * path) and passed down. The ports themselves are the session layer's
+ * (`session/deps.ts`). Expensive members (undici, the keychain addon, `open`)
+ * are loaded on first use, so a command that does not need them never pays for them.
  */
-import type { RetryInfo } from '../http/retry'
 import type { HttpClient } from '../http/types'
-import type { StartCallbackServer } from '../oauth/callback-server'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
-import { systemClock, type Clock } from '../platform/clock'
+import { systemClock } from '../platform/clock'
 import type { IO } from '../platform/io'
 import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
+import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
+import type { SessionDeps } from '../session/deps'
 import type { CredentialStore, Locker, StoreChoice } from '../store/credential-store'
 
-export type Env = Readonly<Record<string, string | undefined>>
+export type { Env }
 
-export interface Deps {
-  io: IO
-  env: Env
-  cwd: string
-  homedir: string
-  platform: NodeJS.Platform
-  clock: Clock
+/** What a command gets: the session's ports, plus what only the CLI reads. */
+export interface Deps extends SessionDeps {
   /** `--verbose`: HTTP trace (redacted) on stderr. */
   verbose: boolean
-  /** The HTTP client, traced when verbose; built on first use. */
-  http(): Promise<HttpClient>
-  /** Told before each retry wait (`--verbose` writes a trace line); see http/retry. */
-  onRetry?: (info: RetryInfo) => void
-  browser: Browser
-  /** Picks the keychain or the file store; says once on stderr when it falls back. */
-  openStore(choice: StoreChoice): Promise<CredentialStore>
-  locker(): Promise<Locker>
-  listen: StartCallbackServer
-  /** Reads a text file; undefined when it does not exist. */
-  readTextFile(path: string): Promise<string | undefined>
-}
-
-export interface ProcessLike {
-  argv: string[]
-  env: NodeJS.ProcessEnv
   platform: NodeJS.Platform
-  stdin: NodeJS.ReadStream
-  stdout: NodeJS.WriteStream
-  stderr: NodeJS.WriteStream
-  cwd(): string
 }
 
 export interface GlobalFlags {

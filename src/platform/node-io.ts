@@ -4,10 +4,8 @@
  * the rest) each get exactly their part, however the data was chunked.
  */
 import { StringDecoder } from 'node:string_decoder'
-import type { ProcessLike } from '../cli/deps'
 import type { IO, OutputStream } from './io'
-
-type Env = Readonly<Record<string, string | undefined>>
+import type { Env, ProcessLike } from './process'
 
 /**
  * Colour on stderr: `--no-color` always wins; a non-empty `FORCE_COLOR` other

@@ -4,7 +4,7 @@
  * first; getFreshCredential fetches the next when it expires.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import { requestToken } from '../oauth/token-endpoint'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
@@ -20,7 +20,7 @@ import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context
 export async function fetchClientCredentials(
   provider: ResolvedProvider,
   key: CredentialKey,
-  deps: Deps,
+  deps: SessionDeps,
   options: { scope?: string; previous?: StoredCredential } = {},
 ): Promise<StoredCredential> {
   const { previous } = options

@@ -4,7 +4,7 @@
  * used in place of the store. Nothing is written, nothing is refreshed: the
  * value lives only in this process. Pure.
  */
-import type { Env } from '../cli/deps'
+import type { Env } from './deps'
 import { envPrefix } from '../providers/resolve'
 import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'

@@ -2,7 +2,7 @@
  * getFreshCredential: load, refresh if within the skew (single-flight across
  * processes), save. A failed refresh never deletes what is stored.
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, REFRESH_SKEW_MS } from './credentials'
@@ -27,7 +27,7 @@ export async function getFreshCredential(
   provider: ResolvedProvider,
   key: CredentialKey,
   store: CredentialStore,
-  deps: Deps,
+  deps: SessionDeps,
   options: FreshOptions = {},
 ): Promise<StoredCredential> {
   const current = await loadCredential(store, key)

@@ -4,7 +4,7 @@
  * tokens; storing them is the caller's job, after success only, so a failed
  * login leaves the old credentials alone.
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import { buildAuthorizationUrl } from '../oauth/authorize-url'
 import { parsePastedCallback, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
@@ -68,7 +68,7 @@ export function isLoopbackRedirect(uri: URL): boolean {
 export async function browserLogin(
   provider: ResolvedProvider,
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
@@ -118,7 +118,7 @@ export async function startAuthorization(
   provider: ResolvedProvider,
   metadata: ServerMetadata,
   client: OAuthClient,
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<AuthorizationSession> {
   const state = createState()
@@ -161,7 +161,7 @@ interface FlowParts {
 async function loopbackFlow(
   provider: ResolvedProvider,
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   parts: FlowParts,
 ): Promise<TokenSet> {
   const server = await deps.listen({
@@ -210,7 +210,7 @@ async function callbackOrPaste(
   callback: Promise<ReceivedCallback>,
   redirectUri: string,
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   parts: FlowParts,
 ): Promise<TokenSet> {
   const stopPaste = new AbortController()
@@ -239,7 +239,7 @@ async function callbackOrPaste(
 
 const PASTE_PROMPT = 'Or paste the URL your browser was redirected to (or just the code): '
 
-function noWayToFinish(deps: Deps): InputError {
+function noWayToFinish(deps: SessionDeps): InputError {
   return new InputError(
     'no browser could be opened and nothing was pasted on stdin, so this login cannot finish here',
     deps.io.stdinIsTTY
@@ -270,7 +270,7 @@ async function exchangeAndRespond(callback: ReceivedCallback, redirectUri: strin
 }
 
 /** Any other redirect URI (Livestorm registers one HTTPS URL): the user pastes where the browser landed. */
-async function pasteFlow(options: LoginOptions, deps: Deps, parts: FlowParts): Promise<TokenSet> {
+async function pasteFlow(options: LoginOptions, deps: SessionDeps, parts: FlowParts): Promise<TokenSet> {
   const redirectUri = parts.redirect.toString()
   const url = parts.authorize(redirectUri)
   await announce(url, 'paste', options, deps, parts.onEvent)
@@ -285,7 +285,7 @@ async function announce(
   url: string,
   mode: 'loopback' | 'paste',
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<void> {
   if (options.noBrowser) {
@@ -304,7 +304,7 @@ async function announce(
 export async function deviceLogin(
   provider: ResolvedProvider,
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
   const metadata = await resolveMetadata(provider, deps, ['token_endpoint', 'device_authorization_endpoint'])

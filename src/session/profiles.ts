@@ -5,7 +5,7 @@
  * writing the file are the thin I/O at the bottom.
  */
 import { join } from 'node:path'
-import type { Deps, Env } from '../cli/deps'
+import type { Env, SessionDeps } from './deps'
 import { ConfigError } from '../providers/errors'
 
 /** The profile used when nothing else names one. */
@@ -105,7 +105,7 @@ export function profilesFilePath(env: Env, homedir: string): string {
   return join(env.XDG_CONFIG_HOME || join(homedir, '.config'), 'oauth-cli', 'profiles.json')
 }
 
-export async function readProfilesFile(deps: Pick<Deps, 'env' | 'homedir' | 'readTextFile'>): Promise<ProfilesFile> {
+export async function readProfilesFile(deps: Pick<SessionDeps, 'env' | 'homedir' | 'readTextFile'>): Promise<ProfilesFile> {
   const path = profilesFilePath(deps.env, deps.homedir)
   return parseProfilesFile(await deps.readTextFile(path), path)
 }
@@ -117,7 +117,7 @@ export async function readProfilesFile(deps: Pick<Deps, 'env' | 'homedir' | 'rea
 export async function resolveProfile(
   provider: string,
   flag: string | undefined,
-  deps: Pick<Deps, 'env' | 'homedir' | 'readTextFile'>,
+  deps: Pick<SessionDeps, 'env' | 'homedir' | 'readTextFile'>,
 ): Promise<ProfileChoice> {
   const decided = flag !== undefined || envProfile(deps.env) !== undefined
   const file = decided ? { default_profiles: {} } : await readProfilesFile(deps)

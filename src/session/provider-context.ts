@@ -4,7 +4,7 @@
  * metadata (discovered from `issuer` when endpoints are missing) and the client.
  */
 import { join } from 'node:path'
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import { ProtocolError } from '../oauth/errors'
 import type { HttpClient } from '../http/types'
 import type { TokenEndpointContext } from '../oauth/token-endpoint'
@@ -25,13 +25,13 @@ export interface ProviderFlags {
 }
 
 /** Reads the config file named by --config / $OAUTH_CLI_CONFIG / XDG default. */
-export async function readConfig(deps: Deps, configFlag?: string): Promise<ConfigFile> {
+export async function readConfig(deps: SessionDeps, configFlag?: string): Promise<ConfigFile> {
   const path = resolvePaths(deps.env, deps.homedir, configFlag).configFile
   return loadConfigFile(path, deps.readTextFile)
 }
 
 /** @see shared/SPEC.md "Providers": flags beat the environment, which beats .env and the config file. */
-export async function loadProvider(name: string, flags: ProviderFlags, deps: Deps): Promise<ResolvedProvider> {
+export async function loadProvider(name: string, flags: ProviderFlags, deps: SessionDeps): Promise<ResolvedProvider> {
   const [config, dotenvText] = await Promise.all([
     readConfig(deps, flags.config),
     deps.readTextFile(join(deps.cwd, '.env')),
@@ -57,7 +57,7 @@ type Endpoint = 'authorization_endpoint' | 'token_endpoint' | 'revocation_endpoi
  */
 export async function resolveMetadata(
   provider: ResolvedProvider,
-  deps: Deps,
+  deps: SessionDeps,
   needed: readonly Endpoint[],
 ): Promise<ServerMetadata> {
   const c = provider.config
@@ -102,7 +102,7 @@ export async function tokenContext(
   provider: ResolvedProvider,
   metadata: ServerMetadata,
   client: OAuthClient,
-  deps: Deps,
+  deps: SessionDeps,
   http: (base: HttpClient) => HttpClient = (base) => base,
 ): Promise<TokenEndpointContext> {
   return {

@@ -3,7 +3,7 @@
  * client-credentials re-fetch) is really due, so a `token` call with a fresh
  * token never loads the protocol code. Runs under the caller's lock.
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
 import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
@@ -30,7 +30,7 @@ export async function refetchLocked(
   key: CredentialKey,
   store: CredentialStore,
   credential: StoredCredential,
-  deps: Deps,
+  deps: SessionDeps,
 ): Promise<StoredCredential> {
   const next = await fetchClientCredentials(provider, key, deps, { previous: credential })
   await store.set(next)
@@ -42,7 +42,7 @@ export async function refreshLocked(
   key: CredentialKey,
   store: CredentialStore,
   credential: StoredCredential,
-  deps: Deps,
+  deps: SessionDeps,
 ): Promise<StoredCredential> {
   const metadata = await resolveMetadata(
     credential.token_endpoint && !provider.config.token_endpoint
@@ -76,7 +76,7 @@ export async function refreshLocked(
  * worth a few tries to keep (a keychain that hiccups, a file briefly locked by
  * a reader on Windows). If they still cannot be saved, the error says so.
  */
-async function saveRefreshed(store: CredentialStore, next: StoredCredential, deps: Deps): Promise<void> {
+async function saveRefreshed(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await store.set(next)

@@ -5,7 +5,7 @@
  * back, the first machine exchanges the code. The answer is useless without
  * the PKCE verifier, which never leaves the first machine.
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import { InputError, LoginTimeoutError } from './errors'
@@ -82,7 +82,7 @@ function decode(text: string, prefix: string, what: string): Record<string, unkn
 export async function remoteLogin(
   provider: ResolvedProvider,
   options: LoginOptions,
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
@@ -109,7 +109,7 @@ export async function remoteLogin(
   return { tokens, client, metadata }
 }
 
-async function readAnswer(deps: Deps, options: LoginOptions): Promise<RemoteAnswer> {
+async function readAnswer(deps: SessionDeps, options: LoginOptions): Promise<RemoteAnswer> {
   const timeout = new AbortController()
   const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(() => 'timeout' as const, () => 'cancelled' as const)
   try {
@@ -127,7 +127,7 @@ async function readAnswer(deps: Deps, options: LoginOptions): Promise<RemoteAnsw
 export async function authorizeForRemote(
   request: RemoteRequest,
   options: { noBrowser: boolean; timeoutSeconds: number },
-  deps: Deps,
+  deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<string> {
   const timeout = new AbortController()

@@ -3,7 +3,7 @@
  * read, check the shape, and turn into request headers the provider's
  * documented way (shared/SPEC.md, "Static credentials").
  */
-import type { Deps } from '../cli/deps'
+import type { SessionDeps } from './deps'
 import type { ResolvedProvider, StaticCredentialSpec } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { InputError } from './errors'
@@ -21,7 +21,7 @@ export function staticSpec(provider: ResolvedProvider): StaticCredentialSpec {
  */
 export async function readStaticCredential(
   provider: ResolvedProvider,
-  deps: Deps,
+  deps: SessionDeps,
   options: { fromClientPair: boolean },
 ): Promise<string> {
   const spec = staticSpec(provider)

@@ -1,6 +1,6 @@
 /**
  * The dependency direction of shared/STYLE.md, enforced: cli → session →
- * {oauth, providers, store, http, platform}; nothing imports cli at run time;
+ * {oauth, providers, store, http, platform}; nothing below cli imports cli, types included;
  * oauth stays a protocol library; only main.ts touches `process`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -29,8 +29,7 @@ function layerOf(path: string): string {
   return rel.includes('/') ? (rel.split('/')[0] as string) : rel.replace(/\.ts$/, '')
 }
 
-function importsOf(file: string): Import[] {
-  const text = readFileSync(file, 'utf8')
+function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
   const found: Import[] = []
   const pattern = /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\('([^']+)'\)/gm
   for (const m of text.matchAll(pattern)) {
@@ -43,7 +42,7 @@ function importsOf(file: string): Import[] {
 }
 
 const files = sourceFiles(SRC)
-const imports = files.flatMap(importsOf)
+const imports = files.flatMap((file) => importsOf(file))
 const LAYERS = new Set(['cli', 'session', 'oauth', 'providers', 'store', 'http', 'platform', 'sandbox', 'main', 'main-full', 'globals.d'])
 const ROOTS = new Set(['main', 'main-full'])
 
@@ -52,9 +51,14 @@ describe('architecture', () => {
     expect(files.length).toBeGreaterThan(40)
   })
 
-  it('lets nothing import cli at run time (session may name the Deps type)', () => {
-    const offenders = imports.filter((i) => i.target === 'cli' && i.layer !== 'cli' && !ROOTS.has(i.layer) && !i.typeOnly)
+  it('lets nothing below cli import cli, not even a type (the session layer owns its ports)', () => {
+    const offenders = imports.filter((i) => i.target === 'cli' && i.layer !== 'cli' && !ROOTS.has(i.layer))
     expect(offenders).toEqual([])
+  })
+
+  it('finds an import of cli from below, types included, when there is one', () => {
+    const probe = importsOf(join(SRC, 'session', 'probe.ts'), "import type { Deps } from '../cli/deps'\n")
+    expect(probe).toEqual([{ file: 'session/probe.ts', layer: 'session', target: 'cli', typeOnly: true }])
   })
 
   it('keeps the oauth layer a protocol library: its own files, oauth4webapi, node built-ins, and port types', () => {
@@ -69,7 +73,7 @@ describe('architecture', () => {
 
   it('keeps the lower layers from importing session or cli', () => {
     const lower = new Set(['oauth', 'providers', 'store', 'http', 'platform'])
-    const offenders = imports.filter((i) => lower.has(i.layer) && (i.target === 'session' || (i.target === 'cli' && !i.typeOnly)))
+    const offenders = imports.filter((i) => lower.has(i.layer) && (i.target === 'session' || i.target === 'cli'))
     expect(offenders).toEqual([])
   })
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { ProcessLike } from '../../../src/cli/deps'
+import type { ProcessLike } from '../../../src/platform/process'
 import { createNodeIO, decideColor } from '../../../src/platform/node-io'
 
 interface FakeProcess {

@@ -1,0 +1,17 @@
+/**
+ * What the program needs of a Node process, so that only `src/main.ts` touches
+ * the real `process` and tests can pass their own.
+ */
+
+/** Environment variables, read-only once the process has started. */
+export type Env = Readonly<Record<string, string | undefined>>
+
+export interface ProcessLike {
+  argv: string[]
+  env: NodeJS.ProcessEnv
+  platform: NodeJS.Platform
+  stdin: NodeJS.ReadStream
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+  cwd(): string
+}
