@@ -33,6 +33,8 @@ export interface FileStoreOptions {
   dir: string
   /** `OAUTH_CLI_PASSPHRASE`: when set, files are written encrypted. */
   passphrase?: string
+  /** One-line notices (a plaintext file read while a passphrase is set); none by default. */
+  notice?: (line: string) => void
 }
 
 /**
@@ -41,6 +43,13 @@ export interface FileStoreOptions {
  * @see https://www.rfc-editor.org/rfc/rfc7914#section-2
  */
 export const SCRYPT_COST = { n: 2 ** 14, r: 8, p: 1 } as const
+
+/**
+ * What an envelope may ask for: a little above what the tool writes, so a later
+ * raise stays readable, and far below what a tampered file could use to make
+ * every `token` take gigabytes and minutes (128·n·r bytes, time ∝ n·r·p).
+ */
+export const SCRYPT_LIMITS = { minLogN: 10, maxLogN: 16, maxR: 8, maxP: 2 } as const
 
 /** The on-disk shape of an encrypted credential. Binary fields are base64. */
 export interface EncryptedEnvelope {
@@ -61,6 +70,15 @@ const SUBDIR = 'credentials'
 export function createFileStore(options: FileStoreOptions): CredentialStore {
   const root = join(options.dir, SUBDIR)
   const box = options.passphrase ? createPassphraseBox(options.passphrase) : undefined
+  const reported = new Set<string>()
+  const decode = (text: string, path: string, key: CredentialKey): Promise<StoredCredential> =>
+    decodeFile(text, path, key, box, (plain) => {
+      if (!options.notice || reported.has(plain)) return
+      reported.add(plain)
+      options.notice(
+        `oauth-cli: ${plain} is not encrypted although OAUTH_CLI_PASSPHRASE is set; it will be encrypted the next time it is written (e.g. oauth-cli refresh ${key.provider})`,
+      )
+    })
   return {
     kind: 'file',
     location: root,
@@ -68,7 +86,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       const path = join(root, fileNameFor(key))
       const text = await readIfExists(path)
       if (text === undefined) return { status: 'missing' } satisfies StoreLookup
-      return { status: 'found', credential: await decodeFile(text, path, key, box) }
+      return { status: 'found', credential: await decode(text, path, key) }
     },
     async set(credential) {
       const plain = serializeCredential(credential)
@@ -82,7 +100,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       if (removed) await syncDir(root)
       return removed
     },
-    list: () => listDir(root, box),
+    list: () => listDir(root, decode),
   }
 }
 
@@ -99,7 +117,9 @@ function keyFromFileName(name: string): CredentialKey | undefined {
   return provider && profile ? { provider, profile } : undefined
 }
 
-async function listDir(root: string, box: PassphraseBox | undefined): Promise<StoredCredential[]> {
+type Decode = (text: string, path: string, key: CredentialKey) => Promise<StoredCredential>
+
+async function listDir(root: string, decode: Decode): Promise<StoredCredential[]> {
   let names: string[]
   try {
     names = readdirSync(root)
@@ -113,7 +133,7 @@ async function listDir(root: string, box: PassphraseBox | undefined): Promise<St
       if (!key) return undefined
       const path = join(root, name)
       const text = await readIfExists(path)
-      return text === undefined ? undefined : decodeFile(text, path, key, box)
+      return text === undefined ? undefined : decode(text, path, key)
     }),
   )
   return found
@@ -127,6 +147,7 @@ async function decodeFile(
   path: string,
   key: CredentialKey,
   box: PassphraseBox | undefined,
+  onPlaintext: (path: string) => void,
 ): Promise<StoredCredential> {
   let value: unknown
   try {
@@ -148,6 +169,7 @@ async function decodeFile(
     result = parseCredential(await box.open(envelope, path, key))
   } else {
     result = validateCredential(value)
+    if (box && result.ok) onPlaintext(path)
   }
   if (!result.ok) throw corrupt(path, key, result.reason)
   if (!matchesKey(result.credential, key)) {
@@ -253,9 +275,15 @@ function checkEnvelope(value: Record<string, unknown>): EncryptedEnvelope | stri
   if (value.oauth_cli_encrypted !== 1) return 'unsupported encryption version'
   if (value.kdf !== 'scrypt') return 'unsupported key derivation'
   const { n, r, p } = value
-  const powerOfTwo = typeof n === 'number' && Number.isInteger(Math.log2(n))
-  if (!powerOfTwo || n < 2 ** 10 || n > 2 ** 20) return 'scrypt "n" out of range'
-  if (!isIntIn(r, 1, 32) || !isIntIn(p, 1, 16)) return 'scrypt "r" or "p" out of range'
+  const logN = typeof n === 'number' ? Math.log2(n) : Number.NaN
+  const { minLogN, maxLogN, maxR, maxP } = SCRYPT_LIMITS
+  if (!isIntIn(logN, minLogN, maxLogN) || !isIntIn(r, 1, maxR) || !isIntIn(p, 1, maxP)) {
+    const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v))
+    return (
+      `scrypt parameters "n"=${shown(n)}, "r"=${shown(r)}, "p"=${shown(p)} are outside what oauth-cli writes ` +
+      `(n a power of two from 2^${minLogN} to 2^${maxLogN}, r ≤ ${maxR}, p ≤ ${maxP}); the file was altered`
+    )
+  }
   for (const field of ['salt', 'iv', 'tag', 'ciphertext'] as const) {
     if (typeof value[field] !== 'string') return `"${field}" is missing`
   }

@@ -70,7 +70,7 @@ async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
 }
 
 function openFileStore(ctx: SelectStoreContext): CredentialStore {
-  return createFileStore({ dir: ctx.dataDir, passphrase: passphraseOf(ctx.env) })
+  return createFileStore({ dir: ctx.dataDir, passphrase: passphraseOf(ctx.env), notice: ctx.notice })
 }
 
 /** An empty passphrase is no passphrase: encrypting under "" would only look safe. */
