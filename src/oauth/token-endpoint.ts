@@ -139,8 +139,8 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
   if (refresh_token !== undefined && refresh_token !== null && typeof refresh_token !== 'string') {
     throw invalid('has a refresh_token that is not a string')
   }
+  // The server has issued (maybe rotated) tokens by now: an unusable lifetime is noted, never fatal.
   const expiresAt = readExpiresAt(body.expires_in, now)
-  if (expiresAt === 'invalid') throw invalid('has an expires_in that is not a non-negative number')
   const scope = readScope(body.scope)
   if (scope === undefined) throw invalid('has a scope that is not a string')
   const tokens: TokenSet = {
@@ -151,8 +151,21 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
   }
   // A refresh answer without refresh_token: the caller keeps the one it has (RFC 6749 §6).
   if (typeof refresh_token === 'string' && refresh_token !== '') tokens.refresh_token = refresh_token as RefreshToken
-  if (expiresAt !== undefined) tokens.expires_at = expiresAt
+  if (typeof expiresAt === 'number') tokens.expires_at = expiresAt
+  else if (expiresAt !== undefined) {
+    tokens.notes = [
+      `the ${step} response's expires_in ${describeValue(body.expires_in)} is not a usable lifetime (${expiresAt.unusable}); ` +
+        'the tokens were kept with an unknown expiry (refreshed when the API rejects them)',
+    ]
+  }
   return tokens
+}
+
+/** A short, printable rendering of a server-chosen value (it may be anything). */
+function describeValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? typeof value)
+  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable
 }
 
 /**
@@ -167,11 +180,18 @@ function readTokenType(value: unknown, step: TokenStep): string {
   throw new ProtocolError('unsupported_token_type', `${step} response has token_type ${JSON.stringify(value)}; only Bearer is supported`)
 }
 
-function readExpiresAt(value: unknown, now: number): number | undefined | 'invalid' {
+/** The latest instant a Date can hold (ECMA-262 §21.4.1.1): beyond it toISOString throws. */
+const MAX_DATE_MS = 8.64e15
+
+/** Absolute expiry in ms; undefined when absent; `unusable` (why) for a value no date can be made of. */
+function readExpiresAt(value: unknown, now: number): number | undefined | { unusable: string } {
   if (value === undefined || value === null || value === '') return undefined
-  const seconds = typeof value === 'string' ? Number(value) : value
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return 'invalid'
-  return now + Math.round(seconds * 1000)
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return { unusable: 'not a number' }
+  if (seconds < 0) return { unusable: 'negative' }
+  const at = now + Math.round(seconds * 1000)
+  if (!Number.isSafeInteger(at) || at > MAX_DATE_MS) return { unusable: 'beyond any date' }
+  return at
 }
 
 /** LiveChat separates scopes with commas, RFC 6749 §3.3 with spaces; some servers send a list. */

@@ -45,6 +45,12 @@ export interface TokenSet {
   scope: string[]
   /** Other response fields worth keeping (LiveChat's organization_id, account_id, id_token). */
   extra: Record<string, unknown>
+  /**
+   * What was odd but not fatal in the answer, one sentence each (an unusable
+   * `expires_in` taken as unknown). The tokens are already issued, so they are
+   * kept; the caller says these on stderr.
+   */
+  notes?: string[]
 }
 
 export type Grant =

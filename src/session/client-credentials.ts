@@ -9,6 +9,7 @@ import { requestToken } from '../oauth/token-endpoint'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential } from './credentials'
+import { sayTokenNotes } from './token-notes'
 import { InputError } from './errors'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
@@ -39,6 +40,7 @@ export async function fetchClientCredentials(
   }
   const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
   const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), { grant_type: 'client_credentials', scope })
+  sayTokenNotes(tokens, deps)
   // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
   const { refresh_token: _ignored, ...withoutRefresh } = tokens
   const stored = toStoredCredential(key, withoutRefresh, {

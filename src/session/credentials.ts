@@ -23,7 +23,7 @@ export function toStoredCredential(
     access_token: tokens.access_token,
     token_type: tokens.token_type,
     refresh_token: tokens.refresh_token,
-    expires_at: tokens.expires_at === undefined ? undefined : new Date(tokens.expires_at).toISOString(),
+    expires_at: isoOrUndefined(tokens.expires_at),
     scope: tokens.scope,
     client_id: context.client_id,
     client_secret: context.client_secret,
@@ -46,11 +46,18 @@ export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: num
     refresh_token: tokens.refresh_token ?? old.refresh_token,
     // A new refresh token means the provider rotates them: `export` warns that bundles go stale.
     ...(old.rotation_seen || rotated(old, tokens) ? { rotation_seen: true } : {}),
-    expires_at: tokens.expires_at === undefined ? undefined : new Date(tokens.expires_at).toISOString(),
+    expires_at: isoOrUndefined(tokens.expires_at),
     scope: tokens.scope.length > 0 ? tokens.scope : old.scope,
     extra: { ...old.extra, ...tokens.extra },
     updated_at: new Date(now).toISOString(),
   }
+}
+
+/** An expiry no Date can hold is unknown: issued tokens are never lost to a RangeError. */
+function isoOrUndefined(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
 }
 
 /** True when the access token expires within `ttlMs` from `now` (or has no refresh-worthy expiry). */

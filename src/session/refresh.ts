@@ -15,6 +15,7 @@ import { StoreError, type CredentialKey, type CredentialStore, type StoredCreden
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
+import { sayTokenNotes } from './token-notes'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 /**
@@ -55,11 +56,13 @@ export async function refreshLocked(
   const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
     withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
   )
+  await checkWritableBeforeSpending(store, credential)
   try {
     const tokens = await requestToken(context, {
       grant_type: 'refresh_token',
       refresh_token: credential.refresh_token as RefreshToken,
     })
+    sayTokenNotes(tokens, deps)
     const next = mergeRefreshed(credential, tokens, deps.clock.now())
     await saveRefreshed(store, next, deps)
     return next
@@ -72,9 +75,30 @@ export async function refreshLocked(
 }
 
 /**
+ * A refresh may rotate the refresh token: once sent, the stored one may be
+ * spent. So the store must be able to take the answer before anything is sent
+ * (room for twice the credential as it is now, for a larger answer).
+ */
+async function checkWritableBeforeSpending(store: CredentialStore, credential: StoredCredential): Promise<void> {
+  if (!store.checkWritable) return
+  try {
+    await store.checkWritable(2 * JSON.stringify(credential).length + 4096)
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new StoreError(
+      err instanceof StoreError ? err.kind : 'io',
+      err instanceof StoreError ? err.location : store.location,
+      `not refreshing ${credential.provider} (profile ${credential.profile}): the store could not take the new tokens (${reason}); the refresh token was not spent: fix that, then try again`,
+      { cause: err },
+    )
+  }
+}
+
+/**
  * The provider may already have spent the old refresh token, so new tokens are
  * worth a few tries to keep (a keychain that hiccups, a file briefly locked by
- * a reader on Windows). If they still cannot be saved, the error says so.
+ * a reader on Windows). If they still cannot be saved they go to an emergency
+ * file (session/rescue.ts), and the error names it and the way back.
  */
 async function saveRefreshed(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -82,18 +106,26 @@ async function saveRefreshed(store: CredentialStore, next: StoredCredential, dep
       await store.set(next)
       return
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof StoreError)) {
-        const reason = err instanceof Error ? err.message : String(err)
-        throw new StoreError(
-          err instanceof StoreError ? err.kind : 'io',
-          err instanceof StoreError ? err.location : store.location,
-          `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason}); if it rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`,
-          { cause: err },
-        )
-      }
+      if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
       await deps.clock.sleep(100 * attempt)
     }
   }
+}
+
+async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
+  const reason = err instanceof Error ? err.message : String(err)
+  const { rescueCredential } = await import('./rescue')
+  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+  const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
+  const fate = path
+    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${store.kind} < ${path}, then delete that file`
+    : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
+  return new StoreError(
+    err instanceof StoreError ? err.kind : 'io',
+    err instanceof StoreError ? err.location : store.location,
+    who + fate,
+    { cause: err },
+  )
 }
 
 /** A token endpoint kept with a credential (e.g. from an imported bundle) gets the config file's https rule. */

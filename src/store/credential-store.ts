@@ -61,6 +61,12 @@ export interface CredentialStore {
   /** Resolves true when something was deleted. */
   delete(key: CredentialKey): Promise<boolean>
   list(): Promise<StoredCredential[]>
+  /**
+   * Throws a StoreError when a write of about `bytes` would fail now (a full
+   * disk, a read-only directory): asked before spending a refresh token the
+   * provider may rotate. Optional; a store without it is assumed writable.
+   */
+  checkWritable?(bytes: number): Promise<void>
 }
 
 /** Why a store could not be used or read. `cli/report.ts` turns it into a message. */

@@ -101,6 +101,10 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       return removed
     },
     list: () => listDir(root, decode),
+    async checkWritable(bytes) {
+      await mkdirPrivate(root)
+      await probeWrite(root, bytes)
+    },
   }
 }
 
@@ -318,6 +322,25 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
   await syncDir(dir)
 }
 
+/** Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows now), then removes it. */
+async function probeWrite(dir: string, bytes: number): Promise<void> {
+  const [{ randomBytes }, { open }] = await Promise.all([crypto(), fsp()])
+  const temp = join(dir, `.write-check.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', 0o600)
+    try {
+      await handle.writeFile(Buffer.alloc(Math.max(1, bytes)))
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (err) {
+    throw ioError('write to', dir, err)
+  } finally {
+    await unlinkIfExists(temp).catch(() => undefined)
+  }
+}
+
 /**
  * On Windows a rename over a file another process has open for reading fails
  * with EPERM/EACCES/EBUSY for a moment (parallel `token` calls read it); try
@@ -389,7 +412,14 @@ async function unlinkIfExists(path: string): Promise<boolean> {
 function ioError(verb: string, path: string, err: unknown): StoreError {
   if (err instanceof StoreError) return err
   const code = errnoCode(err)
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? `no space left on the device (${code})`
+        : code === 'EROFS'
+          ? 'read-only file system (EROFS)'
+          : (code ?? String(err))
   return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
 }
 

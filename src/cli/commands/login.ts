@@ -4,6 +4,7 @@ import { browserLogin, deviceLogin, type LoginEvent, type LoginResult } from '..
 import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
 import { toStoredCredential } from '../../session/credentials'
+import { sayTokenNotes } from '../../session/token-notes'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
 import type { CredentialKey, StoredCredential } from '../../store/credential-store'
@@ -109,6 +110,7 @@ async function oauthLogin(
   const flowOptions = { profile: key.profile, port: opts.port, noBrowser: !opts.browser, timeoutSeconds: opts.timeoutSeconds }
   const flows = { device: deviceLogin, remote: remoteLogin, oauth: browserLogin }
   const result: LoginResult = await flows[mode](provider, flowOptions, deps, onEvent)
+  sayTokenNotes(result.tokens, deps)
   return toStoredCredential(key, result.tokens, {
     client_id: result.client.client_id,
     client_secret: result.client.client_secret,

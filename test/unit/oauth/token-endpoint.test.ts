@@ -71,6 +71,20 @@ describe('parseTokenResponse: success', () => {
   })
 
   it.each([
+    ['a negative expires_in', -5, 'negative'],
+    ['a non-numeric expires_in', 'abc', 'not a number'],
+    ['an expires_in beyond any date', 1e13, 'beyond any date'],
+    ['an object as expires_in', { s: 1 }, 'not a number'],
+  ])('keeps the tokens of an answer with %s, expiry unknown, with a note saying so', async (_name, expires_in, why) => {
+    const tokens = await parseTokenResponse(jsonResponse(200, { access_token: SECRETS.accessToken, expires_in }), NOW, 'refresh')
+    expect(tokens.access_token).toBe(SECRETS.accessToken)
+    expect(tokens.expires_at).toBeUndefined()
+    expect(tokens.notes).toHaveLength(1)
+    expect(tokens.notes?.[0]).toContain(why)
+    expectNoSecret(tokens.notes?.[0] ?? '')
+  })
+
+  it.each([
     ['space-separated', 'a b  c', ['a', 'b', 'c']],
     ['comma-separated', 'a,b,c', ['a', 'b', 'c']],
     ['comma and space', 'a, b ,c', ['a', 'b', 'c']],
@@ -140,7 +154,6 @@ describe('parseTokenResponse: failures', () => {
   it.each([
     ['no access_token', { token_type: 'Bearer', refresh_token: SECRETS.refreshToken }],
     ['an empty access_token', { access_token: '', refresh_token: SECRETS.refreshToken }],
-    ['a negative expires_in', { access_token: SECRETS.accessToken, expires_in: -5 }],
     ['a numeric scope', { access_token: SECRETS.accessToken, scope: 5 }],
     ['a numeric refresh_token', { access_token: SECRETS.accessToken, refresh_token: 5 }],
   ])('turns a 200 with %s into invalid_response without the body', async (_name, body) => {
