@@ -168,7 +168,7 @@ function fromStoreError(err: StoreError): CliError {
     case 'bad_passphrase':
       return new UsageError(err.message, { hint: 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with', cause: err })
     case 'corrupt':
-      return new CliError(err.message, { exitCode: 1, hint: `inspect or remove ${err.location}, then log in again`, cause: err })
+      return new CliError(err.message, { exitCode: 1, hint: corruptHint(err), cause: err })
     case 'unavailable':
       return new UsageError(err.message, { hint: 'use --store file (or OAUTH_CLI_STORE=file) where no keychain is available', cause: err })
     case 'timeout':
@@ -182,6 +182,12 @@ function fromStoreError(err: StoreError): CliError {
       return new CliError(String(never))
     }
   }
+}
+
+/** How to get rid of an unreadable item: `logout --local` removes it from whichever store holds it. */
+export function corruptHint(err: StoreError): string {
+  if (!err.key) return `inspect or remove ${err.location}, then log in again`
+  return `inspect ${err.location}, or remove it and log in again (${runHint('logout', err.key.provider, err.key.profile, ' --local')})`
 }
 
 function fromProtocolError(err: ProtocolError): CliError {

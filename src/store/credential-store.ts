@@ -49,6 +49,10 @@ export interface StoredCredential {
   updated_at: string
 }
 
+export interface ListOptions {
+  onUnreadable?: (err: StoreError) => void
+}
+
 export type StoreLookup = { status: 'found'; credential: StoredCredential } | { status: 'missing' }
 
 export interface CredentialStore {
@@ -60,7 +64,12 @@ export interface CredentialStore {
   set(credential: StoredCredential): Promise<void>
   /** Resolves true when something was deleted. */
   delete(key: CredentialKey): Promise<boolean>
-  list(): Promise<StoredCredential[]>
+  /**
+   * Every readable credential. An unreadable item throws, unless `onUnreadable`
+   * is given: then it is told each one (a StoreError naming the item) and the
+   * listing goes on with the others.
+   */
+  list(options?: ListOptions): Promise<StoredCredential[]>
   /**
    * Throws a StoreError when a write of about `bytes` would fail now (a full
    * disk, a read-only directory): asked before spending a refresh token the
@@ -73,16 +82,19 @@ export interface CredentialStore {
 export class StoreError extends Error {
   readonly kind: 'unavailable' | 'timeout' | 'corrupt' | 'locked' | 'bad_passphrase' | 'io'
   readonly location: string
+  /** The credential the error is about, when it is about one (a corrupt item). */
+  readonly key?: CredentialKey
   constructor(
     kind: StoreError['kind'],
     location: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; key?: CredentialKey },
   ) {
     super(message, options)
     this.name = 'StoreError'
     this.kind = kind
     this.location = location
+    if (options?.key) this.key = { provider: options.key.provider, profile: options.key.profile }
   }
 }
 

@@ -24,6 +24,7 @@ import {
   StoreError,
   type CredentialKey,
   type CredentialStore,
+  type ListOptions,
   type StoreLookup,
   type StoredCredential,
 } from './credential-store'
@@ -100,7 +101,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       if (removed) await syncDir(root)
       return removed
     },
-    list: () => listDir(root, decode),
+    list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
     async checkWritable(bytes) {
       await mkdirPrivate(root)
       await probeWrite(root, bytes)
@@ -123,7 +124,11 @@ function keyFromFileName(name: string): CredentialKey | undefined {
 
 type Decode = (text: string, path: string, key: CredentialKey) => Promise<StoredCredential>
 
-async function listDir(root: string, decode: Decode): Promise<StoredCredential[]> {
+async function listDir(
+  root: string,
+  decode: Decode,
+  onUnreadable: ((err: StoreError) => void) | undefined,
+): Promise<StoredCredential[]> {
   let names: string[]
   try {
     names = readdirSync(root)
@@ -136,8 +141,14 @@ async function listDir(root: string, decode: Decode): Promise<StoredCredential[]
       const key = keyFromFileName(name)
       if (!key) return undefined
       const path = join(root, name)
-      const text = await readIfExists(path)
-      return text === undefined ? undefined : decode(text, path, key)
+      try {
+        const text = await readIfExists(path)
+        return text === undefined ? undefined : await decode(text, path, key)
+      } catch (err) {
+        if (!onUnreadable || !(err instanceof StoreError)) throw err
+        onUnreadable(err)
+        return undefined
+      }
     }),
   )
   return found
@@ -168,6 +179,7 @@ async function decodeFile(
         'bad_passphrase',
         path,
         `credentials for ${describeKey(key)} in ${path} are encrypted: set OAUTH_CLI_PASSPHRASE to read them`,
+        { key },
       )
     }
     result = parseCredential(await box.open(envelope, path, key))
@@ -187,6 +199,7 @@ function corrupt(path: string, key: CredentialKey, reason: string): StoreError {
     'corrupt',
     path,
     `stored credentials for ${describeKey(key)} in ${path} are unreadable (${reason}); the file was left as it is`,
+    { key },
   )
 }
 
@@ -245,6 +258,7 @@ async function unseal(envelope: EncryptedEnvelope, keyFor: KeyFor, path: string,
       'bad_passphrase',
       path,
       `OAUTH_CLI_PASSPHRASE does not match the passphrase ${path} was encrypted with (credentials for ${describeKey(key)}), or the file was altered`,
+      { key },
     )
   }
 }

@@ -91,7 +91,8 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Credent
     set: async (credential) =>
       writeCredential(io, credential, (await import('node:crypto')).randomBytes(6).toString('hex')),
     delete: (key) => deleteCredential(io, key),
-    list: async () => listCredentials(io, await call('list credentials', (b) => b.findCredentials(service))),
+    list: async (listOptions) =>
+      listCredentials(io, await call('list credentials', (b) => b.findCredentials(service)), listOptions?.onUnreadable),
   }
 }
 
@@ -148,6 +149,7 @@ async function deleteCredential(io: ItemIO, key: CredentialKey): Promise<boolean
 async function listCredentials(
   io: ItemIO,
   items: ReadonlyArray<{ account: string; password: string }>,
+  onUnreadable: ((err: StoreError) => void) | undefined,
 ): Promise<StoredCredential[]> {
   const byAccount = new Map(items.map(({ account, password }) => [account, password]))
   const credentials: StoredCredential[] = []
@@ -155,11 +157,16 @@ async function listCredentials(
     // Chunks belong to a manifest; items whose account is not ours to name (added by hand) are not credentials we wrote.
     const key = CHUNK_ACCOUNT.test(account) ? undefined : fromAccountKey(account)
     if (key === undefined) continue
-    const decoded = await decodeItem(password, key, async (chunk) => byAccount.get(chunk) ?? null)
-    if (!decoded.ok && !decoded.retry) throw corrupt(key, decoded.reason)
-    // A chunk missing from the listing may be a rewrite in flight: read that one afresh.
-    const credential = decoded.ok ? decoded.credential : await readCredential(io, key)
-    if (credential !== undefined) credentials.push(credential)
+    try {
+      const decoded = await decodeItem(password, key, async (chunk) => byAccount.get(chunk) ?? null)
+      if (!decoded.ok && !decoded.retry) throw corrupt(key, decoded.reason)
+      // A chunk missing from the listing may be a rewrite in flight: read that one afresh.
+      const credential = decoded.ok ? decoded.credential : await readCredential(io, key)
+      if (credential !== undefined) credentials.push(credential)
+    } catch (err) {
+      if (!onUnreadable || !(err instanceof StoreError) || err.kind !== 'corrupt') throw err
+      onUnreadable(err)
+    }
   }
   return credentials.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
 }
@@ -230,6 +237,7 @@ function corrupt(key: CredentialKey, reason: string): StoreError {
     'corrupt',
     KEYCHAIN,
     `the ${KEYCHAIN} item for ${describeKey(key)} is unreadable (${reason}); it was left as it is`,
+    { key },
   )
 }
 

@@ -7,7 +7,7 @@ import { revokeToken } from '../../oauth/revoke'
 import type { ResolvedProvider } from '../../providers/types'
 import { loadCredential } from '../../session/fresh-token'
 import { loadProvider, resolveMetadata, toOAuthClient } from '../../session/provider-context'
-import type { StoredCredential } from '../../store/credential-store'
+import { StoreError, type StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
 import type { LogoutOptions } from '../options'
@@ -19,8 +19,20 @@ export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<Logout
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const store = await deps.openStore(opts.store)
   const key = { provider: provider.name, profile: opts.profile }
+  if (opts.local) {
+    const unreadable = await loadCredential(store, key).then(
+      () => undefined,
+      (err: unknown) => {
+        // An item nothing can read can still be removed: that is what --local is for.
+        if (err instanceof StoreError && (err.kind === 'corrupt' || err.kind === 'bad_passphrase')) return err
+        throw err
+      },
+    )
+    await store.delete(key)
+    return { revoked: false, reason: unreadable ? 'the stored item was unreadable' : '--local' }
+  }
   const credential = await loadCredential(store, key)
-  const result = opts.local ? { revoked: false as const, reason: '--local' } : await revoke(provider, credential, deps, opts)
+  const result = await revoke(provider, credential, deps, opts)
   await store.delete(key)
   return result
 }

@@ -1,6 +1,8 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
 import { chooseProfile, readProfilesFile } from '../../session/profiles'
-import type { CredentialStore, StoreChoice } from '../../store/credential-store'
+import { redactText } from '../../http/redact'
+import type { CredentialStore, StoreChoice, StoreError } from '../../store/credential-store'
+import { corruptHint } from '../report'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import type { StatusOptions } from '../options'
@@ -23,6 +25,12 @@ async function storesToList(choice: StoreChoice, deps: Deps): Promise<Credential
   return stores
 }
 
+/** One bad item never blanks the listing: it is named on stderr with how to remove it. */
+function flagUnreadable(err: StoreError, deps: Deps): void {
+  const hint = err.kind === 'bad_passphrase' ? '' : ` (${corruptHint(err)})`
+  deps.io.stderr.write(`oauth-cli: warning: ${redactText(err.message)}${hint}\n`)
+}
+
 /** A status row; `default` marks the profile its provider's commands use without `--profile`. */
 export type StatusRow = CredentialSummary & { default: boolean }
 
@@ -31,7 +39,7 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Status
   const profiles = await readProfilesFile(deps)
   const rows: StatusRow[] = []
   for (const store of await storesToList(opts.store, deps)) {
-    for (const credential of await store.list()) {
+    for (const credential of await store.list({ onUnreadable: (err) => flagUnreadable(err, deps) })) {
       if (opts.provider && credential.provider !== opts.provider) continue
       if (opts.profile !== undefined && credential.profile !== opts.profile) continue
       const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
