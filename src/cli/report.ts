@@ -191,6 +191,10 @@ export function corruptHint(err: StoreError): string {
 }
 
 function fromProtocolError(err: ProtocolError): CliError {
+  // A 5xx that is not an OAuth answer (a proxy's HTML 502/503 page) is the provider failing, not us.
+  if (err.status !== undefined && err.status >= 500) {
+    return new OfflineError(err.message, { hint: 'the provider is having trouble; try again shortly', cause: err })
+  }
   switch (err.code) {
     case 'state_mismatch':
       return new CliError(`${err.message}; nothing was exchanged`, {

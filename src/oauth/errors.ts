@@ -45,9 +45,12 @@ export type ProtocolErrorCode =
 /** The provider said something this tool cannot accept, or a protocol check failed. */
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  /** HTTP status of the answer that could not be used, when there was one (a 502 HTML page, say). */
+  readonly status: number | undefined
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ProtocolError'
     this.code = code
+    this.status = options?.status
   }
 }

@@ -148,8 +148,12 @@ export function failureFromRaw(step: string, raw: RawResponse): OAuthError | Pro
   const rfc = readErrorBody(body)
   if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status)
   return body === undefined
-    ? new ProtocolError('not_json', `${step} endpoint answered with a body that is not JSON (${describeResponse(raw)})`)
-    : new ProtocolError('invalid_response', `${step} endpoint answered without an OAuth error (${describeResponse(raw)})`)
+    ? new ProtocolError('not_json', `${step} endpoint answered with a body that is not JSON (${describeResponse(raw)})`, {
+        status: raw.status,
+      })
+    : new ProtocolError('invalid_response', `${step} endpoint answered without an OAuth error (${describeResponse(raw)})`, {
+        status: raw.status,
+      })
 }
 
 /**

@@ -79,8 +79,8 @@ export interface FakeProvider {
   /** Everything received, in order. */
   requests: RecordedRequest[]
   setDecision(decision: 'approve' | 'deny'): void
-  /** Applies to the next token request only. */
-  injectTokenFault(fault: TokenFault): void
+  /** Applies to the next token request only (or the next `count`; `Infinity` for all). */
+  injectTokenFault(fault: TokenFault, count?: number): void
   /** Applies to the next `count` API requests (default 1; `Infinity` for all), before the credential is checked. */
   injectApiFault(fault: ApiFault, count?: number): void
   /** Makes every access token issued so far invalid at the API (not in the client's eyes). */
@@ -255,6 +255,7 @@ class ProviderState {
   readonly clientSecret: string
   decision: 'approve' | 'deny'
   fault: TokenFault | undefined
+  faultsLeft = 0
   apiFault: { fault: ApiFault; remaining: number } | undefined
   private nextGrantId = 1
   private readonly codes = new Map<string, CodeRecord>()
@@ -372,7 +373,7 @@ class ProviderState {
   /** @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2 */
   tokenEndpoint(rec: RecordedRequest): Reply {
     const fault = this.fault
-    this.fault = undefined
+    if (--this.faultsLeft <= 0) this.fault = undefined
     if (fault === 'reset' || fault === 'hang') return fault
     if (fault) return { status: fault.status, headers: fault.headers ?? {}, body: fault.body ?? '' }
     const params = parseParams(rec, this.opts.tokenEncoding ?? 'either')
@@ -700,7 +701,10 @@ function toFacade(state: ProviderState, server: Server): FakeProvider {
     clientSecret: state.clientSecret,
     requests: state.requests,
     setDecision: (d) => void (state.decision = d),
-    injectTokenFault: (f) => void (state.fault = f),
+    injectTokenFault: (f, count = 1) => {
+      state.fault = f
+      state.faultsLeft = count
+    },
     injectApiFault: (fault, count = 1) => void (state.apiFault = { fault, remaining: count }),
     expireAllAccessTokens: () => state.expireAll(),
     setAccessTokenTtl: (seconds) => void (state.opts.accessTokenTtl = seconds),

@@ -47,15 +47,43 @@ export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, b
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(provider.config.api_headers ?? {})) headers[name.toLowerCase()] = value
   for (const raw of opts.headers) {
-    const at = raw.indexOf(':')
-    if (at <= 0) throw new UsageError(`-H expects 'Name: value', got "${raw}"`)
-    headers[raw.slice(0, at).trim().toLowerCase()] = raw.slice(at + 1).trim()
+    const [name, value] = parseHeaderFlag(raw)
+    headers[name] = value
   }
   if (body !== undefined && headers['content-type'] === undefined) {
     headers['content-type'] = opts.jsonBody !== undefined || looksLikeJson(body) ? 'application/json' : 'application/x-www-form-urlencoded'
   }
-  const method = (opts.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase()
-  return { method, url: url.toString(), headers, body }
+  return { method: parseMethod(opts.method, body), url: url.toString(), headers, body }
+}
+
+/** RFC 9110 §5.6.2 `token`: what a header name and a method may be made of. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** RFC 9110 §5.5: no CR, LF, NUL or other control character (tab aside) in a field value. */
+const FIELD_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
+
+/** `-H 'Name: value'`, checked here so that a CR/LF (header injection) is the user's error, exit 2. */
+function parseHeaderFlag(raw: string): [string, string] {
+  const shown = JSON.stringify(raw)
+  const at = raw.indexOf(':')
+  if (at <= 0) throw new UsageError(`-H expects 'Name: value', got ${shown}`)
+  const name = raw.slice(0, at).trim()
+  const value = raw.slice(at + 1).trim()
+  if (!HTTP_TOKEN.test(name)) throw new UsageError(`-H header name ${JSON.stringify(name)} is not a valid HTTP header name`)
+  if (FIELD_VALUE_CONTROL.test(value)) {
+    throw new UsageError(`-H ${JSON.stringify(name)} has a line break or control character in its value, which HTTP does not allow`, {
+      hint: 'pass each header as its own -H, on one line',
+    })
+  }
+  return [name.toLowerCase(), value]
+}
+
+/** `-X`: an RFC 9110 method token (`TRACE ` or `G E T` is a typo, exit 2, not a network failure). */
+function parseMethod(flag: string | undefined, body: string | undefined): string {
+  const method = flag ?? (body !== undefined ? 'POST' : 'GET')
+  if (!HTTP_TOKEN.test(method)) {
+    throw new UsageError(`-X ${JSON.stringify(method)} is not an HTTP method`, { hint: 'pass a method such as GET, POST, PUT, PATCH or DELETE' })
+  }
+  return method.toUpperCase()
 }
 
 function looksLikeJson(text: string): boolean {
