@@ -66,17 +66,35 @@ function mapAuthResponseError(err: unknown): unknown {
  * Never throws: empty or unusable input gives empty parameters.
  */
 export function parsePastedCallback(text: string): URLSearchParams {
+  return readPasted(text).params
+}
+
+/**
+ * What was pasted, as callback parameters ready for `validateCallback`. Only a
+ * bare code, which has nowhere to carry one, gets the expected `state` filled
+ * in; a pasted URL or query string keeps what it has, so one without `state`
+ * is refused exactly as the loopback listener refuses it.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
+export function pastedCallbackParams(text: string, expectedState: State): URLSearchParams {
+  const { params, bareCode } = readPasted(text)
+  if (bareCode) params.set('state', expectedState)
+  return params
+}
+
+function readPasted(text: string): { params: URLSearchParams; bareCode: boolean } {
   const input = text.trim()
-  if (input === '') return new URLSearchParams()
+  const of = (params: URLSearchParams): { params: URLSearchParams; bareCode: boolean } => ({ params, bareCode: false })
+  if (input === '') return of(new URLSearchParams())
   const query = input.indexOf('?')
-  if (query >= 0) return new URLSearchParams(input.slice(query + 1).split('#')[0])
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) return fragmentParams(input)
+  if (query >= 0) return of(new URLSearchParams(input.slice(query + 1).split('#')[0]))
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) return of(fragmentParams(input))
   if (input.includes('=')) {
     const params = new URLSearchParams(input)
-    if (params.has('code') || params.has('error') || params.has('state')) return params
+    if (params.has('code') || params.has('error') || params.has('state')) return of(params)
   }
-  if (/[\s&]/.test(input)) return new URLSearchParams()
-  return new URLSearchParams([['code', decodeOnce(input)]])
+  if (/[\s&]/.test(input)) return of(new URLSearchParams())
+  return { params: new URLSearchParams([['code', decodeOnce(input)]]), bareCode: true }
 }
 
 /** A redirected URL without a query may carry the response in its fragment. */

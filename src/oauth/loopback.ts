@@ -53,9 +53,9 @@ export const startCallbackServer: StartCallbackServer = async (options) => {
   const target = parseTarget(options.redirectUri)
   const listener = new OneShotListener(options, target.path)
   const { servers, port } = await bindServers(target, (req, res) => listener.handle(req, res))
-  listener.attach(servers)
   const served = new URL(options.redirectUri.href)
   served.port = String(port)
+  listener.attach(servers, served.host)
   return listener.toCallbackServer(served.href)
 }
 
@@ -147,6 +147,22 @@ function stateMatches(params: URLSearchParams, expected: string): boolean {
   return timingSafeEqual(digest(values[0]), digest(expected))
 }
 
+/**
+ * Whether a request was addressed to the redirect URI's own host and port. A page
+ * on a name rebound to 127.0.0.1 (DNS rebinding) reaches the socket, but its
+ * browser still sends that name in `Host`.
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-8.3
+ */
+function addressedTo(hostHeader: string | undefined, expected: string): boolean {
+  if (!hostHeader) return false
+  try {
+    const url = new URL(`http://${hostHeader}`)
+    return url.host === expected && url.pathname === '/' && !url.username && !url.password
+  } catch {
+    return false
+  }
+}
+
 function samePath(actual: string, expected: string): boolean {
   const trim = (path: string): string => (path.length > 1 ? path.replace(/\/+$/, '') : path)
   return trim(actual) === trim(expected)
@@ -164,6 +180,8 @@ function sendPage(res: ServerResponse, status: number, html: string, extra: Reco
 /** The state of one listener: waiting, holding the callback, or closed. */
 class OneShotListener {
   private servers: Server[] = []
+  /** `host:port` of the redirect URI as served (URL.host form: lower-case, no default port). */
+  private host = ''
   private held: ServerResponse | undefined
   private holdTimer: NodeJS.Timeout | undefined
   private received = false
@@ -187,8 +205,9 @@ class OneShotListener {
     this.result.catch(() => undefined)
   }
 
-  attach(servers: Server[]): void {
+  attach(servers: Server[], host: string): void {
     this.servers = servers
+    this.host = host
     this.options.signal?.addEventListener('abort', this.onAbort, { once: true })
     if (this.options.signal?.aborted) this.onAbort()
   }
@@ -209,6 +228,11 @@ class OneShotListener {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
+    // Before anything else, the landing redirect included: its Location carries the state.
+    if (!addressedTo(req.headers.host, this.host)) {
+      void this.refuse(res, 400, 'This address only answers requests made to the sign-in callback address itself.')
+      return
+    }
     if (req.method !== 'GET') {
       void this.refuse(res, 405, 'Only GET requests are expected here.', { Allow: 'GET' })
       return

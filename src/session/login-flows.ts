@@ -6,7 +6,7 @@
  */
 import type { SessionDeps } from './deps'
 import { buildAuthorizationUrl } from '../oauth/authorize-url'
-import { parsePastedCallback, validateCallback } from '../oauth/callback'
+import { pastedCallbackParams, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
 import type { OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
@@ -249,12 +249,10 @@ function noWayToFinish(deps: SessionDeps): InputError {
 }
 
 async function exchangePasted(line: string, redirectUri: string, parts: FlowParts): Promise<TokenSet> {
-  const params = parsePastedCallback(line)
+  const params = pastedCallbackParams(line, parts.state)
   if (!params.has('code') && !params.has('error')) {
     throw new InputError('nothing usable was pasted: expected the redirected URL or the code')
   }
-  // A bare code carries no state; a pasted URL is checked like a callback.
-  if (!params.has('state')) params.set('state', parts.state)
   return parts.exchange(params, redirectUri)
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parsePastedCallback, validateCallback } from '../../../src/oauth/callback'
+import { parsePastedCallback, pastedCallbackParams, validateCallback } from '../../../src/oauth/callback'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../../../src/oauth/errors'
 import type { ServerMetadata, State } from '../../../src/oauth/types'
 
@@ -96,5 +96,17 @@ describe('parsePastedCallback', () => {
     ['a URL without parameters', 'https://app.example/cb', {}],
   ])('reads %s', (_name, text, expected) => {
     expect(Object.fromEntries(parsePastedCallback(text))).toEqual(expected)
+  })
+})
+
+describe('pastedCallbackParams', () => {
+  it.each([
+    ['a bare code', 'dal%3Aabc', { code: 'dal:abc', state: 'expected' }],
+    ['a URL without state', 'https://app.example/cb?code=x1', { code: 'x1' }],
+    ['a query without state', 'code=x1', { code: 'x1' }],
+    ['a fragment without state', 'https://app.example/cb#code=x1', { code: 'x1' }],
+    ['a URL with another state', 'https://app.example/cb?code=x1&state=other', { code: 'x1', state: 'other' }],
+  ])('fills in the expected state for %s only when it is a bare code', (_name, text, expected) => {
+    expect(Object.fromEntries(pastedCallbackParams(text, 'expected' as State))).toEqual(expected)
   })
 })
