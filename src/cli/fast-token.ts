@@ -31,7 +31,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
     } else {
       const lookup = await (await deps.openStore(opts.store)).get({ provider: provider.name, profile })
       if (lookup.status !== 'found') return undefined
-      if (expiresWithin(lookup.credential, now, minimumLifeMs(opts.minTtlSeconds))) return undefined
+      if (expiresWithin(lookup.credential, now, minimumLifeMs(lookup.credential, opts.minTtlSeconds))) return undefined
       value = lookup.credential.access_token
     }
     for (const line of notices) deps.io.stderr.write(`${line}\n`)

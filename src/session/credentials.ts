@@ -2,12 +2,25 @@
 import type { TokenSet } from '../oauth/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 
-/** Refresh this long before expiry: one named constant (STYLE.md, "Time"). */
+/** Refresh this long before expiry, at most: one named constant (STYLE.md, "Time"). */
 export const REFRESH_SKEW_MS = 60_000
 
-/** The life a printed token must have left: the refresh skew, or `--min-ttl` when that asks for more. */
-export function minimumLifeMs(minTtlSeconds: number | undefined): number {
-  return Math.max(REFRESH_SKEW_MS, (minTtlSeconds ?? 0) * 1000)
+/**
+ * How long before its expiry a token is refreshed (SPEC, `token` row): 60 s, or
+ * half the token's lifetime if that is shorter, so a short-lived token is not
+ * refreshed on every use. The lifetime is counted from when the token was
+ * stored (`updated_at`); a later rewrite only makes the skew smaller.
+ */
+export function refreshSkewMs(credential: StoredCredential): number {
+  if (credential.expires_at === undefined) return REFRESH_SKEW_MS
+  const lifetime = Date.parse(credential.expires_at) - Date.parse(credential.updated_at)
+  if (!Number.isFinite(lifetime) || lifetime <= 0) return REFRESH_SKEW_MS
+  return Math.min(REFRESH_SKEW_MS, lifetime / 2)
+}
+
+/** The life a token must have left to be used as is: the refresh skew, or `--min-ttl` when that asks for more. */
+export function minimumLifeMs(credential: StoredCredential, minTtlSeconds: number | undefined): number {
+  return Math.max(refreshSkewMs(credential), (minTtlSeconds ?? 0) * 1000)
 }
 
 export function toStoredCredential(

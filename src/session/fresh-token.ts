@@ -5,7 +5,7 @@
 import type { SessionDeps } from './deps'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
-import { expiresWithin, isRenewable, REFRESH_SKEW_MS } from './credentials'
+import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
 import { NotLoggedInError } from './errors'
 
 export interface FreshOptions {
@@ -13,7 +13,7 @@ export interface FreshOptions {
   force?: boolean
   /** With force: the access token the caller saw rejected; if the store already has another, use it. */
   rejectedAccessToken?: string
-  /** Guarantee at least this much remaining life (default REFRESH_SKEW_MS). */
+  /** Guarantee at least this much remaining life (`--min-ttl`); never less than the refresh skew. */
   minTtlMs?: number
 }
 
@@ -35,7 +35,7 @@ export async function getFreshCredential(
   if (!isRenewable(current)) {
     if (options.force && current.kind === 'static') return current
     // Still alive, only shorter-lived than --min-ttl asks: the caller says so (exit 1), not "log in".
-    if (!options.force && !expiresWithin(current, deps.clock.now(), REFRESH_SKEW_MS)) return current
+    if (!options.force && !expiresWithin(current, deps.clock.now(), refreshSkewMs(current))) return current
     throw new NotLoggedInError(key, 'expired_no_refresh')
   }
   const locker = await deps.locker()
@@ -53,7 +53,7 @@ export async function getFreshCredential(
 function needsRefresh(credential: StoredCredential, now: number, options: FreshOptions): boolean {
   if (credential.kind === 'static') return false
   if (options.force) return true
-  return expiresWithin(credential, now, options.minTtlMs ?? REFRESH_SKEW_MS)
+  return expiresWithin(credential, now, lifeNeededMs(credential, options))
 }
 
 function refreshedElsewhere(
@@ -65,6 +65,10 @@ function refreshedElsewhere(
   if (latest.access_token === seen.access_token && latest.refresh_token === seen.refresh_token) return false
   if (options.force && options.rejectedAccessToken === latest.access_token) return false
   if (options.force && options.rejectedAccessToken === undefined) return false
-  return !expiresWithin(latest, now, options.minTtlMs ?? REFRESH_SKEW_MS)
+  return !expiresWithin(latest, now, lifeNeededMs(latest, options))
+}
+
+function lifeNeededMs(credential: StoredCredential, options: FreshOptions): number {
+  return minimumLifeMs(credential, options.minTtlMs === undefined ? undefined : options.minTtlMs / 1000)
 }
 

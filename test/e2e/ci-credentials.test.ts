@@ -108,8 +108,8 @@ describe('export and import', SUITE, () => {
 
 describe('login --client-credentials', SUITE, () => {
   it('stores client credentials tokens and fetches new ones with the grant when they expire', async ({ makeWorld }) => {
-    // A 30 s lifetime is inside the refresh skew: the next `token` must fetch again.
-    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    // A token issued already expired: the next `token` must fetch again.
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
     const login = await world.cli(['login', 'acme', '--client-credentials', '--json'])
     expectExit(login, 0)
     expect(parseStdout<CredentialSummary>(login)).toMatchObject({ provider: 'acme', profile: 'default', token_type: 'Bearer' })

@@ -33,7 +33,7 @@ function lockFile(world: World): string {
 
 /** Logged in to `acme` with a token already inside the refresh skew; later refreshes yield long-lived ones. */
 async function expiredLogin(makeWorld: MakeWorld): Promise<World> {
-  const world = await makeWorld({ provider: { accessTokenTtl: 1 } })
+  const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
   await loginAcme(world)
   world.fp.setAccessTokenTtl(3600)
   world.fp.expireAllAccessTokens()

@@ -32,14 +32,17 @@ async function session(world: World): Promise<Record<string, string>> {
     const run = await world.cli(args)
     expectExit(run, 0)
     stderr[name] = run.stderr
+    // Refreshed tokens live long; the API then rejects them, so `call` refreshes on its 401 too.
+    if (name === 'login') world.fp.setAccessTokenTtl(3600)
+    if (name === 'token') world.fp.expireAllAccessTokens()
   }
   return stderr
 }
 
 describe('secrets in --verbose output', SUITE, () => {
   it('never prints a token, code, verifier or client secret on stderr through a whole session', async ({ makeWorld }) => {
-    // A 30 s lifetime makes `token` and `call` refresh too, so every grant type is traced.
-    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    // A login token that is already expired makes `token` refresh, and `call` refreshes on a 401: every grant is traced.
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
     const stderr = await session(world)
     // The trace ran: the token endpoint and the API show up in it.
     expect(stderr.login).toMatch(/\/token\b/)

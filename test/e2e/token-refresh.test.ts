@@ -14,7 +14,8 @@ describe('token', SUITE, () => {
   })
 
   it('refreshes first when the token expires within the skew, and prints the new one', async ({ makeWorld }) => {
-    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    // Issued already expired (expires_in 0): inside any skew, and so is every refreshed one.
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
     await loginAcme(world)
     const first = last(world.fp.issuedAccessTokens())
     const run = await world.cli(['token', 'acme'])
@@ -31,8 +32,8 @@ describe('token', SUITE, () => {
   })
 
   it('never spends one rotated refresh token twice when several processes refresh at once', async ({ makeWorld }) => {
-    // A 30 s lifetime is inside the skew: every process wants to refresh. Reuse would revoke the grant.
-    const world = await makeWorld({ provider: { accessTokenTtl: 30 } })
+    // Tokens issued already expired: every process wants to refresh. Reuse would revoke the grant.
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
     await loginAcme(world)
     const runs = await Promise.all([1, 2, 3, 4].map(() => world.cli(['token', 'acme'])))
     for (const run of runs) expectExit(run, 0)

@@ -1,5 +1,5 @@
 /** `oauth-cli token <provider>`: a valid access token on stdout and nothing else. */
-import { expiresWithin, isRenewable, minimumLifeMs } from '../../session/credentials'
+import { expiresWithin, isRenewable } from '../../session/credentials'
 import { readEnvCredential } from '../../session/env-credential'
 import { getFreshCredential } from '../../session/fresh-token'
 import { loadProvider } from '../../session/provider-context'
@@ -17,7 +17,7 @@ export async function runToken(opts: TokenOptions, deps: Deps): Promise<string> 
   const fromEnv = readEnvCredential(provider, opts.profile, deps.env, deps.clock.now())
   if (fromEnv) return fromEnv.credential.access_token
   const store = await deps.openStore(opts.store)
-  const minTtlMs = minimumLifeMs(opts.minTtlSeconds)
+  const minTtlMs = opts.minTtlSeconds === undefined ? undefined : opts.minTtlSeconds * 1000
   const credential = await getFreshCredential(provider, { provider: provider.name, profile: opts.profile }, store, deps, {
     minTtlMs,
   })
@@ -28,12 +28,16 @@ export async function runToken(opts: TokenOptions, deps: Deps): Promise<string> 
 /** After the refresh: a token that still lives less than asked means the provider's lifetime is shorter. */
 function checkMinTtl(credential: StoredCredential, minTtlSeconds: number, now: number): void {
   if (!expiresWithin(credential, now, minTtlSeconds * 1000)) return
-  const left = Math.max(0, Math.round((Date.parse(credential.expires_at ?? '') - now) / 1000))
+  const expiresAt = Date.parse(credential.expires_at ?? '')
+  const left = Math.max(0, Math.floor((expiresAt - now) / 1000))
   const who = `${credential.provider} (profile ${credential.profile})`
   if (isRenewable(credential)) {
+    // It was just renewed, so its lifetime is what the provider gives; one second less leaves time to use it.
+    const stored = Math.round((expiresAt - Date.parse(credential.updated_at)) / 1000)
+    const lifetime = Number.isFinite(stored) && stored > 0 ? stored : left
     throw new CliError(
-      `${credential.provider} issues access tokens that live ${left} s, less than the ${minTtlSeconds} s asked with --min-ttl`,
-      { hint: `use --min-ttl ${Math.max(1, left - 60)} or less` },
+      `${credential.provider} issues access tokens that live ${lifetime} s, less than the ${minTtlSeconds} s asked with --min-ttl`,
+      { hint: `use --min-ttl ${Math.max(1, lifetime - 1)} or less` },
     )
   }
   throw new CliError(`the access token for ${who} has ${left} s left, less than --min-ttl ${minTtlSeconds}, and cannot be refreshed`, {

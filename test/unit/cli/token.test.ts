@@ -46,7 +46,7 @@ describe('runToken --min-ttl', () => {
     expect(err).toBeInstanceOf(CliError)
     expect((err as CliError).exitCode).toBe(1)
     expect((err as CliError).message).toBe('acme issues access tokens that live 3600 s, less than the 7200 s asked with --min-ttl')
-    expect((err as CliError).hint).toBe('use --min-ttl 3540 or less')
+    expect((err as CliError).hint).toBe('use --min-ttl 3599 or less')
   })
 
   it('fails with exit 1 and a login hint when the token has less left and cannot be refreshed', async () => {
