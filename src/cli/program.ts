@@ -4,6 +4,7 @@
  * quick command loads little. Commander's own errors become UsageError (exit 2).
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { SANDBOX_DEFAULT_ACCESS_TOKEN_TTL } from '../sandbox/provider'
 import type { StoreChoice } from '../store/credential-store'
 import type { DemoOptions } from './commands/demo'
 import type { SandboxCommandOptions } from './commands/sandbox'
@@ -308,7 +309,7 @@ export function buildProgram(deps: Deps, runners: Runners, setCode: (code: ExitC
     .command('sandbox')
     .description('serve a local OAuth 2.0 provider on 127.0.0.1 to try everything without an account')
     .option('--port <n>', 'port to listen on (default 8976, which the built-in `sandbox` provider points at)', parsePort)
-    .option('--access-token-ttl <seconds>', 'lifetime of access tokens, short so refreshes can be seen', parsePositiveInt)
+    .option('--access-token-ttl <seconds>', `lifetime of access tokens (default ${SANDBOX_DEFAULT_ACCESS_TOKEN_TTL}); a short one, e.g. 30, shows refreshes`, parsePositiveInt)
     .addHelpText('after', '\nExamples:\n  oauth-cli sandbox &\n  oauth-cli login sandbox\n  oauth-cli call sandbox /me\n')
     .action((o: Record<string, unknown>) =>
       act(() => runners.sandbox({ port: o.port as number | undefined, accessTokenTtl: o.accessTokenTtl as number | undefined }, deps)),

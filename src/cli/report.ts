@@ -8,6 +8,7 @@ import { hintWithSuggestion } from './suggest'
 import { TransportError } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
+import { BUILT_IN_PROVIDERS } from '../providers/catalog'
 import { ConfigError } from '../providers/errors'
 import {
   CancelledError,
@@ -77,7 +78,7 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof TransportError) {
     const context = contextOf(err)
     const prefix = context ? `cannot reach ${context.provider} (profile ${context.profile}): ` : ''
-    return new OfflineError(`${prefix}${err.message}`, { hint: transportHint(err), cause: err })
+    return new OfflineError(`${prefix}${err.message}`, { hint: transportHint(err, context?.provider), cause: err })
   }
   if (err instanceof ListenError) return fromListenError(err)
   if (err instanceof StoreError) return fromStoreError(err)
@@ -136,7 +137,9 @@ function describeStep(step: string): string {
   }
 }
 
-function transportHint(err: TransportError): string {
+function transportHint(err: TransportError, provider: string | undefined): string {
+  const quirk = provider !== undefined && Object.hasOwn(BUILT_IN_PROVIDERS, provider) ? BUILT_IN_PROVIDERS[provider]?.unreachable_hint : undefined
+  if (quirk && err.kind === 'connect') return quirk
   switch (err.kind) {
     case 'timeout':
       return 'the provider did not answer in time; check your network, or HTTPS_PROXY if you need a proxy'

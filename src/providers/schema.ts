@@ -228,6 +228,7 @@ const FIELD_RULES: { readonly [K in keyof ProviderConfig]-?: Rule<NonNullable<Pr
   api_headers: stringRecord(checkHeader),
   pagination: oneOf(['jsonapi_page', 'cursor', 'next_page_id', 'link']),
   unverified: nonEmptyString,
+  unreachable_hint: nonEmptyString,
 }
 
 /** Every key a provider entry may carry (besides ignored discovery keys). */

@@ -59,6 +59,8 @@ export interface ProviderConfig {
   pagination?: PaginationStyle
   /** Marks endpoints that no official documentation confirms; `providers` says so. */
   unverified?: string
+  /** What to check when the provider cannot be reached at all, said in place of the network hint (the sandbox: is it running?). */
+  unreachable_hint?: string
 }
 
 /** Where the client id came from, for messages that say what to set. */

@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 import { SANDBOX_CLIENTS, type SandboxClient } from './clients'
-import { SANDBOX_DEFAULT_SCOPE } from './provider'
+import { SANDBOX_DEFAULT_SCOPE, SANDBOX_PASTE_REDIRECT_URI } from './provider'
 import { isAllowedRedirectUri, isS256Challenge, parseScope } from './rules'
 import type { AuthorizationRequest } from './state'
 
@@ -58,7 +58,7 @@ function checkClientAndRedirect(
   // No client has a default: the redirect URI must be explicit to be trusted.
   if (uris.length !== 1 || !uris[0]) return page('The request must carry exactly one redirect_uri.')
   if (!isAllowedRedirectUri(uris[0])) {
-    return page('The redirect_uri is not registered: the sandbox only redirects to http loopback addresses (127.0.0.1, localhost, [::1]).')
+    return page(`The redirect_uri is not registered: the sandbox only redirects to http loopback addresses (127.0.0.1, localhost, [::1]) and to ${SANDBOX_PASTE_REDIRECT_URI}.`)
   }
   return { kind: 'trusted', client, redirectUri: uris[0] }
 }

@@ -31,6 +31,20 @@ export const SANDBOX_SCOPES: Readonly<Record<string, string>> = Object.freeze({
 /** Granted when an authorization request names no scope. */
 export const SANDBOX_DEFAULT_SCOPE = 'profile items:read offline_access'
 
+/** Granted to a client credentials request that names no scope: no user, so nothing to stay signed in to. */
+export const SANDBOX_CLIENT_CREDENTIALS_SCOPE = 'profile items:read'
+
+/**
+ * The one non-loopback redirect URI the sandbox's clients have registered, for
+ * trying paste mode: after Allow, the browser lands on a page that does not load
+ * (the `.example` name never resolves), and the address it shows is pasted into
+ * the terminal, as with a provider whose app registers one HTTPS URL.
+ */
+export const SANDBOX_PASTE_REDIRECT_URI = 'https://paste.oauth-cli.example/callback'
+
+/** Seconds an access token lives unless `sandbox --access-token-ttl` says otherwise: well above the 60 s refresh skew. */
+export const SANDBOX_DEFAULT_ACCESS_TOKEN_TTL = 600
+
 /** The sandbox's base URL on a port. */
 export function sandboxUrl(port: number = SANDBOX_DEFAULT_PORT): string {
   return `http://127.0.0.1:${port}`
@@ -40,6 +54,8 @@ export function sandboxUrl(port: number = SANDBOX_DEFAULT_PORT): string {
  * The provider entry for a sandbox served at `url`: the built-in `sandbox`
  * provider is this at the default port, and a config-file override for another port.
  * The redirect URI's port 0 lets login pick a free port: the sandbox accepts any loopback one.
+ * No token_endpoint_auth_method: the public client sends none, and with a secret
+ * (`SANDBOX_CLIENT_SECRET` for the confidential client) it is client_secret_basic.
  */
 export function sandboxProviderConfig(url: string = sandboxUrl()): ProviderConfig {
   return {
@@ -51,10 +67,10 @@ export function sandboxProviderConfig(url: string = sandboxUrl()): ProviderConfi
     device_authorization_endpoint: `${url}/device_authorization`,
     api_base_url: `${url}/api`,
     client_id: SANDBOX_CLIENT_ID,
-    token_endpoint_auth_method: 'none',
     token_request_encoding: 'form',
     scope: SANDBOX_DEFAULT_SCOPE,
     redirect_uri: 'http://127.0.0.1:0/callback',
     pagination: 'jsonapi_page',
+    unreachable_hint: `is \`oauth-cli sandbox\` running? Start it in another terminal${url === sandboxUrl() ? '' : ` with --port ${new URL(url).port}`}`,
   }
 }

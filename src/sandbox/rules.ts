@@ -3,7 +3,7 @@
  * user codes. No state, no I/O beyond hashing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { SANDBOX_SCOPES } from './provider'
+import { SANDBOX_PASTE_REDIRECT_URI, SANDBOX_SCOPES } from './provider'
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const VERIFIER_PATTERN = /^[A-Za-z0-9\-._~]{43,128}$/
@@ -30,12 +30,14 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /**
  * Any `http` loopback URI is a registered redirect URI of the sandbox's clients,
- * whatever its port and path (native apps pick a free port). Anything else is not,
- * and the server must never redirect to it.
+ * whatever its port and path (native apps pick a free port), and so is the one
+ * HTTPS URI for paste mode (SANDBOX_PASTE_REDIRECT_URI), exactly. Anything else
+ * is not, and the server must never redirect to it.
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 (no fragment)
  */
 export function isAllowedRedirectUri(raw: string): boolean {
+  if (raw === SANDBOX_PASTE_REDIRECT_URI) return true
   if (!URL.canParse(raw)) return false
   const url = new URL(raw)
   return (

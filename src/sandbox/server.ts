@@ -19,7 +19,7 @@ import { SANDBOX_CLIENTS } from './clients'
 import { handleDeviceAuthorization, handleDeviceDecision, handleDevicePage } from './device-routes'
 import { BodyTooLargeError, isLoopbackHost, requestUrl, sendHtml, sendJson, type Handler, type SandboxContext } from './http'
 import { renderHomePage, renderNoticePage } from './pages'
-import { SANDBOX_CLIENT_ID, SANDBOX_DEFAULT_PORT, SANDBOX_SCOPES } from './provider'
+import { SANDBOX_CLIENT_ID, SANDBOX_DEFAULT_ACCESS_TOKEN_TTL, SANDBOX_DEFAULT_PORT, SANDBOX_SCOPES } from './provider'
 import { SandboxState, type SandboxStats } from './state'
 import { handleRevoke, handleToken } from './token-routes'
 
@@ -29,7 +29,7 @@ export interface SandboxOptions {
   /** Default SANDBOX_DEFAULT_PORT; 0 picks a free port. */
   port?: number
   host?: '127.0.0.1'
-  /** Seconds; default 60, short so that refreshes can be seen. */
+  /** Seconds; default SANDBOX_DEFAULT_ACCESS_TOKEN_TTL (10 min); short ones show refreshes. */
   accessTokenTtl?: number
   /** Seconds; default 86400. */
   refreshTokenTtl?: number
@@ -60,7 +60,7 @@ export function buildMetadata(url: string): Record<string, unknown> {
     device_authorization_endpoint: `${url}/device_authorization`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_methods_supported: authMethods,
@@ -128,7 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1'
   const state = new SandboxState({
     now: options.now ?? Date.now,
-    accessTokenTtl: options.accessTokenTtl ?? 60,
+    accessTokenTtl: options.accessTokenTtl ?? SANDBOX_DEFAULT_ACCESS_TOKEN_TTL,
     refreshTokenTtl: options.refreshTokenTtl ?? 86_400,
     deviceInterval: options.deviceInterval ?? 5,
   })

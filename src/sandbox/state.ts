@@ -35,6 +35,9 @@ export interface TokenResponse {
   scope: string
 }
 
+/** The client credentials grant's answer: no refresh token (RFC 6749 §4.4.3). */
+export type AccessTokenResponse = Omit<TokenResponse, 'refresh_token'>
+
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5 */
 export type TokenErrorCode =
   | 'invalid_request'
@@ -48,7 +51,9 @@ export type TokenErrorCode =
   | 'access_denied'
   | 'expired_token'
 
-export type TokenOutcome = { ok: true; tokens: TokenResponse } | { ok: false; error: TokenErrorCode; description: string }
+export type TokenOutcome<T extends AccessTokenResponse = TokenResponse> =
+  | { ok: true; tokens: T }
+  | { ok: false; error: TokenErrorCode; description: string }
 
 export interface DeviceStart {
   deviceCode: string
@@ -233,19 +238,26 @@ export class SandboxState {
 
   /** A new access token and a new refresh token; the refresh token keeps the grant's full scope (RFC 6749 §6). */
   private issueTokens(grant: Grant, scope: string[]): TokenResponse {
-    const access = this.random()
     const refresh = this.random()
-    this.accessTokens.set(access, { grantId: grant.id, scope, expiresAt: this.secondsFromNow(this.options.accessTokenTtl) })
     this.refreshTokens.set(refresh, { grantId: grant.id, expiresAt: this.secondsFromNow(this.options.refreshTokenTtl), used: false })
+    return { ...this.issueAccessToken(grant, scope), refresh_token: refresh }
+  }
+
+  private issueAccessToken(grant: Grant, scope: string[]): AccessTokenResponse {
+    const access = this.random()
+    this.accessTokens.set(access, { grantId: grant.id, scope, expiresAt: this.secondsFromNow(this.options.accessTokenTtl) })
     grant.accessTokens.add(access)
     this.counters.tokensIssued += 1
-    return {
-      access_token: access,
-      token_type: 'Bearer',
-      expires_in: this.options.accessTokenTtl,
-      refresh_token: refresh,
-      scope: scope.join(' '),
-    }
+    return { access_token: access, token_type: 'Bearer', expires_in: this.options.accessTokenTtl, scope: scope.join(' ') }
+  }
+
+  /**
+   * The client credentials grant, for an authenticated confidential client:
+   * an access token for the client itself, and no refresh token (RFC 6749 §4.4.3).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   */
+  clientCredentials(input: { clientId: string; scope: string[] }): TokenOutcome<AccessTokenResponse> {
+    return { ok: true, tokens: this.issueAccessToken(this.createGrant(input.clientId, input.scope), input.scope) }
   }
 
   /** Ends a grant: its access tokens stop working and none of its refresh tokens will refresh again. */

@@ -1,5 +1,6 @@
 /**
- * The token endpoint (authorization code, refresh token, device code) and the
+ * The token endpoint (authorization code, refresh token, device code, client
+ * credentials) and the
  * revocation endpoint.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  * @see https://www.rfc-editor.org/rfc/rfc7009
@@ -8,8 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authenticateClient, type SandboxClient } from './clients'
 import { clientChallenge } from './device-routes'
 import { findRepeated, readParams, sendJson, sendOAuthError, type Handler, type SandboxContext } from './http'
+import { SANDBOX_CLIENT_CREDENTIALS_SCOPE } from './provider'
 import { parseScope } from './rules'
-import type { TokenOutcome } from './state'
+import type { AccessTokenResponse, TokenOutcome } from './state'
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -34,11 +36,11 @@ function missing(params: URLSearchParams, required: readonly string[]): string |
   return absent.length === 0 ? undefined : `missing ${absent.join(', ')}`
 }
 
-function requestError(description: string): TokenOutcome {
+function requestError(description: string): TokenOutcome<AccessTokenResponse> {
   return { ok: false, error: 'invalid_request', description }
 }
 
-function runGrant(params: URLSearchParams, client: SandboxClient, ctx: SandboxContext): TokenOutcome {
+function runGrant(params: URLSearchParams, client: SandboxClient, ctx: SandboxContext): TokenOutcome<AccessTokenResponse> {
   const clientId = client.client_id
   const grantType = params.get('grant_type')
   switch (grantType) {
@@ -55,6 +57,15 @@ function runGrant(params: URLSearchParams, client: SandboxClient, ctx: SandboxCo
       const scope = rawScope ? parseScope(rawScope) : undefined
       if (rawScope && !scope) return { ok: false, error: 'invalid_scope', description: 'the requested scope is unknown' }
       return ctx.state.refresh({ refreshToken, clientId, scope })
+    }
+    case 'client_credentials': {
+      // §4.4: only a client that authenticated with its secret may act on its own behalf.
+      if (client.client_secret === undefined) {
+        return { ok: false, error: 'unauthorized_client', description: 'the client credentials grant needs a confidential client' }
+      }
+      const scope = parseScope(params.get('scope') || SANDBOX_CLIENT_CREDENTIALS_SCOPE)
+      if (!scope) return { ok: false, error: 'invalid_scope', description: 'the requested scope is unknown' }
+      return ctx.state.clientCredentials({ clientId, scope })
     }
     case DEVICE_CODE_GRANT: {
       const deviceCode = params.get('device_code')

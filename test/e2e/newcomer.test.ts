@@ -2,8 +2,12 @@
  * What a newcomer who knows gh and curl trips over (issue 13), each on the
  * built CLI with a temp HOME: exit code, stdout and stderr.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect } from 'vitest'
-import { it, SUITE, expectExit, grantTypes, last, loginAcme } from './world'
+import { sandboxProviderConfig } from '../../src/sandbox/provider'
+import type { CliRun } from '../support/run-cli'
+import { it, SUITE, acmeEntry, expectExit, grantTypes, last, loginAcme, type World } from './world'
 
 describe('the refresh skew', SUITE, () => {
   it('does not refresh a 60 s token on every use: the skew is half a short lifetime', async ({ makeWorld }) => {
@@ -31,5 +35,130 @@ describe('the refresh skew', SUITE, () => {
     const ok = await world.cli(['token', 'acme', '--min-ttl', suggested!])
     expectExit(ok, 0)
     expect(ok.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+  })
+})
+
+/** `oauth-cli sandbox --port 0` as its own process; the `sandbox` provider pointed at it through the config file. */
+async function startSandboxCli(world: World, extra: string[] = []): Promise<{ url: string; banner: string; stop(): Promise<CliRun> }> {
+  const child = world.spawn(['sandbox', '--port', '0', ...extra], { timeoutMs: 60_000, keepStdinOpen: true })
+  const url = (await child.waitForStderr(/running at (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+  await child.waitForStderr(/Press Ctrl\+C to stop/)
+  world.home.writeConfig({ providers: { acme: acmeEntry(world.fp), sandbox: sandboxProviderConfig(url) } })
+  return {
+    url,
+    banner: child.stderr(),
+    stop: async () => {
+      child.child.kill('SIGINT')
+      return child.exited
+    },
+  }
+}
+
+/** Answers the sandbox's consent page with Allow, as a user in a browser would; returns where it redirects. */
+async function allowOnSandbox(authorizeUrl: string): Promise<string> {
+  const page = await fetch(authorizeUrl)
+  const consentId = /name="consent_id" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
+  const answer = await fetch(new URL('/authorize/decision', authorizeUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ consent_id: consentId, decision: 'allow' }),
+    redirect: 'manual',
+  })
+  return answer.headers.get('location') ?? ''
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+describe('the standalone sandbox', SUITE, () => {
+  it('issues 10-minute tokens by default, so token and call do not refresh right after login', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const sandbox = await startSandboxCli(world)
+    expect(sandbox.banner).toContain('access tokens    expire after 600 s')
+    const browser = world.spawn(['login', 'sandbox', '--no-browser'])
+    const authorizeUrl = (await browser.waitForStderr(/^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m))[1]!
+    const callback = await allowOnSandbox(authorizeUrl)
+    expect((await fetch(callback)).status).toBe(200)
+    expectExit(await browser.exited, 0)
+    const first = await world.cli(['token', 'sandbox'])
+    const second = await world.cli(['token', 'sandbox'])
+    expectExit(first, 0)
+    expectExit(second, 0)
+    expect(second.stdout).toBe(first.stdout)
+    const status = await world.cli(['status', 'sandbox'])
+    expectExit(status, 0)
+    expect(status.stdout).toMatch(/expires in (9|10) min/)
+    await sandbox.stop()
+  })
+
+  it('shows the default access-token lifetime in sandbox --help', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['sandbox', '--help'])
+    expectExit(run, 0)
+    expect(run.stdout).toMatch(/--access-token-ttl <seconds>\s+lifetime of access tokens \(default 600\)/)
+  })
+
+  it('has a confidential client for the client credentials grant, printed at start', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const sandbox = await startSandboxCli(world)
+    expect(sandbox.banner).toContain('oauth-cli-sandbox-confidential, secret sandbox-secret')
+    const env = { SANDBOX_CLIENT_SECRET: 'sandbox-secret' }
+    const login = await world.cli(['login', 'sandbox', '--client-credentials', '--client-id', 'oauth-cli-sandbox-confidential'], { env })
+    expectExit(login, 0)
+    expect(login.stderr).toContain('Logged in to sandbox')
+    const me = await world.cli(['call', 'sandbox', '/me'])
+    expectExit(me, 0)
+    expect(JSON.parse(me.stdout)).toMatchObject({ id: 'sandbox-user-1' })
+    await sandbox.stop()
+  })
+
+  it('has a registered HTTPS redirect URI to try paste mode with, printed at start', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const sandbox = await startSandboxCli(world)
+    const pasteUri = 'https://paste.oauth-cli.example/callback'
+    expect(sandbox.banner).toContain(`${pasteUri} (paste mode)`)
+    const login = world.spawn(['login', 'sandbox', '--redirect-uri', pasteUri, '--no-browser'], { keepStdinOpen: true })
+    const authorizeUrl = (await login.waitForStderr(/^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m))[1]!
+    const landed = await allowOnSandbox(authorizeUrl)
+    expect(landed.startsWith(`${pasteUri}?`)).toBe(true)
+    login.writeStdin(`${landed}\n`)
+    const run = await login.exited
+    expectExit(run, 0)
+    expect(run.stderr).toContain('Logged in to sandbox')
+    expectExit(await world.cli(['call', 'sandbox', '/me']), 0)
+    await sandbox.stop()
+  })
+
+  it('on a busy port names the sandbox port and --port, not a login callback', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const busy = createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const { port } = busy.address() as AddressInfo
+    try {
+      const run = await world.cli(['sandbox', '--port', String(port)])
+      expectExit(run, 2)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain(`the sandbox cannot listen on port ${port}: it is already in use`)
+      expect(run.stderr).toContain('--port')
+      expect(run.stderr).not.toContain('callback')
+    } finally {
+      busy.close()
+    }
+  })
+
+  it('when it is not running, call sandbox asks whether `oauth-cli sandbox` is running', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const url = `http://127.0.0.1:${await closedPort()}`
+    world.home.writeConfig({ providers: { sandbox: sandboxProviderConfig(url) } })
+    const run = await world.cli(['call', 'sandbox', '/me'], { env: { OAUTH_CLI_SANDBOX_TOKEN: 'anything' } })
+    expectExit(run, 5)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('is `oauth-cli sandbox` running?')
   })
 })

@@ -1,5 +1,13 @@
 /** `oauth-cli sandbox [--port N]`: the local OAuth 2.0 provider, until interrupted. */
-import { sandboxProviderConfig, SANDBOX_CLIENT_ID, SANDBOX_DEFAULT_PORT } from '../../sandbox/provider'
+import { ListenError } from '../../oauth/callback-server'
+import {
+  sandboxProviderConfig,
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CONFIDENTIAL_CLIENT,
+  SANDBOX_DEFAULT_ACCESS_TOKEN_TTL,
+  SANDBOX_DEFAULT_PORT,
+  SANDBOX_PASTE_REDIRECT_URI,
+} from '../../sandbox/provider'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 
@@ -26,6 +34,8 @@ export function renderSandboxBanner(url: string, accessTokenTtl: number): string
     `oauth-cli sandbox is running at ${url}`,
     `  metadata         ${url}/.well-known/oauth-authorization-server`,
     `  client id        ${SANDBOX_CLIENT_ID} (public client, PKCE S256)`,
+    `  confidential     ${SANDBOX_CONFIDENTIAL_CLIENT.client_id}, secret ${SANDBOX_CONFIDENTIAL_CLIENT.client_secret} (client credentials grant)`,
+    `  redirect URIs    any http loopback one, and ${SANDBOX_PASTE_REDIRECT_URI} (paste mode)`,
     `  device page      ${url}/device`,
     `  API              ${url}/api/me, ${url}/api/items`,
     `  access tokens    expire after ${accessTokenTtl} s; refresh tokens rotate on every use`,
@@ -35,6 +45,8 @@ export function renderSandboxBanner(url: string, accessTokenTtl: number): string
     '  oauth-cli call sandbox /me',
     '  oauth-cli call sandbox /items --paginate',
     '  oauth-cli login sandbox --device',
+    `  oauth-cli login sandbox --redirect-uri ${SANDBOX_PASTE_REDIRECT_URI}   # paste mode`,
+    `  SANDBOX_CLIENT_SECRET=${SANDBOX_CONFIDENTIAL_CLIENT.client_secret} oauth-cli login sandbox --client-credentials --client-id ${SANDBOX_CONFIDENTIAL_CLIENT.client_id} --profile robot`,
     '',
   ]
   if (url !== sandboxProviderConfig().issuer) {
@@ -49,6 +61,21 @@ export function renderSandboxBanner(url: string, accessTokenTtl: number): string
   return lines.join('\n')
 }
 
+/** The sandbox's own port, not a login callback's: name it and the way to pick another. */
+function sandboxPortError(err: ListenError): UsageError {
+  const defaultNote = err.port === SANDBOX_DEFAULT_PORT ? ' (the built-in sandbox provider\'s port)' : ''
+  if (err.code === 'port_in_use') {
+    return new UsageError(`the sandbox cannot listen on port ${err.port}${defaultNote}: it is already in use (is another oauth-cli sandbox running?)`, {
+      hint: 'stop what is using it, or pass --port <n> (--port 0 picks a free one and prints the config entry for it)',
+      cause: err,
+    })
+  }
+  return new UsageError(`the sandbox cannot listen on ${err.host}:${err.port}${defaultNote}`, {
+    hint: 'pass --port <n> with a port above 1024 (--port 0 picks a free one)',
+    cause: err,
+  })
+}
+
 /**
  * Starts the sandbox, says how to use it, and serves until the process is
  * interrupted (or `signal` aborts, for tests): the promise resolves only then.
@@ -57,8 +84,11 @@ export function renderSandboxBanner(url: string, accessTokenTtl: number): string
 export async function executeSandbox(opts: SandboxCommandOptions, deps: Deps, signal?: AbortSignal): Promise<ExitCode> {
   checkOptions(opts)
   const { startSandbox } = await import('../../sandbox/server')
-  const accessTokenTtl = opts.accessTokenTtl ?? 60
-  const sandbox = await startSandbox({ port: opts.port ?? SANDBOX_DEFAULT_PORT, accessTokenTtl })
+  const accessTokenTtl = opts.accessTokenTtl ?? SANDBOX_DEFAULT_ACCESS_TOKEN_TTL
+  const port = opts.port ?? SANDBOX_DEFAULT_PORT
+  const sandbox = await startSandbox({ port, accessTokenTtl }).catch((err: unknown) => {
+    throw err instanceof ListenError ? sandboxPortError(err) : err
+  })
   deps.io.stderr.write(renderSandboxBanner(sandbox.url, accessTokenTtl))
   return new Promise<ExitCode>((resolve) => {
     const stop = (): void => void sandbox.close().then(() => resolve(0))

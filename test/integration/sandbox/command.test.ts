@@ -37,11 +37,15 @@ describe('oauth-cli sandbox', () => {
     await expect(fetch(url)).rejects.toThrow()
   })
 
-  it('rejects with ListenError when the port is taken', async () => {
+  it('rejects with a usage error naming the sandbox port and --port when the port is taken', async () => {
     const other = await startSandbox({ port: 0 })
     try {
       const port = Number(new URL(other.url).port)
-      await expect(executeSandbox({ port }, makeTestDeps())).rejects.toBeInstanceOf(ListenError)
+      const err = await executeSandbox({ port }, makeTestDeps()).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(UsageError)
+      expect((err as UsageError).message).toBe(`the sandbox cannot listen on port ${port}: it is already in use (is another oauth-cli sandbox running?)`)
+      expect((err as UsageError).hint).toContain('--port <n>')
+      expect((err as UsageError).cause).toBeInstanceOf(ListenError)
     } finally {
       await other.close()
     }

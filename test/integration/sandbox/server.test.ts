@@ -107,7 +107,7 @@ describe('discovery', () => {
       revocation_endpoint: `${sandbox.url}/revoke`,
       device_authorization_endpoint: `${sandbox.url}/device_authorization`,
       response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_GRANT],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       scopes_supported: ['profile', 'items:read', 'offline_access'],
@@ -180,7 +180,7 @@ describe('authorization code with PKCE', () => {
     expect(ok.body).toEqual({
       access_token: expect.any(String),
       token_type: 'Bearer',
-      expires_in: 60,
+      expires_in: 600,
       refresh_token: expect.any(String),
       scope: 'profile items:read offline_access',
     })
@@ -332,7 +332,7 @@ describe('the protected API', () => {
       email: 'sandbox.user@example.com',
       scope: 'profile items:read offline_access',
     })
-    now += 60_000
+    now += 600_000
     const expired = await api('/me', tokens.access_token)
     expect(expired.status).toBe(401)
     expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"')

@@ -10,9 +10,10 @@ describe('BUILT_IN_PROVIDERS', () => {
   const THIRD_PARTY = Object.entries(BUILT_IN_PROVIDERS).filter(([name]) => name !== 'sandbox')
 
   it('gives the sandbox its public client and any free loopback port, no secret', () => {
+    // No token_endpoint_auth_method: none without a secret, client_secret_basic with the confidential client's.
+    expect(BUILT_IN_PROVIDERS.sandbox?.token_endpoint_auth_method).toBeUndefined()
     expect(BUILT_IN_PROVIDERS.sandbox).toMatchObject({
       client_id: 'oauth-cli-sandbox',
-      token_endpoint_auth_method: 'none',
       redirect_uri: 'http://127.0.0.1:0/callback',
       api_base_url: 'http://127.0.0.1:8976/api',
     })
