@@ -180,6 +180,12 @@ function fromStoreError(err: StoreError): CliError {
       return new CliError(err.message, { exitCode: 1, cause: err })
     case 'io':
       return new CliError(err.message, { exitCode: 1, cause: err })
+    case 'config':
+    case 'denied':
+      return new UsageError(err.message, { hint: err.hint, cause: err })
+    case 'unreachable':
+    case 'lease_timeout':
+      return new OfflineError(err.message, { hint: err.hint, cause: err })
     default: {
       const never: never = err.kind
       return new CliError(String(never))

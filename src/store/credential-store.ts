@@ -3,8 +3,10 @@
  * provider and profile, keyed `provider:profile`. Stored JSON keeps OAuth's
  * snake_case vocabulary (shared/SPEC.md, "JSON output").
  */
-export type StoreKind = 'keychain' | 'file'
-export type StoreChoice = StoreKind | 'auto'
+export type StoreKind = 'keychain' | 'file' | 'postgres'
+/** `postgres://…` / `postgresql://…` names a shared store (shared/SPEC.md "Shared store"). */
+export type SharedStoreUrl = `postgres://${string}` | `postgresql://${string}`
+export type StoreChoice = 'keychain' | 'file' | 'auto' | SharedStoreUrl
 
 export interface CredentialKey {
   provider: string
@@ -57,10 +59,10 @@ export type StoreLookup = { status: 'found'; credential: StoredCredential } | { 
 
 export interface CredentialStore {
   readonly kind: StoreKind
-  /** A human description for messages: "OS keychain (service oauth-cli)" or the file path. */
+  /** A human description for messages: "OS keychain (service oauth-cli)", the file path, or `host:port/db`. */
   readonly location: string
   get(key: CredentialKey): Promise<StoreLookup>
-  /** Atomic: a reader sees the old credential or the new one, never a mix. */
+  /** Atomic: a reader sees the old credential or the new one, never a mix. Clears any mark (a new login). */
   set(credential: StoredCredential): Promise<void>
   /** Resolves true when something was deleted. */
   delete(key: CredentialKey): Promise<boolean>
@@ -76,25 +78,88 @@ export interface CredentialStore {
    * provider may rotate. Optional; a store without it is assumed writable.
    */
   checkWritable?(bytes: number): Promise<void>
+  /**
+   * Shared stores: compare-and-set writes and marks. Absent on local stores,
+   * which {@link versionedView} (store/versioned.ts) emulates under the machine's lock.
+   */
+  readonly versioned?: VersionedStore
+  /**
+   * The lock that makes a refresh single-flight among everyone who shares this
+   * store (a lease in the shared database). Absent: the machine's own lock.
+   */
+  readonly locker?: Locker
+  /** Ends connections (one per process); called once before the process exits. */
+  close?(): Promise<void>
+}
+
+/**
+ * The opaque version a credential was read at (a row version, a Vault KV v2
+ * version): a write names it and succeeds only if nothing was written since.
+ * It is the fencing token of a refresh.
+ */
+export type Revision = string
+
+/** The revision of a credential that is not there: a compare-and-set against it creates, and only creates (Vault KV v2's cas=0). */
+export const ABSENT: Revision = '0'
+
+/**
+ * Beside a shared credential: `dead`, the provider rejected its refresh token
+ * (every runner fails fast instead of sending it again); `refresh_in_flight`,
+ * a refresh was sent under the hold `fence` and its answer never stored.
+ */
+export type CredentialMark =
+  | { kind: 'dead'; error: string; at: string }
+  | { kind: 'refresh_in_flight'; holder: string; fence: string; at: string }
+
+export type VersionedLookup =
+  | { status: 'found'; credential: StoredCredential; revision: Revision; mark?: CredentialMark }
+  | { status: 'missing' }
+
+/** Reads with a revision and writes by compare-and-set: what a refresh needs from a store others write too. */
+export interface VersionedStore {
+  getVersioned(key: CredentialKey): Promise<VersionedLookup>
+  /** Stores `credential` (clearing any mark) only if the revision is still `expected` ({@link ABSENT}: nothing stored): the new revision, or undefined when another write came first. */
+  compareAndSet(credential: StoredCredential, expected: Revision): Promise<Revision | undefined>
+  /** Sets (null: clears) the mark only if the revision is still `expected`: the new revision, or undefined. */
+  mark(key: CredentialKey, expected: Revision, mark: CredentialMark | null): Promise<Revision | undefined>
 }
 
 /** Why a store could not be used or read. `cli/report.ts` turns it into a message. */
 export class StoreError extends Error {
-  readonly kind: 'unavailable' | 'timeout' | 'corrupt' | 'locked' | 'bad_passphrase' | 'io'
+  /**
+   * `config`: the store is named or configured wrongly (exit 2); `denied`: the
+   * shared store refused the login or lacks rights (exit 2); `unreachable`: the
+   * shared store did not answer (exit 5); `lease_timeout`: another holder kept
+   * the refresh lease past every bound (exit 5).
+   */
+  readonly kind:
+    | 'unavailable'
+    | 'timeout'
+    | 'corrupt'
+    | 'locked'
+    | 'bad_passphrase'
+    | 'io'
+    | 'config'
+    | 'denied'
+    | 'unreachable'
+    | 'lease_timeout'
   readonly location: string
   /** The credential the error is about, when it is about one (a corrupt item). */
   readonly key?: CredentialKey
+  /** A runnable or actionable next step, when the store knows a better one than the generic. */
+  readonly hint?: string
   constructor(
     kind: StoreError['kind'],
     location: string,
     message: string,
-    options?: { cause?: unknown; key?: CredentialKey },
+    options?: { cause?: unknown; key?: CredentialKey; hint?: string },
   ) {
     super(message, options)
     this.name = 'StoreError'
     this.kind = kind
     this.location = location
     if (options?.key) this.key = { provider: options.key.provider, profile: options.key.profile }
+    if (options?.hint) this.hint = options.hint
   }
 }
 
@@ -110,8 +175,26 @@ export function fromAccountKey(account: string): CredentialKey | undefined {
   return { provider: account.slice(0, at), profile: account.slice(at + 1) }
 }
 
+/**
+ * What holding a lock or lease gives the work done under it. The machine's lock
+ * file and the fleet's lease in the shared database are two implementations of
+ * one idea; the refresh does not know which it holds.
+ */
+export interface Hold {
+  /**
+   * Aborted when the hold ends before the work does (a lease that could not be
+   * renewed reaches its deadline): nothing more may be sent under it. A request
+   * made under the hold passes this signal, so it is aborted at the deadline.
+   */
+  readonly signal: AbortSignal
+  /** Tells this hold from every other one (a lease's fence), so a mark can say whose refresh it was. */
+  readonly fence: string
+  /** Who holds it, for messages: "pid 4242 on runner-7". */
+  readonly holder: string
+}
+
 /** Cross-process mutual exclusion, used to make refresh single-flight. */
 export interface Locker {
-  /** Runs `fn` holding the named lock; throws StoreError('locked') after the bound. */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>
+  /** Runs `fn` holding the named lock; throws StoreError('locked' or 'lease_timeout') after the bound. */
+  withLock<T>(name: string, fn: (hold: Hold) => Promise<T>): Promise<T>
 }

@@ -90,7 +90,8 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
       await mkdirPrivate(ctx.fs, dir)
       const owner = await acquire(ctx, path)
       try {
-        return await fn()
+        // A live holder is never robbed of this lock, so its hold does not end early.
+        return await fn({ signal: new AbortController().signal, fence: owner.nonce, holder: `pid ${owner.pid} on ${owner.hostname}` })
       } finally {
         await release(ctx, path, owner)
       }

@@ -12,6 +12,7 @@ import {
   toAccountKey,
   type CredentialKey,
   type CredentialStore,
+  type Hold,
   type Locker,
   type StoreLookup,
   type StoredCredential,
@@ -136,11 +137,11 @@ export function memoryLocker(): Locker & { taken: string[] } {
   const taken: string[] = []
   return {
     taken,
-    async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    async withLock<T>(name: string, fn: (hold: Hold) => Promise<T>): Promise<T> {
       const previous = tails.get(name) ?? Promise.resolve()
       const run = previous.catch(() => undefined).then(() => {
         taken.push(name)
-        return fn()
+        return fn({ signal: new AbortController().signal, fence: `memory-${taken.length}`, holder: 'this test' })
       })
       tails.set(name, run)
       return run
