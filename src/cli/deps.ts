@@ -90,6 +90,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
           openStore(choice, {
             env,
             dataDir: resolvePaths(env, home).dataDir,
+            homedir: home,
             platform: proc.platform,
             notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
           }),

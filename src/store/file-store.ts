@@ -203,7 +203,7 @@ function corrupt(path: string, key: CredentialKey, reason: string): StoreError {
   )
 }
 
-interface PassphraseBox {
+export interface PassphraseBox {
   seal(plaintext: string): Promise<EncryptedEnvelope>
   open(envelope: EncryptedEnvelope, path: string, key: CredentialKey): Promise<string>
 }
@@ -212,7 +212,7 @@ type ScryptCost = { n: number; r: number; p: number }
 type KeyFor = (salt: Buffer, cost: ScryptCost) => Promise<Buffer>
 
 /** AES-256-GCM under a scrypt key; derived keys are cached per salt for the process. */
-function createPassphraseBox(passphrase: string): PassphraseBox {
+export function createPassphraseBox(passphrase: string): PassphraseBox {
   const keys = new Map<string, Promise<Buffer>>()
   const keyFor: KeyFor = (salt, cost) => {
     const id = `${cost.n}:${cost.r}:${cost.p}:${salt.toString('base64')}`
@@ -284,12 +284,12 @@ function b64(text: string): Buffer {
   return Buffer.from(text, 'base64')
 }
 
-function isEnvelopeLike(value: unknown): value is Record<string, unknown> {
+export function isEnvelopeLike(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && 'oauth_cli_encrypted' in value
 }
 
 /** The envelope, or why it is not one. Costs are bounded so a damaged file cannot exhaust memory. */
-function checkEnvelope(value: Record<string, unknown>): EncryptedEnvelope | string {
+export function checkEnvelope(value: Record<string, unknown>): EncryptedEnvelope | string {
   if (value.oauth_cli_encrypted !== 1) return 'unsupported encryption version'
   if (value.kdf !== 'scrypt') return 'unsupported key derivation'
   const { n, r, p } = value

@@ -3,7 +3,7 @@
  * no keychain answers or when asked for (`--store`, `OAUTH_CLI_STORE`), saying
  * once on stderr when it falls back (shared/SPEC.md "Credentials").
  */
-import { StoreError, type CredentialStore, type StoreChoice, type StoreKind } from './credential-store'
+import { StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
 import { createFileStore } from './file-store'
 import { createKeychainStore, probeKeychain } from './keychain-store'
 
@@ -14,6 +14,8 @@ export interface SelectStoreContext {
   platform: NodeJS.Platform
   /** Writes one line to stderr. */
   notice: (line: string) => void
+  /** For `~/.pgpass` and `~/.postgresql/root.crt` of the shared store. */
+  homedir?: string
   /** Injectable for tests; default: the real OS keychain. */
   keychain?: CredentialStore
 }
@@ -27,6 +29,7 @@ const AUTO_PROBE_TIMEOUT_MS = 3000
  */
 export async function openStore(choice: StoreChoice, ctx: SelectStoreContext): Promise<CredentialStore> {
   const resolved = choice === 'auto' ? choiceFromEnv(ctx.env) : choice
+  if (isSharedStoreUrl(resolved)) return openSharedStore(resolved, ctx)
   switch (resolved) {
     case 'file':
       return openFileStore(ctx)
@@ -43,11 +46,28 @@ function choiceFromEnv(env: SelectStoreContext['env']): StoreChoice {
   const value = env.OAUTH_CLI_STORE
   if (value === undefined || value === '') return 'auto'
   if (value === 'file' || value === 'keychain') return value satisfies StoreKind
+  if (isSharedStoreUrl(value)) return value
   throw new StoreError(
-    'unavailable',
+    'config',
     'OAUTH_CLI_STORE',
-    `OAUTH_CLI_STORE must be keychain or file, got ${JSON.stringify(value)}`,
+    // The value may be a URL with a password in it: never echo it.
+    `OAUTH_CLI_STORE must be keychain, file or a postgres:// URL${/:\/\//.test(value) ? '' : `, got ${JSON.stringify(value)}`}`,
+    { hint: 'set OAUTH_CLI_STORE=keychain, file, or postgres://user@host:5432/database' },
   )
+}
+
+export function isSharedStoreUrl(value: string): value is SharedStoreUrl {
+  return /^postgres(ql)?:\/\//i.test(value)
+}
+
+/**
+ * The shared store: the PostgreSQL driver loads only here. Never a fall-back to
+ * a local store: a runner that silently used its own copy would spend the
+ * fleet's rotating refresh token outside the lease.
+ */
+async function openSharedStore(url: SharedStoreUrl, ctx: SelectStoreContext): Promise<CredentialStore> {
+  const { openPostgresStore } = await import('./postgres-store')
+  return openPostgresStore(url, { env: ctx.env, ...(ctx.homedir ? { homedir: ctx.homedir } : {}) })
 }
 
 async function openKeychainStrictly(ctx: SelectStoreContext): Promise<CredentialStore> {

@@ -81,11 +81,24 @@ describe('openStore', () => {
     expect(err.kind).toBe('unavailable')
   })
 
-  it('rejects an OAUTH_CLI_STORE value that is neither keychain nor file', async () => {
+  it('rejects an OAUTH_CLI_STORE value that is neither keychain, file nor a postgres URL', async () => {
     const err = await rejection(openStore('auto', context({ OAUTH_CLI_STORE: 'vault' }, fakeKeychain(true))))
-    expect(err.kind).toBe('unavailable')
+    expect(err.kind).toBe('config')
     expect(err.location).toBe('OAUTH_CLI_STORE')
-    expect(err.message).toBe('OAUTH_CLI_STORE must be keychain or file, got "vault"')
+    expect(err.message).toBe('OAUTH_CLI_STORE must be keychain, file or a postgres:// URL, got "vault"')
+  })
+
+  it('never echoes an OAUTH_CLI_STORE URL it does not know, which may hold a password', async () => {
+    const err = await rejection(openStore('auto', context({ OAUTH_CLI_STORE: 'mysql://ci:hunter2@db/x' }, fakeKeychain(true))))
+    expect(err.kind).toBe('config')
+    expect(`${err.message} ${err.hint}`).not.toContain('hunter2')
+  })
+
+  it('OAUTH_CLI_STORE=postgres://… opens the shared store, which first asks for OAUTH_CLI_PASSPHRASE', async () => {
+    for (const url of ['postgres://ci@127.0.0.1:1/db', 'postgresql://ci@127.0.0.1:1/db']) {
+      const err = await rejection(openStore('auto', context({ OAUTH_CLI_STORE: url }, fakeKeychain(true))))
+      expect([err.kind, err.location]).toEqual(['config', 'OAUTH_CLI_PASSPHRASE'])
+    }
   })
 
   it('an explicit --store wins over OAUTH_CLI_STORE', async () => {

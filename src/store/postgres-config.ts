@@ -1,0 +1,166 @@
+/**
+ * Where the shared store is and how to reach it, as libpq reads it: the
+ * `postgres://` URL first, then the standard environment (`PGHOST`, `PGPORT`,
+ * `PGUSER`, `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`,
+ * `PGCONNECT_TIMEOUT`, `PGPASSFILE`), then `~/.pgpass` for the password
+ * (shared/SPEC.md "Shared store"). Pure apart from reading the pgpass and CA
+ * files through the injected reader. The password is kept apart from
+ * everything printable: `location` is `host:port/db`, never more.
+ * @see https://www.postgresql.org/docs/current/libpq-connect.html
+ * @see https://www.postgresql.org/docs/current/libpq-envars.html
+ * @see https://www.postgresql.org/docs/current/libpq-pgpass.html
+ */
+import { StoreError } from './credential-store'
+
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full'
+
+export interface PostgresTarget {
+  host: string
+  port: number
+  database: string
+  user: string
+  /** Never printed. Undefined: the server asks, and the connection fails with a clear message. */
+  password?: string
+  sslmode: SslMode
+  /** PEM text of the CA to verify the server against (sslrootcert), or 'system'. */
+  sslrootcert?: string
+  connectTimeoutMs: number
+  /** `host:port/db`: the only form of the target in messages and `status`. */
+  location: string
+}
+
+export interface TargetSources {
+  env: Readonly<Record<string, string | undefined>>
+  homedir: string
+  /** Reads a file; undefined when it does not exist. */
+  readFile(path: string): string | undefined
+  /** File mode bits, for the pgpass permission rule; undefined when unknown (Windows). */
+  modeOf?(path: string): number | undefined
+  /** The OS user name: libpq's default user. */
+  osUser: string
+}
+
+const SSL_MODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']
+/** shared/SPEC.md: unreachable within PGCONNECT_TIMEOUT, default 10 s. */
+const DEFAULT_CONNECT_TIMEOUT_S = 10
+
+/** True for the store choices that name the shared store. */
+export function isPostgresUrl(value: string | undefined): value is string {
+  return value !== undefined && /^postgres(ql)?:\/\//i.test(value)
+}
+
+/** Parses the URL and fills in what it leaves out. Errors name the part, never the password. */
+export function resolvePostgresTarget(url: string, sources: TargetSources): PostgresTarget {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw configError('the shared store URL is not a valid postgres:// URL', 'write it as postgres://user@host:5432/database')
+  }
+  const env = sources.env
+  const query = parsed.searchParams
+  const host = decodeURIComponent(parsed.hostname.replace(/^\[(.*)\]$/, '$1')) || query.get('host') || env.PGHOST || 'localhost'
+  if (host.startsWith('/')) {
+    throw configError('the shared store must be reached over TCP, not a Unix socket', 'give a host name in the URL or PGHOST')
+  }
+  const portText = parsed.port || query.get('port') || env.PGPORT || '5432'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+    throw configError(`the shared store port ${JSON.stringify(portText)} is not a port number`, 'use a port from 1 to 65535')
+  }
+  const user = decodeURIComponent(parsed.username) || query.get('user') || env.PGUSER || sources.osUser
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || query.get('dbname') || env.PGDATABASE || user
+  const sslmode = (query.get('sslmode') ?? env.PGSSLMODE ?? 'prefer').toLowerCase()
+  if (!SSL_MODES.includes(sslmode)) {
+    throw configError(`sslmode ${JSON.stringify(sslmode)} is not one of ${SSL_MODES.join(', ')}`, 'set sslmode in the URL or PGSSLMODE')
+  }
+  const location = `${host.includes(':') ? `[${host}]` : host}:${port}/${database}`
+  const password =
+    (parsed.password ? decodeURIComponent(parsed.password) : undefined) ??
+    query.get('password') ??
+    env.PGPASSWORD ??
+    readPgpass({ host, port, database, user }, sources)
+  return {
+    host,
+    port,
+    database,
+    user,
+    ...(password !== undefined ? { password } : {}),
+    sslmode: sslmode as SslMode,
+    ...rootCert(query.get('sslrootcert') ?? env.PGSSLROOTCERT, sources),
+    connectTimeoutMs: connectTimeout(query.get('connect_timeout') ?? env.PGCONNECT_TIMEOUT) * 1000,
+    location,
+  }
+}
+
+/** libpq: zero or negative means wait forever; values below 2 are raised to 2. Here "forever" is the default. */
+function connectTimeout(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_CONNECT_TIMEOUT_S
+  const n = Number(text)
+  if (!Number.isFinite(n)) {
+    throw configError(`PGCONNECT_TIMEOUT ${JSON.stringify(text)} is not a number of seconds`, 'set PGCONNECT_TIMEOUT to whole seconds, e.g. 10')
+  }
+  if (n <= 0) return DEFAULT_CONNECT_TIMEOUT_S
+  return Math.max(2, Math.floor(n))
+}
+
+function rootCert(path: string | undefined, sources: TargetSources): { sslrootcert?: string } {
+  if (path === undefined || path === '') {
+    // libpq's default root certificate file, used only when it exists.
+    const fallback = sources.readFile(`${sources.homedir}/.postgresql/root.crt`)
+    return fallback === undefined ? {} : { sslrootcert: fallback }
+  }
+  if (path === 'system') return { sslrootcert: 'system' }
+  const text = sources.readFile(path)
+  if (text === undefined) {
+    throw configError(`the CA file ${path} named by sslrootcert / PGSSLROOTCERT does not exist`, 'point PGSSLROOTCERT at the PEM file of the CA that signed the database server certificate')
+  }
+  return { sslrootcert: text }
+}
+
+/**
+ * The password for host, port, database and user from the pgpass file
+ * (`PGPASSFILE`, else `~/.pgpass`): the first matching line wins, `*` matches
+ * anything, `\` escapes `:` and `\`. Like libpq, a file that group or others
+ * can read is ignored.
+ */
+export function readPgpass(
+  want: { host: string; port: number; database: string; user: string },
+  sources: TargetSources,
+): string | undefined {
+  const path = sources.env.PGPASSFILE || `${sources.homedir}/.pgpass`
+  const text = sources.readFile(path)
+  if (text === undefined) return undefined
+  const mode = sources.modeOf?.(path)
+  if (mode !== undefined && (mode & 0o077) !== 0) return undefined
+  const wanted = [want.host, String(want.port), want.database, want.user]
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '' || line.startsWith('#')) continue
+    const fields = splitPgpassLine(line)
+    if (fields.length < 5) continue
+    if (wanted.every((value, i) => fields[i] === '*' || fields[i] === value)) return fields[4]
+  }
+  return undefined
+}
+
+function splitPgpassLine(line: string): string[] {
+  const fields: string[] = []
+  let current = ''
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string
+    if (ch === '\\' && i + 1 < line.length) {
+      current += line[++i]
+    } else if (ch === ':' && fields.length < 4) {
+      fields.push(current)
+      current = ''
+    } else {
+      current += ch
+    }
+  }
+  fields.push(current)
+  return fields
+}
+
+function configError(message: string, hint: string): StoreError {
+  return new StoreError('config', 'OAUTH_CLI_STORE', message, { hint })
+}

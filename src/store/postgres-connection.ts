@@ -1,0 +1,196 @@
+/**
+ * One PostgreSQL connection per process for the shared store, with a statement
+ * timeout on every query, TLS as `sslmode` says, and every driver failure
+ * turned into a StoreError that names `host:port/db` and never the password:
+ * unreachable → exit 5, refused login or missing rights → exit 2.
+ * `pg` is imported here and only here, when the shared store is used.
+ */
+import type { Client, ClientConfig, QueryResultRow } from 'pg'
+import type { ConnectionOptions } from 'node:tls'
+import { StoreError } from './credential-store'
+import type { PostgresTarget } from './postgres-config'
+
+/** Every query: the server cancels it after this long, and the client stops waiting a little later. */
+export const STATEMENT_TIMEOUT_MS = 10_000
+const CLIENT_QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 2_000
+
+export interface Connection {
+  readonly target: PostgresTarget
+  /** Parameterised only: values never become SQL text. */
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<R[]>
+  /** Several statements without values (schema DDL), as one simple query. */
+  script(sql: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** SQLSTATE codes (PostgreSQL Appendix A) that mean "not allowed", as opposed to "not reachable". */
+const DENIED_CODES = new Set(['28P01', '28000', '3D000', '42501', '3F000'])
+
+export async function connect(target: PostgresTarget): Promise<Connection> {
+  const pg = (await import('pg')).default
+  const open = async (ssl: ClientConfig['ssl']): Promise<Client> => {
+    const client = new pg.Client(clientConfig(target, ssl))
+    // An idle connection the server drops emits 'error'; the next query reports it.
+    client.on('error', () => undefined)
+    try {
+      await client.connect()
+    } catch (err) {
+      await client.end().catch(() => undefined)
+      throw err
+    }
+    return client
+  }
+  let client: Client
+  try {
+    const first = sslOptions(target)
+    try {
+      client = await open(first)
+    } catch (err) {
+      // sslmode prefer/allow (libpq's default): a server without TLS is spoken to in plain text.
+      if (!(first && (target.sslmode === 'prefer' || target.sslmode === 'allow') && isNoSslError(err))) throw err
+      client = await open(false)
+    }
+  } catch (err) {
+    throw toStoreError(err, target, 'connect to')
+  }
+  let closed = false
+  return {
+    target,
+    async query<R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) {
+      try {
+        return (await client.query<R>({ text: sql, values: params as unknown[] })).rows
+      } catch (err) {
+        throw toStoreError(err, target, 'query')
+      }
+    },
+    async script(sql) {
+      try {
+        await client.query(sql)
+      } catch (err) {
+        throw toStoreError(err, target, 'set up')
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await client.end().catch(() => undefined)
+    },
+  }
+}
+
+function clientConfig(target: PostgresTarget, ssl: ClientConfig['ssl']): ClientConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    // A function, so the driver never looks for a password on its own (its pgpass reader warns on stderr).
+    password: async () => {
+      if (target.password !== undefined) return target.password
+      throw new StoreError('denied', target.location, `the shared store at ${target.location} asks for a password and none was given`, {
+        hint: 'set PGPASSWORD (in CI, from a secret), or add a line for this host to ~/.pgpass (mode 0600)',
+      })
+    },
+    ssl,
+    connectionTimeoutMillis: target.connectTimeoutMs,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: CLIENT_QUERY_TIMEOUT_MS,
+    application_name: 'oauth-cli',
+    keepAlive: true,
+  }
+}
+
+/** libpq's sslmode as Node TLS options (false: plain text). */
+function sslOptions(target: PostgresTarget): ClientConfig['ssl'] {
+  const ca = target.sslrootcert && target.sslrootcert !== 'system' ? { ca: target.sslrootcert } : {}
+  switch (target.sslmode) {
+    case 'disable':
+      return false
+    case 'allow':
+    case 'prefer':
+      return { rejectUnauthorized: false }
+    case 'require':
+      // libpq: with a root certificate at hand, require verifies the chain as verify-ca does.
+      return target.sslrootcert && target.sslrootcert !== 'system'
+        ? { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined }
+        : { rejectUnauthorized: false }
+    case 'verify-ca':
+      return { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } satisfies ConnectionOptions
+    case 'verify-full':
+      return { ...ca, rejectUnauthorized: true, servername: target.host }
+    default: {
+      const never: never = target.sslmode
+      throw new Error(`unexpected sslmode ${String(never)}`)
+    }
+  }
+}
+
+function isNoSslError(err: unknown): boolean {
+  return err instanceof Error && /does not support SSL/i.test(err.message)
+}
+
+/** Why the driver failed, as a StoreError naming the store and never a secret. */
+export function toStoreError(err: unknown, target: PostgresTarget, doing: string): StoreError {
+  if (err instanceof StoreError) return err
+  const where = target.location
+  const code = (err as { code?: unknown } | undefined)?.code
+  const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  const detail = describeCause(err)
+  if (sqlstate && DENIED_CODES.has(sqlstate)) {
+    return new StoreError('denied', where, `the shared store at ${where} refused: ${detail}`, {
+      cause: err,
+      hint: deniedHint(sqlstate, target),
+    })
+  }
+  if (sqlstate === '57014') {
+    return new StoreError('unreachable', where, `the shared store at ${where} did not finish a query within ${STATEMENT_TIMEOUT_MS / 1000} s`, {
+      cause: err,
+      hint: 'the database is overloaded or locked; try again shortly',
+    })
+  }
+  if (isTlsFailure(err)) {
+    return new StoreError('denied', where, `cannot ${doing} the shared store at ${where}: TLS failed (${detail})`, {
+      cause: err,
+      hint: 'point PGSSLROOTCERT at the CA that signed the server certificate, or set PGSSLMODE (require skips verification)',
+    })
+  }
+  if (sqlstate && !/^(08|57P)/.test(sqlstate)) {
+    return new StoreError('io', where, `the shared store at ${where} failed: ${detail}`, { cause: err })
+  }
+  return new StoreError('unreachable', where, `cannot reach the shared store at ${target.host} port ${target.port} (database ${target.database}): ${detail}`, {
+    cause: err,
+    hint: `check that PostgreSQL runs at ${target.host}:${target.port} and that this machine may connect (firewall, service container); PGCONNECT_TIMEOUT sets how long to wait`,
+  })
+}
+
+function deniedHint(sqlstate: string, target: PostgresTarget): string {
+  switch (sqlstate) {
+    case '28P01':
+      return `check the password of role ${target.user}: PGPASSWORD, ~/.pgpass, or the URL`
+    case '28000':
+      return `the server's pg_hba.conf does not let role ${target.user} in from here (or wants TLS: set PGSSLMODE=require)`
+    case '3D000':
+      return `create the database ${target.database} (createdb ${target.database}), or name another in the URL`
+    default:
+      return `grant role ${target.user} SELECT, INSERT, UPDATE and DELETE on oauth_cli_credentials and oauth_cli_leases (and CREATE on the schema for the first run): see oauth-cli doctor`
+  }
+}
+
+function isTlsFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code
+  return (
+    typeof code === 'string' &&
+    /^(ERR_TLS_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_SSL_|HOSTNAME_MISMATCH)/.test(code)
+  ) || (err instanceof Error && /does not support SSL/i.test(err.message))
+}
+
+/** The driver's message (never carries the password) or the errno code. */
+function describeCause(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return describeCause(err.errors[0])
+  const code = (err as { code?: unknown } | undefined)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (/timeout expired|timeout exceeded when trying to connect/i.test(message)) return 'no answer within PGCONNECT_TIMEOUT'
+  if (/Connection terminated/i.test(message)) return 'the connection was closed by the server'
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
+  return message || String(code ?? 'unknown error')
+}

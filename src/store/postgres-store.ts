@@ -1,0 +1,332 @@
+/**
+ * The shared store (shared/SPEC.md "Shared store: one set of credentials for a
+ * fleet"): credentials in PostgreSQL, each row the file store's AES-256-GCM
+ * envelope (scrypt key from OAUTH_CLI_PASSPHRASE, sealed here before anything
+ * is sent), a row version bumped by every write for compare-and-set, and two
+ * marks beside the ciphertext: `dead` (the provider rejected the refresh token)
+ * and `refresh in flight` (a refresh was sent under a lease and its answer not
+ * yet stored). The refresh lease lives in `oauth_cli_leases`
+ * (postgres-lease.ts). Tables are created when missing, after checking, so a
+ * role with table rights and no CREATE works once they exist.
+ */
+import { hostname, userInfo } from 'node:os'
+import { readFileSync, statSync } from 'node:fs'
+import { describeKey, matchesKey, parseCredential, serializeCredential } from './codec'
+import {
+  StoreError,
+  toAccountKey,
+  type CredentialKey,
+  type CredentialMark,
+  type CredentialStore,
+  type Revision,
+  type StoredCredential,
+  type VersionedLookup,
+  type VersionedStore,
+  ABSENT,
+} from './credential-store'
+import { checkEnvelope, createPassphraseBox, isEnvelopeLike, type PassphraseBox } from './file-store'
+import { connect, type Connection } from './postgres-connection'
+import { createPostgresLocker, leaseSecondsFrom } from './postgres-lease'
+import { resolvePostgresTarget, type PostgresTarget } from './postgres-config'
+
+/** The schema this version writes; a later version migrates from the number it finds. */
+export const SCHEMA_VERSION = 1
+
+export interface PostgresStoreOptions {
+  env: Readonly<Record<string, string | undefined>>
+  homedir?: string
+}
+
+export interface PostgresStore extends CredentialStore {
+  readonly kind: 'postgres'
+  readonly versioned: VersionedStore
+  /** What `doctor` shows: reachable, rights, schema version. */
+  check(): Promise<SchemaReport>
+}
+
+export interface SchemaReport {
+  schemaVersion: number
+  /** Privileges of the current role on the two tables (SELECT, INSERT, UPDATE, DELETE). */
+  missingRights: string[]
+  serverTime: string
+}
+
+/**
+ * Opens the shared store. The passphrase is checked before anything is sent
+ * (exit 2 without it: a database administrator or a backup must never see a
+ * token); then the one connection of this process is made.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<PostgresStore> {
+  const passphrase = options.env.OAUTH_CLI_PASSPHRASE
+  if (!passphrase) {
+    throw new StoreError(
+      'config',
+      'OAUTH_CLI_PASSPHRASE',
+      'the shared store needs OAUTH_CLI_PASSPHRASE: every credential is encrypted before it reaches the database, and it is unset or empty',
+      { hint: 'set OAUTH_CLI_PASSPHRASE to the passphrase every machine sharing the store uses (in CI, from a secret)' },
+    )
+  }
+  const target = resolvePostgresTarget(url, {
+    env: options.env,
+    homedir: options.homedir ?? options.env.HOME ?? '',
+    readFile: readIfExists,
+    modeOf: (path) => (process.platform === 'win32' ? undefined : statSync(path).mode),
+    osUser: osUserName(),
+  })
+  const connection = await connect(target)
+  return createPostgresStore(connection, createPassphraseBox(passphrase), options.env)
+}
+
+/** The store over an open connection; exported for the contract tests. */
+export function createPostgresStore(
+  connection: Connection,
+  box: PassphraseBox,
+  env: Readonly<Record<string, string | undefined>>,
+): PostgresStore {
+  const target = connection.target
+  let schemaReady: Promise<void> | undefined
+  const ready = (): Promise<void> => (schemaReady ??= ensureSchema(connection).catch((err) => {
+    schemaReady = undefined
+    throw err
+  }))
+  const q = async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<R[]> => {
+    await ready()
+    return connection.query<R>(sql, params)
+  }
+  const seal = async (credential: StoredCredential): Promise<string> => JSON.stringify(await box.seal(serializeCredential(credential)))
+  const open = (row: CredentialRow, key: CredentialKey): Promise<StoredCredential> => decodeRow(row, key, box, target)
+
+  const versioned: VersionedStore = {
+    async getVersioned(key) {
+      const [row] = await q<CredentialRow>(`${SELECT_CREDENTIAL} WHERE key = $1`, [toAccountKey(key)])
+      if (!row) return { status: 'missing' } satisfies VersionedLookup
+      const mark = markOf(row)
+      return { status: 'found', credential: await open(row, key), revision: row.version, ...(mark ? { mark } : {}) }
+    },
+    async compareAndSet(credential, expected) {
+      if (expected === ABSENT) {
+        const [created] = await q<{ version: string }>(
+          `INSERT INTO oauth_cli_credentials (key, version, ciphertext, updated_at) VALUES ($1, 1, $2, now())
+           ON CONFLICT (key) DO NOTHING RETURNING version::text AS version`,
+          [toAccountKey(credential), await seal(credential)],
+        )
+        return created?.version
+      }
+      const [row] = await q<{ version: string }>(
+        `UPDATE oauth_cli_credentials
+            SET version = version + 1, ciphertext = $3, updated_at = now(),
+                dead_error = NULL, dead_at = NULL, in_flight_holder = NULL, in_flight_fence = NULL, in_flight_at = NULL
+          WHERE key = $1 AND version = $2::bigint
+          RETURNING version::text AS version`,
+        [toAccountKey(credential), expected, await seal(credential)],
+      )
+      return row?.version
+    },
+    async mark(key, expected, mark) {
+      const [row] = await q<{ version: string }>(
+        `UPDATE oauth_cli_credentials
+            SET version = version + 1, updated_at = now(),
+                dead_error = $3, dead_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,
+                in_flight_holder = $4, in_flight_fence = $5, in_flight_at = CASE WHEN $5::text IS NULL THEN NULL ELSE now() END
+          WHERE key = $1 AND version = $2::bigint
+          RETURNING version::text AS version`,
+        [
+          toAccountKey(key),
+          expected,
+          mark?.kind === 'dead' ? mark.error : null,
+          mark?.kind === 'refresh_in_flight' ? mark.holder : null,
+          mark?.kind === 'refresh_in_flight' ? mark.fence : null,
+        ],
+      )
+      return row?.version
+    },
+  }
+
+  return {
+    kind: 'postgres',
+    location: target.location,
+    versioned,
+    locker: createPostgresLocker(connection, ready, { leaseSeconds: leaseSecondsFrom(env), holder: `pid ${process.pid} on ${hostname()}` }),
+    async get(key) {
+      const found = await versioned.getVersioned(key)
+      return found.status === 'found' ? { status: 'found', credential: found.credential } : { status: 'missing' }
+    },
+    // A new login or an import: written whatever is there, and any mark cleared.
+    async set(credential) {
+      await q(
+        `INSERT INTO oauth_cli_credentials (key, version, ciphertext, updated_at) VALUES ($1, 1, $2, now())
+         ON CONFLICT (key) DO UPDATE
+            SET version = oauth_cli_credentials.version + 1, ciphertext = EXCLUDED.ciphertext, updated_at = now(),
+                dead_error = NULL, dead_at = NULL, in_flight_holder = NULL, in_flight_fence = NULL, in_flight_at = NULL`,
+        [toAccountKey(credential), await seal(credential)],
+      )
+    },
+    async delete(key) {
+      const rows = await q<{ key: string }>('DELETE FROM oauth_cli_credentials WHERE key = $1 RETURNING key', [toAccountKey(key)])
+      return rows.length > 0
+    },
+    async list() {
+      const rows = await q<CredentialRow & { key: string }>(`${SELECT_CREDENTIAL} ORDER BY key`, [])
+      const found: StoredCredential[] = []
+      for (const row of rows) {
+        const at = row.key.indexOf(':')
+        if (at <= 0) continue
+        found.push(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }))
+      }
+      return found.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+    },
+    async check() {
+      await ready()
+      const [row] = await connection.query<{ version: number; now: string; rights: string[] }>(
+        `SELECT (SELECT version FROM oauth_cli_schema WHERE id = 1) AS version, now()::text AS now,
+                ARRAY(SELECT t || ':' || p FROM unnest(ARRAY['oauth_cli_credentials', 'oauth_cli_leases']) t,
+                      unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
+                      WHERE NOT has_table_privilege(t, p)) AS rights`,
+        [],
+      )
+      return { schemaVersion: Number(row?.version), missingRights: row?.rights ?? [], serverTime: row?.now ?? '' }
+    },
+    close: () => connection.close(),
+  }
+}
+
+interface CredentialRow extends Record<string, unknown> {
+  version: string
+  ciphertext: string
+  dead_error: string | null
+  dead_at: string | null
+  in_flight_holder: string | null
+  in_flight_fence: string | null
+  in_flight_at: string | null
+}
+
+const SELECT_CREDENTIAL = `SELECT key, version::text AS version, ciphertext, dead_error, dead_at::text AS dead_at,
+       in_flight_holder, in_flight_fence, in_flight_at::text AS in_flight_at
+  FROM oauth_cli_credentials`
+
+function markOf(row: CredentialRow): CredentialMark | undefined {
+  if (row.dead_error !== null) return { kind: 'dead', error: row.dead_error, at: row.dead_at ?? '' }
+  if (row.in_flight_fence !== null) {
+    return { kind: 'refresh_in_flight', holder: row.in_flight_holder ?? 'unknown', fence: row.in_flight_fence, at: row.in_flight_at ?? '' }
+  }
+  return undefined
+}
+
+async function decodeRow(row: CredentialRow, key: CredentialKey, box: PassphraseBox, target: PostgresTarget): Promise<StoredCredential> {
+  const corrupt = (reason: string): StoreError =>
+    new StoreError('corrupt', target.location, `stored credentials for ${describeKey(key)} in the shared store at ${target.location} are unreadable (${reason}); the row was left as it is`)
+  let value: unknown
+  try {
+    value = JSON.parse(row.ciphertext)
+  } catch {
+    throw corrupt('not valid JSON')
+  }
+  // Only envelopes are ever written here: a plain row would mean someone put secrets in the database by hand.
+  if (!isEnvelopeLike(value)) throw corrupt('not encrypted')
+  const envelope = checkEnvelope(value)
+  if (typeof envelope === 'string') throw corrupt(envelope)
+  const result = parseCredential(await box.open(envelope, `the shared store at ${target.location}`, key))
+  if (!result.ok) throw corrupt(result.reason)
+  if (!matchesKey(result.credential, key)) throw corrupt('it holds the credentials of another provider or profile')
+  return result.credential
+}
+
+/**
+ * Version 1 of the schema. `key` is `provider:profile` (names, not secrets);
+ * everything secret is in `ciphertext`. `version` is the fencing token of a
+ * refresh. Lease expiry is judged by the database clock alone.
+ */
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS oauth_cli_schema (
+  id integer PRIMARY KEY CHECK (id = 1),
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS oauth_cli_credentials (
+  key text PRIMARY KEY,
+  version bigint NOT NULL,
+  ciphertext text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  dead_error text,
+  dead_at timestamptz,
+  in_flight_holder text,
+  in_flight_fence text,
+  in_flight_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS oauth_cli_leases (
+  key text PRIMARY KEY,
+  holder text NOT NULL,
+  fence text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+INSERT INTO oauth_cli_schema (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;
+`
+
+/** Migrations from version N to N+1, applied in order under the same advisory lock. None yet. */
+const MIGRATIONS: Record<number, string> = {}
+
+/** Looks first (no CREATE right needed when the tables exist); creates or migrates under an advisory lock. */
+async function ensureSchema(connection: Connection): Promise<void> {
+  const found = await schemaVersion(connection)
+  if (found === SCHEMA_VERSION) return
+  if (found !== undefined && found > SCHEMA_VERSION) {
+    throw new StoreError(
+      'config',
+      connection.target.location,
+      `the shared store at ${connection.target.location} was set up by a newer oauth-cli (schema version ${found}; this one knows ${SCHEMA_VERSION})`,
+      { hint: 'upgrade oauth-cli on this machine to the version the rest of the fleet runs' },
+    )
+  }
+  try {
+    await connection.script(
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('oauth_cli_schema'));${SCHEMA_V1}${migrationsFrom(found ?? SCHEMA_VERSION)}COMMIT;`,
+    )
+  } catch (err) {
+    await connection.script('ROLLBACK').catch(() => undefined)
+    if (err instanceof StoreError && err.kind === 'denied') {
+      throw new StoreError(
+        'denied',
+        connection.target.location,
+        `the tables of the shared store do not exist in ${connection.target.location}, and role ${connection.target.user} may not create them`,
+        {
+          cause: err,
+          hint: `run any oauth-cli command once as a role with CREATE on the schema (or GRANT CREATE ON SCHEMA public TO ${connection.target.user}); oauth-cli doctor checks the result`,
+        },
+      )
+    }
+    throw err
+  }
+}
+
+function migrationsFrom(version: number): string {
+  let sql = ''
+  for (let v = version; v < SCHEMA_VERSION; v++) sql += `${MIGRATIONS[v] ?? ''}UPDATE oauth_cli_schema SET version = ${v + 1}, updated_at = now() WHERE id = 1;`
+  return sql
+}
+
+/** The schema version, or undefined when the tables are not there yet (SQLSTATE 42P01, undefined_table). */
+async function schemaVersion(connection: Connection): Promise<number | undefined> {
+  try {
+    const [row] = await connection.query<{ version: number }>('SELECT version FROM oauth_cli_schema WHERE id = 1', [])
+    return row?.version
+  } catch (err) {
+    if (err instanceof StoreError && (err.cause as { code?: unknown } | undefined)?.code === '42P01') return undefined
+    throw err
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function osUserName(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return 'postgres'
+  }
+}
