@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// Start-up and request benchmark (issue 5). Each case runs as a whole process,
-// several rounds after a warm-up, interleaved with the `node -e ''` floor so
-// that machine noise hits every case alike. Prints medians, ratios to the
-// floor (or, for `call`, to a bare Node script doing one fetch) and peak RSS.
+// The benchmark of issue 14: start-up, requests, big bodies and pagination,
+// measured in a CLEAN environment by default (only PATH, HOME, the XDG dirs and
+// OAUTH_CLI_STORE=file), because variables such as NODE_EXTRA_CA_CERTS slow
+// every Node process and hide the tool's own cost. Timed cases run as whole
+// processes, interleaved with their baseline (pairs), and only ratios of
+// medians measured in this run are reported, never absolute times.
 //
-//   npm run bench                 # build, then measure (ROUNDS=20 by default)
-//   ROUNDS=40 npm run bench       # steadier numbers
-//   npm run bench -- --markdown   # the table as Markdown, for the README
+//   npm run bench                     # build, measure, print, update README's table
+//   PAIRS=41 npm run bench            # steadier numbers (21 pairs by default)
+//   BENCH_INHERIT_ENV=1 npm run bench # in the caller's environment instead
+//   node scripts/bench.mjs --no-readme --only=token,call
+//
+// To add a case, append to CASES: a `run` (argv for the CLI, or a custom runner)
+// and the baseline it is compared with. See `token (fresh)` for the simplest.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,33 +22,81 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CLI = join(ROOT, 'bin', 'oauth-cli.cjs')
-const ROUNDS = Number(process.env.ROUNDS ?? 20)
-const WARMUP = 3
-const markdown = process.argv.includes('--markdown')
+const PAIRS = Math.max(1, Number(process.env.PAIRS ?? 21))
+const HEAVY_ROUNDS = Math.max(1, Number(process.env.HEAVY_ROUNDS ?? 3))
+const WARMUP = 2
+const args = process.argv.slice(2)
+const writeReadme = !args.includes('--no-readme')
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((p) => existsSync(p))
 
+const BIG_BYTES = 200 * 1024 * 1024
+const PAGE_ITEMS = 100_000
+const PAGE_SIZE = 1000
+
+// ---------------------------------------------------------------- environment
 const home = mkdtempSync(join(tmpdir(), 'oauth-cli-bench-'))
-const server = createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ ok: true, path: req.url }))
-})
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-const apiUrl = `http://127.0.0.1:${server.address().port}`
-
-// By default the caller's environment, as users run it (it matters: on this
-// kind of machine NODE_EXTRA_CA_CERTS alone adds ~38 ms to every Node start);
-// BENCH_CLEAN_ENV=1 measures with only PATH, the hardest case for the ratios.
-const base = process.env.BENCH_CLEAN_ENV ? { PATH: process.env.PATH } : { ...process.env }
+const KEPT = ['PATH']
+const inherit = Boolean(process.env.BENCH_INHERIT_ENV)
 const env = {
-  ...base,
+  ...(inherit ? process.env : Object.fromEntries(KEPT.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]))),
   HOME: home,
   XDG_CONFIG_HOME: join(home, 'config'),
   XDG_DATA_HOME: join(home, 'data'),
+  XDG_STATE_HOME: join(home, 'state'),
+  XDG_CACHE_HOME: join(home, 'cache'),
   OAUTH_CLI_STORE: 'file',
-  OAUTH_CLI_CONFIG: join(home, 'config.json'),
-  NO_COLOR: '1',
 }
+const cleared = inherit ? [] : Object.keys(process.env).filter((k) => !(k in env)).sort()
+
+// ---------------------------------------------------------------- the server
+const bigChunk = Buffer.alloc(1024 * 1024, 'x')
+const item = (i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'], active: i % 2 === 0 })
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1')
+  if (url.pathname === '/token') {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(JSON.stringify({ access_token: 'bench-access-token-2', token_type: 'Bearer', expires_in: 3600, refresh_token: 'bench-refresh-token' }))
+    })
+    return
+  }
+  if (url.pathname === '/big') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG_BYTES })
+    let sent = 0
+    const pump = () => {
+      while (sent < BIG_BYTES) {
+        sent += bigChunk.length
+        if (!res.write(bigChunk)) return void res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+    return
+  }
+  if (url.pathname === '/items') {
+    const page = Number(url.searchParams.get('page') ?? 1)
+    const pages = PAGE_ITEMS / PAGE_SIZE
+    const items = Array.from({ length: PAGE_SIZE }, (_, i) => item((page - 1) * PAGE_SIZE + i))
+    const headers = { 'content-type': 'application/json' }
+    if (page < pages) headers.link = `<http://127.0.0.1:${port}/items?page=${page + 1}>; rel="next"`
+    res.writeHead(200, headers)
+    res.end(JSON.stringify(items))
+    return
+  }
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(JSON.stringify({ ok: true, path: req.url }))
+})
+server.keepAliveTimeout = 1000
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const port = server.address().port
+const apiUrl = `http://127.0.0.1:${port}`
+
+mkdirSync(join(env.XDG_CONFIG_HOME, 'oauth-cli'), { recursive: true })
 writeFileSync(
-  env.OAUTH_CLI_CONFIG,
+  join(env.XDG_CONFIG_HOME, 'oauth-cli', 'config.json'),
   JSON.stringify({
     providers: {
       bench: {
@@ -56,26 +110,41 @@ writeFileSync(
   }),
 )
 
-function run(argv, { input, probe = false } = {}) {
+// ---------------------------------------------------------------- running
+/**
+ * Runs one process to its end. Answers wall time, peak RSS (KiB, through
+ * /usr/bin/time when `rss`), stdout size and when the first line came.
+ */
+let rssMode = false
+function run(file, argv, { input, rss = rssMode, keepOut = false } = {}) {
   return new Promise((resolve, reject) => {
-    const childEnv = probe ? { ...env, NODE_OPTIONS: `--require ${join(ROOT, 'scripts', 'rss-probe.cjs')}` } : env
+    const [cmd, cmdArgs] = rss && TIME ? [TIME, ['-f', 'bench-peak-rss=%M', file, ...argv]] : [file, argv]
     const started = process.hrtime.bigint()
-    const child = spawn(process.execPath, argv, { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(cmd, cmdArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let out = ''
+    let bytes = 0
+    let firstLineMs
     let err = ''
-    child.stdout.on('data', (d) => (out += d))
+    child.stdout.on('data', (d) => {
+      bytes += d.length
+      if (firstLineMs === undefined && d.includes(10)) firstLineMs = Number(process.hrtime.bigint() - started) / 1e6
+      if (keepOut) out += d
+    })
     child.stderr.on('data', (d) => (err += d))
     child.on('error', reject)
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
-      if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}: ${err}`))
-      else resolve({ ms, out, err })
+      const peak = /bench-peak-rss=(\d+)/.exec(err)
+      if (code !== 0) return reject(new Error(`${file} ${argv.join(' ')} exited ${code}: ${err.slice(0, 500)}`))
+      resolve({ ms, out, bytes, firstLineMs, rssKiB: peak ? Number(peak[1]) : undefined })
     })
     child.stdin.end(input ?? '')
   })
 }
+const node = (argv, opts) => run(process.execPath, argv, opts)
+const cli = (argv, opts) => node([CLI, ...argv], opts)
 
-// A fresh cached OAuth token (an hour to go), written through the tool's own import.
+// A stored credential, written through the tool's own import (fresh for an hour).
 const credential = {
   version: 1,
   provider: 'bench',
@@ -89,76 +158,170 @@ const credential = {
   client_id: 'bench-client',
   updated_at: new Date().toISOString(),
 }
-const bundle = `oauth-cli-bundle:v1:${Buffer.from(JSON.stringify(credential)).toString('base64url')}`
-await run([CLI, 'import'], { input: bundle })
+const importCredential = (lifeMs) =>
+  cli(['import'], {
+    rss: false,
+    input: `oauth-cli-bundle:v1:${Buffer.from(JSON.stringify({ ...credential, expires_at: new Date(Date.now() + lifeMs).toISOString() })).toString('base64url')}`,
+  })
+await importCredential(3600_000)
 
-const fetchScript = `const r = await fetch(${JSON.stringify(`${apiUrl}/x`)}, { headers: { authorization: 'Bearer bench-access-token' } }); process.stdout.write(Buffer.from(await r.arrayBuffer()))`
-const cases = [
-  { name: "node -e ''", argv: ['-e', ''], floor: true },
-  { name: 'node: one fetch', argv: ['--input-type=module', '-e', fetchScript], fetchFloor: true },
-  { name: 'oauth-cli --version', argv: [CLI, '--version'], target: 1.15 },
-  { name: 'oauth-cli --help', argv: [CLI, '--help'], target: 1.15 },
-  { name: 'oauth-cli token bench (fresh)', argv: [CLI, 'token', 'bench'], target: 1.15 },
-  { name: 'oauth-cli status --json', argv: [CLI, 'status', '--json'] },
-  { name: 'oauth-cli call bench /x', argv: [CLI, 'call', 'bench', '/x'], target: 1.3, vsFetch: true },
+/** What a script would write by hand with node:http: the floor for `call` and a refresh. */
+const bareGet = `const h=require('node:http');h.get(${JSON.stringify(`${apiUrl}/x`)},{headers:{authorization:'Bearer bench-access-token'}},r=>{r.on('data',d=>process.stdout.write(d))})`
+const bareRefresh = `const h=require('node:http');const b='grant_type=refresh_token&refresh_token=bench-refresh-token&client_id=bench-client';` +
+  `const q=h.request(${JSON.stringify(`${apiUrl}/token`)},{method:'POST',headers:{'content-type':'application/x-www-form-urlencoded','content-length':b.length}},r=>{let s='';r.on('data',d=>s+=d);r.on('end',()=>process.stdout.write(JSON.parse(s).access_token+'\\n'))});q.end(b)`
+const bareNode = () => node(['-e', ''])
+
+// ---------------------------------------------------------------- cases
+/**
+ * Timed cases: `run` and `base` are each one process; they alternate PAIRS
+ * times. `target` is the ratio of medians to meet; `rssTarget` compares peak RSS
+ * with the baseline's.
+ */
+const CASES = [
+  { name: '--version', run: () => cli(['--version']), base: bareNode, baseName: "node -e ''", target: 1.1 },
+  { name: 'token (fresh)', run: () => cli(['token', 'bench']), base: bareNode, baseName: "node -e ''", target: 1.15, rssTarget: 1.1 },
+  { name: 'status --json', run: () => cli(['status', '--json']), base: bareNode, baseName: "node -e ''", target: 1.3 },
+  { name: 'providers', run: () => cli(['providers']), base: bareNode, baseName: "node -e ''" },
+  { name: 'call bench /x', run: () => cli(['call', 'bench', '/x']), base: () => node(['-e', bareGet]), baseName: 'bare node:http GET', target: 1.3, rssTarget: 1.2 },
+  // An expired token is stored again (untimed) before each run, so every run refreshes.
+  { name: 'token (refresh)', prepare: () => importCredential(-60_000), run: () => cli(['token', 'bench']), base: () => node(['-e', bareRefresh]), baseName: 'bare node:http token request', target: 1.5 },
 ]
 
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
+  const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b)
+  if (s.length === 0) return NaN
   const m = Math.floor(s.length / 2)
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
+const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
+const verdict = (ok) => (ok === undefined ? '' : ok ? 'ok' : 'over')
+const rows = []
 
 try {
-  for (let i = 0; i < WARMUP; i++) for (const c of cases) await run(c.argv)
-  const times = new Map(cases.map((c) => [c.name, []]))
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const c of cases) times.get(c.name).push((await run(c.argv)).ms)
-  }
-  const rss = new Map()
-  for (const c of cases) {
-    const samples = []
-    for (let i = 0; i < 3; i++) {
-      const { err } = await run(c.argv, { probe: true })
-      const match = /oauth-cli-bench-rss=(\d+)/.exec(err)
-      if (match) samples.push(Number(match[1]))
+  const floor = []
+  for (let i = 0; i < 5; i++) floor.push((await bareNode()).ms)
+  const selected = CASES.filter((c) => !only || only.some((o) => c.name.includes(o)))
+  for (const c of selected) {
+    const prepare = c.prepare ?? (async () => {})
+    const ours = async () => (await prepare(), (await c.run()).ms)
+    for (let i = 0; i < WARMUP; i++) await c.base().then(ours)
+    const a = []
+    const b = []
+    for (let i = 0; i < PAIRS; i++) {
+      // Alternate which goes first, so neither always follows the other.
+      if (i % 2) { b.push((await c.base()).ms); a.push(await ours()) } else { a.push(await ours()); b.push((await c.base()).ms) }
     }
-    rss.set(c.name, median(samples))
-  }
-  const floor = median(times.get(cases.find((c) => c.floor).name))
-  const fetchFloor = median(times.get(cases.find((c) => c.fetchFloor).name))
-  const floorRss = rss.get(cases.find((c) => c.floor).name)
-  const rows = cases.map((c) => {
-    const ms = median(times.get(c.name))
-    const base = c.vsFetch ? fetchFloor : floor
-    const ratio = ms / base
-    const rssRatio = rss.get(c.name) / (c.vsFetch ? rss.get('node: one fetch') : floorRss)
-    const verdict = c.target === undefined ? '' : ratio <= c.target && rssRatio <= 1.3 ? 'ok' : 'over'
-    return {
-      case: c.name,
-      median_ms: ms.toFixed(1),
-      ratio: `${ratio.toFixed(2)}×${c.vsFetch ? ' fetch' : ''}`,
-      target: c.target === undefined ? '' : `≤ ${c.target}×`,
-      peak_rss_mb: (rss.get(c.name) / 1024).toFixed(1),
-      rss_ratio: `${rssRatio.toFixed(2)}×`,
-      verdict,
+    const ratio = median(a) / median(b)
+    let rssNote = ''
+    let rssOk
+    if (c.rssTarget && TIME) {
+      const ra = []
+      const rb = []
+      for (let i = 0; i < 3; i++) {
+        await prepare()
+        ra.push((await runWithRss(c.run)).rssKiB)
+        rb.push((await runWithRss(c.base)).rssKiB)
+      }
+      const rssRatio = median(ra) / median(rb)
+      rssOk = rssRatio <= c.rssTarget
+      rssNote = `; peak RSS ${fmt(rssRatio)}× (target ≤ ${c.rssTarget}×)`
     }
-  })
-  const head = ['case', 'median ms', 'ratio', 'target', 'peak RSS MB', 'RSS ratio', '']
-  const keys = ['case', 'median_ms', 'ratio', 'target', 'peak_rss_mb', 'rss_ratio', 'verdict']
-  if (markdown) {
-    console.log(`| ${head.join(' | ')} |`)
-    console.log(`|${head.map(() => '---').join('|')}|`)
-    for (const r of rows) console.log(`| ${keys.map((k) => r[k]).join(' | ')} |`)
-  } else {
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[keys[i]]).length)))
-    const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
-    console.log(line(head))
-    for (const r of rows) console.log(line(keys.map((k) => r[k])))
+    const ok = c.target === undefined ? undefined : ratio <= c.target && rssOk !== false
+    rows.push([c.name, `${fmt(ratio)}× ${c.baseName}${rssNote}`, c.target ? `≤ ${c.target}×` : '', verdict(ok)])
+    console.error(`bench: ${c.name}: ${rows.at(-1)[1]}`)
   }
-  console.log(`\n${ROUNDS} rounds after ${WARMUP} warm-up rounds, interleaved; Node ${process.version}; ratios against the floor measured in this run (call against the bare fetch script); RSS ratio target ≤ 1.3×.`)
-  console.log(process.env.BENCH_CLEAN_ENV ? 'Environment: PATH only (BENCH_CLEAN_ENV=1).' : `Environment: inherited${process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS is set: it slows every Node start, the floor included)' : ''}; BENCH_CLEAN_ENV=1 for PATH only.`)
+  if (!only || only.some((o) => 'download'.includes(o))) rows.push(await bigDownload())
+  if (!only || only.some((o) => 'paginate'.includes(o))) rows.push(...(await paginate()))
+  floor.push((await bareNode()).ms)
+  report(median(floor))
 } finally {
   server.close()
+  server.closeAllConnections?.()
   rmSync(home, { recursive: true, force: true })
+}
+
+/** Runs a case's runner once under /usr/bin/time (`run` reads the switch). */
+async function runWithRss(runner) {
+  rssMode = true
+  try {
+    return await runner()
+  } finally {
+    rssMode = false
+  }
+}
+
+async function bigDownload() {
+  const file = join(home, 'big.bin')
+  const ours = []
+  const theirs = []
+  const rss = []
+  for (let i = 0; i < HEAVY_ROUNDS; i++) {
+    rmSync(file, { force: true })
+    const r = await cli(['call', 'bench', '/big', '-o', file], { rss: true })
+    if (statSync(file).size !== BIG_BYTES) throw new Error(`call -o wrote ${statSync(file).size} bytes, not ${BIG_BYTES}`)
+    ours.push(r.ms)
+    rss.push(r.rssKiB)
+    if (CURL) {
+      rmSync(file, { force: true })
+      theirs.push((await run(CURL, ['-s', '-o', file, `${apiUrl}/big`])).ms)
+    }
+  }
+  rmSync(file, { force: true })
+  const peakMiB = median(rss) / 1024
+  const vsCurl = CURL ? median(theirs) / median(ours) : NaN
+  const ok = peakMiB <= 150 && (!CURL || vsCurl >= 0.6)
+  const note = `peak RSS ${fmt(peakMiB, 0)} MiB; throughput ${CURL ? `${fmt(vsCurl)}× curl's` : 'n/a (no curl)'}`
+  console.error(`bench: 200 MiB -o: ${note}`)
+  return ['200 MiB body `-o file`', note, '≤ 150 MiB, ≥ 0.6× curl', verdict(ok)]
+}
+
+async function paginate() {
+  const results = []
+  for (const ndjson of [true, false]) {
+    const rss = []
+    const first = []
+    for (let i = 0; i < HEAVY_ROUNDS; i++) {
+      const r = await cli(['call', 'bench', '/items', '--paginate', ...(ndjson ? ['--ndjson'] : [])], { rss: true })
+      rss.push(r.rssKiB)
+      first.push((r.firstLineMs ?? r.ms) / r.ms)
+    }
+    const peakMiB = median(rss) / 1024
+    const firstAt = median(first) * 100
+    const pages = PAGE_ITEMS / PAGE_SIZE
+    if (ndjson) {
+      // The first line should come once the first of the pages is in: well before the end.
+      const ok = peakMiB <= 100 && firstAt <= 100 / pages * 5 + 10
+      results.push([`\`--paginate --ndjson\`, ${PAGE_ITEMS / 1000}k items`, `peak RSS ${fmt(peakMiB, 0)} MiB; first line at ${fmt(firstAt, 0)} % of the run`, '≤ 100 MiB, first line after page 1', verdict(ok)])
+    } else {
+      results.push([`\`--paginate\` (merged array), ${PAGE_ITEMS / 1000}k items`, `peak RSS ${fmt(peakMiB, 0)} MiB`, '≤ 100 MiB', verdict(peakMiB <= 100)])
+    }
+    console.error(`bench: paginate${ndjson ? ' --ndjson' : ''}: ${results.at(-1)[1]}`)
+  }
+  return results
+}
+
+function report(floorMs) {
+  const lines = [
+    '| case | measured (ratio of medians) | target | |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ]
+  const envNote = inherit
+    ? 'the caller\'s environment (BENCH_INHERIT_ENV=1)'
+    : `a clean environment: only ${[...KEPT, 'HOME', 'XDG_*_HOME', 'OAUTH_CLI_STORE=file'].join(', ')}`
+  const foot = `${PAIRS} interleaved pairs per timed case, medians; ${HEAVY_ROUNDS} runs of each heavy case; Node ${process.version}; ${envNote}. ` +
+    `The floor \`node -e ''\` took ${fmt(floorMs, 1)} ms here (absolute times vary by machine; only the ratios are the result).`
+  console.log(lines.join('\n'))
+  console.log(`\n${foot}`)
+  console.log(cleared.length ? `Cleared from the environment: ${cleared.join(' ')}` : 'Nothing cleared from the environment.')
+  if (!writeReadme || only) return
+  const readme = join(ROOT, 'README.md')
+  const text = readFileSync(readme, 'utf8')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  if (a === -1 || b < a) return console.error('bench: README has no bench markers; table not written')
+  writeFileSync(readme, `${text.slice(0, a + start.length)}\n${lines.join('\n')}\n\n${foot}\n${text.slice(b)}`)
+  console.error('bench: table written to README.md')
 }

@@ -139,21 +139,15 @@ async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClie
     userAgent: `oauth-cli/${__OAUTH_CLI_VERSION__}`,
     ...(flags.requestTimeoutSeconds ? { timeoutMs: flags.requestTimeoutSeconds * 1000 } : {}),
   }
-  // Node's built-in fetch unless a proxy or --cacert needs undici's agent (which costs ~50 ms to load).
-  const client = flags.cacert || usesProxy(env)
-    ? await (await import('../http/client')).createHttpClient({
-        env,
-        ...options,
-        ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
-      })
-    : (await import('../http/fetch-client')).createFetchHttpClient(options)
+  // node:http/node:https, or undici's agent when a proxy variable is set (see http/client).
+  const client = await (await import('../http/client')).createHttpClient({
+    env,
+    ...options,
+    ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
+  })
   if (!flags.verbose) return client
   const { withTrace } = await import('../http/trace')
   return withTrace(client, (line) => io.stderr.write(`${line}\n`))
-}
-
-function usesProxy(env: Env): boolean {
-  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
 }
 
 /** Reads `--cacert` when the first request is built; a bad file is a usage error naming it. */

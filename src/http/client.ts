@@ -1,74 +1,41 @@
 /**
- * The production HttpClient, on undici's `request()` with one
- * `EnvHttpProxyAgent`. undici is imported only when a client is built, so a
- * command that sends no request never loads it.
+ * The production HttpClient's factory, and what both transports share: the
+ * request normalised as fetch would, and failures mapped to TransportErrors.
+ * Each transport is imported only when a client is built, so a command that
+ * sends no request loads neither.
  */
-import { readFile } from 'node:fs/promises'
-import { STATUS_CODES } from 'node:http'
-import { rootCertificates } from 'node:tls'
 import { redactText } from './redact'
-import { TransportError, type HttpClient, type HttpClientOptions, type HttpRequestInit, type TransportErrorKind } from './types'
+import { TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type TransportErrorKind } from './types'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
 type Env = Readonly<Record<string, string | undefined>>
-type Undici = typeof import('undici')
 
 /**
- * Builds the client: proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (either
- * case, read from `env`), connect/headers/body timeouts, extra CAs on top of
- * the system ones. Redirects are never followed.
+ * Builds the client: node:http/node:https for every request (keep-alive within
+ * the process, connect/headers/body timeouts, extra CAs on top of the system
+ * ones, bodies streamed and decoded), except when `HTTPS_PROXY`/`HTTP_PROXY`
+ * (either case, read from `env`) is set: then undici's `EnvHttpProxyAgent`,
+ * which also honours `NO_PROXY`. Redirects are never followed.
  */
 export async function createHttpClient(options: HttpClientOptions & { env: Env }): Promise<HttpClient> {
-  const undici = await import('undici')
-  const dispatcher = await createDispatcher(undici, options)
-  return async (url, init = {}) => {
-    const target = new URL(url)
-    const request = prepareRequest(init, options.userAgent)
-    try {
-      const res = await undici.request(target, {
-        dispatcher,
-        method: request.method as 'GET',
-        headers: request.headers,
-        body: request.body,
-        signal: init.signal ?? undefined,
-      })
-      const bytes = new Uint8Array(await res.body.arrayBuffer())
-      return buildResponse(target, res.statusCode, toHeaders(res.headers), bytes)
-    } catch (err) {
-      throw toTransportError(err, target, init.signal)
-    }
-  }
+  if (usesProxy(options.env)) return (await import('./undici-client')).createUndiciHttpClient(options)
+  const { ca, env, ...rest } = options
+  const trusted = ca ? await withSystemCas(ca, env) : undefined
+  return (await import('./node-client')).createNodeHttpClient({ ...rest, ...(trusted ? { ca: trusted } : {}) })
 }
 
-async function createDispatcher(undici: Undici, options: HttpClientOptions & { env: Env }) {
-  const { env } = options
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const ca = await resolveCa(options.ca, env)
-  const tls = ca ? { ca, timeout } : { timeout }
-  return new undici.EnvHttpProxyAgent({
-    // Passed explicitly (never undefined) so that undici does not fall back to process.env.
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
-    connect: tls,
-    // Through a proxy, the TLS session to the target is built from requestTls.
-    requestTls: tls,
-    proxyTls: tls,
-    // Plain-http targets go as absolute-form requests: many proxies refuse CONNECT to port 80.
-    proxyTunnel: false,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-  })
+export function usesProxy(env: Env): boolean {
+  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
 }
 
 /**
- * Node adds `NODE_EXTRA_CA_CERTS` to its default trust store, which undici
- * uses as long as no `ca` is passed. Passing `ca` replaces that store, so
- * the bundled roots and the extra file are added back by hand.
+ * Node adds `NODE_EXTRA_CA_CERTS` to its default trust store, which is used as
+ * long as no `ca` is passed. Passing `ca` replaces that store, so the bundled
+ * roots and the extra file are added back by hand.
  */
-async function resolveCa(ca: string | undefined, env: Env): Promise<string[] | undefined> {
-  if (!ca) return undefined
+export async function withSystemCas(ca: string, env: Env): Promise<string[]> {
+  const [{ readFile }, { rootCertificates }] = await Promise.all([import('node:fs/promises'), import('node:tls')])
   const extraFile = env.NODE_EXTRA_CA_CERTS
   const extra = extraFile ? await readFile(extraFile, 'utf8').catch(() => undefined) : undefined
   return [...rootCertificates, ...(extra ? [extra] : []), ca]
@@ -80,55 +47,48 @@ export interface PreparedRequest {
   body: string | Uint8Array | undefined
 }
 
-/** Normalises a fetch-shaped init the way fetch would (default content types), plus the User-Agent. */
+/**
+ * Normalises a fetch-shaped init the way fetch would (default content types),
+ * plus the User-Agent. Header names come out lower-cased. No global `Headers`
+ * is used: touching it loads Node's bundled undici (see types.ts).
+ */
 export function prepareRequest(init: HttpRequestInit, userAgent?: string): PreparedRequest {
-  const headers = new Headers(init.headers ?? undefined)
-  if (userAgent && !headers.has('user-agent')) headers.set('user-agent', userAgent)
+  const headers = headersToRecord(init.headers ?? {})
+  if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent
   let body: string | Uint8Array | undefined
   if (init.body instanceof URLSearchParams) {
     body = init.body.toString()
-    if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8')
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8'
   } else if (typeof init.body === 'string') {
     body = init.body
-    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
+    headers['content-type'] ??= 'text/plain;charset=UTF-8'
   } else {
     body = init.body ?? undefined
   }
-  return { method: (init.method ?? 'GET').toUpperCase(), headers: headersToRecord(headers), body }
+  return { method: (init.method ?? 'GET').toUpperCase(), headers: sortedRecord(headers), body }
 }
 
-/** A plain object copy (lib.dom here has no iterable Headers). */
-export function headersToRecord(headers: Headers): Record<string, string> {
+/** A plain object copy with lower-case names (repeated names joined, as `Headers` does). */
+export function headersToRecord(headers: HttpHeaders | Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
-  headers.forEach((value, name) => {
-    out[name] = value
-  })
+  const add = (value: string, name: string): void => {
+    const key = name.toLowerCase()
+    out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`
+  }
+  if (isHeaders(headers)) headers.forEach(add)
+  else for (const [name, value] of Object.entries(headers)) add(String(value), name)
   return out
 }
 
-function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
-  }
-  return headers
+/** Duck-typed, so that no `instanceof Headers` loads undici. */
+export function isHeaders(headers: unknown): headers is HttpHeaders {
+  return typeof (headers as Partial<HttpHeaders> | undefined)?.forEach === 'function' && typeof (headers as Partial<HttpHeaders>).get === 'function'
 }
 
-/** Statuses whose response must have a null body (the Response constructor insists). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
-
-/**
- * Wraps a buffered answer in a *global* Response (oauth4webapi checks
- * `instanceof Response`). A status the Response constructor cannot represent
- * becomes a TransportError instead of a RangeError.
- */
-export function buildResponse(url: URL, status: number, headers: Headers, bytes: Uint8Array<ArrayBuffer> | null): Response {
-  if (status < 200 || status > 599) {
-    throw new TransportError('other', safeUrl(url), `${describeHost(url)} answered with an unusable HTTP status ${status}`)
-  }
-  const body = NULL_BODY_STATUSES.has(status) ? null : bytes
-  return new Response(body, { status, statusText: STATUS_CODES[status] ?? '', headers })
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of Object.keys(record).sort()) out[name] = record[name] as string
+  return out
 }
 
 /** Origin and path, never the query or fragment. */
@@ -217,4 +177,9 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
   const detail = chain.map((e) => e.message).find((m): m is string => typeof m === 'string' && m !== 'fetch failed')
   const suffix = detail ? ` (${redactText(detail)})` : ''
   return new TransportError('other', safeUrl(url), `request to ${host} failed${suffix}`, { cause: err })
+}
+
+/** What fetch would add unless the caller set it: any type, and the codings the transports decode. */
+export function withTransportDefaults(headers: Record<string, string>): Record<string, string> {
+  return { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', ...headers }
 }

@@ -4,6 +4,7 @@
  * secret, code or verifier never survives, even at the cost of hiding a
  * harmless value now and then.
  */
+import type { HttpHeaders } from './types'
 
 /** What a secret is replaced with. */
 export const REDACTED = '[redacted]'
@@ -83,9 +84,10 @@ function redactAuthValue(value: string): string {
  * Copies headers into a plain object with secret values replaced. The auth
  * scheme of `Authorization` stays visible, since it tells how the client authenticated.
  */
-export function redactHeaders(headers: Headers | Record<string, string>): Record<string, string> {
+export function redactHeaders(headers: HttpHeaders | Record<string, string>): Record<string, string> {
   const entries: Array<[string, string]> = []
-  if (headers instanceof Headers) headers.forEach((value, name) => entries.push([name, value]))
+  // Duck-typed: `instanceof Headers` would load Node's bundled undici (see http/types.ts).
+  if (typeof headers.forEach === 'function') (headers as HttpHeaders).forEach((value, name) => entries.push([name, value]))
   else entries.push(...Object.entries(headers))
   const out: Record<string, string> = {}
   for (const [name, value] of entries) {

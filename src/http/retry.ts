@@ -13,7 +13,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6585#section-4 (429)
  */
 import type { Clock } from '../platform/clock'
-import { TransportError, type HttpClient, type HttpRequestInit, type TransportErrorKind } from './types'
+import { discardBody } from './body'
+import { TransportError, type HttpClient, type HttpHeaders, type HttpRequestInit, type HttpResponse, type TransportErrorKind } from './types'
 
 export interface RetryPolicy {
   /** `api`: `call` requests. `refresh`: the refresh grant, where only "never processed" is retried. */
@@ -38,7 +39,7 @@ export const REFRESH_RETRY: RetryPolicy = {
 }
 
 /** What one attempt produced: an HTTP answer, or no answer at all. */
-export type RetryOutcome = { status: number; headers: Headers } | { error: TransportError }
+export type RetryOutcome = { status: number; headers: HttpHeaders } | { error: TransportError }
 
 export interface RetryInfo {
   /** The attempt that just failed (1-based). */
@@ -105,7 +106,7 @@ function classifyTransport(kind: TransportErrorKind, ambiguousOk: boolean): 'ret
 export function retryDelayMs(
   attempt: number,
   policy: RetryPolicy,
-  headers: Headers | undefined,
+  headers: HttpHeaders | undefined,
   now: number,
   random: () => number,
   status?: number,
@@ -117,7 +118,7 @@ export function retryDelayMs(
 }
 
 /** The delay the server asked for, if it asked in a form we understand. */
-export function serverAskedDelayMs(headers: Headers, now: number, status?: number): number | undefined {
+export function serverAskedDelayMs(headers: HttpHeaders, now: number, status?: number): number | undefined {
   const retryAfter = parseRetryAfter(headers.get('retry-after'), now)
   if (retryAfter !== undefined) return retryAfter
   if (status !== 429) return undefined
@@ -165,12 +166,14 @@ export function withRetry(http: HttpClient, policy: RetryPolicy, deps: RetryDeps
         return outcome.response
       }
       deps.onRetry?.({ attempt, delayMs, reason: reasonOf(outcome) })
+      // The answer being retried is dropped unread, which frees its connection.
+      if (!('error' in outcome)) await discardBody(outcome.response)
       await sleepOrAbort(deps.clock, delayMs, url, init)
     }
   }
 }
 
-type Attempt = { status: number; headers: Headers; response: Response } | { error: TransportError }
+type Attempt = { status: number; headers: HttpHeaders; response: HttpResponse } | { error: TransportError }
 
 async function attemptOnce(http: HttpClient, url: string | URL, init: HttpRequestInit): Promise<Attempt> {
   try {

@@ -3,22 +3,31 @@
  * with every header, URL and body passed through redaction first.
  * Lines start with `> ` (sent), `< ` (received), `* ` (info) or `! ` (failure).
  */
+import { bodyChunks, concat, readBytes } from './body'
+import { headersToRecord } from './client'
 import { redactBody, redactHeaders, redactText, redactUrl } from './redact'
-import type { HttpClient, HttpRequestInit } from './types'
+import type { HttpClient, HttpHeaders, HttpRequestInit, HttpResponse } from './types'
 
 /** Bodies longer than this are cut in the trace (after redaction, so no secret is split). */
 export const TRACE_BODY_LIMIT = 2048
 
+/**
+ * A textual response body is read up to this much before the caller gets it,
+ * to be redacted whole and shown; a longer one is not shown (a cut could split
+ * a secret), and the caller still gets every byte, streamed.
+ */
+export const TRACE_CAPTURE_BYTES = 64 * 1024
+
 /** Wraps a client so that every exchange is written, redacted, line by line. */
 export function withTrace(http: HttpClient, write: (line: string) => void): HttpClient {
   return async (url, init = {}) => {
-    const requestHeaders = new Headers(init.headers ?? undefined)
+    const requestHeaders = sorted(headersToRecord(init.headers ?? {}))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
     writeHeaders('>', requestHeaders, write)
-    const requestBody = describeRequestBody(init, requestHeaders.get('content-type') ?? undefined)
+    const requestBody = describeRequestBody(init, requestHeaders['content-type'])
     if (requestBody !== undefined) writeBody('>', requestBody, write)
     const started = performance.now()
-    let res: Response
+    let res: HttpResponse
     try {
       res = await http(url, init)
     } catch (err) {
@@ -28,13 +37,17 @@ export function withTrace(http: HttpClient, write: (line: string) => void): Http
     const elapsed = Math.round(performance.now() - started)
     write(`< ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (${elapsed} ms)`)
     writeHeaders('<', res.headers, write)
-    const responseBody = await describeResponseBody(res)
-    if (responseBody !== undefined) writeBody('<', responseBody, write)
-    return res
+    const { description, response } = await captureResponseBody(res)
+    if (description !== undefined) writeBody('<', description, write)
+    return response
   }
 }
 
-function writeHeaders(prefix: string, headers: Headers, write: (line: string) => void): void {
+function sorted(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+function writeHeaders(prefix: string, headers: HttpHeaders | Record<string, string>, write: (line: string) => void): void {
   for (const [name, value] of Object.entries(redactHeaders(headers))) write(`${prefix} ${name}: ${value}`)
 }
 
@@ -62,12 +75,52 @@ function describeRequestBody(init: HttpRequestInit, contentType: string | undefi
   return redactBody(new TextDecoder().decode(body), contentType)
 }
 
-async function describeResponseBody(res: Response): Promise<string | undefined> {
-  if (!res.body) return undefined
+/**
+ * Reads the start of a textual body (up to TRACE_CAPTURE_BYTES) to describe it,
+ * and answers a response that replays those bytes before the rest, so the
+ * caller reads the body as if the trace had not been there.
+ */
+async function captureResponseBody(res: HttpResponse): Promise<{ description: string | undefined; response: HttpResponse }> {
+  if (!res.body) return { description: undefined, response: res }
   const contentType = res.headers.get('content-type') ?? undefined
-  // The client buffers every body, so a clone costs a copy and leaves the original readable.
-  const bytes = new Uint8Array(await res.clone().arrayBuffer())
-  if (bytes.byteLength === 0) return undefined
-  if (!isTextual(contentType)) return `[${bytes.byteLength} bytes]`
-  return redactBody(new TextDecoder().decode(bytes), contentType)
+  if (!isTextual(contentType)) {
+    const length = res.headers.get('content-length')
+    return { description: length ? `[${length} bytes]` : '[binary body]', response: res }
+  }
+  const iterator = bodyChunks(res)
+  const head: Uint8Array[] = []
+  let size = 0
+  let ended = false
+  while (size <= TRACE_CAPTURE_BYTES) {
+    const next = await iterator.next()
+    if (next.done) {
+      ended = true
+      break
+    }
+    head.push(next.value)
+    size += next.value.byteLength
+  }
+  const response = replayed(res, head, ended ? undefined : iterator)
+  if (!ended) return { description: `[more than ${TRACE_CAPTURE_BYTES} bytes: not shown]`, response }
+  if (size === 0) return { description: undefined, response }
+  return { description: redactBody(new TextDecoder().decode(concat(head, size)), contentType), response }
+}
+
+function replayed(res: HttpResponse, head: Uint8Array[], rest: AsyncGenerator<Uint8Array> | undefined): HttpResponse {
+  async function* body(): AsyncGenerator<Uint8Array> {
+    yield* head.splice(0)
+    if (rest) yield* rest
+  }
+  const stream = body()
+  const whole = (): Promise<Uint8Array> => readBytes(answer)
+  const answer: HttpResponse = {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    body: stream,
+    arrayBuffer: async () => (await whole()).slice().buffer as ArrayBuffer,
+    text: async () => new TextDecoder().decode(await whole()),
+    json: async () => JSON.parse(new TextDecoder().decode(await whole())) as unknown,
+  }
+  return answer
 }

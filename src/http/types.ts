@@ -1,19 +1,48 @@
 /**
- * The HTTP port. It is fetch-shaped, so that oauth4webapi can use it as its
- * `customFetch` and tests can swap in global `fetch` (seen by nock) or a
- * server on 127.0.0.1. It always resolves to a global `Response` with the body
- * already buffered, and rejects only with `TransportError`.
+ * The HTTP port. It is fetch-shaped, so that tests can swap in global `fetch`
+ * (seen by nock) or a handler answering `new Response(...)`. It resolves, once
+ * the response headers are in, to an `HttpResponse` whose body streams as it
+ * arrives (a global `Response` is one); it and every read of the body reject
+ * only with `TransportError`. The production client answers with a light
+ * object of its own, never a global `Response`: touching `Response`/`Headers`
+ * loads Node's bundled undici and compiles its WebAssembly parser (~20 ms of
+ * start-up and exit), which a `call` or a refresh must not pay.
  */
 export interface HttpRequestInit {
   method?: string
-  headers?: Record<string, string> | Headers
+  headers?: Record<string, string> | HttpHeaders
   body?: string | Uint8Array | URLSearchParams | null
   signal?: AbortSignal | null
   /** oauth4webapi passes 'manual'; redirects are never followed for token requests. */
   redirect?: 'manual' | 'follow' | 'error'
 }
 
-export type HttpClient = (url: string | URL, init?: HttpRequestInit) => Promise<Response>
+/** The read side of `Headers`: names are case-insensitive, iteration is by lower-case name. */
+export interface HttpHeaders {
+  get(name: string): string | null
+  has(name: string): boolean
+  forEach(callback: (value: string, name: string) => void): void
+}
+
+/** A chunked body: a web ReadableStream (global Response) or any async iterable of bytes. */
+export type HttpBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>
+
+/**
+ * The part of `Response` the tool uses. Read the body once: by iterating
+ * `body` (see http/body.ts), or whole with `text()`/`arrayBuffer()`/`json()`.
+ */
+export interface HttpResponse {
+  readonly status: number
+  readonly statusText: string
+  readonly headers: HttpHeaders
+  /** null for statuses without a body (204, 304) and HEAD. */
+  readonly body: HttpBody | null
+  text(): Promise<string>
+  arrayBuffer(): Promise<ArrayBuffer>
+  json(): Promise<unknown>
+}
+
+export type HttpClient = (url: string | URL, init?: HttpRequestInit) => Promise<HttpResponse>
 
 export type TransportErrorKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'aborted' | 'other'
 
@@ -32,7 +61,7 @@ export class TransportError extends Error {
 }
 
 export interface HttpClientOptions {
-  /** Per request: connect, headers and body each bounded by this many ms. */
+  /** Per request: connect, headers and each wait for the next body chunk bounded by this many ms. */
   timeoutMs?: number
   userAgent?: string
   /** Extra CA certificates (PEM) to trust besides the system ones. */

@@ -4,7 +4,7 @@
  * one place where an HTTP answer is turned into an OAuthError or ProtocolError.
  */
 import * as oauth from 'oauth4webapi'
-import type { HttpClient } from '../http/types'
+import type { HttpClient, HttpResponse } from '../http/types'
 import { OAuthError, ProtocolError } from './errors'
 import type { OAuthClient, ServerMetadata, TokenRequestEncoding } from './types'
 
@@ -70,7 +70,7 @@ type CustomFetch = (url: string, options: oauth.CustomFetchOptions<string, URLSe
  * so client authentication and grant parameters stay oauth4webapi's.
  */
 export function toCustomFetch(http: HttpClient, encoding: TokenRequestEncoding = 'form'): CustomFetch {
-  return (url, options) => {
+  return async (url, options) => {
     const headers = { ...options.headers }
     // Our HttpClient names the tool in User-Agent; oauth4webapi's default would hide it.
     delete headers['user-agent']
@@ -79,8 +79,22 @@ export function toCustomFetch(http: HttpClient, encoding: TokenRequestEncoding =
       body = JSON.stringify(Object.fromEntries(body))
       headers['content-type'] = 'application/json'
     }
-    return http(url, { method: options.method, headers, body, redirect: 'manual', signal: options.signal ?? null })
+    const answer = await http(url, { method: options.method, headers, body, redirect: 'manual', signal: options.signal ?? null })
+    return toGlobalResponse(answer)
   }
+}
+
+/**
+ * oauth4webapi insists on a global Response; ours streams, so its (bounded)
+ * body is read here. Only oauth4webapi's paths pay for loading `Response`.
+ */
+async function toGlobalResponse(answer: HttpResponse): Promise<Response> {
+  if (answer instanceof Response) return answer
+  // The production client's text()/arrayBuffer() refuse a body past a bound (http/body.ts).
+  const bytes = answer.body ? await answer.arrayBuffer() : null
+  const headers: Array<[string, string]> = []
+  answer.headers.forEach((value, name) => headers.push([name, value]))
+  return new Response(bytes, { status: answer.status, statusText: answer.statusText, headers })
 }
 
 /**
@@ -103,7 +117,7 @@ export interface RawResponse {
 }
 
 /** Buffers a Response once, so it can be interpreted by the pure functions below. */
-export async function readResponse(response: Response): Promise<RawResponse> {
+export async function readResponse(response: HttpResponse): Promise<RawResponse> {
   const contentType = response.headers.get('content-type') ?? ''
   return { status: response.status, contentType, text: await response.text() }
 }

@@ -73,8 +73,9 @@ export function buildDeleteRevocation(
 async function revokeDeleteBearer(ctx: RevokeContext, token: string): Promise<void> {
   const { url, init } = buildDeleteRevocation(ctx.endpoint, token)
   const response = await ctx.http(url, { ...init, redirect: 'manual' })
-  if (response.ok || response.status === 404) {
-    await response.body?.cancel()
+  if ((response.status >= 200 && response.status < 300) || response.status === 404) {
+    // Read (small, bounded by the client) rather than dropped, so the connection can be reused.
+    await response.text().catch(() => undefined)
     return
   }
   throw asRevokeError(failureFromRaw('revoke', await readResponse(response)), response.status)

@@ -3,6 +3,7 @@
  * style (a declarative provider field), as pure functions of the request sent
  * and the page received. The loop that sends requests lives in the command.
  */
+import type { HttpHeaders } from '../http/types'
 import type { PaginationStyle } from '../providers/types'
 
 /** The request shape `call` sends (structurally the same as its ApiRequest). */
@@ -15,7 +16,7 @@ export interface PageRequest {
 
 /** One received page: its headers and the parsed JSON body. */
 export interface ReceivedPage {
-  headers: Headers
+  headers: HttpHeaders
   json: unknown
 }
 
@@ -144,7 +145,7 @@ function parseObjectBody(body: string | undefined): Record<string, unknown> {
  * origin: credentials are never sent where the first request did not go.
  * @see https://www.rfc-editor.org/rfc/rfc8288#section-3
  */
-function nextLinkPage(request: PageRequest, headers: Headers): PageRequest | undefined {
+function nextLinkPage(request: PageRequest, headers: HttpHeaders): PageRequest | undefined {
   const target = findLink(headers.get('link'), 'next')
   if (target === undefined) return undefined
   const current = new URL(request.url)

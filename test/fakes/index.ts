@@ -3,7 +3,7 @@
  * HttpClient), no keychain, no real time.
  */
 import type { Deps } from '../../src/cli/deps'
-import type { HttpClient } from '../../src/http/types'
+import type { HttpClient, HttpRequestInit } from '../../src/http/types'
 import type { CallbackServer, CallbackServerOptions, ReceivedCallback, StartCallbackServer } from '../../src/oauth/callback-server'
 import type { Browser, OpenResult } from '../../src/platform/browser-port'
 import type { Clock } from '../../src/platform/clock'
@@ -207,13 +207,13 @@ export function recordingHttp(
   handler: (url: string, init: { method: string; headers: Headers; body: string }) => Response | Promise<Response>,
 ): HttpClient & { calls: Array<{ url: string; method: string; headers: Headers; body: string }> } {
   const calls: Array<{ url: string; method: string; headers: Headers; body: string }> = []
-  const client = (async (url, init = {}) => {
+  const client = (async (url: string | URL, init: HttpRequestInit = {}) => {
     const body =
       init.body == null ? '' : typeof init.body === 'string' ? init.body : init.body instanceof URLSearchParams ? init.body.toString() : Buffer.from(init.body).toString()
-    const call = { url: url.toString(), method: init.method ?? 'GET', headers: new Headers(init.headers ?? {}), body }
+    const call = { url: url.toString(), method: init.method ?? 'GET', headers: new Headers((init.headers ?? {}) as HeadersInit), body }
     calls.push(call)
     return handler(call.url, call)
-  }) as HttpClient & { calls: typeof calls }
+  }) as unknown as HttpClient & { calls: typeof calls }
   client.calls = calls
   return client
 }

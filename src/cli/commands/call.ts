@@ -1,7 +1,8 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import { redactHeaders } from '../../http/redact'
 import { API_RETRY, withRetry } from '../../http/retry'
-import type { HttpClient } from '../../http/types'
+import { readBytes } from '../../http/body'
+import type { HttpClient, HttpHeaders } from '../../http/types'
 import { writeOutputFile, type WriteOutputFile } from '../../platform/files'
 import type { PaginationStyle, ResolvedProvider } from '../../providers/types'
 import { isRenewable } from '../../session/credentials'
@@ -27,7 +28,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number
   statusText: string
-  headers: Headers
+  headers: HttpHeaders
   body: Uint8Array
 }
 
@@ -198,7 +199,7 @@ async function sendOnce(
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
-    body: new Uint8Array(await response.arrayBuffer()),
+    body: await readBytes(response, Number.POSITIVE_INFINITY, request.url),
   }
 }
 

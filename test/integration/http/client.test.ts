@@ -5,7 +5,9 @@ import { createServer as createHttpsServer } from 'node:https'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { bodyChunks } from '../../../src/http/body'
 import { createHttpClient } from '../../../src/http/client'
 import { TransportError, type HttpClient } from '../../../src/http/types'
 import { hasOpenssl } from '../../support/openssl'
@@ -66,8 +68,8 @@ afterEach(async () => {
   )
 })
 
-describe('createHttpClient (undici) against real servers', () => {
-  it('passes status, headers and body through, as a global Response', async () => {
+describe('createHttpClient (node:http) against real servers', () => {
+  it('passes status, headers and body through, without loading the global Response', async () => {
     let seen: { method?: string; headers?: IncomingMessage['headers']; body?: string } = {}
     const base = await startServer((req, res, body) => {
       seen = { method: req.method, headers: req.headers, body }
@@ -76,7 +78,7 @@ describe('createHttpClient (undici) against real servers', () => {
     })
     const http = await client()
     const res = await http(`${base}/items?x=1`, { method: 'post', headers: { 'X-Custom': 'yes' }, body: '{"n":1}' })
-    expect(res).toBeInstanceOf(Response)
+    expect(res).not.toBeInstanceOf(Response)
     expect(res.status).toBe(201)
     expect(res.statusText).toBe('Created')
     expect(res.headers.get('x-trace')).toBe('abc')
@@ -161,8 +163,10 @@ describe('createHttpClient (undici) against real servers', () => {
       res.writeHead(200, { 'content-length': '100' })
       res.write('partial')
     })
-    const err = await expectTransportError((await client({ timeoutMs: 200 }))(`${base}/stall`))
+    const res = await (await client({ timeoutMs: 200 }))(`${base}/stall`)
+    const err = await expectTransportError(res.text())
     expect(err.kind).toBe('timeout')
+    expect(err.message).toMatch(/^timed out reading the response body from 127\.0\.0\.1:\d+$/)
   })
 
   it('reports a body cut off by the server as "reset"', async () => {
@@ -170,7 +174,8 @@ describe('createHttpClient (undici) against real servers', () => {
       res.writeHead(200, { 'content-length': '100' })
       res.write('partial', () => res.socket?.destroy())
     })
-    const err = await expectTransportError((await client())(`${base}/cut`))
+    const res = await (await client())(`${base}/cut`)
+    const err = await expectTransportError(res.arrayBuffer())
     expect(err.kind).toBe('reset')
   })
 
@@ -288,5 +293,76 @@ describe.skipIf(!hasOpenssl())('createHttpClient TLS', () => {
     const res = await http('https://api.test/secure')
     expect(await res.text()).toBe('secure')
     expect(connects).toEqual(['api.test:443'])
+  })
+})
+
+describe('createHttpClient (node:http) bodies and connections', () => {
+  it('reuses one keep-alive connection for requests in the same process', async () => {
+    const ports = new Set<number>()
+    const base = await startServer((req, res) => {
+      ports.add(req.socket.remotePort ?? 0)
+      res.end('ok')
+    })
+    const http = await client()
+    for (let i = 0; i < 3; i++) expect(await (await http(`${base}/n${i}`)).text()).toBe('ok')
+    expect(ports.size).toBe(1)
+  })
+
+  it.each([
+    ['gzip', (b: Buffer) => gzipSync(b)],
+    ['br', (b: Buffer) => brotliCompressSync(b)],
+    ['deflate', (b: Buffer) => deflateSync(b)],
+  ])('decodes a %s body and drops the headers that described the encoded bytes', async (coding, encode) => {
+    let asked: string | undefined
+    const base = await startServer((req, res) => {
+      asked = req.headers['accept-encoding']
+      const encoded = encode(Buffer.from('{"hello":"world"}'))
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding, 'content-length': encoded.length })
+      res.end(encoded)
+    })
+    const res = await (await client())(`${base}/z`)
+    expect(await res.json()).toEqual({ hello: 'world' })
+    expect(res.headers.has('content-encoding')).toBe(false)
+    expect(res.headers.has('content-length')).toBe(false)
+    expect(asked).toBe('gzip, deflate, br')
+  })
+
+  it('reports a corrupt gzip body as a TransportError when it is read', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' })
+      res.end('definitely not gzip')
+    })
+    const res = await (await client())(`${base}/bad`)
+    const err = await expectTransportError(res.text())
+    expect(err.message).toMatch(/could not be decoded/)
+  })
+
+  it('hands over the first chunk of a body before the server has sent the rest', async () => {
+    let finish: (() => void) | undefined
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first;')
+      finish = () => res.end('rest')
+    })
+    const res = await (await client())(`${base}/slowly`)
+    const iterator = bodyChunks(res)
+    const first = await iterator.next()
+    expect(Buffer.from(first.value as Uint8Array).toString()).toBe('first;')
+    finish?.()
+    const rest: string[] = []
+    for await (const chunk of iterator) rest.push(Buffer.from(chunk).toString())
+    expect(rest.join('')).toBe('rest')
+  })
+
+  it('does not time out a body whose reader is slow, only a server that stalls', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      res.write('a')
+      res.end('b')
+    })
+    const res = await (await client({ timeoutMs: 100 }))(`${base}/ok`)
+    // The reader takes its time (longer than the timeout) before reading.
+    await new Promise<void>((resolve) => setTimeout(resolve, 300))
+    expect(await res.text()).toBe('ab')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildResponse, prepareRequest, toTransportError } from '../../../src/http/client'
+import { prepareRequest, toTransportError } from '../../../src/http/client'
 import { TransportError } from '../../../src/http/types'
 
 const url = new URL('https://api.example.com/oauth/token?code=s3cr3t-code')
@@ -53,20 +53,6 @@ describe('toTransportError', () => {
   it('redacts whatever detail it passes on', () => {
     const mapped = toTransportError(new Error('bad request code=s3cr3t-code'), url)
     expect(mapped.message).not.toContain('s3cr3t-code')
-  })
-})
-
-describe('buildResponse', () => {
-  it('gives null-body statuses a null body and others their bytes', () => {
-    expect(buildResponse(url, 204, new Headers(), new Uint8Array([1])).body).toBeNull()
-    expect(buildResponse(url, 205, new Headers(), new Uint8Array(0)).body).toBeNull()
-    const ok = buildResponse(url, 200, new Headers({ a: 'b' }), new TextEncoder().encode('hi'))
-    expect(ok.statusText).toBe('OK')
-    expect(ok.headers.get('a')).toBe('b')
-  })
-
-  it.each([101, 600, 999])('turns status %i into a TransportError, not a RangeError', (status) => {
-    expect(() => buildResponse(url, status, new Headers(), null)).toThrow(TransportError)
   })
 })
 

@@ -137,7 +137,7 @@ function scripted(...steps: Array<number | [number, Record<string, string>] | Tr
     if (typeof step === 'string') throw new TransportError(step, String(url), `failed: ${step}`)
     const [code, headers] = typeof step === 'number' ? [step, {}] : step
     return new Response(`body ${code}`, { status: code, headers })
-  }) as HttpClient & { calls: number }
+  }) as unknown as HttpClient & { calls: number }
   client.calls = 0
   return client
 }
@@ -258,7 +258,7 @@ describe('withRetry', () => {
     let n = 0
     const http: HttpClient = async (url, init = {}) => {
       const body = init.body instanceof URLSearchParams ? init.body.toString() : String(init.body)
-      seen.push(`${init.method} ${String(url)} ${new Headers(init.headers ?? {}).get('x-a')} ${body}`)
+      seen.push(`${init.method} ${String(url)} ${new Headers((init.headers ?? {}) as HeadersInit).get('x-a')} ${body}`)
       return new Response('', { status: n++ === 0 ? 503 : 200 })
     }
     const body = new URLSearchParams({ grant_type: 'refresh_token' })

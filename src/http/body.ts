@@ -1,0 +1,89 @@
+/**
+ * Reading an HttpResponse body: chunk by chunk as it arrives (what `call`
+ * writes to stdout or a file), or whole but bounded (what is parsed: token
+ * answers, pages, traces), so no body is ever held whole in memory unasked and
+ * a small compressed body cannot expand into an unbounded buffer.
+ */
+import { TransportError, type HttpBody, type HttpResponse } from './types'
+
+/** The most a body read whole may hold (decoded): far above any token answer or page. */
+export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024
+
+/** The body's chunks as they arrive; nothing for a null body. */
+export async function* bodyChunks(res: Pick<HttpResponse, 'body'>): AsyncGenerator<Uint8Array> {
+  const body = res.body
+  if (!body) return
+  if (isAsyncIterable(body)) {
+    for await (const chunk of body) yield chunk
+    return
+  }
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+function isAsyncIterable(body: HttpBody): body is AsyncIterable<Uint8Array> {
+  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function'
+}
+
+/**
+ * The whole body, refusing to hold more than `limit` bytes: past it the body
+ * is abandoned and a TransportError says how large it was allowed to be.
+ */
+export async function readBytes(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYTES, url?: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const iterator = bodyChunks(res)
+  for await (const chunk of iterator) {
+    size += chunk.byteLength
+    if (size > limit) {
+      await iterator.return(undefined)
+      const where = url ? new URL(url) : undefined
+      throw new TransportError(
+        'other',
+        where ? `${where.origin}${where.pathname}` : '',
+        `the response body${where ? ` from ${where.host}` : ''} is larger than ${Math.round(limit / 1024 / 1024)} MiB, too large to read whole`,
+      )
+    }
+    chunks.push(chunk)
+  }
+  return concat(chunks, size)
+}
+
+/** The whole body as UTF-8 text, bounded as `readBytes`. */
+export async function readText(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYTES, url?: string): Promise<string> {
+  return new TextDecoder().decode(await readBytes(res, limit, url))
+}
+
+export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((n, c) => n + c.byteLength, 0)): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(new ArrayBuffer(size))
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+/** Lets go of a body nobody will read (a response about to be retried), so its connection is freed. */
+export async function discardBody(res: HttpResponse): Promise<void> {
+  const body = res.body
+  if (!body) return
+  try {
+    if (isAsyncIterable(body)) {
+      const iterator = body[Symbol.asyncIterator]()
+      await iterator.return?.()
+    } else {
+      await body.cancel()
+    }
+  } catch {
+    // A body that fails while being dropped is of no interest.
+  }
+}

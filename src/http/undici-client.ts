@@ -1,0 +1,62 @@
+/**
+ * The HttpClient behind a proxy: undici's `request()` with one
+ * `EnvHttpProxyAgent` (HTTPS_PROXY/HTTP_PROXY/NO_PROXY). It costs ~50 ms to
+ * load, so client.ts imports it only when a proxy variable is set; every other
+ * request goes through node-client.ts.
+ */
+import { Readable } from 'node:stream'
+import { DEFAULT_TIMEOUT_MS, prepareRequest, toTransportError, withSystemCas, withTransportDefaults } from './client'
+import { streamedResponse } from './streamed-response'
+import type { HttpClient, HttpClientOptions } from './types'
+
+type Env = Readonly<Record<string, string | undefined>>
+type Undici = typeof import('undici')
+
+export async function createUndiciHttpClient(options: HttpClientOptions & { env: Env }): Promise<HttpClient> {
+  const undici = await import('undici')
+  const dispatcher = await createDispatcher(undici, options)
+  return async (url, init = {}) => {
+    const target = new URL(url)
+    const request = prepareRequest(init, options.userAgent)
+    try {
+      const res = await undici.request(target, {
+        dispatcher,
+        method: request.method as 'GET',
+        headers: withTransportDefaults(request.headers),
+        body: request.body,
+        signal: init.signal ?? undefined,
+      })
+      // undici's own body/idle timeouts apply while it is read.
+      return await streamedResponse({
+        url: target,
+        method: request.method,
+        status: res.statusCode,
+        headers: res.headers,
+        body: res.body as unknown as Readable,
+      })
+    } catch (err) {
+      throw toTransportError(err, target, init.signal)
+    }
+  }
+}
+
+async function createDispatcher(undici: Undici, options: HttpClientOptions & { env: Env }) {
+  const { env } = options
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const ca = options.ca ? await withSystemCas(options.ca, env) : undefined
+  const tls = ca ? { ca, timeout } : { timeout }
+  return new undici.EnvHttpProxyAgent({
+    // Passed explicitly (never undefined) so that undici does not fall back to process.env.
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+    connect: tls,
+    // Through a proxy, the TLS session to the target is built from requestTls.
+    requestTls: tls,
+    proxyTls: tls,
+    // Plain-http targets go as absolute-form requests: many proxies refuse CONNECT to port 80.
+    proxyTunnel: false,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  })
+}
