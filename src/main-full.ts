@@ -3,7 +3,8 @@
  * an error if there is one, and returns the exit code. `main.ts` answers the
  * hot paths itself and hands everything else here, whole.
  */
-import { createDeps, scanGlobalFlags } from './cli/deps'
+import { createDeps } from './cli/deps'
+import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
 

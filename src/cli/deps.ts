@@ -1,8 +1,9 @@
 /**
  * The wiring: the one Deps object, built once in main-full.ts (and the fast
- * path) and passed down. The ports themselves are the session layer's
- * (`session/deps.ts`). Expensive members (undici, the keychain addon, `open`)
- * are loaded on first use, so a command that does not need them never pays for them.
+ * path) from the flags scanGlobalFlags read, and passed down. The ports
+ * themselves are the session layer's (`session/deps.ts`). Expensive members
+ * (undici, the keychain addon, `open`) are loaded on first use, so a command
+ * that does not need them never pays for them.
  */
 import type { HttpClient } from '../http/types'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
@@ -13,6 +14,7 @@ import { resolvePaths } from '../platform/paths'
 import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
+import type { GlobalFlags } from './options'
 import type { CredentialStore, Locker, StoreChoice } from '../store/credential-store'
 
 export type { Env }
@@ -22,40 +24,6 @@ export interface Deps extends SessionDeps {
   /** `--verbose`: HTTP trace (redacted) on stderr. */
   verbose: boolean
   platform: NodeJS.Platform
-}
-
-export interface GlobalFlags {
-  verbose: boolean
-  noColor: boolean
-  /** `--request-timeout <seconds>`: connect, header and body timeout of every request. */
-  requestTimeoutSeconds?: number
-  /** `--cacert <file>`: PEM certificates trusted for every request, besides the system ones. */
-  cacert?: string
-}
-
-/**
- * Reads the global flags that shape Deps before commander parses the rest.
- * Commander validates the same flags later, so a malformed value is ignored here.
- */
-export function scanGlobalFlags(argv: readonly string[]): GlobalFlags {
-  const end = argv.indexOf('--')
-  const args = end === -1 ? argv : argv.slice(0, end)
-  const flags: GlobalFlags = { verbose: args.includes('--verbose'), noColor: args.includes('--no-color') }
-  const timeout = lastValue(args, '--request-timeout')
-  if (timeout !== undefined && /^\d+$/.test(timeout) && Number(timeout) >= 1) flags.requestTimeoutSeconds = Number(timeout)
-  const cacert = lastValue(args, '--cacert')
-  if (cacert) flags.cacert = cacert
-  return flags
-}
-
-/** The value of the last `--name value` or `--name=value` (the last one wins, as in commander). */
-function lastValue(args: readonly string[], name: string): string | undefined {
-  let value: string | undefined
-  args.forEach((arg, i) => {
-    if (arg === name && i + 1 < args.length) value = args[i + 1]
-    else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1)
-  })
-  return value
 }
 
 export interface CreateDepsOptions {

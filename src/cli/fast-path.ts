@@ -1,18 +1,16 @@
 /**
  * The start-up fast path for the commands scripts run in loops: `--version`
- * and `token <provider>`. It recognises only the exact forms it understands
- * (the same flags and value rules commander applies) and answers undefined for
- * anything else, which then goes through the full commander tree. A unit test
- * checks that both parse every accepted form to the same options.
+ * and `token <provider>`. It reads the same option table as commander
+ * (`options.ts`), recognises only the exact forms it understands and answers
+ * undefined for anything else, which then goes through the full commander
+ * tree. A unit test checks that both parse every accepted form to the same
+ * options.
  */
-import type { StoreChoice } from '../store/credential-store'
-import type { TokenOptions } from './options'
+import type { TokenOptions } from './commands/token'
+import { COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, readValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
 
 /** What the fast path accepted: the token options before profile resolution. */
 export type FastToken = Omit<TokenOptions, 'profile'> & { profile?: string }
-
-const PROFILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-const WHOLE = /^\d+$/
 
 export function isVersionRequest(argv: readonly string[]): boolean {
   return argv.length === 1 && argv[0] === '--version'
@@ -31,8 +29,14 @@ export function helpKey(argv: readonly string[]): string | undefined {
   return undefined
 }
 
+type Row = readonly [key: string, row: Flag]
+
+/** Rows accepted before `token` (the root's) and after it (the root's and its own). */
+const ROOT_ROWS: readonly Row[] = Object.entries({ ...COMMON_FLAGS, ...JSON_FLAG })
+const TOKEN_ROWS: readonly Row[] = [...ROOT_ROWS, ...Object.entries(TOKEN_FLAGS)]
+
 export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
-  const opts: FastToken = { provider: '', json: false, verbose: false, store: 'auto' }
+  const opts: Record<string, unknown> = { provider: '', json: false, verbose: false, store: 'auto' }
   let seenCommand = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
@@ -42,46 +46,26 @@ export function parseTokenFastPath(argv: readonly string[]): FastToken | undefin
       else return undefined
       continue
     }
-    const value = argv[i + 1]
-    const took = applyOption(opts, arg, value, seenCommand)
-    if (took === undefined) return undefined
-    i += took
+    const found = (seenCommand ? TOKEN_ROWS : ROOT_ROWS).find(([, row]) => longName(row) === arg)
+    if (!found) return undefined
+    const [key, row] = found
+    if (!takesValue(row)) {
+      if (!GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) opts[key] = true
+      continue
+    }
+    const value = optionValue(row, argv[++i])
+    if (value === undefined) return undefined
+    if (!GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) opts[key] = value
   }
-  return seenCommand && opts.provider !== '' ? opts : undefined
+  return seenCommand && opts.provider !== '' ? (opts as unknown as FastToken) : undefined
 }
 
-/** Applies one option; answers how many values it consumed, or undefined to give up. */
-function applyOption(opts: FastToken, flag: string, value: string | undefined, afterCommand: boolean): number | undefined {
-  switch (flag) {
-    case '--verbose':
-      opts.verbose = true
-      return 0
-    case '--json':
-      opts.json = true
-      return 0
-    case '--no-color':
-      return 0
-    case '--profile':
-      if (value === undefined || !PROFILE.test(value)) return undefined
-      opts.profile = value
-      return 1
-    case '--store':
-      if (value !== 'keychain' && value !== 'file') return undefined
-      opts.store = value as StoreChoice
-      return 1
-    case '--config':
-      if (value === undefined || value.startsWith('-')) return undefined
-      opts.config = value
-      return 1
-    case '--cacert':
-      return value === undefined || value.startsWith('-') ? undefined : 1
-    case '--request-timeout':
-      return value !== undefined && WHOLE.test(value) && Number(value) >= 1 ? 1 : undefined
-    case '--min-ttl':
-      if (!afterCommand || value === undefined || !WHOLE.test(value) || Number(value) < 1) return undefined
-      opts.minTtlSeconds = Number(value)
-      return 1
-    default:
-      return undefined
+/** The value as commander would read it; undefined (give up) when missing, dash-led or breaking its rule. */
+function optionValue(row: Flag, text: string | undefined): unknown {
+  if (text === undefined || text.startsWith('-')) return undefined
+  try {
+    return readValue(row, text)
+  } catch {
+    return undefined
   }
 }

@@ -11,9 +11,10 @@ import { readEnvCredential } from '../session/env-credential'
 import { resolveProfile } from '../session/profiles'
 import { loadProvider } from '../session/provider-context'
 import type { ProcessLike } from '../platform/process'
-import { createDeps, scanGlobalFlags } from './deps'
+import { createDeps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
+import { scanGlobalFlags } from './options'
 
 export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
   // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).

@@ -7,7 +7,7 @@ import type { Deps } from './deps'
 import { buildProgram, runCli } from './program'
 
 export async function renderAllHelp(): Promise<Record<string, string>> {
-  const names = buildProgram(captureDeps([]), {} as never, () => {})
+  const names = (await buildProgram(captureDeps([]), {}, () => {}))
     .commands.filter((cmd) => !(cmd as unknown as { _hidden?: boolean })._hidden)
     .map((cmd) => cmd.name())
   const texts: Record<string, string> = {}

@@ -1,6 +1,205 @@
-/** Typed options for every command: what commander hands to the run halves. */
+/**
+ * The option table: every flag once, with the rule its value must follow.
+ * Three readers, so they cannot drift apart: commander (through
+ * `command-kit.ts`, for every command), the start-up fast path
+ * (`fast-path.ts`, for `token`) and the global-flag scan below (for what
+ * shapes Deps before commander runs). This file loads nothing heavy: the fast
+ * path imports it.
+ */
+import { SANDBOX_DEFAULT_ACCESS_TOKEN_TTL } from '../sandbox/provider'
+import { isValidProfileName } from '../session/profiles'
 import type { StoreChoice } from '../store/credential-store'
 
+/** A value that breaks its flag's rule; commander reports `option '…' argument '…' is invalid. <message>`. */
+export class OptionValueError extends Error {
+  override name = 'OptionValueError'
+}
+
+/** One row of the table. `T` is the value the typed options get. */
+export interface Flag<T = unknown> {
+  /** As commander reads them: `-X, --method <method>`, `--no-browser`, `--scope <scope...>`. */
+  flags: string
+  description: string
+  /** Turns the text into the value; throws OptionValueError saying what is expected. */
+  parse?: (value: string) => T
+  choices?: readonly string[]
+  /** Given again, the values add up (`-H a -H b`). */
+  repeatable?: boolean
+  default?: T
+  /** Phantom: only carries `T`. */
+  readonly type?: T
+}
+
+export type FlagTable = Readonly<Record<string, Flag>>
+
+/** The values a table gives, by key. */
+export type FlagValues<Table extends FlagTable> = { [K in keyof Table]: Table[K] extends Flag<infer T> ? T : never }
+
+function flag<T>(row: Flag<T>): Flag<T> {
+  return row
+}
+
+/** `--name` of a row. */
+export function longName(row: Flag): string {
+  return (row.flags.match(/--[\w-]+/) as RegExpMatchArray)[0]
+}
+
+export function takesValue(row: Flag): boolean {
+  return /[<[]/.test(row.flags)
+}
+
+/** The key commander stores a row's value under (`--no-browser` → `browser`, `--min-ttl` → `minTtl`). */
+export function attributeName(row: Flag): string {
+  return longName(row)
+    .replace(/^--(no-)?/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+}
+
+/** Whether a row is a `--no-x` switch (its value is false when given). */
+export function isNegated(row: Flag): boolean {
+  return longName(row).startsWith('--no-')
+}
+
+/** Checks a value against its row as commander would; the parsed value, or an OptionValueError. */
+export function readValue<T>(row: Flag<T>, text: string): T {
+  if (row.choices && !row.choices.includes(text)) throw new OptionValueError(`Allowed choices are ${row.choices.join(', ')}.`)
+  return row.parse ? row.parse(text) : (text as T)
+}
+
+export function parsePort(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > 65535) throw new OptionValueError('expected a port number from 0 to 65535')
+  return n
+}
+
+export function parseSeconds(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1) throw new OptionValueError('expected a whole number of seconds, at least 1')
+  return n
+}
+
+export function parseProfileName(value: string): string {
+  if (!isValidProfileName(value)) throw new OptionValueError('use letters, digits, ".", "_" or "-" (at most 64)')
+  return value
+}
+
+/**
+ * Accepted both before the command (`oauth-cli --profile w token x`) and
+ * after it; after wins. The GLOBAL_ONLY rows are read by scanGlobalFlags
+ * before parsing (Deps builds the HTTP client with them) and are declared to
+ * commander for validation and --help.
+ */
+export const COMMON_FLAGS = {
+  profile: flag<string | undefined>({
+    flags: '--profile <name>',
+    description: 'which account of the provider (default "default")',
+    parse: parseProfileName,
+  }),
+  verbose: flag<boolean>({ flags: '--verbose', description: 'trace HTTP on stderr, every secret redacted' }),
+  config: flag<string | undefined>({
+    flags: '--config <file>',
+    description: 'config file (default $OAUTH_CLI_CONFIG or ~/.config/oauth-cli/config.json)',
+  }),
+  store: flag<StoreChoice | undefined>({ flags: '--store <store>', description: 'where credentials live', choices: ['keychain', 'file'] }),
+  noColor: flag<boolean>({ flags: '--no-color', description: 'no colour in output' }),
+  requestTimeoutSeconds: flag<number | undefined>({
+    flags: '--request-timeout <seconds>',
+    description: 'connect, header and body timeout of each HTTP request (default 30)',
+    parse: parseSeconds,
+  }),
+  cacert: flag<string | undefined>({ flags: '--cacert <file>', description: 'PEM file of extra CA certificates to trust for every request' }),
+} as const
+
+/** `--json` is common too, except on `call` (where it is a body) and the commands that print no summary. */
+export const JSON_FLAG = { json: flag<boolean>({ flags: '--json', description: 'machine-readable output on stdout' }) } as const
+
+/** The common rows commands do not see: they shape Deps (see scanGlobalFlags). */
+export const GLOBAL_ONLY: ReadonlySet<keyof typeof COMMON_FLAGS> = new Set(['noColor', 'requestTimeoutSeconds', 'cacert'])
+
+const BROWSER_TIMEOUT = {
+  flags: '--timeout <seconds>',
+  parse: parseSeconds,
+  default: 300,
+} as const
+
+export const LOGIN_FLAGS = {
+  scope: flag<string[] | undefined>({ flags: '--scope <scope...>', description: "scopes to request (default: the provider entry's scope)" }),
+  port: flag<number | undefined>({
+    flags: '--port <n>',
+    description: 'port of the loopback redirect URI (must be registered with the provider)',
+    parse: parsePort,
+  }),
+  redirectUri: flag<string | undefined>({ flags: '--redirect-uri <uri>', description: "redirect URI to use instead of the provider's default" }),
+  browser: flag<boolean>({ flags: '--no-browser', description: 'print the authorization URL instead of opening a browser; wait all the same' }),
+  timeoutSeconds: flag<number>({ ...BROWSER_TIMEOUT, description: 'how long to wait for the login to complete' }),
+  clientId: flag<string | undefined>({ flags: '--client-id <id>', description: 'OAuth client id (else <PROVIDER>_CLIENT_ID, .env or the config file)' }),
+  clientSecretStdin: flag<boolean>({ flags: '--client-secret-stdin', description: 'read the client secret from stdin (a secret never goes in argv)' }),
+  withToken: flag<boolean>({
+    flags: '--with-token',
+    description: 'store a static credential read from stdin (or a hidden prompt) instead of OAuth',
+  }),
+  device: flag<boolean>({ flags: '--device', description: 'use the device authorization grant (RFC 8628)' }),
+  oauth: flag<boolean>({ flags: '--oauth', description: "use OAuth even where the provider's default is a static credential (tidio)" }),
+  remote: flag<boolean>({
+    flags: '--remote',
+    description: 'log in from a machine without a browser: prints a command to run where there is one',
+  }),
+  clientCredentials: flag<boolean>({
+    flags: '--client-credentials',
+    description: 'client credentials grant (RFC 6749 §4.4): tokens for the client itself, fetched again on expiry',
+  }),
+} as const
+
+export const CALL_FLAGS = {
+  method: flag<string | undefined>({ flags: '-X, --method <method>', description: 'HTTP method (default GET, or POST when a body is given)' }),
+  headers: flag<string[]>({ flags: '-H, --header <header>', description: "extra header 'Name: value' (repeatable)", repeatable: true }),
+  data: flag<string | undefined>({ flags: '-d, --data <data>', description: 'request body: text, @file, or @- for stdin' }),
+  jsonBody: flag<string | undefined>({
+    flags: '--json <data>',
+    description: 'JSON request body (text, @file or @-); sets Content-Type: application/json',
+  }),
+  query: flag<string[]>({ flags: '-q, --query <key=value>', description: 'query parameter (repeatable)', repeatable: true }),
+  include: flag<boolean>({ flags: '-i, --include', description: 'print the status line and response headers before the body' }),
+  paginate: flag<boolean>({ flags: '--paginate', description: "follow the provider's pagination and print one merged JSON array" }),
+  ndjson: flag<boolean>({ flags: '--ndjson', description: 'with --paginate: one JSON item per line instead of one array' }),
+  output: flag<string | undefined>({ flags: '-o, --output <file>', description: 'write the response body to <file> instead of stdout' }),
+} as const
+
+export const TOKEN_FLAGS = {
+  minTtlSeconds: flag<number | undefined>({
+    flags: '--min-ttl <seconds>',
+    description: "refresh first unless the token lives at least this long; exit 1 if the provider's tokens never do",
+    parse: parseSeconds,
+  }),
+} as const
+
+export const LOGOUT_FLAGS = {
+  local: flag<boolean>({ flags: '--local', description: 'only delete the stored credentials, without revoking' }),
+} as const
+
+export const AUTHORIZE_FLAGS = {
+  browser: flag<boolean>({ flags: '--no-browser', description: 'print the URL instead of opening a browser' }),
+  timeoutSeconds: flag<number>({ ...BROWSER_TIMEOUT, description: 'how long to wait for the browser' }),
+} as const
+
+export const SANDBOX_FLAGS = {
+  port: flag<number | undefined>({
+    flags: '--port <n>',
+    description: 'port to listen on (default 8976, which the built-in `sandbox` provider points at)',
+    parse: parsePort,
+  }),
+  accessTokenTtl: flag<number | undefined>({
+    flags: '--access-token-ttl <seconds>',
+    description: `lifetime of access tokens (default ${SANDBOX_DEFAULT_ACCESS_TOKEN_TTL}); a short one, e.g. 30, shows refreshes`,
+    parse: parseSeconds,
+  }),
+} as const
+
+export const DEMO_FLAGS = {
+  browser: flag<boolean>({ flags: '--no-browser', description: 'approve on the sandbox by itself even where a browser could open' }),
+} as const
+
+/** What every command on a provider gets from the common rows. */
 export interface CommonOptions {
   profile: string
   json: boolean
@@ -9,89 +208,50 @@ export interface CommonOptions {
   store: StoreChoice
 }
 
-export interface LoginOptions extends CommonOptions {
-  provider: string
-  scope?: string[]
-  port?: number
-  redirectUri?: string
-  browser: boolean
-  timeoutSeconds: number
-  clientId?: string
-  clientSecretStdin: boolean
-  withToken: boolean
-  device: boolean
-  oauth: boolean
-  /** `--client-credentials`: RFC 6749 §4.4, tokens for the client itself, fetched again on expiry. */
-  clientCredentials: boolean
-  /** Headless side of a remote login: print a command for a machine with a browser. */
-  remote: boolean
-}
-
-export interface AuthorizeOptions extends CommonOptions {
-  request: string
-  browser: boolean
-  timeoutSeconds: number
-}
-
-export interface CallOptions extends CommonOptions {
-  provider: string
-  target: string
-  method?: string
-  headers: string[]
-  data?: string
-  jsonBody?: string
-  query: string[]
-  include: boolean
-  paginate: boolean
-  /** `-o <file>`: the body goes to this file (raw bytes), not stdout. */
-  output?: string
-  /** With `--paginate`: one compact JSON item per line instead of one array. */
-  ndjson: boolean
-}
-
 export interface ProviderCommandOptions extends CommonOptions {
   provider: string
 }
 
-export interface StatusOptions extends Omit<CommonOptions, 'profile'> {
-  provider?: string
-  /** Only this profile (`--profile` or OAUTH_CLI_PROFILE); every profile when absent. */
-  profile?: string
+export interface GlobalFlags {
+  verbose: boolean
+  noColor: boolean
+  /** `--request-timeout <seconds>`: connect, header and body timeout of every request. */
+  requestTimeoutSeconds?: number
+  /** `--cacert <file>`: PEM certificates trusted for every request, besides the system ones. */
+  cacert?: string
 }
 
-export interface TokenOptions extends ProviderCommandOptions {
-  /** `--min-ttl <seconds>`: the printed token lives at least this long (refreshed first if not). */
-  minTtlSeconds?: number
+/**
+ * Reads the global flags that shape Deps before commander parses the rest.
+ * Commander validates the same flags later, so a malformed value is ignored here.
+ */
+export function scanGlobalFlags(argv: readonly string[]): GlobalFlags {
+  const end = argv.indexOf('--')
+  const args = end === -1 ? argv : argv.slice(0, end)
+  const { verbose, noColor, requestTimeoutSeconds, cacert } = COMMON_FLAGS
+  const flags: GlobalFlags = { verbose: args.includes(longName(verbose)), noColor: args.includes(longName(noColor)) }
+  const timeout = valid(requestTimeoutSeconds, lastValue(args, longName(requestTimeoutSeconds)))
+  if (timeout !== undefined) flags.requestTimeoutSeconds = timeout
+  const ca = valid(cacert, lastValue(args, longName(cacert)))
+  if (ca) flags.cacert = ca
+  return flags
 }
 
-export type ExportOptions = ProviderCommandOptions
-
-export interface ImportOptions extends Omit<CommonOptions, 'profile'> {
-  /** Store under this profile instead of the bundle's own (the provider is kept). */
-  profile?: string
+function valid<T>(row: Flag<T>, text: string | undefined): T | undefined {
+  if (text === undefined) return undefined
+  try {
+    return readValue(row, text)
+  } catch {
+    return undefined
+  }
 }
 
-export interface ProfileUseOptions extends Omit<CommonOptions, 'profile'> {
-  provider: string
-  /** `default` resets the provider to the built-in default. */
-  name: string
-}
-
-export type ProfileListOptions = Omit<CommonOptions, 'profile'>
-
-export interface LogoutOptions extends ProviderCommandOptions {
-  local: boolean
-}
-
-export type ProvidersOptions = CommonOptions
-
-export interface DoctorOptions extends CommonOptions {
-  /** With a provider, also its clock skew and redirect port. */
-  provider?: string
-}
-
-export type CompletionShell = 'bash' | 'zsh' | 'fish'
-
-export interface CompletionOptions {
-  shell: CompletionShell
+/** The value of the last `--name value` or `--name=value` (the last one wins, as in commander). */
+function lastValue(args: readonly string[], name: string): string | undefined {
+  let value: string | undefined
+  args.forEach((arg, i) => {
+    if (arg === name && i + 1 < args.length) value = args[i + 1]
+    else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1)
+  })
+  return value
 }

@@ -6,8 +6,29 @@
 import { authorizeForRemote, decodeRemoteRequest } from '../../session/remote-login'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
-import type { AuthorizeOptions } from '../options'
 import { describeEvent } from './login'
+import type { Command } from 'commander'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { AUTHORIZE_FLAGS, type CommonOptions } from '../options'
+
+export interface AuthorizeOptions extends CommonOptions {
+  request: string
+  browser: boolean
+  timeoutSeconds: number
+}
+
+export function defineAuthorize(
+  ctx: CommandContext,
+  run: (opts: AuthorizeOptions, deps: Deps) => Promise<ExitCode> = executeAuthorize,
+): Command {
+  const cmd = addCommonOptions(ctx.program.command('authorize').argument('<request>'), { json: false })
+    .description('the browser side of `login --remote`: approve in the browser, print the answer to paste back')
+  return addFlags(cmd, AUTHORIZE_FLAGS)
+    .addHelpText('after', "\nExamples:\n  oauth-cli authorize 'oauth-cli-remote:v1:…'   # the command `login --remote` printed\n")
+    .action((request: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => run({ ...ctx.common(cmd), request, ...readFlags(cmd, AUTHORIZE_FLAGS) }, ctx.deps)),
+    )
+}
 
 export async function executeAuthorize(opts: AuthorizeOptions, deps: Deps): Promise<ExitCode> {
   const request = decodeRemoteRequest(opts.request)

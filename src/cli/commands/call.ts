@@ -15,7 +15,46 @@ import type { CredentialKey, StoredCredential } from '../../store/credential-sto
 import type { Deps, Env } from '../deps'
 import { CliError, HttpStatusError, runHint, UsageError, type ExitCode } from '../errors'
 import { isJsonContentType, renderPrettyJson } from '../json-render'
-import type { CallOptions } from '../options'
+import type { Command } from 'commander'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { CALL_FLAGS, type CommonOptions } from '../options'
+
+export interface CallOptions extends CommonOptions {
+  provider: string
+  target: string
+  method?: string
+  headers: string[]
+  data?: string
+  jsonBody?: string
+  query: string[]
+  include: boolean
+  paginate: boolean
+  /** `-o <file>`: the body goes to this file (raw bytes), not stdout. */
+  output?: string
+  /** With `--paginate`: one compact JSON item per line instead of one array. */
+  ndjson: boolean
+}
+
+export function defineCall(ctx: CommandContext, run: (opts: CallOptions, deps: Deps) => Promise<ExitCode> = executeCall): Command {
+  const cmd = addCommonOptions(ctx.program.command('call').argument('<provider>').argument('<path-or-url>'), { json: false })
+    .description('send an authenticated HTTP request; the response body goes to stdout')
+  return addFlags(cmd, CALL_FLAGS)
+    .addHelpText('after', CALL_EXAMPLES)
+    .action((provider: string, target: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => run({ ...ctx.common(cmd), json: false, provider, target, ...readFlags(cmd, CALL_FLAGS) }, ctx.deps), cmd, provider),
+    )
+}
+
+const CALL_EXAMPLES = `
+Examples:
+  oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}'
+  oauth-cli call livestorm /events -q 'page[size]=10'
+  oauth-cli call tidio /contacts -i
+  oauth-cli call acme https://api.acme.example/v1/me -H 'Accept: application/json'
+  oauth-cli call livestorm /events --paginate > events.json
+  oauth-cli call tidio /contacts --paginate --ndjson | jq -r .email
+  oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}' --paginate -o chats.json
+`
 
 export interface ApiRequest {
   method: string

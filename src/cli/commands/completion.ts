@@ -4,7 +4,6 @@
  * the commander tree itself (so commands and flags never drift from the real
  * ones), plus provider names (built-in and config file) and stored profile names.
  */
-import type { Argument, Command, Option } from 'commander'
 import { BUILT_IN_PROVIDERS } from '../../providers/catalog'
 import { listProviders } from '../../providers/resolve'
 import { readConfig } from '../../session/provider-context'
@@ -12,7 +11,41 @@ import type { StoreChoice } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import type { Runners } from '../program'
 import type { ExitCode } from '../errors'
-import type { CompletionOptions, CompletionShell } from '../options'
+import { Argument, type Command, type Option } from 'commander'
+import type { CommandContext } from '../command-kit'
+
+export type CompletionShell = 'bash' | 'zsh' | 'fish'
+
+export interface CompletionOptions {
+  shell: CompletionShell
+}
+
+export function defineCompletion(
+  ctx: CommandContext,
+  run: (opts: CompletionOptions, deps: Deps) => Promise<ExitCode> = executeCompletion,
+): Command {
+  return ctx.program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .description('print a shell completion script (commands, flags, provider and profile names)')
+    .addHelpText('after', COMPLETION_EXAMPLES)
+    .action((shell: CompletionShell) => ctx.act(() => run({ shell }, ctx.deps)))
+}
+
+/** The hidden `__complete -- <words…>` the completion scripts call. */
+export function defineComplete(ctx: CommandContext, run: (words: string[], deps: Deps) => Promise<ExitCode> = executeComplete): Command {
+  return ctx.program
+    .command('__complete', { hidden: true })
+    .argument('[words...]')
+    .action((words: string[]) => ctx.act(() => run(words, ctx.deps)))
+}
+
+const COMPLETION_EXAMPLES = `
+Examples:
+  source <(oauth-cli completion bash)                     # in ~/.bashrc
+  oauth-cli completion zsh > "\${fpath[1]}/_oauth-cli"
+  oauth-cli completion fish > ~/.config/fish/completions/oauth-cli.fish
+`
 
 export interface OptionSpec {
   /** `--profile`, `-X` … */
@@ -191,7 +224,7 @@ export function liveLookups(deps: Deps): CompletionLookups {
 /** The tree of the real program, built with runners that never run. */
 export async function buildCompletionTree(deps: Deps): Promise<CompletionTree> {
   const { buildProgram } = await import('../program')
-  return describeProgram(buildProgram(deps, inertRunners(), () => {}))
+  return describeProgram(await buildProgram(deps, inertRunners(), () => {}))
 }
 
 /** The hidden `__complete` command: one candidate per line on stdout. */

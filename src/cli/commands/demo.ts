@@ -17,8 +17,31 @@ import type { CredentialKey, CredentialStore, Locker, StoredCredential } from '.
 import type { Deps, Env } from '../deps'
 import { CliError, UsageError, type ExitCode } from '../errors'
 import { renderPrettyJson } from '../json-render'
-import type { CallOptions, LoginOptions } from '../options'
+import type { CallOptions } from './call'
+import type { LoginOptions } from './login'
 import { paint, renderStatus, type Paint } from '../render'
+import type { Command } from 'commander'
+import { addFlags, readFlags, type CommandContext } from '../command-kit'
+import { DEMO_FLAGS } from '../options'
+
+export function defineDemo(ctx: CommandContext, run: (opts: DemoOptions, deps: Deps) => Promise<ExitCode> = executeDemo): Command {
+  const cmd = ctx.program
+    .command('demo')
+    .description('run login, call, refresh, status and logout against a sandbox it starts itself, in a throwaway store')
+  return addFlags(cmd, DEMO_FLAGS)
+    .addHelpText('after', DEMO_EXAMPLES)
+    .action(() => ctx.act(() => run(readFlags(cmd, DEMO_FLAGS), ctx.deps)))
+}
+
+const DEMO_EXAMPLES = `
+Nothing is written to your keychain or config: the store and config live in a
+temp dir that is removed at the end. Without a browser (CI, SSH, no display)
+the sandbox approves the login by itself.
+
+Examples:
+  oauth-cli demo
+  oauth-cli demo --no-browser
+`
 
 export interface DemoOptions {
   /** False (`--no-browser`) forces the headless path even where a browser could open. */

@@ -15,8 +15,22 @@ import { StoreError } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
-import type { DoctorOptions } from '../options'
 import { paint, renderJson, type Paint } from '../render'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { CommonOptions } from '../options'
+
+export interface DoctorOptions extends CommonOptions {
+  /** With a provider, also its clock skew and redirect port. */
+  provider?: string
+}
+
+export function defineDoctor(ctx: CommandContext, run: (opts: DoctorOptions, deps: Deps) => Promise<ExitCode> = executeDoctor): Command {
+  return addCommonOptions(ctx.program.command('doctor').argument('[provider]'))
+    .description("check the keychain, file store, config, proxy, CA, browser, and a provider's clock and redirect port")
+    .addHelpText('after', '\nExamples:\n  oauth-cli doctor\n  oauth-cli doctor livechat\n  oauth-cli doctor acme --json\n')
+    .action((provider: string | undefined, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps)))
+}
 
 export interface CheckResult {
   name: string

@@ -9,7 +9,25 @@ import { loadCredential } from '../../session/fresh-token'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
-import type { ExportOptions } from '../options'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { ProviderCommandOptions } from '../options'
+
+export type ExportOptions = ProviderCommandOptions
+
+export function defineExport(ctx: CommandContext, run: (opts: ExportOptions, deps: Deps) => Promise<ExitCode> = executeExport): Command {
+  return addCommonOptions(ctx.program.command('export').argument('<provider>'), { json: false })
+    .description('print the stored credential as a one-line bundle for a CI secret store (it holds secrets)')
+    .addHelpText('after', EXPORT_EXAMPLES)
+    .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
+}
+
+const EXPORT_EXAMPLES = `
+Examples:
+  oauth-cli export acme | gh secret set OAUTH_CLI_BUNDLE       # then, in CI:
+  printf '%s' "$OAUTH_CLI_BUNDLE" | oauth-cli import --store file
+  oauth-cli export livechat --profile work > bundle.txt
+`
 
 export interface ExportResult {
   bundle: string

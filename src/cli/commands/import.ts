@@ -6,9 +6,29 @@
 import { decodeBundle } from '../../session/bundle'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
-import type { ImportOptions } from '../options'
 import { paint, renderJson } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { CommonOptions } from '../options'
+
+export interface ImportOptions extends Omit<CommonOptions, 'profile'> {
+  /** Store under this profile instead of the bundle's own (the provider is kept). */
+  profile?: string
+}
+
+export function defineImport(ctx: CommandContext, run: (opts: ImportOptions, deps: Deps) => Promise<ExitCode> = executeImport): Command {
+  return addCommonOptions(ctx.program.command('import'))
+    .description('store a credential bundle read from stdin (made by oauth-cli export); --profile renames it')
+    .addHelpText('after', IMPORT_EXAMPLES)
+    .action((_o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), profile: ctx.given(cmd).profile }, ctx.deps)))
+}
+
+const IMPORT_EXAMPLES = `
+Examples:
+  printf '%s' "$OAUTH_CLI_BUNDLE" | oauth-cli import --store file
+  oauth-cli import --profile ci < bundle.txt
+`
 
 export interface ImportResult {
   summary: CredentialSummary

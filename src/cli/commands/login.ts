@@ -10,10 +10,50 @@ import type { ResolvedProvider } from '../../providers/types'
 import type { CredentialKey, StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
-import type { LoginOptions } from '../options'
 import { createSpinner, type Spinner } from '../../platform/spinner'
 import { paint, renderJson } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
+import type { Command } from 'commander'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { LOGIN_FLAGS, type CommonOptions } from '../options'
+
+export interface LoginOptions extends CommonOptions {
+  provider: string
+  scope?: string[]
+  port?: number
+  redirectUri?: string
+  browser: boolean
+  timeoutSeconds: number
+  clientId?: string
+  clientSecretStdin: boolean
+  withToken: boolean
+  device: boolean
+  oauth: boolean
+  /** `--client-credentials`: RFC 6749 §4.4, tokens for the client itself, fetched again on expiry. */
+  clientCredentials: boolean
+  /** Headless side of a remote login: print a command for a machine with a browser. */
+  remote: boolean
+}
+
+export function defineLogin(ctx: CommandContext, run: (opts: LoginOptions, deps: Deps) => Promise<ExitCode> = executeLogin): Command {
+  const cmd = addCommonOptions(ctx.program.command('login').argument('<provider>'))
+    .description('log in: authorization code + PKCE in the browser, --device, or --with-token')
+  return addFlags(cmd, LOGIN_FLAGS)
+    .addHelpText('after', LOGIN_EXAMPLES)
+    .action((provider: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, LOGIN_FLAGS) }, ctx.deps), cmd, provider),
+    )
+}
+
+const LOGIN_EXAMPLES = `
+Examples:
+  oauth-cli login livechat
+  LIVECHAT_CLIENT_ID=… oauth-cli login livechat --port 3000
+  printf '%s' "$CLIENT_SECRET" | oauth-cli login acme --client-secret-stdin
+  oauth-cli login livestorm --redirect-uri https://example.com/callback   # paste mode
+  printf '%s' "$ACCOUNT_ID:$PAT" | oauth-cli login livechat --with-token
+  oauth-cli login acme --device
+`
 
 export type LoginMode = 'oauth' | 'device' | 'static' | 'remote' | 'client_credentials'
 

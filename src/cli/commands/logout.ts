@@ -10,8 +10,24 @@ import { loadProvider, resolveMetadata, toOAuthClient } from '../../session/prov
 import { StoreError, type StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
-import type { LogoutOptions } from '../options'
 import { toCliError } from '../report'
+import type { Command } from 'commander'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { LOGOUT_FLAGS, type ProviderCommandOptions } from '../options'
+
+export interface LogoutOptions extends ProviderCommandOptions {
+  local: boolean
+}
+
+export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, deps: Deps) => Promise<ExitCode> = executeLogout): Command {
+  const cmd = addCommonOptions(ctx.program.command('logout').argument('<provider>'))
+    .description('revoke at the provider where it can, then delete the stored credentials')
+  return addFlags(cmd, LOGOUT_FLAGS)
+    .addHelpText('after', '\nExamples:\n  oauth-cli logout livechat\n  oauth-cli logout acme --profile work --local\n')
+    .action((provider: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, LOGOUT_FLAGS) }, ctx.deps), cmd, provider),
+    )
+}
 
 export type LogoutResult = { revoked: true } | { revoked: false; reason: string }
 

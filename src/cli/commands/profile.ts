@@ -17,8 +17,46 @@ import {
 import { loadProvider, readConfig } from '../../session/provider-context'
 import type { Deps } from '../deps'
 import { CliError, UsageError, type ExitCode } from '../errors'
-import type { ProfileListOptions, ProfileUseOptions } from '../options'
 import { paint, renderJson } from '../render'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { CommonOptions } from '../options'
+
+export interface ProfileUseOptions extends Omit<CommonOptions, 'profile'> {
+  provider: string
+  /** `default` resets the provider to the built-in default. */
+  name: string
+}
+
+export type ProfileListOptions = Omit<CommonOptions, 'profile'>
+
+export function defineProfile(
+  ctx: CommandContext,
+  runUse: (opts: ProfileUseOptions, deps: Deps) => Promise<ExitCode> = executeProfileUse,
+  runList: (opts: ProfileListOptions, deps: Deps) => Promise<ExitCode> = executeProfileList,
+): Command {
+  const profile = ctx.program
+    .command('profile')
+    .description('the profile each provider uses without --profile (kept in profiles.json)')
+    .addHelpText('after', PROFILE_EXAMPLES)
+  addCommonOptions(profile.command('use').argument('<provider>').argument('<name>'))
+    .description('make <name> the default profile of <provider>; "default" resets it')
+    .addHelpText('after', PROFILE_EXAMPLES)
+    .action((provider: string, name: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => runUse({ ...ctx.common(cmd), provider, name }, ctx.deps)),
+    )
+  addCommonOptions(profile.command('list', { isDefault: true }))
+    .description('list providers with the profile each uses by default (also plain `oauth-cli profile`)')
+    .action((_o: unknown, cmd: Command) => ctx.act(() => runList(ctx.common(cmd), ctx.deps)))
+  return profile
+}
+
+const PROFILE_EXAMPLES = `
+Examples:
+  oauth-cli profile use livechat work       # "oauth-cli call livechat …" now means --profile work
+  oauth-cli profile use livechat default    # back to the built-in default
+  oauth-cli profile list
+`
 
 export interface ProfileRow {
   provider: string

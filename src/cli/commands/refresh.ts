@@ -3,9 +3,21 @@ import { getFreshCredential } from '../../session/fresh-token'
 import { loadProvider } from '../../session/provider-context'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
-import type { ProviderCommandOptions } from '../options'
 import { paint, renderJson } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { ProviderCommandOptions } from '../options'
+
+export function defineRefresh(
+  ctx: CommandContext,
+  run: (opts: ProviderCommandOptions, deps: Deps) => Promise<ExitCode> = executeRefresh,
+): Command {
+  return addCommonOptions(ctx.program.command('refresh').argument('<provider>'))
+    .description('refresh the tokens now and store them (a rotated refresh token replaces the old one)')
+    .addHelpText('after', '\nExamples:\n  oauth-cli refresh livechat\n  oauth-cli refresh acme --json\n')
+    .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
+}
 
 export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<CredentialSummary> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)

@@ -5,9 +5,30 @@ import type { CredentialStore, StoreChoice, StoreError } from '../../store/crede
 import { corruptHint } from '../report'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
-import type { StatusOptions } from '../options'
 import { paint, renderJson, renderStatus } from '../render'
 import { summarize, type CredentialSummary } from '../summary'
+import type { Command } from 'commander'
+import { addCommonOptions, type CommandContext } from '../command-kit'
+import type { CommonOptions } from '../options'
+
+export interface StatusOptions extends Omit<CommonOptions, 'profile'> {
+  provider?: string
+  /** Only this profile (`--profile` or OAUTH_CLI_PROFILE); every profile when absent. */
+  profile?: string
+}
+
+export function defineStatus(ctx: CommandContext, run: (opts: StatusOptions, deps: Deps) => Promise<ExitCode> = executeStatus): Command {
+  return addCommonOptions(ctx.program.command('status').argument('[provider]'))
+    .description('list stored credentials (never a secret)')
+    .addHelpText('after', '\nExamples:\n  oauth-cli status\n  oauth-cli status livechat --json\n')
+    .action((provider: string | undefined, _o: unknown, cmd: Command) =>
+      ctx.act(async () => {
+        const { envProfile } = await import('../../session/profiles')
+        const profile = ctx.given(cmd).profile ?? envProfile(ctx.deps.env)
+        return run({ ...ctx.common(cmd), provider, profile }, ctx.deps)
+      }),
+    )
+}
 
 /**
  * Without --store (and OAUTH_CLI_STORE), both stores are listed: credentials

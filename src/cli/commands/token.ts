@@ -6,7 +6,32 @@ import { loadProvider } from '../../session/provider-context'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
-import type { TokenOptions } from '../options'
+import type { Command } from 'commander'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { TOKEN_FLAGS, type ProviderCommandOptions } from '../options'
+
+export interface TokenOptions extends ProviderCommandOptions {
+  /** `--min-ttl <seconds>`: the printed token lives at least this long (refreshed first if not). */
+  minTtlSeconds?: number
+}
+
+export function defineToken(ctx: CommandContext, run: (opts: TokenOptions, deps: Deps) => Promise<ExitCode> = executeToken): Command {
+  const cmd = addCommonOptions(ctx.program.command('token').argument('<provider>'))
+    .description('print a valid access token and nothing else (refreshing first when needed)')
+  return addFlags(cmd, TOKEN_FLAGS)
+    .addHelpText('after', TOKEN_EXAMPLES)
+    .action((provider: string, _o: unknown, cmd: Command) =>
+      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, TOKEN_FLAGS) }, ctx.deps), cmd, provider),
+    )
+}
+
+const TOKEN_EXAMPLES = `
+Examples:
+  TOKEN=$(oauth-cli token livestorm)
+  oauth-cli token livechat --profile work
+  oauth-cli token acme --min-ttl 900              # at least 15 minutes left, for a long job
+  OAUTH_CLI_ACME_TOKEN=… oauth-cli token acme     # from the environment: nothing stored or refreshed
+`
 
 /**
  * `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is printed as is: the store is not

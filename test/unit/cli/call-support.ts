@@ -1,6 +1,6 @@
 /** Shared set-up for the `call` tests: a provider in the config file, a stored credential, recorded HTTP. */
 import type { HttpClient } from '../../../src/http/types'
-import type { CallOptions } from '../../../src/cli/options'
+import type { CallOptions } from '../../../src/cli/commands/call'
 import type { ProviderConfig } from '../../../src/providers/types'
 import type { StoredCredential } from '../../../src/store/credential-store'
 import { makeTestDeps, MemoryStore } from '../../fakes'

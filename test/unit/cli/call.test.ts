@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildApiRequest, formatIncluded, runCall } from '../../../src/cli/commands/call'
 import { UsageError } from '../../../src/cli/errors'
-import type { CallOptions } from '../../../src/cli/options'
+import type { CallOptions } from '../../../src/cli/commands/call'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
 import { ACME, provider, stored } from '../session/helpers'
 

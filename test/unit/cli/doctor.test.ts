@@ -9,7 +9,7 @@ import {
   runDoctor,
   type CheckResult,
 } from '../../../src/cli/commands/doctor'
-import type { DoctorOptions } from '../../../src/cli/options'
+import type { DoctorOptions } from '../../../src/cli/commands/doctor'
 import { formatError } from '../../../src/cli/report'
 import { TransportError } from '../../../src/http/types'
 import { ListenError, type CallbackServer, type CallbackServerOptions } from '../../../src/oauth/callback-server'

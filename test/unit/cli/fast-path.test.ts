@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isVersionRequest, parseTokenFastPath } from '../../../src/cli/fast-path'
-import type { TokenOptions } from '../../../src/cli/options'
+import type { TokenOptions } from '../../../src/cli/commands/token'
 import { runCli } from '../../../src/cli/program'
 import { makeTestDeps } from '../../fakes'
 

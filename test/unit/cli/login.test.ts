@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { executeLogin } from '../../../src/cli/commands/login'
-import type { LoginOptions } from '../../../src/cli/options'
+import type { LoginOptions } from '../../../src/cli/commands/login'
 import { BufferIO, FakeClock, jsonResponse, makeTestDeps, MemoryStore, RecordingBrowser, recordingHttp, scriptedLoopback } from '../../fakes'
 import { ACME } from '../session/helpers'
 

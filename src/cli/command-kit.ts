@@ -1,0 +1,114 @@
+/**
+ * What every command definition is built with (gh's cmdutil.Factory): the
+ * Deps, the root program, the option table turned into commander options and
+ * back into typed values, and `act`, which runs a command's run half.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import type { Deps } from './deps'
+import { rememberContext } from './error-context'
+import type { ExitCode } from './errors'
+import {
+  attributeName,
+  COMMON_FLAGS,
+  isNegated,
+  JSON_FLAG,
+  OptionValueError,
+  takesValue,
+  type CommonOptions,
+  type Flag,
+  type FlagTable,
+  type FlagValues,
+} from './options'
+
+export interface CommandContext {
+  deps: Deps
+  program: Command
+  /** The common options of `cmd` (its own over the root's), with the profile `act` resolved. */
+  common(cmd: Command): CommonOptions
+  /** The common options as given: `profile` undefined when neither `--profile` was. */
+  given(cmd: Command): Omit<CommonOptions, 'profile'> & { profile?: string }
+  /**
+   * Runs a command's run half and keeps its exit code. With `provider`, first
+   * resolves the profile (--profile, OAUTH_CLI_PROFILE, profiles.json,
+   * "default") and tags an escaping error with provider and profile.
+   */
+  act(run: () => Promise<ExitCode>, cmd?: Command, provider?: string): Promise<void>
+}
+
+export function createCommandContext(deps: Deps, program: Command, setCode: (code: ExitCode) => void): CommandContext {
+  const profiles = new WeakMap<Command, string>()
+  const given = (cmd: Command): ReturnType<CommandContext['given']> => {
+    const root = readFlags(program, { ...COMMON_FLAGS, ...JSON_FLAG })
+    const own = readFlags(cmd, { ...COMMON_FLAGS, ...JSON_FLAG })
+    return {
+      profile: own.profile ?? root.profile,
+      json: own.json || root.json,
+      verbose: own.verbose || root.verbose,
+      config: own.config ?? root.config,
+      store: own.store ?? root.store ?? 'auto',
+    }
+  }
+  const common = (cmd: Command): CommonOptions => {
+    const { profile, ...rest } = given(cmd)
+    return { ...rest, profile: profiles.get(cmd) ?? profile ?? 'default' }
+  }
+  const act = async (run: () => Promise<ExitCode>, cmd?: Command, provider?: string): Promise<void> => {
+    try {
+      if (cmd && provider) {
+        const { resolveProfile } = await import('../session/profiles')
+        profiles.set(cmd, (await resolveProfile(provider, given(cmd).profile, deps)).profile)
+      }
+      setCode(await run())
+    } catch (err) {
+      if (cmd && provider) throw rememberContext(err, { provider, profile: common(cmd).profile })
+      throw err
+    }
+  }
+  return { deps, program, common, given, act }
+}
+
+/** Declares the common options (and `--json` unless `json: false`) on `cmd`. */
+export function addCommonOptions(cmd: Command, which: { json: boolean } = { json: true }): Command {
+  addFlags(cmd, COMMON_FLAGS)
+  if (which.json) addFlags(cmd, JSON_FLAG)
+  return cmd
+}
+
+/** Declares a table's rows on `cmd`, in order. */
+export function addFlags(cmd: Command, table: FlagTable): Command {
+  for (const row of Object.values(table)) cmd.addOption(toOption(row))
+  return cmd
+}
+
+function toOption(row: Flag): Option {
+  const option = new Option(row.flags, row.description)
+  if (row.choices) option.choices(row.choices)
+  const parse = row.parse
+  if (parse) {
+    option.argParser((value: string) => {
+      try {
+        return parse(value)
+      } catch (err) {
+        throw err instanceof OptionValueError ? new InvalidArgumentError(err.message) : err
+      }
+    })
+  }
+  if (row.repeatable) option.argParser((value: string, previous: string[]) => [...previous, value]).default([])
+  if (row.default !== undefined) option.default(row.default)
+  return option
+}
+
+/**
+ * The typed values of a table's rows on `cmd`. A switch is true only when
+ * given (false for a `--no-x` switch when given); a global-only common row
+ * reads as given.
+ */
+export function readFlags<Table extends FlagTable>(cmd: Command, table: Table): FlagValues<Table> {
+  const opts = cmd.opts<Record<string, unknown>>()
+  const values: Record<string, unknown> = {}
+  for (const [key, row] of Object.entries(table)) {
+    const value = opts[attributeName(row)]
+    values[key] = takesValue(row) ? value : isNegated(row) ? value !== false : value === true
+  }
+  return values as FlagValues<Table>
+}
