@@ -1,6 +1,12 @@
 /** The IO port: the only way commands reach the terminal. */
 export interface OutputStream {
   write(chunk: string | Uint8Array): void
+  /**
+   * Writes, then resolves once the stream can take more (back-pressure), so a
+   * body streamed to a slow pipe is not buffered in memory. Rejects when the
+   * stream is closed (EPIPE). Fakes may leave it out: `write` is used then.
+   */
+  writeAndDrain?(chunk: string | Uint8Array): Promise<void>
   readonly isTTY: boolean
 }
 

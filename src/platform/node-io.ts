@@ -42,6 +42,20 @@ function wrapStream(stream: NodeJS.WriteStream): OutputStream {
     write: (chunk) => {
       stream.write(chunk)
     },
+    writeAndDrain: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (stream.destroyed) return reject(Object.assign(new Error('the output stream is closed'), { code: 'EPIPE' }))
+        const settle = (err?: Error | null): void => {
+          stream.off('drain', onDrain)
+          stream.off('error', settle)
+          if (err) reject(err)
+          else resolve()
+        }
+        const onDrain = (): void => settle()
+        stream.on('error', settle)
+        if (stream.write(chunk, (err) => err && settle(err))) settle()
+        else stream.once('drain', onDrain)
+      }),
     get isTTY() {
       return stream.isTTY === true
     },

@@ -1,9 +1,9 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import { redactHeaders } from '../../http/redact'
 import { API_RETRY, withRetry } from '../../http/retry'
-import { readBytes } from '../../http/body'
-import type { HttpClient, HttpHeaders } from '../../http/types'
-import { writeOutputFile, type WriteOutputFile } from '../../platform/files'
+import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../../http/body'
+import { TransportError, type HttpClient, type HttpHeaders } from '../../http/types'
+import { openOutputFile, type OpenOutputFile } from '../../platform/files'
 import type { PaginationStyle, ResolvedProvider } from '../../providers/types'
 import { isRenewable } from '../../session/credentials'
 import { envTokenInUse, envTokenRefusedHint, readEnvCredential } from '../../session/env-credential'
@@ -64,11 +64,17 @@ export interface ApiRequest {
   body?: string
 }
 
+/** An API answer whose body streams: read it once, chunk by chunk or whole (bounded). */
 export interface ApiResponse {
   status: number
   statusText: string
   headers: HttpHeaders
-  body: Uint8Array
+  /** The body as it arrives. */
+  chunks(): AsyncIterable<Uint8Array>
+  /** The whole body, refused past MAX_BUFFERED_BODY_BYTES (a page, a body to pretty-print). */
+  bytes(): Promise<Uint8Array>
+  /** Drops the body unread (an answer that is about to be retried). */
+  discard(): Promise<void>
 }
 
 /**
@@ -212,6 +218,7 @@ export async function openApiSession(opts: CallOptions, deps: Deps): Promise<Api
   const send = async (next: ApiRequest): Promise<ApiResponse> => {
     const response = await sendOnce(http, next, provider, credential)
     if (response.status !== 401 || !store || !isRenewable(credential)) return response
+    await response.discard()
     credential = await getFreshCredential(provider, key, store, deps, {
       force: true,
       rejectedAccessToken: credential.access_token,
@@ -238,7 +245,9 @@ async function sendOnce(
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
-    body: await readBytes(response, Number.POSITIVE_INFINITY, request.url),
+    chunks: () => bodyChunks(response),
+    bytes: () => readBytes(response, MAX_BUFFERED_BODY_BYTES, request.url),
+    discard: () => discardBody(response),
   }
 }
 
@@ -246,50 +255,56 @@ async function sendOnce(
 export const MAX_PAGES = 1000
 
 /**
- * What `--paginate` produced. On an HTTP error status the items merged so far
- * are dropped: a partial list printed as if whole would mislead a script, so
- * only the failing page's body is shown (as for a single call) and exit is 4.
+ * What `--paginate` did. Items are handed to `onItems` page by page as they
+ * arrive and are not kept. On an HTTP error status the run stops there; the
+ * failing page's answer is passed on (its body unread) with how many pages
+ * and items came before it.
  */
 export type PaginatedOutcome =
-  | { kind: 'complete'; items: unknown[]; pages: ApiResponse[]; truncated: boolean }
-  | { kind: 'http_error'; response: ApiResponse; pages: ApiResponse[] }
+  | { kind: 'complete'; pages: number; items: number; truncated: boolean }
+  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number }
+
+/** Told of each page as it arrives: its answer (body already read) and its items. */
+export type PageSink = (items: unknown[], page: ApiResponse) => Promise<void>
 
 /**
  * Follows the provider's pagination style (`pagination` in its entry; `link`,
- * RFC 8288, for a provider that names none) and merges the items of every page.
+ * RFC 8288, for a provider that names none), one page in memory at a time.
  */
 export async function runPaginatedCall(
   opts: CallOptions,
   deps: Deps,
+  onItems: PageSink,
   limits: { maxPages: number } = { maxPages: MAX_PAGES },
 ): Promise<PaginatedOutcome> {
   const session = await openApiSession(opts, deps)
   const style: PaginationStyle = session.provider.config.pagination ?? 'link'
-  const items: unknown[] = []
-  const pages: ApiResponse[] = []
   const seen = new Set<string>()
+  let pages = 0
+  let items = 0
   let request: ApiRequest | undefined = firstPageRequest(style, session.request)
   while (request !== undefined) {
-    if (pages.length >= limits.maxPages) return { kind: 'complete', items, pages, truncated: true }
+    if (pages >= limits.maxPages) return { kind: 'complete', pages, items, truncated: true }
     const key = `${request.url}\n${request.body ?? ''}`
     if (seen.has(key)) throw new CliError(`${opts.provider} pointed back at a page already fetched; stopping to avoid a loop`)
     seen.add(key)
     const response = await session.send(request)
-    pages.push(response)
-    if (response.status >= 400) return { kind: 'http_error', response, pages }
-    const step = readPageOrFail(style, request, response, pages.length, opts.provider)
-    // One push per item: spreading a very large page could exceed the argument limit.
-    for (const item of step.items) items.push(item)
+    if (response.status >= 400) return { kind: 'http_error', response, pages, items }
+    pages++
+    const step = await readPageOrFail(style, request, response, pages, opts.provider)
+    items += step.items.length
+    await onItems(step.items, response)
     request = step.next
   }
-  return { kind: 'complete', items, pages, truncated: false }
+  return { kind: 'complete', pages, items, truncated: false }
 }
 
-function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): PageStep {
+async function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): Promise<PageStep> {
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder().decode(response.body))
-  } catch {
+    json = JSON.parse(new TextDecoder().decode(await response.bytes()))
+  } catch (err) {
+    if (err instanceof TransportError) throw err
     throw new CliError(`page ${n} from ${name} is not JSON (HTTP ${response.status}), so pages cannot be merged`, {
       hint: 'run the same call without --paginate to see the body',
     })
@@ -302,90 +317,169 @@ function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: A
   }
 }
 
-export function formatIncluded(response: ApiResponse): string {
+export function formatIncluded(response: Pick<ApiResponse, 'status' | 'statusText' | 'headers'>): string {
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText}`.trimEnd()]
   for (const [name, value] of Object.entries(redactHeaders(response.headers))) lines.push(`${name}: ${value}`)
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
-/** Where the body goes: stdout (pretty when it is a terminal) or the `-o` file (always raw). */
+/** Where the body goes: stdout (pretty when it is a terminal) or the `-o` file (always raw), with back-pressure. */
 interface BodySink {
   terminal: boolean
   color: boolean
   write(data: string | Uint8Array): Promise<void>
+  close(): Promise<void>
 }
 
-function bodySink(opts: CallOptions, deps: Deps, writeFile: WriteOutputFile): BodySink {
+function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): BodySink {
   const path = opts.output
   if (path === undefined) {
     const terminal = deps.io.stdout.isTTY
-    return { terminal, color: terminal && deps.io.color, write: async (data) => deps.io.stdout.write(data) }
+    const { stdout } = deps.io
+    return {
+      terminal,
+      color: terminal && deps.io.color,
+      write: async (data) => {
+        try {
+          await (stdout.writeAndDrain ? stdout.writeAndDrain(data) : stdout.write(data))
+        } catch (err) {
+          throw new CliError(`cannot write the response body to stdout: ${reasonOf(err)}`)
+        }
+      },
+      close: async () => {},
+    }
   }
+  let file: Promise<Awaited<ReturnType<OpenOutputFile>>> | undefined
+  const failed = (err: unknown): CliError =>
+    new CliError(`cannot write the response body to ${path}: ${reasonOf(err)}`, { hint: 'check that the directory exists and is writable' })
   return {
     terminal: false,
     color: false,
     write: async (data) => {
       try {
-        await writeFile(path, data)
+        await (await (file ??= openFile(path))).write(data)
       } catch (err) {
-        const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
-        throw new CliError(`cannot write the response body to ${path}: ${reason}`, { hint: 'check that the directory exists and is writable' })
+        throw failed(err)
+      }
+    },
+    close: async () => {
+      try {
+        // An empty body still makes the (empty) file, as curl does.
+        await (await (file ??= openFile(path))).close()
+      } catch (err) {
+        throw failed(err)
       }
     },
   }
 }
 
+function reasonOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+}
+
 /**
  * A single response body: on a terminal, JSON (by Content-Type) is indented and
- * coloured where allowed; piped or to a file, the exact bytes.
+ * coloured where allowed (read whole, bounded); piped or to a file, the exact
+ * bytes, written as they arrive.
  */
-export function formatBody(response: ApiResponse, sink: { terminal: boolean; color: boolean }): string | Uint8Array {
-  if (!sink.terminal || !isJsonContentType(response.headers.get('content-type'))) return response.body
-  try {
-    return renderPrettyJson(JSON.parse(new TextDecoder().decode(response.body)), { color: sink.color })
-  } catch {
-    return response.body
+async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
+  if (sink.terminal && isJsonContentType(response.headers.get('content-type'))) {
+    const bytes = await response.bytes()
+    let pretty: string | undefined
+    try {
+      pretty = renderPrettyJson(JSON.parse(new TextDecoder().decode(bytes)), { color: sink.color })
+    } catch {
+      pretty = undefined
+    }
+    await sink.write(pretty ?? bytes)
+    return
   }
+  for await (const chunk of response.chunks()) await sink.write(chunk)
 }
 
-/** Merged items: one compact item per line with --ndjson, else one array (indented on a terminal). */
-export function formatItems(items: unknown[], sink: { terminal: boolean; color: boolean }, ndjson: boolean): string {
-  if (ndjson) return items.map((item) => `${JSON.stringify(item)}\n`).join('')
-  return sink.terminal ? renderPrettyJson(items, { color: sink.color }) : `${JSON.stringify(items)}\n`
+/** One compact item per line (--ndjson). */
+export function formatNdjson(items: readonly unknown[]): string {
+  return items.map((item) => `${JSON.stringify(item)}\n`).join('')
 }
 
-export async function executeCall(opts: CallOptions, deps: Deps, writeFile: WriteOutputFile = writeOutputFile): Promise<ExitCode> {
+export async function executeCall(opts: CallOptions, deps: Deps, openFile: OpenOutputFile = openOutputFile): Promise<ExitCode> {
   if (opts.ndjson && !opts.paginate) {
     throw new UsageError('--ndjson prints the merged items of --paginate', { hint: 'add --paginate, or drop --ndjson' })
   }
-  const sink = bodySink(opts, deps, writeFile)
+  const sink = bodySink(opts, deps, openFile)
   if (opts.paginate) return executePaginated(opts, deps, sink)
   const response = await runCall(opts, deps)
   if (opts.include) deps.io.stdout.write(formatIncluded(response))
-  await sink.write(formatBody(response, sink))
+  await writeBody(response, sink)
+  await sink.close()
   if (response.status >= 400) throw httpStatusError(opts, response, undefined, deps.env)
   return 0
 }
 
+/**
+ * Items go out as each page arrives: one per line with --ndjson, else one
+ * compact JSON array whose brackets open with the first page and close after
+ * the last. On a terminal (indented, coloured) and with -i (each page's head
+ * first), the items are gathered and printed at the end, as before.
+ */
 async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): Promise<ExitCode> {
-  const outcome = await runPaginatedCall(opts, deps)
-  if (opts.include) for (const page of outcome.pages) deps.io.stdout.write(formatIncluded(page))
-  if (outcome.kind === 'http_error') {
-    await sink.write(formatBody(outcome.response, sink))
-    throw httpStatusError(opts, outcome.response, outcome.pages.length, deps.env)
+  const gather = sink.terminal || opts.include
+  const gathered: unknown[] = []
+  const heads: string[] = []
+  /** Whether items went out already (then nothing else may be mixed into them). */
+  let opened = false
+  const onItems: PageSink = async (items, page) => {
+    if (opts.include) heads.push(formatIncluded(page))
+    if (gather) {
+      for (const item of items) gathered.push(item)
+      return
+    }
+    if (opts.ndjson) {
+      if (items.length === 0) return
+      opened = true
+      await sink.write(formatNdjson(items))
+      return
+    }
+    const body = items.map((item) => JSON.stringify(item)).join(',')
+    if (!opened) {
+      opened = true
+      await sink.write(`[${body}`)
+    } else if (body !== '') {
+      await sink.write(`,${body}`)
+    }
   }
-  await sink.write(formatItems(outcome.items, sink, opts.ndjson))
+  const outcome = await runPaginatedCall(opts, deps, onItems)
+  if (opts.include) for (const head of heads) deps.io.stdout.write(head)
+  if (outcome.kind === 'http_error') {
+    if (opts.include) deps.io.stdout.write(formatIncluded(outcome.response))
+    // Nothing printed yet (the first page failed, or everything was gathered): the failing body, as for a single call.
+    if (!opened) await writeBody(outcome.response, sink)
+    else await outcome.response.discard()
+    await sink.close()
+    throw httpStatusError(opts, outcome.response, outcome.pages + 1, deps.env, opened)
+  }
+  if (gather) {
+    await sink.write(opts.ndjson ? formatNdjson(gathered) : sink.terminal ? renderPrettyJson(gathered, { color: sink.color }) : `${JSON.stringify(gathered)}\n`)
+  } else if (!opts.ndjson) {
+    await sink.write(opened ? ']\n' : '[]\n')
+  }
+  await sink.close()
   if (outcome.truncated) {
     deps.io.stderr.write(
-      `oauth-cli: stopped after ${outcome.pages.length} pages (${outcome.items.length} items); narrow the request to get the rest\n`,
+      `oauth-cli: stopped after ${outcome.pages} pages (${outcome.items} items); narrow the request to get the rest\n`,
     )
   }
   return 0
 }
 
-function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number, env: Env = {}): HttpStatusError {
+function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number, env: Env = {}, partial = false): HttpStatusError {
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
-  const where = page === undefined ? '' : ` on page ${page}; no merged items were printed`
+  const where =
+    page === undefined
+      ? ''
+      : partial
+        ? ` on page ${page}; the items of the pages before it were printed, so the output is incomplete`
+        : ` on page ${page}; no merged items were printed`
   const fromEnv = envTokenInUse(opts.provider, env)
   return new HttpStatusError(
     response.status,

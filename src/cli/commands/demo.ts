@@ -219,7 +219,7 @@ async function callMe(run: DemoRun, print = true): Promise<string> {
   const { runCall } = await import('./call')
   const opts: CallOptions = { ...common(run), provider: KEY.provider, target: '/me', headers: [], query: [], include: false, paginate: false, ndjson: false }
   const response = await runCall(opts, run.deps)
-  const text = new TextDecoder().decode(response.body)
+  const text = new TextDecoder().decode(await response.bytes())
   if (response.status !== 200) throw new CliError(`the sandbox answered HTTP ${response.status} to /me: ${text.slice(0, 200)}`)
   if (print) run.deps.io.stdout.write(renderPrettyJson(JSON.parse(text), { color: run.deps.io.stdout.isTTY && run.deps.io.color }))
   return fingerprint((await storedCredential(run)).access_token)

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { executeCall } from '../../../src/cli/commands/call'
 import { CliError, HttpStatusError, UsageError } from '../../../src/cli/errors'
 import { renderPrettyJson } from '../../../src/cli/json-render'
-import { writeOutputFile } from '../../../src/platform/files'
+import { openOutputFile } from '../../../src/platform/files'
 import { jsonResponse, recordingHttp } from '../../fakes'
 import { callDeps, callOptions, stripAnsi } from './call-support'
 
@@ -91,8 +91,10 @@ describe('call -o <file>', () => {
   it('writes the raw body to the file and nothing to stdout, even on a terminal', async () => {
     const written: Array<{ path: string; data: string }> = []
     const { deps } = await callDeps('acme', answer(RAW_JSON), { tty: true, color: true })
-    await executeCall(callOptions({ output: 'out.json' }), deps, async (path, data) => {
-      written.push({ path, data: Buffer.from(data).toString() })
+    await executeCall(callOptions({ output: 'out.json' }), deps, async (path) => {
+      const entry = { path, data: '' }
+      written.push(entry)
+      return { write: async (data) => void (entry.data += Buffer.from(data).toString()), close: async () => {} }
     })
     expect(written).toEqual([{ path: 'out.json', data: RAW_JSON }])
     expect(deps.io.stdoutText).toBe('')
@@ -100,7 +102,7 @@ describe('call -o <file>', () => {
 
   it('still prints the headers on stdout with -i', async () => {
     const { deps } = await callDeps('acme', answer(RAW_JSON))
-    await executeCall(callOptions({ output: 'out.json', include: true }), deps, async () => {})
+    await executeCall(callOptions({ output: 'out.json', include: true }), deps, async () => ({ write: async () => {}, close: async () => {} }))
     expect(deps.io.stdoutText).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/)
   })
 
@@ -108,14 +110,14 @@ describe('call -o <file>', () => {
     dir = await mkdtemp(join(tmpdir(), 'oauth-cli-call-'))
     const path = join(dir, 'body.json')
     const { deps } = await callDeps('acme', answer(RAW_JSON))
-    await executeCall(callOptions({ output: path }), deps, writeOutputFile)
+    await executeCall(callOptions({ output: path }), deps, openOutputFile)
     expect(await readFile(path, 'utf8')).toBe(RAW_JSON)
     expect((await stat(path)).mode & 0o777).toBe(0o644 & ~process.umask())
   })
 
   it('names the file when it cannot be written', async () => {
     const { deps } = await callDeps('acme', answer(RAW_JSON))
-    const error = await executeCall(callOptions({ output: '/nonexistent-dir/x.json' }), deps, writeOutputFile).catch((e: unknown) => e)
+    const error = await executeCall(callOptions({ output: '/nonexistent-dir/x.json' }), deps, openOutputFile).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CliError)
     expect((error as Error).message).toBe('cannot write the response body to /nonexistent-dir/x.json: ENOENT')
   })

@@ -41,6 +41,20 @@ describe('call --paginate, Livestorm JSON:API pages', () => {
     expect(deps.io.stdoutText.endsWith(']\n')).toBe(true)
   })
 
+  it('writes the first page\'s items before asking for the next page (--ndjson and the merged array)', async () => {
+    for (const ndjson of [true, false]) {
+      let printedBeforePage2 = ''
+      const base = livestorm()
+      const { deps } = await callDeps('livestorm', recordingHttp(async (url, init) => {
+        if (new URL(url).searchParams.get('page[number]') === '1') printedBeforePage2 = deps.io.stdoutText
+        return (await base(url, init)) as Response
+      }))
+      await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true, ndjson }), deps)
+      expect(printedBeforePage2).toContain('"ev-1"')
+      expect(printedBeforePage2).not.toContain('"ev-3"')
+    }
+  })
+
   it('prints one item per line with --ndjson', async () => {
     const { deps } = await callDeps('livestorm', livestorm())
     await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true, ndjson: true }), deps)
@@ -136,7 +150,17 @@ describe('call --paginate, Link headers for a configured provider', () => {
 })
 
 describe('call --paginate failures', () => {
-  it('prints only the failing page\'s body and exits 4 when a page answers an HTTP error', async () => {
+  it('prints only the failing body and exits 4 when the first page answers an HTTP error', async () => {
+    const http = recordingHttp(() => page('livestorm/error-400.json', {}, 400))
+    const { deps } = await callDeps('livestorm', http)
+    const error = await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true }), deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpStatusError)
+    expect((error as HttpStatusError).exitCode).toBe(4)
+    expect((error as Error).message).toBe('livestorm answered HTTP 400 on page 1; no merged items were printed')
+    expect(deps.io.stdoutText).toBe(fixture('livestorm/error-400.json'))
+  })
+
+  it('leaves the streamed array unclosed, says the output is incomplete and exits 4 when a later page fails', async () => {
     const http = recordingHttp((url) =>
       new URL(url).searchParams.has('page[number]') ? page('livestorm/error-400.json', {}, 400) : page('livestorm/events-page-0.json'),
     )
@@ -144,8 +168,13 @@ describe('call --paginate failures', () => {
     const error = await executeCall(callOptions({ provider: 'livestorm', target: '/events', paginate: true }), deps).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HttpStatusError)
     expect((error as HttpStatusError).exitCode).toBe(4)
-    expect((error as Error).message).toBe('livestorm answered HTTP 400 on page 2; no merged items were printed')
-    expect(deps.io.stdoutText).toBe(fixture('livestorm/error-400.json'))
+    expect((error as Error).message).toBe(
+      'livestorm answered HTTP 400 on page 2; the items of the pages before it were printed, so the output is incomplete',
+    )
+    // Page 1's items went out as they came; a script parsing the output fails rather than taking a part for the whole.
+    expect(deps.io.stdoutText.startsWith('[{')).toBe(true)
+    expect(() => JSON.parse(deps.io.stdoutText)).toThrow()
+    expect(deps.io.stdoutText).not.toContain(fixture('livestorm/error-400.json').trim())
   })
 
   it('stops with an error when a page is not JSON', async () => {
@@ -180,7 +209,9 @@ describe('call --paginate failures', () => {
   it('reports a truncated run from the run half', async () => {
     const http = recordingHttp(() => jsonResponse([0], 200, { link: '</v1/things?page=next>; rel="next"' }))
     const { deps } = await callDeps('acme', http, { config: { acme: { ...ACME, pagination: 'link' } } })
-    const outcome = await runPaginatedCall(callOptions({ paginate: true }), deps, { maxPages: 1 })
-    expect(outcome).toMatchObject({ kind: 'complete', truncated: true, items: [0] })
+    const seen: unknown[] = []
+    const outcome = await runPaginatedCall(callOptions({ paginate: true }), deps, async (items) => void seen.push(...items), { maxPages: 1 })
+    expect(outcome).toMatchObject({ kind: 'complete', truncated: true, pages: 1, items: 1 })
+    expect(seen).toEqual([0])
   })
 })

@@ -119,7 +119,6 @@ describe('formatIncluded', () => {
       status: 200,
       statusText: 'OK',
       headers: new Headers({ 'content-type': 'application/json', 'set-cookie': 'session=abc123secret' }),
-      body: new Uint8Array(),
     })
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
     expect(text).toContain('content-type: application/json')
