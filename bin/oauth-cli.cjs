@@ -2,19 +2,28 @@
 'use strict'
 // Thin shim: the logic is in dist/ (built from src/ by `npm run build`).
 // CommonJS on purpose: see src/main.ts on start-up time.
-require('../dist/main.cjs')
-  .main(process)
-  .then((code) => {
-    process.exitCode = code
-    // The answer is out. Should anything still hold the process (a keychain call
-    // abandoned after its timeout stays queued in the native thread pool), end it,
-    // but only once stdout and stderr have drained (pipes are asynchronous on macOS).
-    const finish = () => {
-      if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
-        setTimeout(finish, 50).unref()
-        return
+// `--version` alone is answered before dist/ is even loaded: scripts and version checks call it in loops.
+if (process.argv.length === 3 && process.argv[2] === '--version') {
+  process.stdout.write(`${require('../package.json').version}\n`)
+} else {
+  run()
+}
+
+function run() {
+  require('../dist/main.cjs')
+    .main(process)
+    .then((code) => {
+      process.exitCode = code
+      // The answer is out. Should anything still hold the process (a keychain call
+      // abandoned after its timeout stays queued in the native thread pool), end it,
+      // but only once stdout and stderr have drained (pipes are asynchronous on macOS).
+      const finish = () => {
+        if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
+          setTimeout(finish, 50).unref()
+          return
+        }
+        process.exit(code)
       }
-      process.exit(code)
-    }
-    setTimeout(finish, 250).unref()
-  })
+      setTimeout(finish, 250).unref()
+    })
+}

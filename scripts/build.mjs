@@ -20,8 +20,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
 const version = JSON.stringify(pkg.version)
 
-/** Modules the fast path imports lazily and needs all the same (the credential stores). */
-const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts')])
+/** Modules the fast path imports lazily and needs all the same (the credential stores, status/providers). */
+const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts'), resolve(root, 'src/cli/fast-commands.ts')])
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 
@@ -53,6 +53,14 @@ const fastPathOnly = {
       if (found.errors.length > 0 || FAST_LAZY.has(found.path)) return found
       return { path: args.path, namespace: 'not-on-fast-path' }
     })
+    // status/providers live beside their commander definitions; the fast path runs only their run halves.
+    b.onResolve({ filter: /^commander$/ }, () => ({ path: 'commander', namespace: 'commander-stub' }))
+    b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
+      contents:
+        'class NotHere { constructor() { throw new Error("commander is not part of the start-up fast path") } }\n' +
+        'module.exports = { Command: NotHere, Option: NotHere, InvalidArgumentError: NotHere, CommanderError: NotHere }\n',
+      loader: 'js',
+    }))
     b.onLoad({ filter: /.*/, namespace: 'not-on-fast-path' }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the start-up fast path`)})`,
       loader: 'js',

@@ -10,7 +10,7 @@
  */
 import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
-import { helpKey, isVersionRequest, parseTokenFastPath } from './cli/fast-path'
+import { helpKey, isVersionRequest, parseListingFastPath, parseTokenFastPath } from './cli/fast-path'
 import { tryFastToken } from './cli/fast-token'
 
 export async function main(proc: ProcessLike): Promise<ExitCode> {
@@ -29,6 +29,11 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   const token = parseTokenFastPath(argv)
   if (token) {
     const code = await tryFastToken(token, argv, proc)
+    if (code !== undefined) return code
+  }
+  const listing = parseListingFastPath(argv)
+  if (listing) {
+    const code = await (await import('./cli/fast-commands')).tryFastListing(listing, argv, proc)
     if (code !== undefined) return code
   }
   const { mainFull } = await import('./main-full')

@@ -1,11 +1,13 @@
 /**
- * The start-up fast path for the commands scripts run in loops: `--version`
- * and `token <provider>`. It reads the same option table as commander
+ * The start-up fast path for the commands scripts run in loops: `--version`,
+ * `token <provider>`, and the read-only listings `status` and `providers`. It reads the same option table as commander
  * (`options.ts`), recognises only the exact forms it understands and answers
  * undefined for anything else, which then goes through the full commander
  * tree. A unit test checks that both parse every accepted form to the same
  * options.
  */
+import type { ProvidersOptions } from './commands/providers'
+import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
 import { COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, readValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
 
@@ -31,22 +33,36 @@ export function helpKey(argv: readonly string[]): string | undefined {
 
 type Row = readonly [key: string, row: Flag]
 
-/** Rows accepted before `token` (the root's) and after it (the root's and its own). */
+/** Rows accepted before the command (the root's) and after it (the root's and the command's own). */
 const ROOT_ROWS: readonly Row[] = Object.entries({ ...COMMON_FLAGS, ...JSON_FLAG })
 const TOKEN_ROWS: readonly Row[] = [...ROOT_ROWS, ...Object.entries(TOKEN_FLAGS)]
 
-export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
-  const opts: Record<string, unknown> = { provider: '', json: false, verbose: false, store: 'auto' }
+/** A command the fast path can parse: its name, its own rows, and how many arguments it takes. */
+interface FastCommand {
+  name: string
+  rows: readonly Row[]
+  minArgs: number
+  maxArgs: number
+}
+
+/**
+ * Parses `[root flags] <name> [args] [flags]` with the option table, as
+ * commander would; undefined for any form it does not know (commander then
+ * explains). Common options given before and after the command: after wins.
+ */
+function parseFast(argv: readonly string[], command: FastCommand): { opts: Record<string, unknown>; args: string[] } | undefined {
+  const opts: Record<string, unknown> = { json: false, verbose: false, store: 'auto' }
+  const args: string[] = []
   let seenCommand = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (!arg.startsWith('-')) {
-      if (!seenCommand && arg === 'token') seenCommand = true
-      else if (seenCommand && opts.provider === '') opts.provider = arg
+      if (!seenCommand && arg === command.name) seenCommand = true
+      else if (seenCommand && args.length < command.maxArgs) args.push(arg)
       else return undefined
       continue
     }
-    const found = (seenCommand ? TOKEN_ROWS : ROOT_ROWS).find(([, row]) => longName(row) === arg)
+    const found = (seenCommand ? command.rows : ROOT_ROWS).find(([, row]) => longName(row) === arg)
     if (!found) return undefined
     const [key, row] = found
     if (!takesValue(row)) {
@@ -57,7 +73,28 @@ export function parseTokenFastPath(argv: readonly string[]): FastToken | undefin
     if (value === undefined) return undefined
     if (!GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) opts[key] = value
   }
-  return seenCommand && opts.provider !== '' ? (opts as unknown as FastToken) : undefined
+  return seenCommand && args.length >= command.minArgs ? { opts, args } : undefined
+}
+
+export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
+  const parsed = parseFast(argv, { name: 'token', rows: TOKEN_ROWS, minArgs: 1, maxArgs: 1 })
+  return parsed ? ({ ...parsed.opts, provider: parsed.args[0] } as unknown as FastToken) : undefined
+}
+
+/** `status [provider]` and `providers`: read-only listings the fast build answers (fast-commands.ts). */
+export type FastListing =
+  | { command: 'status'; opts: Omit<StatusOptions, 'profile'> & { profile?: string } }
+  | { command: 'providers'; opts: Omit<ProvidersOptions, 'profile'> & { profile?: string } }
+
+export function parseListingFastPath(argv: readonly string[]): FastListing | undefined {
+  const status = parseFast(argv, { name: 'status', rows: ROOT_ROWS, minArgs: 0, maxArgs: 1 })
+  if (status) {
+    const opts = { ...status.opts, ...(status.args[0] !== undefined ? { provider: status.args[0] } : {}) }
+    return { command: 'status', opts: opts as FastListing['opts'] & Omit<StatusOptions, 'profile'> }
+  }
+  const providers = parseFast(argv, { name: 'providers', rows: ROOT_ROWS, minArgs: 0, maxArgs: 0 })
+  if (providers) return { command: 'providers', opts: providers.opts as unknown as Omit<ProvidersOptions, 'profile'> }
+  return undefined
 }
 
 /** The value as commander would read it; undefined (give up) when missing, dash-led or breaking its rule. */

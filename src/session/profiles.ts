@@ -4,6 +4,7 @@
  * (`{"default_profiles":{"livechat":"work"}}`). Resolution is pure; reading and
  * writing the file are the thin I/O at the bottom.
  */
+import { byCodeUnits } from '../platform/sort'
 import { join } from 'node:path'
 import type { Env, SessionDeps } from './deps'
 import { ConfigError } from '../providers/errors'
@@ -69,7 +70,7 @@ export function envProfile(env: Env): string | undefined {
 export function withDefaultProfile(file: ProfilesFile, provider: string, profile: string): ProfilesFile {
   const next = Object.fromEntries(Object.entries(file.default_profiles).filter(([name]) => name !== provider))
   if (profile !== DEFAULT_PROFILE) next[provider] = profile
-  return { default_profiles: Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b))) }
+  return { default_profiles: Object.fromEntries(Object.entries(next).sort(([a], [b]) => byCodeUnits(a, b))) }
 }
 
 /** Parses profiles.json; a missing file is an empty one. Errors name the file, never guess. */

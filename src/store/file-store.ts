@@ -8,6 +8,7 @@
  * scrypt with a random salt per file; the KDF parameters travel in the envelope
  * so they can be raised later without breaking old files.
  */
+import { byCodeUnits } from '../platform/sort'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -153,7 +154,7 @@ async function listDir(
   )
   return found
     .filter((c): c is StoredCredential => c !== undefined)
-    .sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+    .sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }
 
 /** Plain or encrypted file text → a validated credential that belongs under `key`. */

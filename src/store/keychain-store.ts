@@ -11,6 +11,7 @@
  * holds a manifest and the chunks live under `provider:profile#<generation>.<i>`
  * (codec.ts `planKeychainItem`). Provider and profile names never contain `#`.
  */
+import { byCodeUnits } from '../platform/sort'
 import {
   KEYCHAIN_MAX_CHUNKS,
   describeKey,
@@ -168,7 +169,7 @@ async function listCredentials(
       onUnreadable(err)
     }
   }
-  return credentials.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+  return credentials.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }
 
 async function decodeItem(

@@ -9,6 +9,7 @@
  * (postgres-lease.ts). Tables are created when missing, after checking, so a
  * role with table rights and no CREATE works once they exist.
  */
+import { byCodeUnits } from '../platform/sort'
 import { hostname, userInfo } from 'node:os'
 import { readFileSync, statSync } from 'node:fs'
 import { describeKey, matchesKey, parseCredential, serializeCredential } from './codec'
@@ -173,7 +174,7 @@ export function createPostgresStore(
         if (at <= 0) continue
         found.push(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }))
       }
-      return found.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+      return found.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
     },
     async check() {
       await ready()

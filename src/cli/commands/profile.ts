@@ -3,6 +3,7 @@
  * default profile per provider, kept in profiles.json. `--profile` and
  * OAUTH_CLI_PROFILE still win over it.
  */
+import { byCodeUnits } from '../../platform/sort'
 import { listProviders } from '../../providers/resolve'
 import {
   chooseProfile,
@@ -89,7 +90,7 @@ export async function runProfileList(opts: ProfileListOptions, deps: Deps): Prom
   const [config, file] = await Promise.all([readConfig(deps, opts.config), readProfilesFile(deps)])
   const names = new Set([...listProviders(config).map((p) => p.name), ...Object.keys(file.default_profiles)])
   return [...names]
-    .sort((a, b) => a.localeCompare(b))
+    .sort((a, b) => byCodeUnits(a, b))
     .map((provider) => {
       const choice = chooseProfile({ provider, env: deps.env, file })
       return { provider, default_profile: choice.profile, source: choice.source }

@@ -1,4 +1,5 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
+import { byCodeUnits } from '../../platform/sort'
 import { chooseProfile, readProfilesFile } from '../../session/profiles'
 import { redactText } from '../../http/redact'
 import type { CredentialStore, StoreChoice, StoreError } from '../../store/credential-store'
@@ -67,7 +68,7 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Status
       rows.push({ ...summarize(credential, store.kind), default: credential.profile === usual })
     }
   }
-  return rows.sort((a, b) => a.provider.localeCompare(b.provider) || a.profile.localeCompare(b.profile))
+  return rows.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }
 
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isVersionRequest, parseTokenFastPath } from '../../../src/cli/fast-path'
+import { isVersionRequest, parseListingFastPath, parseTokenFastPath } from '../../../src/cli/fast-path'
 import type { TokenOptions } from '../../../src/cli/commands/token'
 import { runCli } from '../../../src/cli/program'
 import { makeTestDeps } from '../../fakes'
@@ -53,5 +53,51 @@ describe('the token fast path', () => {
     expect(isVersionRequest(['--version'])).toBe(true)
     expect(isVersionRequest(['--version', 'x'])).toBe(false)
     expect(isVersionRequest(['token', '--version'])).toBe(false)
+  })
+})
+
+/** What the full commander tree hands to the status or providers runner for the same argv. */
+async function listingViaCommander(argv: string[]): Promise<{ command: string; opts: Record<string, unknown> } | undefined> {
+  let seen: { command: string; opts: Record<string, unknown> } | undefined
+  await runCli(argv, makeTestDeps(), {
+    status: async (opts) => {
+      seen = { command: 'status', opts: { ...opts } }
+      return 0
+    },
+    providers: async (opts) => {
+      seen = { command: 'providers', opts: { ...opts } }
+      return 0
+    },
+  }).catch(() => undefined)
+  return seen
+}
+
+describe('the status and providers fast path', () => {
+  it.each([
+    [['status']],
+    [['status', '--json']],
+    [['status', 'acme', '--profile', 'work']],
+    [['--profile', 'work', 'status']],
+    [['status', '--store', 'file', '--config', '/tmp/c.json', '--no-color']],
+    [['--json', 'providers']],
+    [['providers', '--config', '/tmp/c.json', '--request-timeout', '5']],
+    [['providers', '--profile', 'w']],
+  ])('parses %j exactly as commander does', async (argv) => {
+    const fast = parseListingFastPath(argv)
+    const full = await listingViaCommander(argv)
+    expect(full).toBeDefined()
+    const profile = fast?.opts.profile ?? (fast?.command === 'providers' ? 'default' : undefined)
+    expect({ command: fast?.command, opts: { ...fast?.opts, profile } }).toEqual(full)
+  })
+
+  it.each([
+    [['status', 'a', 'b']],
+    [['status', '--bogus']],
+    [['status', '--min-ttl', '5']],
+    [['providers', 'extra']],
+    [['providers', '--help']],
+    [['status', '--store', 'cloud']],
+  ])('leaves %j to commander', (argv) => {
+    expect(parseListingFastPath(argv)).toBeUndefined()
   })
 })
