@@ -9,6 +9,7 @@
 import { expiresWithin, minimumLifeMs } from '../session/credentials'
 import { readEnvCredential } from '../session/env-credential'
 import { resolveProfile } from '../session/profiles'
+import { unverifiedWarning, usesUnverifiedOAuth } from '../session/unverified'
 import { loadProvider } from '../session/provider-context'
 import type { ProcessLike } from '../platform/process'
 import { createDeps } from './deps'
@@ -34,6 +35,8 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
       if (lookup.status !== 'found') return undefined
       if (expiresWithin(lookup.credential, now, minimumLifeMs(lookup.credential, opts.minTtlSeconds))) return undefined
       value = lookup.credential.access_token
+      // Said on every use, as the full CLI does (session/unverified).
+      if (usesUnverifiedOAuth(provider, lookup.credential)) notices.push(unverifiedWarning(provider)!)
     }
     for (const line of notices) deps.io.stderr.write(`${line}\n`)
     deps.io.stdout.write(`${value}\n`)

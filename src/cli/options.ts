@@ -148,6 +148,7 @@ export const LOGIN_FLAGS = {
     flags: '--client-credentials',
     description: 'client credentials grant (RFC 6749 §4.4): tokens for the client itself, fetched again on expiry',
   }),
+  force: flag<boolean>({ flags: '--force', description: 'replace stored credentials without asking (a terminal asks first)' }),
 } as const
 
 export const CALL_FLAGS = {

@@ -55,11 +55,11 @@ export function renderProviders(rows: ProviderListing[], p: Paint): string {
     const fields: Array<[string, string | undefined]> = [
       ['issuer', c.issuer],
       ['authorize', c.authorization_endpoint],
-      ['token', c.token_endpoint],
+      ['token', c.token_endpoint && `${c.token_endpoint}${c.token_request_encoding === 'json' ? ' (JSON body)' : ''}`],
       ['revoke', c.revocation_endpoint && `${c.revocation_endpoint}${c.revocation_style === 'delete_bearer' ? ' (DELETE)' : ''}`],
       ['device', c.device_authorization_endpoint],
       ['api', c.api_base_url],
-      ['redirect', c.redirect_uri],
+      ['redirect', c.redirect_uri ?? (c.redirect_uri_required && `none by default: ${c.redirect_uri_required}; set it with --redirect-uri or redirect_uri (an HTTPS URL means paste mode)`)],
       ['login', c.default_login === 'static' ? `static credential (${c.static_credential?.format}); --oauth for OAuth` : undefined],
     ]
     for (const [label, value] of fields) if (value) lines.push(`  ${label.padEnd(9)} ${value}`)

@@ -12,7 +12,9 @@ import { BUILT_IN_PROVIDERS } from '../providers/catalog'
 import { ConfigError } from '../providers/errors'
 import {
   CancelledError,
+  CodeRejectedError,
   InputError,
+  ReplaceDeclinedError,
   LoginTimeoutError,
   NotLoggedInError,
   RefreshRejectedError,
@@ -59,6 +61,18 @@ export function toCliError(err: unknown): CliError {
       hint: loginHint(err.key.provider, err.key.profile),
       cause: err,
     })
+  }
+  if (err instanceof ReplaceDeclinedError) {
+    // Exit 1, as for any authorization the user refused; nothing was changed.
+    return new CliError(err.message, {
+      exitCode: 1,
+      hint: `to replace them without asking: oauth-cli login ${err.key.provider}${err.key.profile === 'default' ? '' : ` --profile ${err.key.profile}`} --force`,
+      cause: err,
+    })
+  }
+  if (err instanceof CodeRejectedError) {
+    // A code is single-use and lives minutes: only a new login gets another.
+    return new CliError(err.message, { exitCode: 1, hint: `codes are single-use and short-lived: ${loginHint(err.providerName, err.profile)}`, cause: err })
   }
   if (err instanceof AuthorizationDeniedError) {
     return new AuthorizationRefusedError(

@@ -54,6 +54,11 @@ export interface RetryDeps {
   /** Uniform in [0, 1); Math.random by default. */
   random?: () => number
   onRetry?: (info: RetryInfo) => void
+  /**
+   * An answer that must not be retried although its status usually is: a 429
+   * for a spent monthly quota (a provider's `rate_limit_quota`) resets in days.
+   */
+  isFinal?: (status: number, headers: Headers) => boolean
 }
 
 /** RFC 9110 §9.2.2; POST and PATCH may have taken effect even when the answer was lost. */
@@ -160,7 +165,8 @@ export function withRetry(http: HttpClient, policy: RetryPolicy, deps: RetryDeps
     for (let attempt = 1; ; attempt++) {
       const outcome = await attemptOnce(http, url, init)
       const now = deps.clock.now()
-      const delayMs = plannedDelay(policy, { method, attempt, outcome }, { now, elapsedMs: now - started, random })
+      const final = !('error' in outcome) && deps.isFinal?.(outcome.status, outcome.headers) === true
+      const delayMs = final ? undefined : plannedDelay(policy, { method, attempt, outcome }, { now, elapsedMs: now - started, random })
       if (delayMs === undefined) {
         if ('error' in outcome) throw outcome.error
         return outcome.response

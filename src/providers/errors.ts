@@ -9,6 +9,7 @@ export type ConfigErrorCode =
   | 'invalid_value'
   | 'insecure_endpoint'
   | 'missing_client_id'
+  | 'missing_redirect_uri'
 
 export interface ConfigErrorOptions {
   hint?: string

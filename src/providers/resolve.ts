@@ -97,6 +97,29 @@ export function requireClientId(p: ResolvedProvider, configPath?: string): strin
   )
 }
 
+/**
+ * The configured redirect URI, or a `missing_redirect_uri` error when the
+ * provider has no usable default (`redirect_uri_required`, Livestorm): the
+ * message gives the reason and both ways to set it, the hint the static login.
+ * Undefined when none is set and a loopback listener on any port will do.
+ */
+export function requireRedirectUri(p: ResolvedProvider, configPath?: string): string | undefined {
+  const required = p.config.redirect_uri_required
+  if (p.config.redirect_uri !== undefined || required === undefined) return p.config.redirect_uri
+  const path = configPath ?? configPaths.get(p) ?? 'the config file'
+  const format = p.config.static_credential?.format
+  throw new ConfigError(
+    'missing_redirect_uri',
+    `no redirect URI for ${p.name}: ${required}. Pass the app's registered HTTPS redirect URL with --redirect-uri <url>, ` +
+      `or set redirect_uri in providers.${p.name} in ${path}`,
+    {
+      hint: format
+        ? `without such an app, store a static credential (${format}) instead: oauth-cli login ${p.name} --with-token`
+        : `run: oauth-cli login ${p.name} --redirect-uri <url>`,
+    },
+  )
+}
+
 /** Built-in providers first, then those only in the config file; each group sorted by name. */
 export function listProviders(config: ConfigFile): ProviderListing[] {
   return knownNames(config).map((name) => {

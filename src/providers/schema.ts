@@ -8,7 +8,7 @@
  * endpoints that matter are validated like any other entry.
  */
 import { ConfigError, type ConfigErrorCode } from './errors'
-import type { ProviderConfig, StaticCredentialSpec } from './types'
+import type { ApiErrorHint, DeadGrantError, ProviderConfig, RateLimitQuota, StaticCredentialSpec } from './types'
 
 /** Provider names as they appear on the command line and as config keys. */
 export const PROVIDER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i
@@ -203,6 +203,83 @@ function staticCredential(value: unknown, at: Location): StaticCredentialSpec {
   return spec
 }
 
+function expectBoolean(value: unknown, at: Location): boolean {
+  if (typeof value !== 'boolean') fail(at, `must be true or false, got ${describeType(value)}`)
+  return value
+}
+
+function arrayOf<T>(rule: Rule<T>, options: { nonEmpty?: boolean } = {}): Rule<T[]> {
+  return (value, at) => {
+    if (!Array.isArray(value)) fail(at, `must be an array, got ${describeType(value)}`)
+    if (options.nonEmpty && value.length === 0) fail(at, 'must not be empty')
+    return value.map((item, i) => rule(item, child(at, String(i))))
+  }
+}
+
+function headerName(value: unknown, at: Location): string {
+  const s = nonEmptyString(value, at)
+  if (!HEADER_NAME.test(s)) fail(at, 'is not a valid HTTP header name')
+  return s
+}
+
+function httpStatus(value: unknown, at: Location): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 599) {
+    fail(at, `must be an HTTP status code (100-599), got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** A small object with known keys, each checked by its rule; `required` keys must be present. */
+function record<T extends object>(
+  rules: { readonly [K in keyof T]-?: Rule<NonNullable<T[K]>> },
+  required: ReadonlyArray<keyof T & string>,
+  after?: (value: T, at: Location) => void,
+): Rule<T> {
+  const keys = Object.keys(rules)
+  return (value, at) => {
+    const raw = expectObject(value, at)
+    rejectUnknownKeys(raw, keys, at, () => false)
+    for (const key of required) if (raw[key] === undefined) fail(child(at, key), 'is required')
+    const out: Record<string, unknown> = {}
+    for (const key of keys) {
+      if (raw[key] === undefined || !Object.hasOwn(raw, key)) continue
+      out[key] = (rules as Record<string, Rule<unknown>>)[key]!(raw[key], child(at, key))
+    }
+    const result = out as T
+    after?.(result, at)
+    return result
+  }
+}
+
+function scopeSeparator(value: unknown, at: Location): ' ' | ',' {
+  const s = expectString(value, at)
+  if (s !== ' ' && s !== ',') fail(at, `must be " " (a space, RFC 6749) or "," (comma), got ${JSON.stringify(s)}`)
+  return s
+}
+
+const deadGrantError = record<DeadGrantError>(
+  { error: nonEmptyString, unless_description_contains: arrayOf(nonEmptyString) },
+  ['error'],
+)
+
+const rateLimitQuota = record<RateLimitQuota>(
+  { remaining_header: headerName, reset_header: headerName, period: nonEmptyString },
+  ['remaining_header', 'period'],
+)
+
+const apiErrorHint = record<ApiErrorHint>(
+  { status: arrayOf(httpStatus, { nonEmpty: true }), body_field: nonEmptyString, equals: expectString, message: nonEmptyString },
+  ['message'],
+  (hint, at) => {
+    if ((hint.body_field === undefined) !== (hint.equals === undefined)) {
+      fail(at, 'body_field and equals go together: the hint applies when that body field equals the value')
+    }
+    if (hint.status === undefined && hint.body_field === undefined) fail(at, 'needs status, or body_field and equals')
+  },
+)
+
+const clientKinds = record<{ public?: string; confidential?: string }>({ public: nonEmptyString, confidential: nonEmptyString }, [])
+
 /** One rule per ProviderConfig key; the mapped type makes a new field in types.ts a compile error here. */
 const FIELD_RULES: { readonly [K in keyof ProviderConfig]-?: Rule<NonNullable<ProviderConfig[K]>> } = {
   issuer: issuerUrl,
@@ -229,6 +306,13 @@ const FIELD_RULES: { readonly [K in keyof ProviderConfig]-?: Rule<NonNullable<Pr
   pagination: oneOf(['jsonapi_page', 'cursor', 'next_page_id', 'link']),
   unverified: nonEmptyString,
   unreachable_hint: nonEmptyString,
+  scope_separator: scopeSeparator,
+  dead_grant_errors: arrayOf(deadGrantError),
+  revoke_replaced_on_login: expectBoolean,
+  redirect_uri_required: nonEmptyString,
+  rate_limit_quota: rateLimitQuota,
+  api_error_hints: arrayOf(apiErrorHint),
+  client_kinds: clientKinds,
 }
 
 /** Every key a provider entry may carry (besides ignored discovery keys). */

@@ -21,6 +21,43 @@ export interface StaticCredentialSpec {
   docs_url?: string
 }
 
+/**
+ * A token-endpoint error that means the grant itself is dead (the refresh token,
+ * or at login the authorization code), beyond RFC 6749's `invalid_grant`, which
+ * always counts. `unless_description_contains`: the same code with a description
+ * naming one of these (case-insensitively) is about something else, such as the client.
+ */
+export interface DeadGrantError {
+  error: string
+  unless_description_contains?: string[]
+}
+
+/**
+ * A response header that, at 0, means a long-period quota is spent rather than
+ * a short burst limit: the request is not retried (the wait would be days).
+ */
+export interface RateLimitQuota {
+  /** E.g. `RateLimit-Monthly-Remaining`. */
+  remaining_header: string
+  /** When the quota resets: Unix seconds, seconds from now, or an HTTP date. */
+  reset_header?: string
+  /** For messages: `monthly`. */
+  period: string
+}
+
+/**
+ * A hint for an API error answer. It applies when the status is listed (any
+ * status if `status` is absent) and, with `body_field`, when that dotted path of
+ * the JSON body (`error.type`, `errors.0.code`) equals `equals`. `{a.b}` in
+ * `message` is replaced by that body field (`(not given)` when absent).
+ */
+export interface ApiErrorHint {
+  status?: number[]
+  body_field?: string
+  equals?: string
+  message: string
+}
+
 /** How `call --paginate` follows pages (used from issue 5 on). */
 export type PaginationStyle = 'jsonapi_page' | 'cursor' | 'next_page_id' | 'link'
 
@@ -61,6 +98,28 @@ export interface ProviderConfig {
   unverified?: string
   /** What to check when the provider cannot be reached at all, said in place of the network hint (the sandbox: is it running?). */
   unreachable_hint?: string
+  /** How scopes are joined in requests (`--scope a b` goes out as `a,b` with `,`). Default a space (RFC 6749 §3.3). */
+  scope_separator?: ' ' | ','
+  /** Token-endpoint errors that mean the grant is dead, besides `invalid_grant`. */
+  dead_grant_errors?: DeadGrantError[]
+  /**
+   * A `login` over an existing credential revokes the tokens it replaces, once
+   * the new ones are stored (for providers that cap live tokens per client and
+   * user). Off by default: where a new login shares the old grant, revoking the
+   * old refresh token could end the new one too.
+   */
+  revoke_replaced_on_login?: boolean
+  /**
+   * There is no usable default redirect URI: `login` without a configured one
+   * stops and says why (this text) instead of listening on a loopback port.
+   */
+  redirect_uri_required?: string
+  /** A quota header whose 0 means "stop, it resets later" (see RateLimitQuota). */
+  rate_limit_quota?: RateLimitQuota
+  /** Hints for API error answers, in order; every one that applies is shown. */
+  api_error_hints?: ApiErrorHint[]
+  /** What a public client (no client secret) and a confidential one mean at this provider; `doctor` shows it. */
+  client_kinds?: { public?: string; confidential?: string }
 }
 
 /** Where the client id came from, for messages that say what to set. */

@@ -6,6 +6,7 @@
  */
 import type { SessionDeps } from './deps'
 import { requestToken } from '../oauth/token-endpoint'
+import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential } from './credentials'
@@ -39,7 +40,10 @@ export async function fetchClientCredentials(
     )
   }
   const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
-  const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), { grant_type: 'client_credentials', scope })
+  const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), {
+    grant_type: 'client_credentials',
+    scope: requestScope(provider.config, scope),
+  })
   sayTokenNotes(tokens, deps)
   // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
   const { refresh_token: _ignored, ...withoutRefresh } = tokens

@@ -35,6 +35,26 @@ export class RefreshRejectedError extends Error {
   }
 }
 
+/**
+ * At login, the provider refused the authorization code as a dead grant
+ * (`invalid_grant`, or its declared `dead_grant_errors`): it expired or was used.
+ */
+export class CodeRejectedError extends Error {
+  readonly providerName: string
+  readonly profile: string
+  readonly error: string
+  constructor(providerName: string, profile: string, error: string, description?: string, options?: { cause?: unknown }) {
+    super(
+      `${providerName} refused the authorization code: it expired or was already used (${error}${description ? `: ${description}` : ''}); nothing was stored`,
+      options,
+    )
+    this.name = 'CodeRejectedError'
+    this.providerName = providerName
+    this.profile = profile
+    this.error = error
+  }
+}
+
 /** The login did not complete before `--timeout`. */
 export class LoginTimeoutError extends Error {
   readonly seconds: number
@@ -54,6 +74,16 @@ export class InputError extends Error {
     super(message)
     this.name = 'InputError'
     this.hint = hint
+  }
+}
+
+/** The user answered no when asked whether a login may replace the stored credentials. */
+export class ReplaceDeclinedError extends Error {
+  readonly key: CredentialKey
+  constructor(key: CredentialKey) {
+    super(`login cancelled: the stored credentials for ${key.provider} (profile ${key.profile}) were kept`)
+    this.name = 'ReplaceDeclinedError'
+    this.key = key
   }
 }
 

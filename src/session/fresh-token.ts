@@ -7,6 +7,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
 import { NotLoggedInError } from './errors'
+import { warnIfUnverified } from './unverified'
 
 export interface FreshOptions {
   /** Refresh even when the token is still fresh (`oauth-cli refresh`, or after a 401). */
@@ -31,6 +32,7 @@ export async function getFreshCredential(
   options: FreshOptions = {},
 ): Promise<StoredCredential> {
   const current = await loadCredential(store, key)
+  warnIfUnverified(provider, current, deps)
   if (!needsRefresh(current, deps.clock.now(), options)) return current
   if (!isRenewable(current)) {
     if (options.force && current.kind === 'static') return current

@@ -10,12 +10,15 @@ import { pastedCallbackParams, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
 import type { OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
-import { ProtocolError } from '../oauth/errors'
+import { OAuthError, ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken } from '../oauth/token-endpoint'
 import type { OAuthClient, ServerMetadata, State, TokenSet } from '../oauth/types'
+import { isDeadGrantError } from '../providers/quirks'
+import { requireRedirectUri } from '../providers/resolve'
+import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
-import { InputError, LoginTimeoutError } from './errors'
+import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 export type LoginEvent =
@@ -52,9 +55,13 @@ export interface LoginResult {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
-/** The redirect URI to use, with `--port` applied. */
+/**
+ * The redirect URI to use, with `--port` applied; any free loopback port when none
+ * is configured, unless the provider has no usable default (`redirect_uri_required`).
+ * @throws ConfigError `missing_redirect_uri`, before anything listens
+ */
 export function chooseRedirectUri(provider: ResolvedProvider, port: number | undefined): URL {
-  const raw = provider.config.redirect_uri ?? 'http://127.0.0.1:0/callback'
+  const raw = requireRedirectUri(provider) ?? 'http://127.0.0.1:0/callback'
   const uri = new URL(raw)
   if (port !== undefined) uri.port = String(port)
   return uri
@@ -71,6 +78,8 @@ export async function browserLogin(
   deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
+  // First: a provider without a usable redirect URI says so before anything else happens.
+  const redirect = chooseRedirectUri(provider, options.port)
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
   const unavailable = options.noBrowser ? undefined : deps.browser.unavailableReason()
   if (unavailable && metadata.device_authorization_endpoint) {
@@ -80,11 +89,10 @@ export async function browserLogin(
   }
   if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps)
   const client = toOAuthClient(provider)
-  const session = await startAuthorization(provider, metadata, client, deps, onEvent)
+  const session = await startAuthorization(provider, metadata, client, deps, onEvent, options.profile)
   const { state } = session
   const authorize = session.authorizeUrl
   const exchange = session.exchange
-  const redirect = chooseRedirectUri(provider, options.port)
   const timeout = new AbortController()
   const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(
     () => 'timeout' as const,
@@ -120,6 +128,7 @@ export async function startAuthorization(
   client: OAuthClient,
   deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
+  profile = 'default',
 ): Promise<AuthorizationSession> {
   const state = createState()
   const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
@@ -132,19 +141,26 @@ export async function startAuthorization(
         state,
         code_challenge: pkce?.challenge,
         code_challenge_method: pkce ? 'S256' : undefined,
-        scope: provider.config.scope,
+        scope: requestScope(provider.config),
         extra: provider.config.authorization_params,
       }).toString(),
     exchange: async (params, redirectUri) => {
       const validated = validateCallback(params, state, metadata, client.client_id)
       onEvent({ type: 'exchanging' })
       // Never retried: an authorization code is single-use.
-      return requestToken(await tokenContext(provider, metadata, client, deps), {
-        grant_type: 'authorization_code',
-        code: validated.code,
-        redirect_uri: redirectUri,
-        code_verifier: pkce?.verifier,
-      })
+      try {
+        return await requestToken(await tokenContext(provider, metadata, client, deps), {
+          grant_type: 'authorization_code',
+          code: validated.code,
+          redirect_uri: redirectUri,
+          code_verifier: pkce?.verifier,
+        })
+      } catch (err) {
+        if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
+          throw new CodeRejectedError(provider.name, profile, err.error, err.error_description, { cause: err })
+        }
+        throw err
+      }
     },
   }
 }
@@ -314,7 +330,7 @@ export async function deviceLogin(
   }
   const client = toOAuthClient(provider)
   const context = await tokenContext(provider, metadata, client, deps)
-  const auth = await startDeviceAuthorization(context, provider.config.scope)
+  const auth = await startDeviceAuthorization(context, requestScope(provider.config))
   const opened =
     !options.noBrowser && (await deps.browser.open(auth.verification_uri_complete ?? auth.verification_uri)).opened
   onEvent({

@@ -10,6 +10,7 @@ import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
 import { ConfigError } from '../providers/errors'
+import { isDeadGrantError } from '../providers/quirks'
 import { validateEndpointUrl } from '../providers/schema'
 import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { fetchClientCredentials } from './client-credentials'
@@ -17,13 +18,6 @@ import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
-
-/**
- * The RFC 6749 §5.2 error that means the refresh token itself is dead.
- * invalid_client / unauthorized_client are about the client (a rotated secret),
- * and are reported as such, with a hint to check the client credentials.
- */
-const DEAD_REFRESH_ERRORS = new Set(['invalid_grant'])
 
 /** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
 export async function refetchLocked(
@@ -67,7 +61,9 @@ export async function refreshLocked(
     await saveRefreshed(store, next, deps)
     return next
   } catch (err) {
-    if (err instanceof OAuthError && DEAD_REFRESH_ERRORS.has(err.error)) {
+    // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
+    // "refresh_token not found"); other client errors (a rotated secret) are reported as such.
+    if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
       return adoptNewerOrFail(store, key, credential, err)
     }
     throw err

@@ -85,16 +85,16 @@ export async function remoteLogin(
   deps: SessionDeps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<LoginResult> {
+  const redirect = chooseRedirectUri(provider, options.port)
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
   const client = toOAuthClient(provider)
-  const redirect = chooseRedirectUri(provider, options.port)
   if (!isLoopbackRedirect(redirect) || redirect.port === '0') {
     throw new InputError(
       `--remote needs a loopback redirect URI with a fixed port registered with ${provider.name}; got ${redirect.href}`,
       `pass --redirect-uri http://localhost:<port>/callback, or log in without --remote`,
     )
   }
-  const session = await startAuthorization(provider, metadata, client, deps, onEvent)
+  const session = await startAuthorization(provider, metadata, client, deps, onEvent, options.profile)
   const url = session.authorizeUrl(redirect.href)
   const request = encodeRemoteRequest({
     provider: provider.name,

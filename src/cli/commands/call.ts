@@ -4,6 +4,7 @@ import { API_RETRY, withRetry } from '../../http/retry'
 import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../../http/body'
 import { TransportError, type HttpClient, type HttpHeaders } from '../../http/types'
 import { openOutputFile, type OpenOutputFile } from '../../platform/files'
+import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../../providers/types'
 import { isRenewable } from '../../session/credentials'
 import { envTokenInUse, envTokenRefusedHint, readEnvCredential } from '../../session/env-credential'
@@ -213,7 +214,13 @@ export async function openApiSession(opts: CallOptions, deps: Deps): Promise<Api
   const fromEnv = readEnvCredential(provider, opts.profile, deps.env, deps.clock.now())
   const store = fromEnv ? undefined : await deps.openStore(opts.store)
   // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
-  const http = withRetry(await deps.http(), API_RETRY, { clock: deps.clock, onRetry: deps.onRetry })
+  // A spent long-period quota (Livestorm's monthly one) is final: its reset is days away.
+  const quota = provider.config.rate_limit_quota
+  const http = withRetry(await deps.http(), API_RETRY, {
+    clock: deps.clock,
+    onRetry: deps.onRetry,
+    isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
+  })
   let credential = fromEnv?.credential ?? (await getFreshCredential(provider, key, store!, deps))
   const send = async (next: ApiRequest): Promise<ApiResponse> => {
     const response = await sendOnce(http, next, provider, credential)
@@ -262,7 +269,7 @@ export const MAX_PAGES = 1000
  */
 export type PaginatedOutcome =
   | { kind: 'complete'; pages: number; items: number; truncated: boolean }
-  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number }
+  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
 
 /** Told of each page as it arrives: its answer (body already read) and its items. */
 export type PageSink = (items: unknown[], page: ApiResponse) => Promise<void>
@@ -289,7 +296,7 @@ export async function runPaginatedCall(
     if (seen.has(key)) throw new CliError(`${opts.provider} pointed back at a page already fetched; stopping to avoid a loop`)
     seen.add(key)
     const response = await session.send(request)
-    if (response.status >= 400) return { kind: 'http_error', response, pages, items }
+    if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
     pages++
     const step = await readPageOrFail(style, request, response, pages, opts.provider)
     items += step.items.length
@@ -408,11 +415,14 @@ export async function executeCall(opts: CallOptions, deps: Deps, openFile: OpenO
   }
   const sink = bodySink(opts, deps, openFile)
   if (opts.paginate) return executePaginated(opts, deps, sink)
-  const response = await runCall(opts, deps)
+  const session = await openApiSession(opts, deps)
+  const response = await bufferedIfExplained(await session.send(session.request), session.provider)
   if (opts.include) deps.io.stdout.write(formatIncluded(response))
   await writeBody(response, sink)
   await sink.close()
-  if (response.status >= 400) throw httpStatusError(opts, response, undefined, deps.env)
+  if (response.status >= 400) {
+    throw httpStatusError(opts, response, undefined, deps.env, false, { provider: session.provider, now: deps.clock.now() })
+  }
   return 0
 }
 
@@ -451,12 +461,13 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
   const outcome = await runPaginatedCall(opts, deps, onItems)
   if (opts.include) for (const head of heads) deps.io.stdout.write(head)
   if (outcome.kind === 'http_error') {
-    if (opts.include) deps.io.stdout.write(formatIncluded(outcome.response))
+    const response = await bufferedIfExplained(outcome.response, outcome.provider)
+    if (opts.include) deps.io.stdout.write(formatIncluded(response))
     // Nothing printed yet (the first page failed, or everything was gathered): the failing body, as for a single call.
-    if (!opened) await writeBody(outcome.response, sink)
-    else await outcome.response.discard()
+    if (!opened) await writeBody(response, sink)
+    else await response.discard()
     await sink.close()
-    throw httpStatusError(opts, outcome.response, outcome.pages + 1, deps.env, opened)
+    throw httpStatusError(opts, response, outcome.pages + 1, deps.env, opened, { provider: outcome.provider, now: deps.clock.now() })
   }
   if (gather) {
     await sink.write(opts.ndjson ? formatNdjson(gathered) : sink.terminal ? renderPrettyJson(gathered, { color: sink.color }) : `${JSON.stringify(gathered)}\n`)
@@ -472,7 +483,37 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
   return 0
 }
 
-function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number, env: Env = {}, partial = false): HttpStatusError {
+/**
+ * An error answer whose meaning the provider's `api_error_hints` read from the
+ * body (error bodies are small): buffered once, so it can be both shown and read.
+ */
+async function bufferedIfExplained(response: ApiResponse, provider: ResolvedProvider): Promise<ApiResponse & { body?: Uint8Array }> {
+  if (response.status < 400 || !needsErrorBody(provider.config.api_error_hints, response.status)) return response
+  const body = await response.bytes()
+  return {
+    ...response,
+    body,
+    chunks: async function* () {
+      yield body
+    },
+    bytes: async () => body,
+    discard: async () => {},
+  }
+}
+
+/**
+ * Exit 4, saying what the answer means where the provider's data knows: a spent
+ * quota (`rate_limit_quota`) and its reset, and every `api_error_hints` entry
+ * that fits (LiveChat's misdirected_request region, a plan without API access).
+ */
+function httpStatusError(
+  opts: CallOptions,
+  response: ApiResponse & { body?: Uint8Array },
+  page: number | undefined,
+  env: Env,
+  partial: boolean,
+  explain: { provider: ResolvedProvider; now: number },
+): HttpStatusError {
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
   const where =
     page === undefined
@@ -480,14 +521,24 @@ function httpStatusError(opts: CallOptions, response: ApiResponse, page?: number
       : partial
         ? ` on page ${page}; the items of the pages before it were printed, so the output is incomplete`
         : ` on page ${page}; no merged items were printed`
+  const config = explain.provider.config
+  const quota = exhaustedQuota(config.rate_limit_quota, response.status, response.headers, explain.now)
+  const meaning = [
+    ...(quota ? [describeQuota(quota, explain.now)] : []),
+    ...apiErrorHints(config.api_error_hints, response.status, response.body ?? ''),
+  ]
   const fromEnv = envTokenInUse(opts.provider, env)
+  const hint =
+    response.status === 401 && fromEnv
+      ? envTokenRefusedHint(fromEnv)
+      : quota
+        ? `wait for the reset, or ask ${config.display_name ?? opts.provider} for a higher quota; retrying now cannot help`
+        : response.status === 401 || response.status === 403
+          ? `the credentials were refused; check the scopes, or ${runHint('login', opts.provider, opts.profile)}`
+          : undefined
   return new HttpStatusError(
     response.status,
-    `${opts.provider} answered ${status}${where}`,
-    response.status === 401 && fromEnv
-      ? { hint: envTokenRefusedHint(fromEnv) }
-      : response.status === 401 || response.status === 403
-      ? { hint: `the credentials were refused; check the scopes, or ${runHint('login', opts.provider, opts.profile)}` }
-      : {},
+    `${opts.provider} answered ${status}${where}${meaning.length > 0 ? `: ${meaning.join('. ')}` : ''}`,
+    hint === undefined ? {} : { hint },
   )
 }

@@ -5,6 +5,8 @@ import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
 import { toStoredCredential } from '../../session/credentials'
 import { sayTokenNotes } from '../../session/token-notes'
+import { confirmReplace, revokeReplaced } from '../../session/replace-login'
+import { warnIfUnverified } from '../../session/unverified'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
 import type { CredentialKey, StoredCredential } from '../../store/credential-store'
@@ -33,6 +35,8 @@ export interface LoginOptions extends CommonOptions {
   clientCredentials: boolean
   /** Headless side of a remote login: print a command for a machine with a browser. */
   remote: boolean
+  /** `--force`: replace stored credentials without asking on a terminal. */
+  force?: boolean
 }
 
 export function defineLogin(ctx: CommandContext, run: (opts: LoginOptions, deps: Deps) => Promise<ExitCode> = executeLogin): Command {
@@ -98,6 +102,8 @@ export async function runLogin(
   // Open the store first: a store problem should surface before the user logs in.
   const store = await deps.openStore(opts.store)
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
+  // Asked before the flow: a declined replacement leaves everything as it was.
+  const replaced = await confirmReplace(store, key, deps, { force: opts.force === true })
   const credential =
     mode === 'static'
       ? await staticLogin(provider, key, deps, opts)
@@ -105,6 +111,8 @@ export async function runLogin(
         ? await fetchClientCredentials(provider, key, deps)
         : await oauthLogin(provider, key, mode, opts, deps, onEvent)
   await store.set(credential)
+  // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
+  await revokeReplaced(provider, replaced, credential, deps)
   return summarize(credential, store.kind)
 }
 
@@ -144,9 +152,7 @@ async function oauthLogin(
   deps: Deps,
   onEvent: (event: LoginEvent) => void,
 ): Promise<StoredCredential> {
-  if (provider.config.unverified) {
-    deps.io.stderr.write(`warning: ${provider.name}'s OAuth endpoints are unverified: ${provider.config.unverified}\n`)
-  }
+  warnIfUnverified(provider, undefined, deps)
   const flowOptions = { profile: key.profile, port: opts.port, noBrowser: !opts.browser, timeoutSeconds: opts.timeoutSeconds }
   const flows = { device: deviceLogin, remote: remoteLogin, oauth: browserLogin }
   const result: LoginResult = await flows[mode](provider, flowOptions, deps, onEvent)

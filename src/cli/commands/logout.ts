@@ -3,10 +3,11 @@
  * declared style such as LiveChat's DELETE), then delete. If revocation fails
  * the credentials are kept, so nothing live is forgotten; `--local` skips it.
  */
-import { revokeToken } from '../../oauth/revoke'
 import type { ResolvedProvider } from '../../providers/types'
 import { loadCredential } from '../../session/fresh-token'
-import { loadProvider, resolveMetadata, toOAuthClient } from '../../session/provider-context'
+import { loadProvider } from '../../session/provider-context'
+import { revokeCredential, type RevokeOutcome } from '../../session/revoke-credential'
+import { warnIfUnverified } from '../../session/unverified'
 import { StoreError, type StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
@@ -29,7 +30,7 @@ export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, dep
     )
 }
 
-export type LogoutResult = { revoked: true } | { revoked: false; reason: string }
+export type LogoutResult = RevokeOutcome
 
 export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<LogoutResult> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
@@ -59,25 +60,9 @@ async function revoke(
   deps: Deps,
   opts: LogoutOptions,
 ): Promise<LogoutResult> {
-  if (credential.kind === 'static') {
-    return { revoked: false, reason: `a static credential cannot be revoked from here; revoke it where it was created${provider.config.static_credential?.docs_url ? ` (${provider.config.static_credential.docs_url})` : ''}` }
-  }
-  const metadata = await resolveMetadata(provider, deps, ['revocation_endpoint'])
-  if (!metadata.revocation_endpoint) {
-    return { revoked: false, reason: `${provider.name} has no known revocation endpoint` }
-  }
-  const context = {
-    endpoint: metadata.revocation_endpoint,
-    style: provider.config.revocation_style ?? 'rfc7009',
-    client: toOAuthClient(provider, credential),
-    encoding: provider.config.token_request_encoding ?? 'form',
-    http: await deps.http(),
-    issuer: metadata.issuer,
-  } as const
+  warnIfUnverified(provider, credential, deps)
   try {
-    // The refresh token first: revoking it ends the grant (RFC 7009 §2.1).
-    if (credential.refresh_token) await revokeToken(context, credential.refresh_token, 'refresh_token')
-    await revokeToken(context, credential.access_token, 'access_token')
+    return await revokeCredential(provider, credential, deps)
   } catch (err) {
     const cli = toCliError(err)
     throw new CliError(`could not revoke the ${provider.name} tokens (profile ${opts.profile}): ${cli.message}; the credentials were kept`, {
@@ -86,7 +71,6 @@ async function revoke(
       cause: err,
     })
   }
-  return { revoked: true }
 }
 
 export async function executeLogout(opts: LogoutOptions, deps: Deps): Promise<ExitCode> {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { BUILT_IN_PROVIDERS } from '../../../src/providers/catalog'
 import { validateProviderConfig } from '../../../src/providers/schema'
@@ -29,8 +30,42 @@ describe('BUILT_IN_PROVIDERS', () => {
     expect(config.client_secret).toBeUndefined()
   })
 
-  it.each(THIRD_PARTY)('%s redirects to the registered-port loopback default', (_name, config) => {
+  it.each(THIRD_PARTY.filter(([name]) => name !== 'livestorm'))('%s redirects to the registered-port loopback default', (_name, config) => {
     expect(config.redirect_uri).toBe('http://localhost:3000/callback')
+  })
+
+  it('gives Livestorm no redirect default: its partner apps register one HTTPS URL', () => {
+    expect(BUILT_IN_PROVIDERS.livestorm?.redirect_uri).toBeUndefined()
+    expect(BUILT_IN_PROVIDERS.livestorm?.redirect_uri_required).toMatch(/technology partners.*HTTPS/)
+  })
+
+  it('declares LiveChat quirks as data: comma scopes, unauthorized_client as a dead grant, revoke on replace', () => {
+    expect(BUILT_IN_PROVIDERS.livechat).toMatchObject({
+      scope_separator: ',',
+      dead_grant_errors: [{ error: 'unauthorized_client', unless_description_contains: ['client', 'redirect'] }],
+      revoke_replaced_on_login: true,
+    })
+  })
+
+  it('speaks the Tidio guide\'s way with --oauth: JSON bodies, the secret in the body', () => {
+    expect(BUILT_IN_PROVIDERS.tidio).toMatchObject({ token_request_encoding: 'json', token_endpoint_auth_method: 'client_secret_post' })
+  })
+
+  it('declares Livestorm\'s monthly quota header', () => {
+    expect(BUILT_IN_PROVIDERS.livestorm?.rate_limit_quota).toEqual({
+      remaining_header: 'RateLimit-Monthly-Remaining',
+      reset_header: 'RateLimit-Reset',
+      period: 'monthly',
+    })
+  })
+
+  it('cites a shared/providers.md row in a comment above every field of the three vendors', () => {
+    const source = readFileSync(new URL('../../../src/providers/catalog.ts', import.meta.url), 'utf8')
+    for (const name of ['livechat', 'livestorm', 'tidio']) {
+      const body = new RegExp(`const ${name}: ProviderConfig = \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1] ?? ''
+      expect(body).not.toBe('')
+      expect(body).toMatch(/§\d|What the tool gets wrong/)
+    }
   })
 
   it('is frozen, nested objects included', () => {

@@ -1,0 +1,126 @@
+/**
+ * Pure readings of the declarative quirk fields (types.ts) that core code asks
+ * about: is this token error a dead grant, is this 429 a spent quota, which
+ * hints fit this API error. Providers stay data; nothing here knows a name.
+ */
+import type { ApiErrorHint, ProviderConfig, RateLimitQuota } from './types'
+
+/** RFC 6749 §5.2: the grant (code or refresh token) is invalid, expired or revoked. Always dead. */
+const STANDARD_DEAD_GRANT = 'invalid_grant'
+
+/**
+ * Whether a token-endpoint error means the grant itself is dead: `invalid_grant`,
+ * or one of the provider's `dead_grant_errors` whose description does not name
+ * something else (such as the client).
+ */
+export function isDeadGrantError(
+  config: Pick<ProviderConfig, 'dead_grant_errors'>,
+  error: { error: string; error_description?: string | undefined },
+): boolean {
+  if (error.error === STANDARD_DEAD_GRANT) return true
+  const description = (error.error_description ?? '').toLowerCase()
+  return (config.dead_grant_errors ?? []).some(
+    (rule) =>
+      rule.error === error.error &&
+      !(rule.unless_description_contains ?? []).some((word) => description.includes(word.toLowerCase())),
+  )
+}
+
+/** A spent long-period quota, read from a 429's headers. */
+export interface QuotaExhausted {
+  period: string
+  /** Epoch ms when it resets, when the provider said. */
+  resets_at?: number
+}
+
+/** Below this a reset value reads as seconds from now, not a Unix time (as in http/retry). */
+const UNIX_TIME_THRESHOLD_S = 1e9
+
+/**
+ * The quota a 429 says is spent (`remaining_header` is 0), or undefined for any
+ * other answer, such as a short burst limit that a retry gets past.
+ */
+export function exhaustedQuota(
+  quota: RateLimitQuota | undefined,
+  status: number,
+  headers: Headers,
+  now: number,
+): QuotaExhausted | undefined {
+  if (quota === undefined || status !== 429) return undefined
+  const remaining = headers.get(quota.remaining_header)?.trim()
+  if (remaining === undefined || !/^\d+$/.test(remaining) || Number(remaining) !== 0) return undefined
+  const resets = quota.reset_header === undefined ? undefined : parseReset(headers.get(quota.reset_header), now)
+  return resets === undefined ? { period: quota.period } : { period: quota.period, resets_at: resets }
+}
+
+function parseReset(value: string | null, now: number): number | undefined {
+  const text = value?.trim()
+  if (!text) return undefined
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const seconds = Number(text)
+    return seconds < UNIX_TIME_THRESHOLD_S ? now + Math.ceil(seconds * 1000) : Math.ceil(seconds * 1000)
+  }
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : date
+}
+
+/** What the quota message says: `the monthly quota is exhausted; it resets at 2026-12-01T00:00:00.000Z (in 9 days)`. */
+export function describeQuota(exhausted: QuotaExhausted, now: number): string {
+  const base = `the ${exhausted.period} API quota is exhausted`
+  if (exhausted.resets_at === undefined) return `${base}; the provider did not say when it resets`
+  return `${base}; it resets at ${new Date(exhausted.resets_at).toISOString()} (${describeSpan(exhausted.resets_at - now)})`
+}
+
+function describeSpan(ms: number): string {
+  if (ms <= 0) return 'now'
+  const minutes = Math.ceil(ms / 60_000)
+  if (minutes < 90) return `in ${minutes} min`
+  const hours = Math.round(minutes / 60)
+  if (hours < 48) return `in ${hours} h`
+  return `in ${Math.round(hours / 24)} days`
+}
+
+/** Whether a hint for this status reads the body (then the caller must keep it to pass here). */
+export function needsErrorBody(hints: readonly ApiErrorHint[] | undefined, status: number): boolean {
+  return (hints ?? []).some((hint) => (hint.status === undefined || hint.status.includes(status)) && (hint.body_field !== undefined || /\{[A-Za-z0-9_.-]+\}/.test(hint.message)))
+}
+
+/**
+ * The messages of every `api_error_hints` entry that applies to this answer,
+ * with `{dotted.path}` filled from the JSON body.
+ */
+export function apiErrorHints(hints: readonly ApiErrorHint[] | undefined, status: number, body: Uint8Array | string): string[] {
+  if (!hints || hints.length === 0) return []
+  const json = parseJson(body)
+  return hints
+    .filter((hint) => hint.status === undefined || hint.status.includes(status))
+    .filter((hint) => hint.body_field === undefined || scalarText(fieldAt(json, hint.body_field)) === hint.equals)
+    .map((hint) =>
+      hint.message.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_, path: string) => scalarText(fieldAt(json, path)) ?? '(not given)'),
+    )
+}
+
+function parseJson(body: Uint8Array | string): unknown {
+  try {
+    return JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body))
+  } catch {
+    return undefined
+  }
+}
+
+/** `error.data.region`, `errors.0.code`: own properties only, array indexes as numbers. */
+export function fieldAt(json: unknown, path: string): unknown {
+  let value: unknown = json
+  for (const step of path.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, step)) return undefined
+    value = (value as Record<string, unknown>)[step]
+  }
+  return value
+}
+
+/** Strings, numbers and booleans as text; anything else (objects, absent) as undefined. Control characters are dropped. */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 200)
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return undefined
+}

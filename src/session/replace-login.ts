@@ -1,0 +1,65 @@
+/**
+ * A `login` over an existing credential: it says it replaces it (and asks first
+ * on a terminal, as gh does; `--force` or no terminal goes ahead), and, at a
+ * provider with `revoke_replaced_on_login` (LiveChat caps live tokens per client
+ * and user), revokes the replaced tokens once the new ones are stored.
+ */
+import type { SessionDeps } from './deps'
+import type { ResolvedProvider } from '../providers/types'
+import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
+import { ReplaceDeclinedError } from './errors'
+import { revokeCredential } from './revoke-credential'
+
+/**
+ * The credential this login would replace, after the user agreed (or did not
+ * have to). Undefined when nothing is stored.
+ * @throws ReplaceDeclinedError when the user answered anything but yes; nothing was changed
+ */
+export async function confirmReplace(
+  store: CredentialStore,
+  key: CredentialKey,
+  deps: SessionDeps,
+  options: { force: boolean },
+): Promise<StoredCredential | undefined> {
+  const lookup = await store.get(key)
+  if (lookup.status !== 'found') return undefined
+  const what = `${key.provider} (profile ${key.profile})`
+  const interactive = deps.io.stdinIsTTY && deps.io.stderr.isTTY
+  if (options.force || !interactive) {
+    deps.io.stderr.write(`Already logged in to ${what}: this login replaces the stored credentials.\n`)
+    return lookup.credential
+  }
+  const answer = await deps.io.readLine(`Already logged in to ${what}. Log in again and replace the stored credentials? [y/N] `)
+  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new ReplaceDeclinedError(key)
+  return lookup.credential
+}
+
+/**
+ * After the new credential is stored: revokes the one it replaced, where the
+ * provider asks for it and the old tokens are not the new ones. A failure is
+ * said on stderr and never fails the login: the new credential is what counts.
+ */
+export async function revokeReplaced(
+  provider: ResolvedProvider,
+  replaced: StoredCredential | undefined,
+  current: StoredCredential,
+  deps: SessionDeps,
+): Promise<void> {
+  if (replaced === undefined || provider.config.revoke_replaced_on_login !== true) return
+  if (replaced.kind !== 'oauth' || replaced.access_token === current.access_token) return
+  const tokens =
+    replaced.refresh_token !== undefined && replaced.refresh_token === current.refresh_token
+      ? { ...replaced, refresh_token: undefined }
+      : replaced
+  try {
+    const outcome = await revokeCredential(provider, tokens, deps)
+    if (outcome.revoked) deps.io.stderr.write(`Revoked the replaced ${provider.name} tokens (profile ${current.profile}).\n`)
+    else deps.io.stderr.write(`warning: the replaced ${provider.name} tokens were not revoked: ${outcome.reason}\n`)
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    deps.io.stderr.write(
+      `warning: logged in, but the replaced ${provider.name} tokens (profile ${current.profile}) could not be revoked (${reason}); ` +
+        'they stay valid until they expire or the provider evicts them\n',
+    )
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Revoking a stored credential at its provider (RFC 7009, or a declared style
+ * such as LiveChat's DELETE), for `logout` and for a `login` that replaces a
+ * credential at a provider with `revoke_replaced_on_login`.
+ */
+import type { SessionDeps } from './deps'
+import { revokeToken } from '../oauth/revoke'
+import type { ResolvedProvider } from '../providers/types'
+import type { StoredCredential } from '../store/credential-store'
+import { resolveMetadata, toOAuthClient } from './provider-context'
+
+export type RevokeOutcome = { revoked: true } | { revoked: false; reason: string }
+
+/**
+ * Revokes the refresh token (which ends the grant, RFC 7009 §2.1), then the
+ * access token. Resolves `revoked: false` with the reason where nothing can be
+ * revoked from here; rejects (OAuthError, TransportError) when the provider
+ * refused or could not be reached.
+ */
+export async function revokeCredential(
+  provider: ResolvedProvider,
+  credential: StoredCredential,
+  deps: SessionDeps,
+): Promise<RevokeOutcome> {
+  if (credential.kind === 'static') {
+    const where = provider.config.static_credential?.docs_url
+    return { revoked: false, reason: `a static credential cannot be revoked from here; revoke it where it was created${where ? ` (${where})` : ''}` }
+  }
+  const metadata = await resolveMetadata(provider, deps, ['revocation_endpoint'])
+  if (!metadata.revocation_endpoint) {
+    return { revoked: false, reason: `${provider.name} has no known revocation endpoint` }
+  }
+  const context = {
+    endpoint: metadata.revocation_endpoint,
+    style: provider.config.revocation_style ?? 'rfc7009',
+    client: toOAuthClient(provider, credential),
+    encoding: provider.config.token_request_encoding ?? 'form',
+    http: await deps.http(),
+    issuer: metadata.issuer,
+  } as const
+  if (credential.refresh_token) await revokeToken(context, credential.refresh_token, 'refresh_token')
+  await revokeToken(context, credential.access_token, 'access_token')
+  return { revoked: true }
+}
