@@ -56,7 +56,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<CheckR
   if (opts.provider !== undefined) {
     const provider = await resolveForDoctor(opts.provider, opts, deps)
     if ('name' in provider && 'ok' in provider) checks.push(Promise.resolve(provider))
-    else checks.push(checkClock(provider, deps), checkRedirectPort(provider, deps))
+    else checks.push(Promise.resolve(checkClient(provider)), checkClock(provider, deps), checkRedirectPort(provider, deps))
   }
   return Promise.all(checks)
 }
@@ -188,6 +188,37 @@ export function checkBrowser(env: Deps['env'], platform: NodeJS.Platform): Check
   }
 }
 
+const SOURCE_NAMES: Record<string, string> = { flag: 'a flag', env: 'the environment', dotenv: '.env', config: 'the config file', 'built-in': 'the built-in entry' }
+
+/**
+ * Which kind of OAuth client the configuration makes: public (no client secret:
+ * PKCE only; at LiveChat a web app whose refresh tokens rotate) or confidential,
+ * with the provider's own words for each (`client_kinds`).
+ */
+export function checkClient(provider: ResolvedProvider): CheckResult {
+  const name = 'client'
+  const c = provider.config
+  const variable = `${provider.env_prefix}_CLIENT_ID`
+  if (provider.client_id === undefined) {
+    const staticFirst = c.default_login === 'static' ? ` (only needed for --oauth; login uses a static credential by default)` : ''
+    return {
+      name,
+      ok: 'warn',
+      detail: `no client id for ${provider.name}${staticFirst}`,
+      fix: `set ${variable}, pass --client-id, or add client_id to providers.${provider.name} in the config file`,
+    }
+  }
+  const id = `client id ${provider.client_id} (from ${SOURCE_NAMES[provider.client_id_source] ?? provider.client_id_source})`
+  const isPublic = provider.client_secret === undefined || c.token_endpoint_auth_method === 'none'
+  if (isPublic) {
+    const meaning = c.client_kinds?.public ?? 'no client secret is sent; PKCE protects the code'
+    return { name, ok: true, detail: `${id}: a public client, no client secret: ${meaning}` }
+  }
+  const meaning = c.client_kinds?.confidential ?? `the secret goes with every token request (${c.token_endpoint_auth_method ?? 'client_secret_basic'})`
+  const secretFrom = SOURCE_NAMES[provider.client_secret_source] ?? provider.client_secret_source
+  return { name, ok: true, detail: `${id}: a confidential client, secret from ${secretFrom}: ${meaning}` }
+}
+
 /**
  * Compares the Date header of the provider's token endpoint origin with the
  * local clock (any status will do: only the header matters).
@@ -225,6 +256,14 @@ export async function checkClock(provider: ResolvedProvider, deps: Deps): Promis
 export async function checkRedirectPort(provider: ResolvedProvider, deps: Deps): Promise<CheckResult> {
   const name = 'redirect port'
   const uri = provider.config.redirect_uri
+  if (!uri && provider.config.redirect_uri_required) {
+    return {
+      name,
+      ok: 'warn',
+      detail: `${provider.name} has no redirect_uri, and no default: ${provider.config.redirect_uri_required}`,
+      fix: `pass --redirect-uri <registered HTTPS URL> or set redirect_uri in providers.${provider.name}; or log in with --with-token`,
+    }
+  }
   if (!uri) return { name, ok: true, detail: `${provider.name} has no redirect_uri: login picks a free loopback port` }
   const url = new URL(uri)
   if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
