@@ -6,7 +6,7 @@
  */
 import type { SessionDeps } from './deps'
 import type { ResolvedProvider } from '../providers/types'
-import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
+import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { ReplaceDeclinedError } from './errors'
 import { revokeCredential } from './revoke-credential'
 
@@ -21,7 +21,17 @@ export async function confirmReplace(
   deps: SessionDeps,
   options: { force: boolean },
 ): Promise<StoredCredential | undefined> {
-  const lookup = await store.get(key)
+  let lookup: Awaited<ReturnType<CredentialStore['get']>>
+  try {
+    lookup = await store.get(key)
+  } catch (err) {
+    // An item nothing can read is what a new login fixes ("inspect or remove it, then log in again").
+    if (err instanceof StoreError && err.kind === 'corrupt') {
+      deps.io.stderr.write(`The stored credentials for ${key.provider} (profile ${key.profile}) cannot be read; this login replaces them.\n`)
+      return undefined
+    }
+    throw err
+  }
   if (lookup.status !== 'found') return undefined
   const what = `${key.provider} (profile ${key.profile})`
   const interactive = deps.io.stdinIsTTY && deps.io.stderr.isTTY

@@ -125,3 +125,29 @@ describe('Tidio', () => {
     expect(http.calls[0]!.headers.get('x-tidio-openapi-client-id')).toBe('ci_1234')
   })
 })
+
+describe('--paginate ends where each provider documents its last page', () => {
+  it('LiveChat: a page without next_page_id (absent, not only empty) is the last', async () => {
+    const pages = [
+      { chats_summary: [{ id: 'A' }], found_chats: 2, next_page_id: 'MTUx' },
+      { chats_summary: [{ id: 'B' }], found_chats: 2, previous_page_id: 'MTUw' },
+    ]
+    const http = recordingHttp(() => jsonResponse(pages.shift()))
+    const { deps } = await callDeps('livechat', http)
+    expect(await executeCall(callOptions({ provider: 'livechat', target: '/v3.6/agent/action/list_chats', data: '{"limit":1}', paginate: true }), deps)).toBe(0)
+    expect(http.calls.map((c) => c.body)).toEqual(['{"limit":1}', '{"page_id":"MTUx"}'])
+    expect(JSON.parse(deps.io.stdoutText)).toEqual([{ id: 'A' }, { id: 'B' }])
+  })
+
+  it('Tidio: meta.cursor null is the last page', async () => {
+    const pages = [
+      { contacts: [{ id: 1 }], meta: { cursor: 'c2', limit: 1 } },
+      { contacts: [{ id: 2 }], meta: { cursor: null, limit: 1 } },
+    ]
+    const http = recordingHttp(() => jsonResponse(pages.shift()))
+    const { deps } = await callDeps('tidio', http)
+    expect(await executeCall(callOptions({ provider: 'tidio', target: '/contacts', paginate: true }), deps)).toBe(0)
+    expect(http.calls.map((c) => c.url)).toEqual(['https://api.tidio.com/contacts', 'https://api.tidio.com/contacts?cursor=c2'])
+    expect(JSON.parse(deps.io.stdoutText)).toEqual([{ id: 1 }, { id: 2 }])
+  })
+})

@@ -10,6 +10,7 @@ import type { LoginOptions } from '../../../src/cli/options'
 import { formatError } from '../../../src/cli/report'
 import { ReplaceDeclinedError } from '../../../src/session/errors'
 import { TransportError } from '../../../src/http/types'
+import { StoreError } from '../../../src/store/credential-store'
 import { BufferIO, FakeClock, jsonResponse, makeTestDeps, MemoryStore, RecordingBrowser, recordingHttp, rejectionOf, scriptedLoopback } from '../../fakes'
 import { ACME, stored } from '../session/helpers'
 
@@ -131,6 +132,18 @@ describe('login over an existing credential', () => {
     await runLogin({ ...base, provider: 'acme' }, w.deps, () => {})
     expect(w.io.stderrText).toContain('Already logged in to acme (profile default)')
     expect(w.http.calls.filter((c) => c.url.includes('/revoke'))).toEqual([])
+  })
+
+  it('an unreadable stored item does not stop the login that replaces it', async () => {
+    const w = world()
+    const key = { provider: 'livechat', profile: 'default' }
+    w.store.get = async (k) => {
+      if (k.provider === key.provider) throw new StoreError('corrupt', 'memory', 'the stored item for livechat:default is corrupt', { key })
+      return { status: 'missing' }
+    }
+    await runLogin(base, w.deps, () => {})
+    expect(w.io.stderrText).toContain('cannot be read; this login replaces them')
+    expect(deletes(w.http)).toEqual([])
   })
 
   it('a config entry can turn it off for LiveChat', async () => {
