@@ -91,6 +91,21 @@ describe.skipIf(!hasOpenssl())('built-in providers end to end over HTTPS', { con
       expect(kept).toMatchObject({ provider: 'livechat', refreshable: true })
     })
 
+    it('a code exchange answered unauthorized_client (expired or used code) says so and to log in again; nothing is stored', async ({ makeWorld }) => {
+      const { world, cli } = await confidentialLivechat(makeWorld)
+      world.fp.injectTokenFault({
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'unauthorized_client', error_description: 'authorization code expired' }),
+      })
+      const run = await cli(['login', 'livechat'])
+      expectExit(run, 1)
+      expect(run.stderr).toContain('livechat refused the authorization code: it expired or was already used')
+      expect(run.stderr).toContain('run: oauth-cli login livechat')
+      expect(run.stderr).not.toMatch(/check the client id/)
+      expect(await statusJson(world)).toEqual([])
+    })
+
     it('a public web app (no secret): PKCE login, refresh with single-use rotation, logout with DELETE; doctor says which kind', async ({ makeWorld }) => {
       const { world, cli } = await providerWorld(
         makeWorld,
