@@ -58,7 +58,7 @@ export interface RetryDeps {
    * An answer that must not be retried although its status usually is: a 429
    * for a spent monthly quota (a provider's `rate_limit_quota`) resets in days.
    */
-  isFinal?: (status: number, headers: Headers) => boolean
+  isFinal?: (status: number, headers: HttpHeaders) => boolean
 }
 
 /** RFC 9110 §9.2.2; POST and PATCH may have taken effect even when the answer was lost. */

@@ -43,7 +43,7 @@ const UNIX_TIME_THRESHOLD_S = 1e9
 export function exhaustedQuota(
   quota: RateLimitQuota | undefined,
   status: number,
-  headers: Headers,
+  headers: Pick<Headers, 'get'>,
   now: number,
 ): QuotaExhausted | undefined {
   if (quota === undefined || status !== 429) return undefined

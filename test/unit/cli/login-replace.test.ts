@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runLogin } from '../../../src/cli/commands/login'
-import type { LoginOptions } from '../../../src/cli/options'
+import type { LoginOptions } from '../../../src/cli/commands/login'
 import { formatError } from '../../../src/cli/report'
 import { ReplaceDeclinedError } from '../../../src/session/errors'
 import { TransportError } from '../../../src/http/types'
