@@ -200,7 +200,7 @@ describe.skipIf(!hasOpenssl())('built-in providers end to end over HTTPS', { con
       expect(run.stderr).toContain(`redirect_uri in providers.livestorm in ${world.configPath}`)
       expect(run.stderr).toMatch(/only for technology partners/)
       expect(run.stderr).toContain('oauth-cli login livestorm --with-token')
-      expect(run.stderr).not.toMatch(/localhost:3000|Waiting for the redirect/)
+      expect(run.stderr).not.toMatch(/localhost:3000|Waiting for the redirect|unverified/)
       expect(world.fp.requests).toEqual([])
     })
 

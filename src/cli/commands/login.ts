@@ -1,6 +1,6 @@
 /** `oauth-cli login <provider>`: run the right flow, then store the result. */
 import { loadProvider } from '../../session/provider-context'
-import { browserLogin, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
+import { browserLogin, chooseRedirectUri, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
 import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
 import { toStoredCredential } from '../../session/credentials'
@@ -99,6 +99,8 @@ export async function runLogin(
     deps,
   )
   const mode = chooseLoginMode(opts, provider)
+  // A provider without a usable redirect URI (Livestorm) says so before anything else: no prompt, no warning.
+  if (mode === 'oauth' || mode === 'remote') chooseRedirectUri(provider, opts.port)
   // Open the store first: a store problem should surface before the user logs in.
   const store = await deps.openStore(opts.store)
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }

@@ -146,6 +146,18 @@ describe('login over an existing credential', () => {
     expect(deletes(w.http)).toEqual([])
   })
 
+  it('Livestorm without a redirect URI stops before asking or warning, and keeps what is stored', async () => {
+    const w = world({ tty: true, answer: 'y' })
+    const apiToken = stored({ provider: 'livestorm', kind: 'static', access_token: 'ls-token', token_type: 'static', refresh_token: undefined })
+    await w.store.set(apiToken)
+    const error = await rejectionOf(runLogin({ ...base, provider: 'livestorm', clientId: 'ls-client' }, w.deps, () => {}))
+    expect(formatError(error, { verbose: false }).exitCode).toBe(2)
+    expect(w.io.prompts).toEqual([])
+    expect(w.io.stderrText).toBe('')
+    const kept = await w.store.get({ provider: 'livestorm', profile: 'default' })
+    expect(kept.status === 'found' && kept.credential).toEqual(apiToken)
+  })
+
   it('a config entry can turn it off for LiveChat', async () => {
     const w = world({ config: { livechat: { redirect_uri: 'http://127.0.0.1:0/callback', client_id: 'lc-client', revoke_replaced_on_login: false } } })
     await w.store.set(OLD)
