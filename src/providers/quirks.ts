@@ -19,10 +19,9 @@ export function isDeadGrantError(
 ): boolean {
   if (error.error === STANDARD_DEAD_GRANT) return true
   const description = (error.error_description ?? '').toLowerCase()
+  const names = (words: string[] | undefined): boolean => (words ?? []).some((word) => description.includes(word.toLowerCase()))
   return (config.dead_grant_errors ?? []).some(
-    (rule) =>
-      rule.error === error.error &&
-      !(rule.unless_description_contains ?? []).some((word) => description.includes(word.toLowerCase())),
+    (rule) => rule.error === error.error && (names(rule.description_contains) || !names(rule.unless_description_contains)),
   )
 }
 

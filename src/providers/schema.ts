@@ -258,7 +258,7 @@ function scopeSeparator(value: unknown, at: Location): ' ' | ',' {
 }
 
 const deadGrantError = record<DeadGrantError>(
-  { error: nonEmptyString, unless_description_contains: arrayOf(nonEmptyString) },
+  { error: nonEmptyString, description_contains: arrayOf(nonEmptyString), unless_description_contains: arrayOf(nonEmptyString) },
   ['error'],
 )
 

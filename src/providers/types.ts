@@ -24,11 +24,13 @@ export interface StaticCredentialSpec {
 /**
  * A token-endpoint error that means the grant itself is dead (the refresh token,
  * or at login the authorization code), beyond RFC 6749's `invalid_grant`, which
- * always counts. `unless_description_contains`: the same code with a description
- * naming one of these (case-insensitively) is about something else, such as the client.
+ * always counts. Descriptions compare case-insensitively: one naming a word of
+ * `description_contains` is dead; otherwise one naming a word of
+ * `unless_description_contains` is about something else, such as the client.
  */
 export interface DeadGrantError {
   error: string
+  description_contains?: string[]
   unless_description_contains?: string[]
 }
 

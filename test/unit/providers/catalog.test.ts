@@ -42,7 +42,13 @@ describe('BUILT_IN_PROVIDERS', () => {
   it('declares LiveChat quirks as data: comma scopes, unauthorized_client as a dead grant, revoke on replace', () => {
     expect(BUILT_IN_PROVIDERS.livechat).toMatchObject({
       scope_separator: ',',
-      dead_grant_errors: [{ error: 'unauthorized_client', unless_description_contains: ['client', 'redirect'] }],
+      dead_grant_errors: [
+        {
+          error: 'unauthorized_client',
+          description_contains: ['refresh_token', 'refresh token', 'code'],
+          unless_description_contains: ['client', 'redirect'],
+        },
+      ],
       revoke_replaced_on_login: true,
     })
   })

@@ -40,6 +40,11 @@ describe('LiveChat refresh answered unauthorized_client', () => {
     expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
   })
 
+  it('a description naming the refresh token wins over one naming the client', async () => {
+    const { failure } = await refreshAnswered({ error: 'unauthorized_client', error_description: 'Refresh token not found for this client' })
+    expect(toCliError(failure).exitCode).toBe(3)
+  })
+
   it('without a description it is a dead grant too', async () => {
     const { failure } = await refreshAnswered({ error: 'unauthorized_client' })
     expect(toCliError(failure).exitCode).toBe(3)
