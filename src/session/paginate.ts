@@ -1,18 +1,12 @@
 /**
  * `call --paginate`: how to get from one page to the next, per pagination
  * style (a declarative provider field), as pure functions of the request sent
- * and the page received. The loop that sends requests lives in the command.
+ * and the page received. The loop that sends requests is `sendPaginated` in
+ * api-call.ts.
  */
 import type { HttpHeaders } from '../http/types'
 import type { PaginationStyle } from '../providers/types'
-
-/** The request shape `call` sends (structurally the same as its ApiRequest). */
-export interface PageRequest {
-  method: string
-  url: string
-  headers: Record<string, string>
-  body?: string
-}
+import type { ApiRequest } from './api-call'
 
 /** One received page: its headers and the parsed JSON body. */
 export interface ReceivedPage {
@@ -23,7 +17,7 @@ export interface ReceivedPage {
 export interface PageStep {
   items: unknown[]
   /** The request for the next page; undefined on the last page. */
-  next: PageRequest | undefined
+  next: ApiRequest | undefined
 }
 
 /** Why pages cannot be followed; the command turns it into an exit code. */
@@ -44,7 +38,7 @@ export const JSONAPI_MAX_PAGE_SIZE = 50
  * `page[size]` asks for the largest page. Everything the user set is kept.
  * @see https://developers.livestorm.co/docs/pagination
  */
-export function firstPageRequest(style: PaginationStyle, request: PageRequest): PageRequest {
+export function firstPageRequest(style: PaginationStyle, request: ApiRequest): ApiRequest {
   if (style !== 'jsonapi_page') return request
   const url = new URL(request.url)
   if (url.searchParams.has('page[size]')) return request
@@ -53,7 +47,7 @@ export function firstPageRequest(style: PaginationStyle, request: PageRequest): 
 }
 
 /** The items of a page and the request for the next one. */
-export function readPage(style: PaginationStyle, request: PageRequest, page: ReceivedPage): PageStep {
+export function readPage(style: PaginationStyle, request: ApiRequest, page: ReceivedPage): PageStep {
   const items = extractItems(style, page.json)
   return { items, next: nextPageRequest(style, request, page) }
 }
@@ -62,7 +56,7 @@ export function readPage(style: PaginationStyle, request: PageRequest, page: Rec
  * The request for the page after `page`, or undefined when it was the last.
  * @throws PaginationError when the provider points back at the same page, or elsewhere
  */
-export function nextPageRequest(style: PaginationStyle, request: PageRequest, page: ReceivedPage): PageRequest | undefined {
+export function nextPageRequest(style: PaginationStyle, request: ApiRequest, page: ReceivedPage): ApiRequest | undefined {
   switch (style) {
     case 'jsonapi_page':
       return nextJsonApiPage(request, page.json)
@@ -84,7 +78,7 @@ export function nextPageRequest(style: PaginationStyle, request: PageRequest, pa
  * last page. Asking past the end is a 400, so never guess beyond `page_count`.
  * @see https://developers.livestorm.co/docs/pagination
  */
-function nextJsonApiPage(request: PageRequest, json: unknown): PageRequest | undefined {
+function nextJsonApiPage(request: ApiRequest, json: unknown): ApiRequest | undefined {
   const meta = objectField(json, 'meta')
   const next = toPageNumber(meta?.next_page)
   if (next === undefined) return undefined
@@ -101,7 +95,7 @@ function nextJsonApiPage(request: PageRequest, json: unknown): PageRequest | und
  * Tidio: `meta.cursor` goes back as `?cursor=`, and is null on the last page.
  * @see https://developers.tidio.com/api/latest
  */
-function nextCursorPage(request: PageRequest, json: unknown): PageRequest | undefined {
+function nextCursorPage(request: ApiRequest, json: unknown): ApiRequest | undefined {
   const cursor = objectField(json, 'meta')?.cursor
   if (typeof cursor !== 'string' || cursor === '') return undefined
   const url = new URL(request.url)
@@ -118,7 +112,7 @@ function nextCursorPage(request: PageRequest, json: unknown): PageRequest | unde
  * go with `page_id`: the first request's are remembered by the server.
  * @see https://platform.text.com/docs/messaging/agent-chat-api#pagination
  */
-function nextPageIdPage(request: PageRequest, json: unknown): PageRequest | undefined {
+function nextPageIdPage(request: ApiRequest, json: unknown): ApiRequest | undefined {
   const pageId = isObject(json) ? json.next_page_id : undefined
   if (typeof pageId !== 'string' || pageId === '') return undefined
   const body = parseObjectBody(request.body)
@@ -145,7 +139,7 @@ function parseObjectBody(body: string | undefined): Record<string, unknown> {
  * origin: credentials are never sent where the first request did not go.
  * @see https://www.rfc-editor.org/rfc/rfc8288#section-3
  */
-function nextLinkPage(request: PageRequest, headers: HttpHeaders): PageRequest | undefined {
+function nextLinkPage(request: ApiRequest, headers: HttpHeaders): ApiRequest | undefined {
   const target = findLink(headers.get('link'), 'next')
   if (target === undefined) return undefined
   const current = new URL(request.url)

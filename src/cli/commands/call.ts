@@ -1,23 +1,26 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
+import type { Command } from 'commander'
 import { redactHeaders } from '../../http/redact'
-import { API_RETRY, withRetry } from '../../http/retry'
-import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../../http/body'
-import { TransportError, type HttpClient, type HttpHeaders } from '../../http/types'
 import { openOutputFile, type OpenOutputFile } from '../../platform/files'
 import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
-import type { PaginationStyle, ResolvedProvider } from '../../providers/types'
-import { isRenewable } from '../../session/credentials'
-import { envTokenInUse, envTokenRefusedHint, readEnvCredential } from '../../session/env-credential'
-import { getFreshCredential } from '../../session/fresh-token'
-import { firstPageRequest, PaginationError, readPage, type PageStep } from '../../session/paginate'
+import type { ResolvedProvider } from '../../providers/types'
+import {
+  MAX_PAGES,
+  openApiSession,
+  sendPaginated,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiSession,
+  type PageSink,
+  type PaginatedOutcome,
+} from '../../session/api-call'
+import { envTokenInUse, envTokenRefusedHint } from '../../session/env-credential'
+import { PaginationError } from '../../session/paginate'
 import { loadProvider } from '../../session/provider-context'
-import { credentialHeaders } from '../../session/static-credential'
-import type { CredentialKey, StoredCredential } from '../../store/credential-store'
+import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
 import type { Deps, Env } from '../deps'
 import { CliError, HttpStatusError, runHint, UsageError, type ExitCode } from '../errors'
 import { isJsonContentType, renderPrettyJson } from '../json-render'
-import type { Command } from 'commander'
-import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
 import { CALL_FLAGS, type CommonOptions } from '../options'
 
 export interface CallOptions extends CommonOptions {
@@ -56,27 +59,6 @@ Examples:
   oauth-cli call tidio /contacts --paginate --ndjson | jq -r .email
   oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}' --paginate -o chats.json
 `
-
-export interface ApiRequest {
-  method: string
-  url: string
-  /** Lower-cased names; credential headers are added at send time, not here. */
-  headers: Record<string, string>
-  body?: string
-}
-
-/** An API answer whose body streams: read it once, chunk by chunk or whole (bounded). */
-export interface ApiResponse {
-  status: number
-  statusText: string
-  headers: HttpHeaders
-  /** The body as it arrives. */
-  chunks(): AsyncIterable<Uint8Array>
-  /** The whole body, refused past MAX_BUFFERED_BODY_BYTES (a page, a body to pretty-print). */
-  bytes(): Promise<Uint8Array>
-  /** Drops the body unread (an answer that is about to be retried). */
-  discard(): Promise<void>
-}
 
 /**
  * Builds the request from flags — pure. A path is joined to `api_base_url`; an
@@ -194,133 +176,34 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
   return spec
 }
 
-/** A provider, the request built from flags, and a sender that keeps the credential fresh. */
-export interface ApiSession {
-  provider: ResolvedProvider
-  request: ApiRequest
-  send(request: ApiRequest): Promise<ApiResponse>
-}
-
 /**
- * Loads the provider and credential once. Each `send` that gets a 401 with a
- * refreshable credential refreshes once and retries once: the token may have
- * been revoked or expired early. Later sends reuse the refreshed credential.
+ * Loads the provider, builds the request from flags (reading a body from a
+ * file or stdin), then opens the session that sends it with a fresh credential.
  */
-export async function openApiSession(opts: CallOptions, deps: Deps): Promise<ApiSession> {
+export async function openCall(opts: CallOptions, deps: Deps): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  const key: CredentialKey = { provider: provider.name, profile: opts.profile }
-  // OAUTH_CLI_<PROVIDER>_TOKEN replaces the store: never opened, nothing written, no refresh.
-  const fromEnv = readEnvCredential(provider, opts.profile, deps.env, deps.clock.now())
-  const store = fromEnv ? undefined : await deps.openStore(opts.store)
-  // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
-  // A spent long-period quota (Livestorm's monthly one) is final: its reset is days away.
-  const quota = provider.config.rate_limit_quota
-  const http = withRetry(await deps.http(), API_RETRY, {
-    clock: deps.clock,
-    onRetry: deps.onRetry,
-    isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
-  })
-  let credential = fromEnv?.credential ?? (await getFreshCredential(provider, key, store!, deps))
-  const send = async (next: ApiRequest): Promise<ApiResponse> => {
-    const response = await sendOnce(http, next, provider, credential)
-    if (response.status !== 401 || !store || !isRenewable(credential)) return response
-    await response.discard()
-    credential = await getFreshCredential(provider, key, store, deps, {
-      force: true,
-      rejectedAccessToken: credential.access_token,
-    })
-    return sendOnce(http, next, provider, credential)
-  }
-  return { provider, request, send }
+  return { session: await openApiSession(provider, opts, deps), request }
 }
 
 export async function runCall(opts: CallOptions, deps: Deps): Promise<ApiResponse> {
-  const session = await openApiSession(opts, deps)
-  return session.send(session.request)
+  const { session, request } = await openCall(opts, deps)
+  return session.send(request)
 }
 
-async function sendOnce(
-  http: HttpClient,
-  request: ApiRequest,
-  provider: ResolvedProvider,
-  credential: StoredCredential,
-): Promise<ApiResponse> {
-  const headers = { ...credentialHeaders(provider, credential), ...request.headers }
-  const response = await http(request.url, { method: request.method, headers, body: request.body ?? null, redirect: 'manual' })
-  return {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-    chunks: () => bodyChunks(response),
-    bytes: () => readBytes(response, MAX_BUFFERED_BODY_BYTES, request.url),
-    discard: () => discardBody(response),
-  }
-}
-
-/** A runaway pagination (a provider bug, a huge table) stops here, with a warning. */
-export const MAX_PAGES = 1000
-
-/**
- * What `--paginate` did. Items are handed to `onItems` page by page as they
- * arrive and are not kept. On an HTTP error status the run stops there; the
- * failing page's answer is passed on (its body unread) with how many pages
- * and items came before it.
- */
-export type PaginatedOutcome =
-  | { kind: 'complete'; pages: number; items: number; truncated: boolean }
-  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
-
-/** Told of each page as it arrives: its answer (body already read) and its items. */
-export type PageSink = (items: unknown[], page: ApiResponse) => Promise<void>
-
-/**
- * Follows the provider's pagination style (`pagination` in its entry; `link`,
- * RFC 8288, for a provider that names none), one page in memory at a time.
- */
+/** `--paginate` (session/api-call): items to `onItems` page by page; pages that cannot be followed exit 1. */
 export async function runPaginatedCall(
   opts: CallOptions,
   deps: Deps,
   onItems: PageSink,
   limits: { maxPages: number } = { maxPages: MAX_PAGES },
 ): Promise<PaginatedOutcome> {
-  const session = await openApiSession(opts, deps)
-  const style: PaginationStyle = session.provider.config.pagination ?? 'link'
-  const seen = new Set<string>()
-  let pages = 0
-  let items = 0
-  let request: ApiRequest | undefined = firstPageRequest(style, session.request)
-  while (request !== undefined) {
-    if (pages >= limits.maxPages) return { kind: 'complete', pages, items, truncated: true }
-    const key = `${request.url}\n${request.body ?? ''}`
-    if (seen.has(key)) throw new CliError(`${opts.provider} pointed back at a page already fetched; stopping to avoid a loop`)
-    seen.add(key)
-    const response = await session.send(request)
-    if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
-    pages++
-    const step = await readPageOrFail(style, request, response, pages, opts.provider)
-    items += step.items.length
-    await onItems(step.items, response)
-    request = step.next
-  }
-  return { kind: 'complete', pages, items, truncated: false }
-}
-
-async function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): Promise<PageStep> {
-  let json: unknown
+  const { session, request } = await openCall(opts, deps)
   try {
-    json = JSON.parse(new TextDecoder().decode(await response.bytes()))
+    return await sendPaginated(session, request, onItems, limits)
   } catch (err) {
-    if (err instanceof TransportError) throw err
-    throw new CliError(`page ${n} from ${name} is not JSON (HTTP ${response.status}), so pages cannot be merged`, {
-      hint: 'run the same call without --paginate to see the body',
-    })
-  }
-  try {
-    return readPage(style, request, { headers: response.headers, json })
-  } catch (err) {
-    if (!(err instanceof PaginationError)) throw err
-    throw new CliError(`cannot follow ${name}'s pages (${style}) at page ${n}: ${err.message}`, { hint: err.hint })
+    if (err instanceof PaginationError) throw new CliError(err.message, { hint: err.hint })
+    throw err
   }
 }
 
@@ -415,8 +298,8 @@ export async function executeCall(opts: CallOptions, deps: Deps, openFile: OpenO
   }
   const sink = bodySink(opts, deps, openFile)
   if (opts.paginate) return executePaginated(opts, deps, sink)
-  const session = await openApiSession(opts, deps)
-  const response = await bufferedIfExplained(await session.send(session.request), session.provider)
+  const { session, request } = await openCall(opts, deps)
+  const response = await bufferedIfExplained(await session.send(request), session.provider)
   if (opts.include) deps.io.stdout.write(formatIncluded(response))
   await writeBody(response, sink)
   await sink.close()

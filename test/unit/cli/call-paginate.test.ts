@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { executeCall, MAX_PAGES, runPaginatedCall } from '../../../src/cli/commands/call'
+import { executeCall, runPaginatedCall } from '../../../src/cli/commands/call'
+import { MAX_PAGES } from '../../../src/session/api-call'
 import { CliError, HttpStatusError } from '../../../src/cli/errors'
 import { jsonResponse, recordingHttp } from '../../fakes'
 import { ACME } from '../session/helpers'

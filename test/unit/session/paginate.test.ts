@@ -7,14 +7,14 @@ import {
   nextPageRequest,
   PaginationError,
   readPage,
-  type PageRequest,
 } from '../../../src/session/paginate'
+import type { ApiRequest } from '../../../src/session/api-call'
 
 function page(path: string): unknown {
   return JSON.parse(readFileSync(new URL(`../../fixtures/pages/${path}`, import.meta.url), 'utf8'))
 }
 
-const get = (url: string): PageRequest => ({ method: 'GET', url, headers: {} })
+const get = (url: string): ApiRequest => ({ method: 'GET', url, headers: {} })
 const noHeaders = new Headers()
 
 describe('Livestorm JSON:API pages', () => {
@@ -70,7 +70,7 @@ describe('Tidio cursor pages', () => {
 })
 
 describe('LiveChat next_page_id pages', () => {
-  const first: PageRequest = {
+  const first: ApiRequest = {
     method: 'POST',
     url: 'https://api.livechatinc.com/v3.6/agent/action/list_chats',
     headers: { 'content-type': 'application/json' },

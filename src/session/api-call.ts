@@ -1,0 +1,169 @@
+/**
+ * The `call` use case: an authenticated API request with the stored (or
+ * environment) credential, refreshed once on a 401, and the `--paginate` loop
+ * that follows the provider's pagination style one page at a time. The CLI
+ * builds the request from curl-shaped flags (`cli/commands/call.ts`) and
+ * prints what comes back.
+ */
+import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
+import { API_RETRY, withRetry } from '../http/retry'
+import { TransportError, type HttpClient, type HttpHeaders } from '../http/types'
+import { exhaustedQuota } from '../providers/quirks'
+import type { PaginationStyle, ResolvedProvider } from '../providers/types'
+import type { CredentialKey, StoreChoice, StoredCredential } from '../store/credential-store'
+import { isRenewable } from './credentials'
+import type { SessionDeps } from './deps'
+import { readEnvCredential } from './env-credential'
+import { getFreshCredential } from './fresh-token'
+import { firstPageRequest, PaginationError, readPage, type PageStep } from './paginate'
+import { credentialHeaders } from './static-credential'
+
+export interface ApiRequest {
+  method: string
+  url: string
+  /** Lower-cased names; credential headers are added at send time, not here. */
+  headers: Record<string, string>
+  body?: string
+}
+
+/** An API answer whose body streams: read it once, chunk by chunk or whole (bounded). */
+export interface ApiResponse {
+  status: number
+  statusText: string
+  headers: HttpHeaders
+  /** The body as it arrives. */
+  chunks(): AsyncIterable<Uint8Array>
+  /** The whole body, refused past MAX_BUFFERED_BODY_BYTES (a page, a body to pretty-print). */
+  bytes(): Promise<Uint8Array>
+  /** Drops the body unread (an answer that is about to be retried). */
+  discard(): Promise<void>
+}
+
+/** A sender that keeps the credential fresh, for one provider and profile. */
+export interface ApiSession {
+  provider: ResolvedProvider
+  send(request: ApiRequest): Promise<ApiResponse>
+}
+
+/**
+ * Loads the credential once. Each `send` that gets a 401 with a refreshable
+ * credential refreshes once and retries once: the token may have been revoked
+ * or expired early. Later sends reuse the refreshed credential.
+ */
+export async function openApiSession(
+  provider: ResolvedProvider,
+  who: { profile: string; store: StoreChoice },
+  deps: SessionDeps,
+): Promise<ApiSession> {
+  const key: CredentialKey = { provider: provider.name, profile: who.profile }
+  // OAUTH_CLI_<PROVIDER>_TOKEN replaces the store: never opened, nothing written, no refresh.
+  const fromEnv = readEnvCredential(provider, who.profile, deps.env, deps.clock.now())
+  const store = fromEnv ? undefined : await deps.openStore(who.store)
+  // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
+  // A spent long-period quota (Livestorm's monthly one) is final: its reset is days away.
+  const quota = provider.config.rate_limit_quota
+  const http = withRetry(await deps.http(), API_RETRY, {
+    clock: deps.clock,
+    onRetry: deps.onRetry,
+    isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
+  })
+  let credential = fromEnv?.credential ?? (await getFreshCredential(provider, key, store!, deps))
+  const send = async (next: ApiRequest): Promise<ApiResponse> => {
+    const response = await sendOnce(http, next, provider, credential)
+    if (response.status !== 401 || !store || !isRenewable(credential)) return response
+    await response.discard()
+    credential = await getFreshCredential(provider, key, store, deps, {
+      force: true,
+      rejectedAccessToken: credential.access_token,
+    })
+    return sendOnce(http, next, provider, credential)
+  }
+  return { provider, send }
+}
+
+async function sendOnce(
+  http: HttpClient,
+  request: ApiRequest,
+  provider: ResolvedProvider,
+  credential: StoredCredential,
+): Promise<ApiResponse> {
+  const headers = { ...credentialHeaders(provider, credential), ...request.headers }
+  const response = await http(request.url, { method: request.method, headers, body: request.body ?? null, redirect: 'manual' })
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    chunks: () => bodyChunks(response),
+    bytes: () => readBytes(response, MAX_BUFFERED_BODY_BYTES, request.url),
+    discard: () => discardBody(response),
+  }
+}
+
+/** A runaway pagination (a provider bug, a huge table) stops here, with a warning. */
+export const MAX_PAGES = 1000
+
+/**
+ * What `--paginate` did. Items are handed to `onItems` page by page as they
+ * arrive and are not kept. On an HTTP error status the run stops there; the
+ * failing page's answer is passed on (its body unread) with how many pages
+ * and items came before it.
+ */
+export type PaginatedOutcome =
+  | { kind: 'complete'; pages: number; items: number; truncated: boolean }
+  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
+
+/** Told of each page as it arrives: its answer (body already read) and its items. */
+export type PageSink = (items: unknown[], page: ApiResponse) => Promise<void>
+
+/**
+ * Follows the provider's pagination style (`pagination` in its entry; `link`,
+ * RFC 8288, for a provider that names none) from `first`, one page in memory
+ * at a time.
+ * @throws PaginationError when the pages cannot be followed
+ */
+export async function sendPaginated(
+  session: ApiSession,
+  first: ApiRequest,
+  onItems: PageSink,
+  limits: { maxPages: number } = { maxPages: MAX_PAGES },
+): Promise<PaginatedOutcome> {
+  const name = session.provider.name
+  const style: PaginationStyle = session.provider.config.pagination ?? 'link'
+  const seen = new Set<string>()
+  let pages = 0
+  let items = 0
+  let request: ApiRequest | undefined = firstPageRequest(style, first)
+  while (request !== undefined) {
+    if (pages >= limits.maxPages) return { kind: 'complete', pages, items, truncated: true }
+    const key = `${request.url}\n${request.body ?? ''}`
+    if (seen.has(key)) throw new PaginationError(`${name} pointed back at a page already fetched; stopping to avoid a loop`)
+    seen.add(key)
+    const response = await session.send(request)
+    if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
+    pages++
+    const step = await readPageOrFail(style, request, response, pages, name)
+    items += step.items.length
+    await onItems(step.items, response)
+    request = step.next
+  }
+  return { kind: 'complete', pages, items, truncated: false }
+}
+
+async function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): Promise<PageStep> {
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder().decode(await response.bytes()))
+  } catch (err) {
+    if (err instanceof TransportError) throw err
+    throw new PaginationError(
+      `page ${n} from ${name} is not JSON (HTTP ${response.status}), so pages cannot be merged`,
+      'run the same call without --paginate to see the body',
+    )
+  }
+  try {
+    return readPage(style, request, { headers: response.headers, json })
+  } catch (err) {
+    if (!(err instanceof PaginationError)) throw err
+    throw new PaginationError(`cannot follow ${name}'s pages (${style}) at page ${n}: ${err.message}`, err.hint)
+  }
+}
