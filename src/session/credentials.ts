@@ -47,6 +47,29 @@ export function toStoredCredential(
 }
 
 /**
+ * A credential that is an access token and nothing else to renew: a static
+ * credential (`login --with-token`, Tidio's key pair) or a bearer token from
+ * `OAUTH_CLI_<PROVIDER>_TOKEN`.
+ */
+export function toStaticCredential(
+  key: CredentialKey,
+  value: string,
+  now: number,
+  kind: 'static' | 'bearer' = 'static',
+): StoredCredential {
+  return {
+    version: 1,
+    provider: key.provider,
+    profile: key.profile,
+    kind: kind === 'static' ? 'static' : 'oauth',
+    access_token: value,
+    token_type: kind === 'static' ? 'static' : 'Bearer',
+    scope: [],
+    updated_at: new Date(now).toISOString(),
+  }
+}
+
+/**
  * A refresh response replaces what it carries and keeps the rest: a response
  * without `refresh_token` keeps the old one (RFC 6749 §6), one without `scope`
  * keeps the old scopes.

@@ -8,6 +8,7 @@ import type { Env } from './deps'
 import { envPrefix } from '../providers/resolve'
 import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
+import { toStaticCredential } from './credentials'
 import { InputError } from './errors'
 import { checkStaticCredential } from './static-credential'
 
@@ -41,17 +42,7 @@ export function readEnvCredential(
   if (raw === undefined || raw === '') return undefined
   const kind = envTokenKind(provider, env)
   const value = kind === 'static' ? checkEnvStatic(provider, raw, variable) : checkEnvBearer(raw, variable)
-  const credential: StoredCredential = {
-    version: 1,
-    provider: provider.name,
-    profile,
-    kind: kind === 'static' ? 'static' : 'oauth',
-    access_token: value,
-    token_type: kind === 'static' ? 'static' : 'Bearer',
-    scope: [],
-    updated_at: new Date(now).toISOString(),
-  }
-  return { credential, variable }
+  return { credential: toStaticCredential({ provider: provider.name, profile }, value, now, kind), variable }
 }
 
 /** How the variable's value is sent; a bad `_TOKEN_KIND` is an error, not a guess. */

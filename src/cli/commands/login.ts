@@ -3,7 +3,7 @@ import { loadProvider } from '../../session/provider-context'
 import { browserLogin, chooseRedirectUri, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
 import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
-import { toStoredCredential } from '../../session/credentials'
+import { toStaticCredential, toStoredCredential } from '../../session/credentials'
 import { sayTokenNotes } from '../../session/token-notes'
 import { confirmReplace, revokeReplaced } from '../../session/replace-login'
 import { warnIfUnverified } from '../../session/unverified'
@@ -134,16 +134,7 @@ async function staticLogin(
   opts: LoginOptions,
 ): Promise<StoredCredential> {
   const value = await readStaticCredential(provider, deps, { fromClientPair: !opts.withToken })
-  return {
-    version: 1,
-    provider: key.provider,
-    profile: key.profile,
-    kind: 'static',
-    access_token: value,
-    token_type: 'static',
-    scope: [],
-    updated_at: new Date(deps.clock.now()).toISOString(),
-  }
+  return toStaticCredential(key, value, deps.clock.now())
 }
 
 async function oauthLogin(
