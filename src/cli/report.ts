@@ -192,6 +192,9 @@ function fromStoreError(err: StoreError): CliError {
       return new CliError(err.message, { exitCode: 1, hint: 'unlock the keychain, or use --store file', cause: err })
     case 'locked':
       return new CliError(err.message, { exitCode: 1, cause: err })
+    case 'insecure':
+      // Fixed by the user's own chmod/chown, like a configuration error: exit 2.
+      return new UsageError(err.message, { cause: err })
     case 'io':
       return new CliError(err.message, { exitCode: 1, cause: err })
     case 'config':

@@ -130,7 +130,8 @@ export class StoreError extends Error {
    * `config`: the store is named or configured wrongly (exit 2); `denied`: the
    * shared store refused the login or lacks rights (exit 2); `unreachable`: the
    * shared store did not answer (exit 5); `lease_timeout`: another holder kept
-   * the refresh lease past every bound (exit 5).
+   * the refresh lease past every bound (exit 5); `insecure`: a directory or
+   * file another user could write, or that the user does not own; never used (exit 2).
    */
   readonly kind:
     | 'unavailable'
@@ -143,6 +144,7 @@ export class StoreError extends Error {
     | 'denied'
     | 'unreachable'
     | 'lease_timeout'
+    | 'insecure'
   readonly location: string
   /** The credential the error is about, when it is about one (a corrupt item). */
   readonly key?: CredentialKey

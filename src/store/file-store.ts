@@ -9,7 +9,7 @@
  * so they can be raised later without breaking old files.
  */
 import { byCodeUnits } from '../platform/sort'
-import { readdirSync, readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import {
   decodeFileNamePart,
@@ -86,6 +86,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     location: root,
     async get(key) {
       const path = join(root, fileNameFor(key))
+      if (!guardDir(root)) return { status: 'missing' } satisfies StoreLookup
       const text = await readIfExists(path)
       if (text === undefined) return { status: 'missing' } satisfies StoreLookup
       return { status: 'found', credential: await decode(text, path, key) }
@@ -94,10 +95,12 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       const plain = serializeCredential(credential)
       const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
       await mkdirPrivate(root)
+      guardDir(root)
       await writeFileAtomic(root, fileNameFor(credential), data)
     },
     async delete(key) {
       const path = join(root, fileNameFor(key))
+      if (!guardDir(root)) return false
       const removed = await unlinkIfExists(path)
       if (removed) await syncDir(root)
       return removed
@@ -105,6 +108,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
     async checkWritable(bytes) {
       await mkdirPrivate(root)
+      guardDir(root)
       await probeWrite(root, bytes)
     },
   }
@@ -132,6 +136,7 @@ async function listDir(
 ): Promise<StoredCredential[]> {
   let names: string[]
   try {
+    if (!guardDir(root)) return []
     names = readdirSync(root)
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return []
@@ -403,14 +408,92 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Reads a credential file only if it is ours alone: a regular file (not a
+ * symlink, O_NOFOLLOW), owned by the effective user, writable by no one else.
+ * The checks are on the open descriptor, so the file cannot be swapped between
+ * check and read.
+ */
 async function readIfExists(path: string): Promise<string | undefined> {
+  let fd: number
   try {
     // Synchronous: a credential file is small, and this is the `token` hot path.
-    return readFileSync(path, 'utf8')
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined
+    if (errnoCode(err) === 'ELOOP') {
+      throw insecure(path, `${path} is a symbolic link; credential files must be regular files`, `remove it (rm ${path}) and log in again`)
+    }
     throw ioError('read', path, err)
   }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new StoreError('io', path, `cannot read ${path}: it is not a regular file`)
+    if (CHECK_OWNERSHIP) checkPrivate(path, stats, 'file')
+    return readFileSync(fd, 'utf8')
+  } catch (err) {
+    throw ioError('read', path, err)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Windows has no POSIX owner or mode bits to check (its ACLs are left to the OS). */
+const CHECK_OWNERSHIP = process.platform !== 'win32' && typeof process.geteuid === 'function'
+
+/**
+ * Refuses a credentials directory another user could write, or that the user
+ * does not own, reached directly or through a symlink (the link itself must be
+ * ours too). False when it does not exist yet.
+ */
+function guardDir(dir: string): boolean {
+  let link: Stats
+  try {
+    link = lstatSync(dir)
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false
+    throw ioError('read', dir, err)
+  }
+  if (!CHECK_OWNERSHIP) return true
+  const euid = (process.geteuid as () => number)()
+  if (link.isSymbolicLink() && link.uid !== euid) {
+    throw insecure(dir, `${dir} is a symbolic link owned by uid ${link.uid}, not by you (uid ${euid})`, `remove the link (rm ${dir}) and log in again`)
+  }
+  let target: Stats
+  try {
+    target = link.isSymbolicLink() ? statSync(dir) : link
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false
+    throw ioError('read', dir, err)
+  }
+  if (!target.isDirectory()) throw insecure(dir, `${dir} is not a directory`, `move it away (mv ${dir} ${dir}.bak) and log in again`)
+  checkPrivate(dir, target, 'directory')
+  return true
+}
+
+function checkPrivate(path: string, stats: Stats, what: 'file' | 'directory'): void {
+  const euid = (process.geteuid as () => number)()
+  if (stats.uid !== euid) {
+    throw insecure(
+      path,
+      `the credentials ${what} ${path} is owned by uid ${stats.uid}, not by you (uid ${euid})`,
+      what === 'directory'
+        ? `if it is yours, chown -R ${euid} ${path} && chmod 700 ${path}; otherwise move it away`
+        : `if it is yours, chown ${euid} ${path} && chmod 600 ${path}; otherwise remove it (it may have been planted)`,
+    )
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
+    throw insecure(
+      path,
+      `the credentials ${what} ${path} is writable by ${stats.mode & 0o002 ? 'every user' : 'its group'} (mode ${mode})`,
+      what === 'directory' ? `chmod 700 ${path}` : `chmod 600 ${path}, after checking that its content is yours`,
+    )
+  }
+}
+
+function insecure(path: string, message: string, fix: string): StoreError {
+  return new StoreError('insecure', path, `${message}, so it was not used; to fix it: ${fix}`)
 }
 
 async function unlinkIfExists(path: string): Promise<boolean> {

@@ -15,7 +15,7 @@ export interface SecurityHome extends TempHome {
   credentialsDir: string
   fileOf(provider: string, profile?: string): string
   plant(credential: StoredCredential, passphrase?: string): Promise<void>
-  cli(args: string[], env?: Record<string, string>, timeoutMs?: number): Promise<CliRun & { ms: number }>
+  cli(args: string[], env?: Record<string, string>, timeoutMs?: number, stdin?: string): Promise<CliRun & { ms: number }>
 }
 
 export function securityHome(): SecurityHome {
@@ -28,9 +28,9 @@ export function securityHome(): SecurityHome {
     credentialsDir,
     fileOf: (provider, profile = 'default') => join(credentialsDir, `${provider}@${profile}.json`),
     plant: (credential, passphrase) => createFileStore({ dir: dataDir, passphrase }).set(credential),
-    async cli(args, env = {}, timeoutMs = 20_000) {
+    async cli(args, env = {}, timeoutMs = 20_000, stdin) {
       const started = Date.now()
-      const run = await runCli(args, { env: { ...home.env, ...env }, timeoutMs })
+      const run = await runCli(args, { env: { ...home.env, ...env }, timeoutMs, ...(stdin === undefined ? {} : { stdin }) })
       return { ...run, ms: Date.now() - started }
     },
   }
