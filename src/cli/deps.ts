@@ -59,8 +59,12 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
             env,
             dataDir: resolvePaths(env, home).dataDir,
             homedir: home,
+            stateDir: resolvePaths(env, home).stateDir,
             platform: proc.platform,
+            verbose: flags.verbose,
             notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
+            // Said once per machine, so never held back by the fast path (whose hand-off would lose it).
+            noticeOnce: (line) => io.stderr.write(`${line}\n`),
           }),
         )
         stores.set(choice, store)

@@ -7,6 +7,8 @@ export interface Paths {
   /** The file store and lock files live here: `$XDG_DATA_HOME/oauth-cli`. */
   dataDir: string
   lockDir: string
+  /** `$XDG_STATE_HOME/oauth-cli`: what the tool remembers about this machine (a keychain fall-back). */
+  stateDir: string
 }
 
 export function resolvePaths(
@@ -21,5 +23,6 @@ export function resolvePaths(
     configFile: configFlag || env.OAUTH_CLI_CONFIG || join(configHome, 'oauth-cli', 'config.json'),
     dataDir,
     lockDir: join(dataDir, 'locks'),
+    stateDir: join(env.XDG_STATE_HOME || join(homedir, '.local', 'state'), 'oauth-cli'),
   }
 }

@@ -12,7 +12,7 @@ import type { ResolvedProvider } from '../providers/types'
 import { ConfigError } from '../providers/errors'
 import { isDeadGrantError } from '../providers/quirks'
 import { validateEndpointUrl } from '../providers/schema'
-import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
@@ -78,7 +78,7 @@ export async function refreshLocked(
 async function checkWritableBeforeSpending(store: CredentialStore, credential: StoredCredential): Promise<void> {
   if (!store.checkWritable) return
   try {
-    await store.checkWritable(2 * JSON.stringify(credential).length + 4096)
+    await store.checkWritable(credential, 2 * JSON.stringify(credential).length + 4096)
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
     throw new StoreError(
@@ -114,7 +114,7 @@ async function unsavedError(store: CredentialStore, next: StoredCredential, err:
   const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
   const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
   const fate = path
-    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${store.kind} < ${path}, then delete that file`
+    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${storeKindOf(store, next)} < ${path}, then delete that file`
     : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
   return new StoreError(
     err instanceof StoreError ? err.kind : 'io',

@@ -77,7 +77,9 @@ export interface CredentialStore {
    * disk, a read-only directory): asked before spending a refresh token the
    * provider may rotate. Optional; a store without it is assumed writable.
    */
-  checkWritable?(bytes: number): Promise<void>
+  checkWritable?(key: CredentialKey, bytes: number): Promise<void>
+  /** Where this credential lives, for a store made of several (the default store); else `kind`. */
+  kindOf?(credential: CredentialKey): StoreKind
   /**
    * Shared stores: compare-and-set writes and marks. Absent on local stores,
    * which {@link versionedView} (store/versioned.ts) emulates under the machine's lock.
@@ -122,6 +124,11 @@ export interface VersionedStore {
   compareAndSet(credential: StoredCredential, expected: Revision): Promise<Revision | undefined>
   /** Sets (null: clears) the mark only if the revision is still `expected`: the new revision, or undefined. */
   mark(key: CredentialKey, expected: Revision, mark: CredentialMark | null): Promise<Revision | undefined>
+}
+
+/** Which store a credential (as read or written through `store`) lives in. */
+export function storeKindOf(store: CredentialStore, credential: CredentialKey): StoreKind {
+  return store.kindOf?.(credential) ?? store.kind
 }
 
 /** Why a store could not be used or read. `cli/report.ts` turns it into a message. */

@@ -106,7 +106,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       return removed
     },
     list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
-    async checkWritable(bytes) {
+    async checkWritable(_key, bytes) {
       await mkdirPrivate(root)
       guardDir(root)
       await probeWrite(root, bytes)

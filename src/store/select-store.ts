@@ -1,9 +1,20 @@
 /**
- * Chooses the credential store: the OS keychain by default, the file store where
- * no keychain answers or when asked for (`--store`, `OAUTH_CLI_STORE`), saying
- * once on stderr when it falls back (shared/SPEC.md "Credentials").
+ * Chooses the credential store: the OS keychain by default (with the file store
+ * beside it, so credentials written there stay found), the file store where no
+ * keychain answers or when asked for (`--store`, `OAUTH_CLI_STORE`)
+ * (shared/SPEC.md "Credentials").
+ *
+ * Keychains hang, and on Linux the keychain library connects to D-Bus
+ * synchronously, where no timer can bound it; so the bus is checked first, by
+ * our own bounded handshake (dbus-probe.ts), and not at all where there is none.
+ * A fall-back is remembered per machine (fallback-memory.ts): said once, short,
+ * with the backend's reason under --verbose, and not probed again for a day.
  */
+import { existsSync } from 'node:fs'
 import { StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
+import { checkSessionBus, findSessionBus } from './dbus-probe'
+import { createEitherStore } from './either-store'
+import { FALLBACK_MEMORY_MS, fingerprintOf, forgetFallback, recallFallback, rememberFallback } from './fallback-memory'
 import { createFileStore } from './file-store'
 import { createKeychainStore, probeKeychain } from './keychain-store'
 
@@ -11,17 +22,27 @@ export interface SelectStoreContext {
   env: Readonly<Record<string, string | undefined>>
   /** `$XDG_DATA_HOME/oauth-cli`. */
   dataDir: string
+  /** `$XDG_STATE_HOME/oauth-cli`, where a keychain fall-back is remembered; none: nothing is remembered. */
+  stateDir?: string
   platform: NodeJS.Platform
   /** Writes one line to stderr. */
   notice: (line: string) => void
   /** For `~/.pgpass` and `~/.postgresql/root.crt` of the shared store. */
   homedir?: string
-  /** Injectable for tests; default: the real OS keychain. */
+  /** For what is said once per machine (the fall-back): written at once, never held back; default `notice`. */
+  noticeOnce?: (line: string) => void
+  /** `--verbose`: the fall-back notice says why, on every run. */
+  verbose?: boolean
+  /** Injectable for tests; default: the real OS keychain (and, on Linux, the D-Bus check before it). */
   keychain?: CredentialStore
+  /** Epoch ms; default Date.now. */
+  now?: () => number
 }
 
-/** An unanswered probe costs the user this long before the fall-back, once per run. */
+/** An unanswered probe costs the user this long before the fall-back. */
 const AUTO_PROBE_TIMEOUT_MS = 3000
+/** The D-Bus handshake is a few local round trips; a bus slower than this is as good as hung. */
+const BUS_CHECK_TIMEOUT_MS = 1000
 
 /**
  * Opens the store for `choice`. An explicit `keychain` that does not answer is an
@@ -72,21 +93,64 @@ async function openSharedStore(url: SharedStoreUrl, ctx: SelectStoreContext): Pr
 
 async function openKeychainStrictly(ctx: SelectStoreContext): Promise<CredentialStore> {
   const keychain = ctx.keychain ?? createKeychainStore()
-  const probe = await probeKeychain(keychain)
+  const bus = await checkBus(ctx)
+  const probe = bus.ok ? await probeKeychain(keychain) : bus
   if (probe.ok) return keychain
   throw new StoreError('unavailable', keychain.location, `the OS keychain is not available: ${probe.reason}`)
 }
 
 async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
+  const now = ctx.now?.() ?? Date.now()
+  const fingerprint = fingerprintOf(ctx.env, ctx.platform, uidOf())
+  const remembered = ctx.stateDir ? recallFallback(ctx.stateDir) : undefined
+  const sameMachine = remembered?.fingerprint === fingerprint
+  if (remembered && sameMachine && now - remembered.at < FALLBACK_MEMORY_MS) {
+    const store = openFileStore(ctx)
+    if (ctx.verbose) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, remembered.reason, true))
+    return store
+  }
   const keychain = ctx.keychain ?? createKeychainStore()
-  const probe = await probeKeychain(keychain, { timeoutMs: AUTO_PROBE_TIMEOUT_MS })
-  if (probe.ok) return keychain
+  const bus = await checkBus(ctx)
+  const probe = bus.ok ? await probeKeychain(keychain, { timeoutMs: AUTO_PROBE_TIMEOUT_MS }) : bus
+  if (probe.ok) {
+    if (remembered && ctx.stateDir) forgetFallback(ctx.stateDir)
+    return createEitherStore(keychain, openFileStore(ctx))
+  }
   const store = openFileStore(ctx)
+  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now })
+  // Said once per machine: a fall-back remembered here before (even long ago) is not news.
+  if (ctx.verbose || !sameMachine) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, probe.reason, false))
+  return store
+}
+
+function fallbackNotice(ctx: SelectStoreContext, store: CredentialStore, reason: string, remembered: boolean): string {
   const encryption = passphraseOf(ctx.env)
     ? 'encrypted with OAUTH_CLI_PASSPHRASE'
     : 'not encrypted: set OAUTH_CLI_PASSPHRASE to encrypt it'
-  ctx.notice(`oauth-cli: no OS keychain available (${probe.reason}); using the file store at ${store.location} (${encryption})`)
-  return store
+  if (ctx.verbose) {
+    const when = remembered ? ' (remembered from an earlier run; the keychain is asked again within a day)' : ''
+    return `oauth-cli: no OS keychain available (${reason})${when}; using the file store at ${store.location} (${encryption})`
+  }
+  return `oauth-cli: no OS keychain here; using the file store at ${store.location} (${encryption}). Said once; --verbose says why.`
+}
+
+/**
+ * On Linux the keychain is the Secret Service on the D-Bus session bus: no bus,
+ * no keychain (and no probe); a bus that does not complete our handshake would
+ * freeze the keychain library, so it is not asked. Elsewhere, and with an
+ * injected keychain, there is nothing to check.
+ */
+async function checkBus(ctx: SelectStoreContext): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (ctx.platform !== 'linux' || ctx.keychain) return { ok: true }
+  const bus = findSessionBus(ctx.env, uidOf(), existsSync)
+  if (bus.kind === 'none') return { ok: false, reason: bus.reason }
+  if (bus.kind === 'unsupported') return { ok: true }
+  const answer = await checkSessionBus(bus.address, uidOf(), BUS_CHECK_TIMEOUT_MS)
+  return answer.ok ? answer : { ok: false, reason: `${answer.reason} (${bus.shown.split(',')[0]})` }
+}
+
+function uidOf(): number | undefined {
+  return typeof process.geteuid === 'function' ? process.geteuid() : undefined
 }
 
 function openFileStore(ctx: SelectStoreContext): CredentialStore {

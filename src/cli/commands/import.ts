@@ -3,6 +3,7 @@
  * a hidden prompt on a terminal) and stores it, optionally under another
  * profile. A bad bundle is a usage error whose message never echoes the input.
  */
+import { storeKindOf } from '../../store/credential-store'
 import { decodeBundle } from '../../session/bundle'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
@@ -48,7 +49,7 @@ export async function runImport(opts: ImportOptions, deps: Deps): Promise<Import
   const store = await deps.openStore(opts.store)
   const before = await store.get(credential)
   await store.set(credential)
-  return { summary: summarize(credential, store.kind), replaced: before.status === 'found' }
+  return { summary: summarize(credential, storeKindOf(store, credential)), replaced: before.status === 'found' }
 }
 
 export async function executeImport(opts: ImportOptions, deps: Deps): Promise<ExitCode> {

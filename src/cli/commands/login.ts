@@ -9,7 +9,7 @@ import { confirmReplace, revokeReplaced } from '../../session/replace-login'
 import { warnIfUnverified } from '../../session/unverified'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
-import type { CredentialKey, StoredCredential } from '../../store/credential-store'
+import { storeKindOf, type CredentialKey, type StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { createSpinner, type Spinner } from '../../platform/spinner'
@@ -115,7 +115,7 @@ export async function runLogin(
   await store.set(credential)
   // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
-  return summarize(credential, store.kind)
+  return summarize(credential, storeKindOf(store, credential))
 }
 
 async function readSecretFromStdin(deps: Deps): Promise<string> {

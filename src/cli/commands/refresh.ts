@@ -1,4 +1,5 @@
 /** `oauth-cli refresh <provider>`: refresh now; a rotated refresh token replaces the old one. */
+import { storeKindOf } from '../../store/credential-store'
 import { getFreshCredential } from '../../session/fresh-token'
 import { loadProvider } from '../../session/provider-context'
 import type { Deps } from '../deps'
@@ -27,7 +28,7 @@ export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Prom
   if (credential.kind === 'static') {
     throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`)
   }
-  return summarize(credential, store.kind)
+  return summarize(credential, storeKindOf(store, credential))
 }
 
 export async function executeRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<ExitCode> {

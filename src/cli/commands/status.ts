@@ -2,7 +2,7 @@
 import { byCodeUnits } from '../../platform/sort'
 import { chooseProfile, readProfilesFile } from '../../session/profiles'
 import { redactText } from '../../http/redact'
-import type { CredentialStore, StoreChoice, StoreError } from '../../store/credential-store'
+import { storeKindOf, type StoreError } from '../../store/credential-store'
 import { corruptHint } from '../report'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
@@ -31,21 +31,6 @@ export function defineStatus(ctx: CommandContext, run: (opts: StatusOptions, dep
     )
 }
 
-/**
- * Without --store (and OAUTH_CLI_STORE), both stores are listed: credentials
- * written with --store file stay visible when a keychain exists too.
- */
-async function storesToList(choice: StoreChoice, deps: Deps): Promise<CredentialStore[]> {
-  if (choice !== 'auto' || deps.env.OAUTH_CLI_STORE) return [await deps.openStore(choice)]
-  const stores: CredentialStore[] = []
-  try {
-    stores.push(await deps.openStore('keychain'))
-  } catch {
-    // No keychain here: the file store is all there is.
-  }
-  stores.push(await deps.openStore('file'))
-  return stores
-}
 
 /** One bad item never blanks the listing: it is named on stderr with how to remove it. */
 function flagUnreadable(err: StoreError, deps: Deps): void {
@@ -60,13 +45,13 @@ export type StatusRow = CredentialSummary & { default: boolean }
 export async function runStatus(opts: StatusOptions, deps: Deps): Promise<StatusRow[]> {
   const profiles = await readProfilesFile(deps)
   const rows: StatusRow[] = []
-  for (const store of await storesToList(opts.store, deps)) {
-    for (const credential of await store.list({ onUnreadable: (err) => flagUnreadable(err, deps) })) {
-      if (opts.provider && credential.provider !== opts.provider) continue
-      if (opts.profile !== undefined && credential.profile !== opts.profile) continue
-      const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
-      rows.push({ ...summarize(credential, store.kind), default: credential.profile === usual })
-    }
+  // The default store lists the keychain and the file store both; storeKindOf says where each lives.
+  const store = await deps.openStore(opts.store)
+  for (const credential of await store.list({ onUnreadable: (err) => flagUnreadable(err, deps) })) {
+    if (opts.provider && credential.provider !== opts.provider) continue
+    if (opts.profile !== undefined && credential.profile !== opts.profile) continue
+    const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
+    rows.push({ ...summarize(credential, storeKindOf(store, credential)), default: credential.profile === usual })
   }
   return rows.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }

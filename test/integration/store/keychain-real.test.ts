@@ -100,14 +100,14 @@ describe('store selection against the real OS keychain', () => {
 
   it.runIf(probe.ok)('auto picks the keychain when it answers, without a notice', async () => {
     const notices: string[] = []
-    const store = await openStore('auto', { env: {}, dataDir, platform: process.platform, notice: (l) => notices.push(l) })
+    const store = await openStore('auto', { env: process.env, dataDir, platform: process.platform, notice: (l) => notices.push(l) })
     expect(store.kind).toBe('keychain')
     expect(notices).toEqual([])
   })
 
   it.runIf(!probe.ok && !required)('auto falls back to the file store, saying why in one line', async () => {
     const notices: string[] = []
-    const store = await openStore('auto', { env: {}, dataDir, platform: process.platform, notice: (l) => notices.push(l) })
+    const store = await openStore('auto', { env: process.env, dataDir, platform: process.platform, verbose: true, notice: (l) => notices.push(l) })
     expect(store.kind).toBe('file')
     expect(notices).toHaveLength(1)
     expect(notices[0]).toMatch(/^oauth-cli: no OS keychain available \(.+\); using the file store at /)

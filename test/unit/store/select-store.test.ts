@@ -45,7 +45,11 @@ describe('openStore', () => {
   it('auto: uses the keychain when it answers, silently', async () => {
     const keychain = fakeKeychain(true)
     const ctx = context({}, keychain)
-    expect(await openStore('auto', ctx)).toBe(keychain)
+    const store = await openStore('auto', ctx)
+    expect(store.kind).toBe('keychain')
+    // Reads go to the keychain first.
+    expect(await store.get({ provider: 'p', profile: 'x' })).toEqual({ status: 'missing' })
+    expect(keychain.calls).toBeGreaterThan(1)
     expect(ctx.notices).toEqual([])
   })
 
@@ -56,6 +60,11 @@ describe('openStore', () => {
     expect(store.location.startsWith(dataDir)).toBe(true)
     expect(ctx.notices).toHaveLength(1)
     expect(ctx.notices[0]).toBe(
+      `oauth-cli: no OS keychain here; using the file store at ${store.location} (not encrypted: set OAUTH_CLI_PASSPHRASE to encrypt it). Said once; --verbose says why.`,
+    )
+    const verbose = context({}, fakeKeychain(false))
+    await openStore('auto', { ...verbose, verbose: true })
+    expect(verbose.notices[0]).toBe(
       `oauth-cli: no OS keychain available (no D-Bus session bus); using the file store at ${store.location} (not encrypted: set OAUTH_CLI_PASSPHRASE to encrypt it)`,
     )
   })
@@ -64,7 +73,7 @@ describe('openStore', () => {
     const ctx = context({ OAUTH_CLI_PASSPHRASE: 'correct horse' }, fakeKeychain(false))
     await openStore('auto', ctx)
     expect(ctx.notices).toHaveLength(1)
-    expect(ctx.notices[0]).toMatch(/\(encrypted with OAUTH_CLI_PASSPHRASE\)$/)
+    expect(ctx.notices[0]).toMatch(/\(encrypted with OAUTH_CLI_PASSPHRASE\)/)
     expect(ctx.notices[0]).not.toContain('correct horse')
   })
 

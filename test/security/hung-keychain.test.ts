@@ -1,0 +1,137 @@
+/**
+ * Attack (issue 10 item 7): DBUS_SESSION_BUS_ADDRESS points at a socket that
+ * accepts and never answers. `new AsyncEntry(...)` of @napi-rs/keyring blocks
+ * the main thread there, so no timeout ever fired: `status`, `token` and
+ * `login --with-token` never returned. Now: within 5 s, the file store with the
+ * fall-back notice (default store), or a clear error (`--store keychain`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sandboxCredential, securityHome, type SecurityHome } from './support'
+
+let dir: string
+let server: Server
+const sockets: Socket[] = []
+let address: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'oauth-cli-hung-bus-'))
+  const path = join(dir, 'bus')
+  // Accepts every connection, reads whatever comes, never writes a byte.
+  server = createServer((socket) => {
+    sockets.push(socket)
+    socket.on('data', () => undefined)
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => server.listen(path, resolve))
+  address = `unix:path=${path}`
+})
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const BOUND_MS = 5000
+
+async function withHome(run: (home: SecurityHome, env: Record<string, string>) => Promise<void>): Promise<void> {
+  const home = securityHome()
+  // The default store: no OAUTH_CLI_STORE.
+  const { OAUTH_CLI_STORE: _file, ...rest } = home.env
+  const env = { ...rest, DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: dir }
+  try {
+    await run(home, env)
+  } finally {
+    home.cleanup()
+  }
+}
+
+describe.skipIf(process.platform !== 'linux')('a D-Bus session bus that accepts and never answers', { concurrent: true, timeout: 30_000 }, () => {
+  it('status returns within 5 s, from the file store, with the fall-back notice', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const run = await home.cli(['status', '--json'], { ...env, OAUTH_CLI_STORE: '' }, 15_000)
+      expect(run.ms).toBeLessThan(BOUND_MS)
+      expect(run.exitCode, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject([{ provider: 'sandbox', store: 'file' }])
+      expect(run.stderr).toMatch(/keychain/i)
+    })
+  })
+
+  it('token returns within 5 s with the stored token', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const run = await home.cli(['token', 'sandbox'], { ...env, OAUTH_CLI_STORE: '' }, 15_000)
+      expect(run.ms).toBeLessThan(BOUND_MS)
+      expect(run.exitCode, run.stderr).toBe(0)
+      expect(run.stdout).toBe('at-planted-0123456789\n')
+    })
+  })
+
+  it('login --with-token returns within 5 s, stored in the file store', async () => {
+    await withHome(async (home, env) => {
+      const run = await home.cli(['login', 'sandbox', '--with-token'], { ...env, OAUTH_CLI_STORE: '' }, 15_000, 'tok-pasted-123\n')
+      expect(run.ms).toBeLessThan(BOUND_MS)
+      expect(run.exitCode, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(/file store/)
+    })
+  })
+
+  it('--store keychain fails within 5 s with a clear error naming the bus', async () => {
+    await withHome(async (home, env) => {
+      const run = await home.cli(['token', 'sandbox', '--store', 'keychain'], { ...env, OAUTH_CLI_STORE: '' }, 15_000)
+      expect(run.ms).toBeLessThan(BOUND_MS)
+      expect(run.exitCode).toBe(2)
+      expect(run.stderr).toMatch(/keychain/i)
+      expect(run.stderr).toMatch(/D-Bus|did not answer/)
+    })
+  })
+})
+
+describe.skipIf(process.platform !== 'linux')('the keychain fall-back notice', { timeout: 30_000 }, () => {
+  it('is said once per machine, short, on every command alike; --verbose says why each time', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const auto = { ...env, OAUTH_CLI_STORE: '' }
+      const first = await home.cli(['status'], auto, 15_000)
+      expect(first.exitCode, first.stderr).toBe(0)
+      const notice = first.stderr.split('\n').filter((l) => /keychain/i.test(l))
+      expect(notice).toHaveLength(1)
+      expect(notice[0]!.length).toBeLessThan(220)
+      expect(notice[0]).not.toMatch(/did not answer|D-Bus/)
+      // Remembered: the next commands neither probe (fast) nor repeat it.
+      for (const args of [['token', 'sandbox'], ['status'], ['status', '--json'], ['logout', 'sandbox', '--profile', 'none', '--local']]) {
+        const again = await home.cli(args, auto, 15_000)
+        expect(again.stderr, args.join(' ')).not.toMatch(/keychain/i)
+        expect(again.ms, args.join(' ')).toBeLessThan(900)
+      }
+      const verbose = await home.cli(['status', '--verbose'], auto, 15_000)
+      expect(verbose.stderr).toMatch(/no OS keychain available \(the D-Bus session bus did not/)
+    })
+  })
+
+  it('is said again, and the keychain probed again, when the D-Bus address changes', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const auto = { ...env, OAUTH_CLI_STORE: '' }
+      expect((await home.cli(['status'], auto, 15_000)).stderr).toMatch(/keychain/i)
+      const moved = await home.cli(['status'], { ...auto, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'gone')}` }, 15_000)
+      expect(moved.stderr).toMatch(/keychain/i)
+    })
+  })
+
+  it('without any D-Bus session bus, goes straight to the file store without probing', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const { DBUS_SESSION_BUS_ADDRESS: _bus, ...noBus } = env
+      const run = await home.cli(['token', 'sandbox'], { ...noBus, OAUTH_CLI_STORE: '', XDG_RUNTIME_DIR: join(dir, 'no-such-runtime-dir') }, 15_000)
+      expect(run.exitCode, run.stderr).toBe(0)
+      expect(run.ms).toBeLessThan(900)
+      expect(run.stderr).toMatch(/no OS keychain here/)
+    })
+  })
+})
