@@ -73,7 +73,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     },
     locker: () =>
       (locker ??= import('../store/lock').then(({ createFileLocker }) =>
-        createFileLocker(resolvePaths(env, home).lockDir, systemClock, lockTimeout(env)),
+        createFileLocker(resolvePaths(env, home).lockDir, systemClock, lockOptions(env)),
       )),
     listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
     // Small files read synchronously: cheaper at start-up than the promise API.
@@ -100,10 +100,15 @@ function lazyBrowser(env: Env, platform: NodeJS.Platform): Browser {
   }
 }
 
-/** `OAUTH_CLI_LOCK_TIMEOUT_MS` (undocumented, for tests and impatient CI): how long to wait for a busy refresh lock. */
-function lockTimeout(env: Env): { timeoutMs?: number } {
-  const raw = env.OAUTH_CLI_LOCK_TIMEOUT_MS
-  return raw !== undefined && /^\d+$/.test(raw) ? { timeoutMs: Number(raw) } : {}
+/**
+ * Undocumented, for tests and impatient CI: `OAUTH_CLI_LOCK_TIMEOUT_MS`, how long
+ * to wait for a busy refresh lock; `OAUTH_CLI_LOCK_STALE_MS`, when a lock counts as abandoned.
+ */
+function lockOptions(env: Env): { timeoutMs?: number; staleMs?: number } {
+  const ms = (raw: string | undefined) => (raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined)
+  const timeoutMs = ms(env.OAUTH_CLI_LOCK_TIMEOUT_MS)
+  const staleMs = ms(env.OAUTH_CLI_LOCK_STALE_MS)
+  return { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(staleMs === undefined ? {} : { staleMs }) }
 }
 
 async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClient> {

@@ -41,8 +41,9 @@ export type TokenStep = 'token' | 'refresh' | 'device' | 'client_credentials'
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  */
-export async function requestToken(ctx: TokenEndpointContext, grant: Grant): Promise<TokenSet> {
-  const response = await sendTokenRequest(ctx, grant)
+export async function requestToken(ctx: TokenEndpointContext, grant: Grant, signal?: AbortSignal): Promise<TokenSet> {
+  // The signal bounds the whole exchange, body included: the HttpClient reads the body under it.
+  const response = await sendTokenRequest(ctx, grant, signal)
   return parseTokenResponse(response, ctx.now(), stepOf(grant))
 }
 

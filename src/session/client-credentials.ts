@@ -23,7 +23,7 @@ export async function fetchClientCredentials(
   provider: ResolvedProvider,
   key: CredentialKey,
   deps: SessionDeps,
-  options: { scope?: string; previous?: StoredCredential } = {},
+  options: { scope?: string; previous?: StoredCredential; signal?: AbortSignal } = {},
 ): Promise<StoredCredential> {
   const { previous } = options
   const endpoint = previous?.token_endpoint && !provider.config.token_endpoint ? previous.token_endpoint : undefined
@@ -40,10 +40,11 @@ export async function fetchClientCredentials(
     )
   }
   const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
-  const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), {
-    grant_type: 'client_credentials',
-    scope: requestScope(provider.config, scope),
-  })
+  const tokens = await requestToken(
+    await tokenContext(provider, metadata, client, deps),
+    { grant_type: 'client_credentials', scope: requestScope(provider.config, scope) },
+    options.signal,
+  )
   sayTokenNotes(tokens, deps)
   // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
   const { refresh_token: _ignored, ...withoutRefresh } = tokens

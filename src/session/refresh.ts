@@ -5,6 +5,7 @@
  */
 import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
+import { TransportError } from '../http/types'
 import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
@@ -27,7 +28,9 @@ export async function refetchLocked(
   credential: StoredCredential,
   deps: SessionDeps,
 ): Promise<StoredCredential> {
-  const next = await fetchClientCredentials(provider, key, deps, { previous: credential })
+  const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, (signal) =>
+    fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
+  )
   await store.set(next)
   return next
 }
@@ -52,10 +55,9 @@ export async function refreshLocked(
   )
   await checkWritableBeforeSpending(store, credential)
   try {
-    const tokens = await requestToken(context, {
-      grant_type: 'refresh_token',
-      refresh_token: credential.refresh_token as RefreshToken,
-    })
+    const tokens = await withDeadline(refreshDeadlineMs(deps.env), metadata.token_endpoint, (signal) =>
+      requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
+    )
     sayTokenNotes(tokens, deps)
     const next = mergeRefreshed(credential, tokens, deps.clock.now())
     await saveRefreshed(store, next, deps)
@@ -67,6 +69,48 @@ export async function refreshLocked(
       return adoptNewerOrFail(store, key, credential, err)
     }
     throw err
+  }
+}
+
+/**
+ * A refresh runs under the lock, and others wait for it: so it has an overall
+ * deadline, headers and body and retries included (the per-request timeout is
+ * an idle timeout, which a dripping answer never trips).
+ * `OAUTH_CLI_REFRESH_DEADLINE_MS` (undocumented) shortens it for tests.
+ */
+export const REFRESH_DEADLINE_MS = 30_000
+
+function refreshDeadlineMs(env: SessionDeps['env']): number {
+  const raw = env.OAUTH_CLI_REFRESH_DEADLINE_MS
+  return raw !== undefined && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : REFRESH_DEADLINE_MS
+}
+
+async function withDeadline<T>(ms: number, endpoint: string | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new DOMException('the refresh deadline passed', 'TimeoutError')), ms)
+  try {
+    return await run(controller.signal)
+  } catch (err) {
+    if (!controller.signal.aborted) throw err
+    let where = 'the token endpoint'
+    try {
+      where = endpoint ? new URL(endpoint).host : where
+    } catch {
+      // keep the generic name
+    }
+    const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
+    throw new TransportError('timeout', endpoint ? safeOrigin(endpoint) : '', `the refresh did not finish within ${seconds}: ${where} answered too slowly; nothing was stored, try again`, { cause: err })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function safeOrigin(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`
+  } catch {
+    return ''
   }
 }
 

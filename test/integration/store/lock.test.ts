@@ -108,7 +108,18 @@ describe('file locker', () => {
     expect(await readdir(dir)).toEqual([])
   })
 
-  it('takes over a lock older than staleMs even when its holder is alive', async () => {
+  it('never takes over a live holder for its age alone: an old lock with a fresh heartbeat waits', async () => {
+    const clock = steppingClock()
+    const created_at = new Date(clock.now() - 86_400_000).toISOString()
+    const heartbeat_at = new Date(clock.now() + 3600_000).toISOString()
+    await plantLock('a', { pid: process.pid, hostname: hostname(), created_at, heartbeat_at, nonce: 'x' })
+    let ran = false
+    const err = await rejection(createFileLocker(dir, clock, { staleMs: 30_000, timeoutMs: 1000 }).withLock('a', async () => (ran = true)))
+    expect(ran).toBe(false)
+    expect(err.kind).toBe('locked')
+  })
+
+  it('takes over a lock whose heartbeat is older than staleMs even when its holder seems alive', async () => {
     const clock = steppingClock()
     const created_at = new Date(clock.now() - 31_000).toISOString()
     await plantLock('a', { pid: process.pid, hostname: hostname(), created_at, nonce: 'x' })
@@ -267,14 +278,16 @@ describe('file locker take-over', () => {
     expect(err.message).toContain(path)
   })
 
-  it('waits 30 s by default for a busy lock, then names the lock file in the locked error', async () => {
-    const path = await plantLock('a', owner(1, 'elsewhere'))
+  it('waits 45 s by default for a busy lock whose holder stays alive, then names the lock file in the locked error', async () => {
+    // A heartbeat that stays fresh for the whole wait (the stepping clock does not move the holder's).
+    const alive = { ...owner(1, 'elsewhere'), heartbeat_at: new Date(Date.now() + 3600_000).toISOString() }
+    const path = await plantLock('a', alive)
     const clock = steppingClock()
     const started = clock.now()
     const err = await rejection(createFileLocker(dir, clock).withLock('a', async () => 'ran'))
-    expect(clock.now() - started).toBeGreaterThanOrEqual(30_000)
-    expect(clock.now() - started).toBeLessThan(30_100)
-    expect(err.message).toMatch(/^timed out after 30 s waiting for the lock /)
+    expect(clock.now() - started).toBeGreaterThanOrEqual(45_000)
+    expect(clock.now() - started).toBeLessThan(45_100)
+    expect(err.message).toMatch(/^timed out after 45 s waiting for the lock /)
     expect(err.message).toContain(`${path} (held by pid 1 on elsewhere since `)
   })
 
