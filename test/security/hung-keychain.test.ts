@@ -103,12 +103,13 @@ describe.skipIf(process.platform !== 'linux')('the keychain fall-back notice', {
       expect(notice).toHaveLength(1)
       expect(notice[0]!.length).toBeLessThan(220)
       expect(notice[0]).not.toMatch(/did not answer|D-Bus/)
-      // Remembered: the next commands neither probe (fast) nor repeat it.
+      // Remembered: the next commands neither probe (no new connection to the bus) nor repeat it.
+      const connections = sockets.length
       for (const args of [['token', 'sandbox'], ['status'], ['status', '--json'], ['logout', 'sandbox', '--profile', 'none', '--local']]) {
         const again = await home.cli(args, auto, 15_000)
         expect(again.stderr, args.join(' ')).not.toMatch(/keychain/i)
-        expect(again.ms, args.join(' ')).toBeLessThan(900)
       }
+      expect(sockets.length).toBe(connections)
       const verbose = await home.cli(['status', '--verbose'], auto, 15_000)
       expect(verbose.stderr).toMatch(/no OS keychain available \(the D-Bus session bus did not/)
     })
@@ -130,7 +131,7 @@ describe.skipIf(process.platform !== 'linux')('the keychain fall-back notice', {
       const { DBUS_SESSION_BUS_ADDRESS: _bus, ...noBus } = env
       const run = await home.cli(['token', 'sandbox'], { ...noBus, OAUTH_CLI_STORE: '', XDG_RUNTIME_DIR: join(dir, 'no-such-runtime-dir') }, 15_000)
       expect(run.exitCode, run.stderr).toBe(0)
-      expect(run.ms).toBeLessThan(900)
+      expect(run.stdout).toBe('at-planted-0123456789\n')
       expect(run.stderr).toMatch(/no OS keychain here/)
     })
   })
