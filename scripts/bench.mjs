@@ -52,6 +52,7 @@ const cleared = inherit ? [] : Object.keys(process.env).filter((k) => !(k in env
 
 // ---------------------------------------------------------------- the server
 const bigChunk = Buffer.alloc(1024 * 1024, 'x')
+let pagesServed = 0
 const item = (i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'], active: i % 2 === 0 })
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1')
@@ -78,6 +79,7 @@ const server = createServer((req, res) => {
   }
   if (url.pathname === '/items') {
     const page = Number(url.searchParams.get('page') ?? 1)
+    pagesServed = page
     const pages = PAGE_ITEMS / PAGE_SIZE
     const items = Array.from({ length: PAGE_SIZE }, (_, i) => item((page - 1) * PAGE_SIZE + i))
     const headers = { 'content-type': 'application/json' }
@@ -116,7 +118,7 @@ writeFileSync(
  * /usr/bin/time when `rss`), stdout size and when the first line came.
  */
 let rssMode = false
-function run(file, argv, { input, rss = rssMode, keepOut = false } = {}) {
+function run(file, argv, { input, rss = rssMode, keepOut = false, atFirstLine } = {}) {
   return new Promise((resolve, reject) => {
     const [cmd, cmdArgs] = rss && TIME ? [TIME, ['-f', 'bench-peak-rss=%M', file, ...argv]] : [file, argv]
     const started = process.hrtime.bigint()
@@ -124,10 +126,14 @@ function run(file, argv, { input, rss = rssMode, keepOut = false } = {}) {
     let out = ''
     let bytes = 0
     let firstLineMs
+    let firstLine
     let err = ''
     child.stdout.on('data', (d) => {
       bytes += d.length
-      if (firstLineMs === undefined && d.includes(10)) firstLineMs = Number(process.hrtime.bigint() - started) / 1e6
+      if (firstLineMs === undefined && d.includes(10)) {
+        firstLineMs = Number(process.hrtime.bigint() - started) / 1e6
+        firstLine = atFirstLine?.()
+      }
       if (keepOut) out += d
     })
     child.stderr.on('data', (d) => (err += d))
@@ -136,7 +142,7 @@ function run(file, argv, { input, rss = rssMode, keepOut = false } = {}) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       const peak = /bench-peak-rss=(\d+)/.exec(err)
       if (code !== 0) return reject(new Error(`${file} ${argv.join(' ')} exited ${code}: ${err.slice(0, 500)}`))
-      resolve({ ms, out, bytes, firstLineMs, rssKiB: peak ? Number(peak[1]) : undefined })
+      resolve({ ms, out, bytes, firstLineMs, firstLine, rssKiB: peak ? Number(peak[1]) : undefined })
     })
     child.stdin.end(input ?? '')
   })
@@ -280,18 +286,22 @@ async function paginate() {
   for (const ndjson of [true, false]) {
     const rss = []
     const first = []
+    const servedAtFirst = []
     for (let i = 0; i < HEAVY_ROUNDS; i++) {
-      const r = await cli(['call', 'bench', '/items', '--paginate', ...(ndjson ? ['--ndjson'] : [])], { rss: true })
+      pagesServed = 0
+      const r = await cli(['call', 'bench', '/items', '--paginate', ...(ndjson ? ['--ndjson'] : [])], { rss: true, atFirstLine: () => pagesServed })
       rss.push(r.rssKiB)
       first.push((r.firstLineMs ?? r.ms) / r.ms)
+      servedAtFirst.push(r.firstLine ?? pagesServed)
     }
     const peakMiB = median(rss) / 1024
     const firstAt = median(first) * 100
     const pages = PAGE_ITEMS / PAGE_SIZE
     if (ndjson) {
-      // The first line should come once the first of the pages is in: well before the end.
-      const ok = peakMiB <= 100 && firstAt <= 100 / pages * 5 + 10
-      results.push([`\`--paginate --ndjson\`, ${PAGE_ITEMS / 1000}k items`, `peak RSS ${fmt(peakMiB, 0)} MiB; first line at ${fmt(firstAt, 0)} % of the run`, '≤ 100 MiB, first line after page 1', verdict(ok)])
+      // The first line comes once page 1 is in, while the later pages are still being fetched.
+      const served = median(servedAtFirst)
+      const ok = peakMiB <= 100 && served <= 2
+      results.push([`\`--paginate --ndjson\`, ${PAGE_ITEMS / 1000}k items (${pages} pages)`, `peak RSS ${fmt(peakMiB, 0)} MiB; first line when ${served} of ${pages} pages were served (${fmt(firstAt, 0)} % into the run, start-up included)`, '≤ 100 MiB, first line after page 1', verdict(ok)])
     } else {
       results.push([`\`--paginate\` (merged array), ${PAGE_ITEMS / 1000}k items`, `peak RSS ${fmt(peakMiB, 0)} MiB`, '≤ 100 MiB', verdict(peakMiB <= 100)])
     }
