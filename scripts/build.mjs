@@ -20,8 +20,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
 const version = JSON.stringify(pkg.version)
 
-/** Modules the fast path imports lazily and needs all the same (the credential stores, status/providers). */
-const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts'), resolve(root, 'src/cli/fast-commands.ts')])
+/** Modules the fast path imports lazily and needs all the same (the credential stores, status/providers/call, node:http). */
+const FAST_LAZY = new Set(
+  ['src/store/select-store.ts', 'src/cli/fast-commands.ts', 'src/http/client.ts', 'src/http/node-client.ts'].map((p) => resolve(root, p)),
+)
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 
@@ -62,7 +64,8 @@ const fastPathOnly = {
       loader: 'js',
     }))
     b.onLoad({ filter: /.*/, namespace: 'not-on-fast-path' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the start-up fast path`)})`,
+      // Named, so that a fast path can tell "hand this to the full CLI" from a real failure.
+      contents: `throw Object.assign(new Error(${JSON.stringify(`${args.path} is not part of the start-up fast path`)}), { name: 'NotOnFastPath' })`,
       loader: 'js',
     }))
   },

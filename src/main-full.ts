@@ -6,14 +6,23 @@
 import { createDeps } from './cli/deps'
 import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
+import type { CallResume } from './session/api-call'
 import type { ExitCode } from './cli/errors'
 
-export async function mainFull(proc: ProcessLike, argv: string[]): Promise<ExitCode> {
+/** `call`: where the fast path left off (see CallResume). Plain data, since it crosses from the fast build. */
+export interface Resume {
+  call?: CallResume
+}
+
+export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume = {}): Promise<ExitCode> {
   const flags = scanGlobalFlags(argv)
   const deps = await createDeps(proc, flags)
   try {
     const { runCli } = await import('./cli/program')
-    return await runCli(argv, deps)
+    const call = resume.call
+    if (!call) return await runCli(argv, deps)
+    const { executeCall } = await import('./cli/commands/call')
+    return await runCli(argv, deps, { call: (opts, d) => executeCall(opts, d, undefined, call) })
   } catch (err) {
     const { formatError } = await import('./cli/report')
     const report = formatError(err, { verbose: flags.verbose })

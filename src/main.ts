@@ -10,7 +10,7 @@
  */
 import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
-import { helpKey, isVersionRequest, parseListingFastPath, parseTokenFastPath } from './cli/fast-path'
+import { helpKey, isVersionRequest, parseCallFastPath, parseListingFastPath, parseTokenFastPath } from './cli/fast-path'
 import { tryFastToken } from './cli/fast-token'
 
 export async function main(proc: ProcessLike): Promise<ExitCode> {
@@ -30,6 +30,12 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   if (token) {
     const code = await tryFastToken(token, argv, proc)
     if (code !== undefined) return code
+  }
+  const call = parseCallFastPath(argv)
+  if (call) {
+    const outcome = await (await import('./cli/fast-commands')).tryFastCall(call, argv, proc)
+    if (typeof outcome === 'number') return outcome
+    if (outcome.resume) return (await import('./main-full')).mainFull(proc, argv, { call: outcome.resume })
   }
   const listing = parseListingFastPath(argv)
   if (listing) {

@@ -1,19 +1,63 @@
 /**
- * `status` and `providers` in the start-up fast build (no commander, no ESM
- * loader): both only read, so anything unexpected (an error, a module the
- * fast build left out) is handed whole to the full CLI, which runs the
- * command from the start. Output is held until the command has finished, so
- * a hand-off never prints anything twice.
+ * `status`, `providers` and `call` in the start-up fast build (no commander,
+ * no ESM loader). The listings only read, so anything unexpected (an error, a
+ * module the fast build left out) is handed whole to the full CLI, which runs
+ * the command from the start; their output is held until they finish, so a
+ * hand-off never prints anything twice. `call` hands off only while nothing
+ * has been sent (or the one request sent was refused with a 401 and needs the
+ * refresh code, which the fast build leaves out); once a request went out, its
+ * errors are reported here, exactly as the full CLI reports them.
  */
 import type { IO } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
-import { envProfile } from '../session/profiles'
+import { envProfile, resolveProfile } from '../session/profiles'
+import type { CallResume } from '../session/api-call'
+import { executeCall } from './commands/call'
 import { executeProviders } from './commands/providers'
 import { executeStatus } from './commands/status'
 import { createDeps } from './deps'
 import type { ExitCode } from './errors'
-import type { FastListing } from './fast-path'
+import { rememberContext } from './error-context'
+import type { FastCall, FastListing } from './fast-path'
 import { scanGlobalFlags } from './options'
+import { formatError } from './report'
+
+/** The full CLI takes over: from the start, or (after a 401) from the refresh. */
+export interface HandOff {
+  resume?: CallResume
+}
+
+export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessLike): Promise<ExitCode | HandOff> {
+  // --verbose promises a trace, which the fast build leaves out; pages can need a refresh after items went out.
+  if (opts.verbose || opts.paginate) return {}
+  const notices: string[] = []
+  let sent = false
+  const base = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
+  const deps = {
+    ...base,
+    http: async () => {
+      const client = await base.http()
+      return ((url, init) => {
+        if (!sent) for (const line of notices.splice(0)) base.io.stderr.write(`${line}\n`)
+        sent = true
+        return client(url, init)
+      }) as Awaited<ReturnType<typeof base.http>>
+    },
+  }
+  let profile: string | undefined
+  let rejected: string | undefined
+  try {
+    profile = (await resolveProfile(opts.provider, opts.profile, deps)).profile
+    return await executeCall({ ...opts, profile }, deps, undefined, { onRejected: (token) => (rejected = token) })
+  } catch (err) {
+    if (!sent) return {}
+    // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
+    if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
+    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? 'default' }), { verbose: false })
+    base.io.stderr.write(report.text)
+    return report.exitCode
+  }
+}
 
 export async function tryFastListing(listing: FastListing, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
   if (listing.opts.verbose) return undefined

@@ -9,7 +9,8 @@
 import type { ProvidersOptions } from './commands/providers'
 import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
-import { COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, readValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
+import type { CallOptions } from './commands/call'
+import { CALL_FLAGS, COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, readValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
 
 /** What the fast path accepted: the token options before profile resolution. */
 export type FastToken = Omit<TokenOptions, 'profile'> & { profile?: string }
@@ -36,6 +37,13 @@ type Row = readonly [key: string, row: Flag]
 /** Rows accepted before the command (the root's) and after it (the root's and the command's own). */
 const ROOT_ROWS: readonly Row[] = Object.entries({ ...COMMON_FLAGS, ...JSON_FLAG })
 const TOKEN_ROWS: readonly Row[] = [...ROOT_ROWS, ...Object.entries(TOKEN_FLAGS)]
+/** `call` declares the common rows without --json (its own --json takes the body). */
+const CALL_ROWS: readonly Row[] = [...Object.entries(COMMON_FLAGS), ...Object.entries(CALL_FLAGS)]
+
+/** `-X` of a row, when it has one. */
+function shortName(row: Flag): string | undefined {
+  return /^-\w\b/.exec(row.flags)?.[0]
+}
 
 /** A command the fast path can parse: its name, its own rows, and how many arguments it takes. */
 interface FastCommand {
@@ -52,6 +60,11 @@ interface FastCommand {
  */
 function parseFast(argv: readonly string[], command: FastCommand): { opts: Record<string, unknown>; args: string[] } | undefined {
   const opts: Record<string, unknown> = { json: false, verbose: false, store: 'auto' }
+  // As commander reads them when not given: repeatable rows [], switches false.
+  for (const [key, row] of command.rows) {
+    if (row.repeatable) opts[key] = []
+    else if (!takesValue(row) && !(key in opts) && !(key in COMMON_FLAGS)) opts[key] = false
+  }
   const args: string[] = []
   let seenCommand = false
   for (let i = 0; i < argv.length; i++) {
@@ -62,7 +75,7 @@ function parseFast(argv: readonly string[], command: FastCommand): { opts: Recor
       else return undefined
       continue
     }
-    const found = (seenCommand ? command.rows : ROOT_ROWS).find(([, row]) => longName(row) === arg)
+    const found = (seenCommand ? command.rows : ROOT_ROWS).find(([, row]) => longName(row) === arg || shortName(row) === arg)
     if (!found) return undefined
     const [key, row] = found
     if (!takesValue(row)) {
@@ -71,7 +84,8 @@ function parseFast(argv: readonly string[], command: FastCommand): { opts: Recor
     }
     const value = optionValue(row, argv[++i])
     if (value === undefined) return undefined
-    if (!GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) opts[key] = value
+    if (GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) continue
+    opts[key] = row.repeatable ? [...(opts[key] as unknown[]), value] : value
   }
   return seenCommand && args.length >= command.minArgs ? { opts, args } : undefined
 }
@@ -79,6 +93,15 @@ function parseFast(argv: readonly string[], command: FastCommand): { opts: Recor
 export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
   const parsed = parseFast(argv, { name: 'token', rows: TOKEN_ROWS, minArgs: 1, maxArgs: 1 })
   return parsed ? ({ ...parsed.opts, provider: parsed.args[0] } as unknown as FastToken) : undefined
+}
+
+/** What the fast path accepted for `call`: its options before profile resolution. */
+export type FastCall = Omit<CallOptions, 'profile'> & { profile?: string }
+
+export function parseCallFastPath(argv: readonly string[]): FastCall | undefined {
+  const parsed = parseFast(argv, { name: 'call', rows: CALL_ROWS, minArgs: 2, maxArgs: 2 })
+  if (!parsed) return undefined
+  return { ...parsed.opts, json: false, provider: parsed.args[0], target: parsed.args[1] } as unknown as FastCall
 }
 
 /** `status [provider]` and `providers`: read-only listings the fast build answers (fast-commands.ts). */

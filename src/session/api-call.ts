@@ -50,10 +50,24 @@ export interface ApiSession {
  * credential refreshes once and retries once: the token may have been revoked
  * or expired early. Later sends reuse the refreshed credential.
  */
+/**
+ * How the start-up fast path (cli/fast-commands.ts) hands over a call whose
+ * first answer was a 401: it sent the request, but the refresh code is not in
+ * the fast build. The full CLI then refreshes first (as the 401 asked) and
+ * sends once, so the API sees what it would have seen from one process.
+ */
+export interface CallResume {
+  /** The access token a 401 already refused: refresh before the first send, and do not refresh again for it. */
+  rejectedAccessToken?: string
+  /** Told of a 401 that needs a refresh, before the refresh. */
+  onRejected?: (accessToken: string) => void
+}
+
 export async function openApiSession(
   provider: ResolvedProvider,
   who: { profile: string; store: StoreChoice },
   deps: SessionDeps,
+  resume: CallResume = {},
 ): Promise<ApiSession> {
   const key: CredentialKey = { provider: provider.name, profile: who.profile }
   // OAUTH_CLI_<PROVIDER>_TOKEN replaces the store: never opened, nothing written, no refresh.
@@ -67,11 +81,25 @@ export async function openApiSession(
     onRetry: deps.onRetry,
     isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
   })
-  let credential = fromEnv?.credential ?? (await getFreshCredential(provider, key, store!, deps))
+  const resumed = resume.rejectedAccessToken !== undefined && store !== undefined
+  let credential =
+    fromEnv?.credential ??
+    (await getFreshCredential(
+      provider,
+      key,
+      store!,
+      deps,
+      resumed ? { force: true, rejectedAccessToken: resume.rejectedAccessToken } : undefined,
+    ))
+  // A resumed call has had its one refresh for the first send already.
+  let refreshed = resumed
   const send = async (next: ApiRequest): Promise<ApiResponse> => {
     const response = await sendOnce(http, next, provider, credential)
-    if (response.status !== 401 || !store || !isRenewable(credential)) return response
+    const retryable = !refreshed
+    refreshed = false
+    if (response.status !== 401 || !store || !isRenewable(credential) || !retryable) return response
     await response.discard()
+    resume.onRejected?.(credential.access_token)
     credential = await getFreshCredential(provider, key, store, deps, {
       force: true,
       rejectedAccessToken: credential.access_token,

@@ -11,6 +11,7 @@ import {
   type ApiRequest,
   type ApiResponse,
   type ApiSession,
+  type CallResume,
   type PageSink,
   type PaginatedOutcome,
 } from '../../session/api-call'
@@ -180,14 +181,14 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
  * Loads the provider, builds the request from flags (reading a body from a
  * file or stdin), then opens the session that sends it with a fresh credential.
  */
-export async function openCall(opts: CallOptions, deps: Deps): Promise<{ session: ApiSession; request: ApiRequest }> {
+export async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  return { session: await openApiSession(provider, opts, deps), request }
+  return { session: await openApiSession(provider, opts, deps, resume), request }
 }
 
-export async function runCall(opts: CallOptions, deps: Deps): Promise<ApiResponse> {
-  const { session, request } = await openCall(opts, deps)
+export async function runCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<ApiResponse> {
+  const { session, request } = await openCall(opts, deps, resume)
   return session.send(request)
 }
 
@@ -284,21 +285,42 @@ async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
     await sink.write(pretty ?? bytes)
     return
   }
-  for await (const chunk of response.chunks()) await sink.write(chunk)
+  // The first HELD_BODY_BYTES are held back: a body that small is printed whole or, when it
+  // fails half-way (a reset, a stall), not at all. Past that it streams, in bounded memory.
+  const held: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of response.chunks()) {
+    if (size < HELD_BODY_BYTES) {
+      held.push(chunk)
+      size += chunk.byteLength
+      if (size >= HELD_BODY_BYTES) for (const part of held.splice(0)) await sink.write(part)
+      continue
+    }
+    await sink.write(chunk)
+  }
+  for (const part of held) await sink.write(part)
 }
+
+/** How much of a body is held back before streaming starts (see writeBody). */
+export const HELD_BODY_BYTES = 1024 * 1024
 
 /** One compact item per line (--ndjson). */
 export function formatNdjson(items: readonly unknown[]): string {
   return items.map((item) => `${JSON.stringify(item)}\n`).join('')
 }
 
-export async function executeCall(opts: CallOptions, deps: Deps, openFile: OpenOutputFile = openOutputFile): Promise<ExitCode> {
+export async function executeCall(
+  opts: CallOptions,
+  deps: Deps,
+  openFile: OpenOutputFile = openOutputFile,
+  resume?: CallResume,
+): Promise<ExitCode> {
   if (opts.ndjson && !opts.paginate) {
     throw new UsageError('--ndjson prints the merged items of --paginate', { hint: 'add --paginate, or drop --ndjson' })
   }
   const sink = bodySink(opts, deps, openFile)
   if (opts.paginate) return executePaginated(opts, deps, sink)
-  const { session, request } = await openCall(opts, deps)
+  const { session, request } = await openCall(opts, deps, resume)
   const response = await bufferedIfExplained(await session.send(request), session.provider)
   if (opts.include) deps.io.stdout.write(formatIncluded(response))
   await writeBody(response, sink)

@@ -113,6 +113,28 @@ describe('runCall', () => {
   })
 })
 
+describe('runCall resumed after a 401 (the fast path hands over the refresh)', () => {
+  it('refreshes first, sends once, and does not refresh again when that answer is a 401 too', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
+    const http = recordingHttp((url) =>
+      url.endsWith('/token')
+        ? jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
+        : jsonResponse({ error: 'invalid_token' }, 401),
+    )
+    const deps = makeTestDeps({ store, http, files: {} })
+    const rejected = (await store.get({ provider: 'acme', profile: 'default' })) as { credential: { access_token: string } }
+    const response = await runCall(
+      options(),
+      { ...deps, readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined) },
+      { rejectedAccessToken: rejected.credential.access_token },
+    )
+    expect(response.status).toBe(401)
+    expect(http.calls.map((c) => c.url)).toEqual(['https://id.acme.example/token', 'https://api.acme.example/v1/things'])
+    expect(http.calls[1]?.headers.get('authorization')).toBe('Bearer at-new')
+  })
+})
+
 describe('formatIncluded', () => {
   it('prints the status line and headers, redacting secrets', () => {
     const text = formatIncluded({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isVersionRequest, parseListingFastPath, parseTokenFastPath } from '../../../src/cli/fast-path'
+import { isVersionRequest, parseCallFastPath, parseListingFastPath, parseTokenFastPath } from '../../../src/cli/fast-path'
 import type { TokenOptions } from '../../../src/cli/commands/token'
 import { runCli } from '../../../src/cli/program'
 import { makeTestDeps } from '../../fakes'
@@ -99,5 +99,44 @@ describe('the status and providers fast path', () => {
     [['status', '--store', 'cloud']],
   ])('leaves %j to commander', (argv) => {
     expect(parseListingFastPath(argv)).toBeUndefined()
+  })
+})
+
+/** What the full commander tree hands to the call runner for the same argv. */
+async function callViaCommander(argv: string[]): Promise<Record<string, unknown> | undefined> {
+  let seen: Record<string, unknown> | undefined
+  await runCli(argv, makeTestDeps(), {
+    call: async (opts) => {
+      seen = { ...opts }
+      return 0
+    },
+  }).catch(() => undefined)
+  return seen
+}
+
+describe('the call fast path', () => {
+  it.each([
+    [['call', 'acme', '/x']],
+    [['call', 'acme', '/x', '-X', 'POST', '-d', '{"a":1}', '-H', 'A: 1', '-H', 'B: 2']],
+    [['call', 'acme', '/x', '--json', '{"a":1}', '-q', 'a=1', '--query', 'b=2', '-i']],
+    [['--profile', 'work', 'call', 'acme', '/x', '--paginate', '--ndjson', '-o', 'out.json']],
+    [['call', 'acme', 'https://api.acme.example/v1/x', '--store', 'file', '--config', '/tmp/c.json', '--no-color']],
+    [['--json', 'call', 'acme', '/x', '--request-timeout', '5']],
+  ])('parses %j exactly as commander does', async (argv) => {
+    const fast = parseCallFastPath(argv)
+    const full = await callViaCommander(argv)
+    expect(full).toBeDefined()
+    expect({ ...fast, profile: fast?.profile ?? 'default' }).toEqual(full)
+  })
+
+  it.each([
+    [['call', 'acme']],
+    [['call', 'acme', '/x', 'extra']],
+    [['call', 'acme', '/x', '--header=A: 1']],
+    [['call', 'acme', '/x', '-iX', 'GET']],
+    [['call', 'acme', '/x', '--min-ttl', '5']],
+    [['call', 'acme', '/x', '-d']],
+  ])('leaves %j to commander', (argv) => {
+    expect(parseCallFastPath(argv)).toBeUndefined()
   })
 })
