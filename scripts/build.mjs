@@ -20,10 +20,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
 const version = JSON.stringify(pkg.version)
 
-/** Modules the fast path imports lazily and needs all the same (the credential stores, status/providers/call, node:http). */
-const FAST_LAZY = new Set(
-  ['src/store/select-store.ts', 'src/cli/fast-commands.ts', 'src/http/client.ts', 'src/http/node-client.ts'].map((p) => resolve(root, p)),
-)
+/** Modules the fast path imports lazily and needs all the same (the credential stores). */
+const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts')])
+/** And those fast-commands.cjs (status, providers, call) needs besides: the node:http client. */
+const FAST_COMMANDS_LAZY = new Set([...FAST_LAZY, ...['src/http/client.ts', 'src/http/node-client.ts'].map((p) => resolve(root, p))])
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 
@@ -45,14 +45,16 @@ await build({
 const { renderAllHelp } = await import(pathToFileURL(resolve(root, 'dist/esm/help-snapshot.js')).href)
 const help = await renderAllHelp()
 
-const fastPathOnly = {
+const fastPathOnly = (lazy) => ({
   name: 'fast-path-only',
   setup(b) {
     b.onResolve({ filter: /^\.\/main-full$/ }, () => ({ path: './esm/main-full.js', external: true }))
+    // status, providers and call: a second CommonJS file, so that main.cjs (token) stays small.
+    b.onResolve({ filter: /^\.\/cli\/fast-commands$/ }, () => ({ path: './fast-commands.cjs', external: true }))
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolved' })
-      if (found.errors.length > 0 || FAST_LAZY.has(found.path)) return found
+      if (found.errors.length > 0 || lazy.has(found.path)) return found
       return { path: args.path, namespace: 'not-on-fast-path' }
     })
     // status/providers live beside their commander definitions; the fast path runs only their run halves.
@@ -69,12 +71,10 @@ const fastPathOnly = {
       loader: 'js',
     }))
   },
-}
+})
 
-await build({
+const fastBuild = {
   absWorkingDir: root,
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.cjs',
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -87,5 +87,13 @@ await build({
     'import.meta.url': '__oauth_cli_meta_url',
   },
   logLevel: 'warning',
-  plugins: [fastPathOnly],
+}
+
+await build({ ...fastBuild, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [fastPathOnly(FAST_LAZY)] })
+await build({
+  ...fastBuild,
+  entryPoints: ['src/cli/fast-commands.ts'],
+  outfile: 'dist/fast-commands.cjs',
+  define: { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
+  plugins: [fastPathOnly(FAST_COMMANDS_LAZY)],
 })
