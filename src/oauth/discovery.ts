@@ -5,6 +5,7 @@
 import * as oauth from 'oauth4webapi'
 import type { HttpClient } from '../http/types'
 import { ProtocolError } from './errors'
+import { isSecureOrLoopbackUrl } from './loopback-hosts'
 import { requestOptions } from './oauth4'
 import type { ServerMetadata } from './types'
 
@@ -77,10 +78,7 @@ function toServerMetadata(as: oauth.AuthorizationServer): ServerMetadata {
 }
 
 function isSecureEndpoint(value: string): boolean {
-  if (!URL.canParse(value)) return false
-  const url = new URL(value)
-  if (url.protocol === 'https:') return true
-  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)
+  return URL.canParse(value) && isSecureOrLoopbackUrl(new URL(value))
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { ConfigError, type ConfigErrorCode } from './errors'
 import type { ApiErrorHint, DeadGrantError, ProviderConfig, RateLimitQuota, StaticCredentialSpec } from './types'
+import { isLoopbackHost, isSecureOrLoopbackUrl } from '../oauth/loopback-hosts'
 
 /** Provider names as they appear on the command line and as config keys. */
 export const PROVIDER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i
@@ -65,12 +66,6 @@ function oneOf<const T extends string>(allowed: readonly T[]): Rule<T> {
   }
 }
 
-/** `127.0.0.0/8`, `[::1]` and `localhost`, as `URL#hostname` spells them (already normalised). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase()
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
-
 /** Absolute URL without credentials or fragment (RFC 6749 §3.1 and §3.1.2 forbid fragments). */
 function parseUrl(value: unknown, at: Location): URL {
   const s = nonEmptyString(value, at)
@@ -89,8 +84,7 @@ function parseUrl(value: unknown, at: Location): URL {
 /** Endpoints, `api_base_url`: TLS, except on loopback where nothing crosses the network. */
 function endpointUrl(value: unknown, at: Location): string {
   const url = parseUrl(value, at)
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-  if (!secure) fail(at, `must be an https URL (${LOOPBACK_RULE})`, 'insecure_endpoint')
+  if (!isSecureOrLoopbackUrl(url)) fail(at, `must be an https URL (${LOOPBACK_RULE})`, 'insecure_endpoint')
   return value as string
 }
 

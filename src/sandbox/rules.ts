@@ -3,6 +3,7 @@
  * user codes. No state, no I/O beyond hashing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
 import { SANDBOX_PASTE_REDIRECT_URI, SANDBOX_SCOPES } from './provider'
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -26,8 +27,6 @@ export function verifyPkce(verifier: string, challenge: string): boolean {
   return computed.length === expected.length && timingSafeEqual(computed, expected)
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
 /**
  * Any `http` loopback URI is a registered redirect URI of the sandbox's clients,
  * whatever its port and path (native apps pick a free port), and so is the one
@@ -41,8 +40,7 @@ export function isAllowedRedirectUri(raw: string): boolean {
   if (!URL.canParse(raw)) return false
   const url = new URL(raw)
   return (
-    url.protocol === 'http:' &&
-    LOOPBACK_HOSTS.has(url.hostname) &&
+    isLoopbackRedirectUri(url) &&
     url.username === '' &&
     url.password === '' &&
     !raw.includes('#')

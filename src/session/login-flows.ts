@@ -14,11 +14,13 @@ import { OAuthError, ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken } from '../oauth/token-endpoint'
 import type { OAuthClient, ServerMetadata, State, TokenSet } from '../oauth/types'
+import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
 import { isDeadGrantError } from '../providers/quirks'
 import { requireRedirectUri } from '../providers/resolve'
 import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
 import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
+import { startLoginTimer } from './login-timeout'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 export type LoginEvent =
@@ -53,8 +55,6 @@ export interface LoginResult {
   metadata: ServerMetadata
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
-
 /**
  * The redirect URI to use, with `--port` applied; any free loopback port when none
  * is configured, unless the provider has no usable default (`redirect_uri_required`).
@@ -65,10 +65,6 @@ export function chooseRedirectUri(provider: ResolvedProvider, port: number | und
   const uri = new URL(raw)
   if (port !== undefined) uri.port = String(port)
   return uri
-}
-
-export function isLoopbackRedirect(uri: URL): boolean {
-  return uri.protocol === 'http:' && LOOPBACK_HOSTS.has(uri.hostname)
 }
 
 /** Authorization code grant with PKCE (S256) and state. @see https://www.rfc-editor.org/rfc/rfc7636 */
@@ -93,22 +89,13 @@ export async function browserLogin(
   const { state } = session
   const authorize = session.authorizeUrl
   const exchange = session.exchange
-  const timeout = new AbortController()
-  const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(
-    () => 'timeout' as const,
-    () => 'cancelled' as const,
-  )
+  const timer = startLoginTimer(deps, options.timeoutSeconds, provider.name)
   try {
-    const run = isLoopbackRedirect(redirect)
-      ? loopbackFlow(provider, options, deps, { redirect, state, authorize, exchange, onEvent, signal: timeout.signal })
-      : pasteFlow(options, deps, { redirect, state, authorize, exchange, onEvent, signal: timeout.signal })
-    const outcome = await Promise.race([run, timer])
-    if (outcome === 'timeout' || outcome === 'cancelled') {
-      throw new LoginTimeoutError(provider.name, options.timeoutSeconds)
-    }
-    return { tokens: outcome, client, metadata }
+    const parts = { redirect, state, authorize, exchange, onEvent, signal: timer.signal }
+    const run = isLoopbackRedirectUri(redirect) ? loopbackFlow(provider, options, deps, parts) : pasteFlow(options, deps, parts)
+    return { tokens: await timer.race(run), client, metadata }
   } finally {
-    timeout.abort(new Error('login finished'))
+    timer.stop()
   }
 }
 

@@ -8,10 +8,11 @@
 import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
-import { InputError, LoginTimeoutError } from './errors'
+import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+import { InputError } from './errors'
+import { startLoginTimer } from './login-timeout'
 import {
   chooseRedirectUri,
-  isLoopbackRedirect,
   startAuthorization,
   type LoginEvent,
   type LoginOptions,
@@ -48,7 +49,7 @@ export function decodeRemoteRequest(text: string): RemoteRequest {
     throw new InputError('the remote login request is incomplete; copy the whole command again')
   }
   const request = value as unknown as RemoteRequest
-  if (!/^https?:$/.test(new URL(request.authorize_url).protocol) || !isLoopbackRedirect(new URL(request.redirect_uri))) {
+  if (!/^https?:$/.test(new URL(request.authorize_url).protocol) || !isLoopbackRedirectUri(new URL(request.redirect_uri))) {
     throw new InputError('the remote login request is not one this tool made (unexpected URLs)')
   }
   return request
@@ -88,7 +89,7 @@ export async function remoteLogin(
   const redirect = chooseRedirectUri(provider, options.port)
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
   const client = toOAuthClient(provider)
-  if (!isLoopbackRedirect(redirect) || redirect.port === '0') {
+  if (!isLoopbackRedirectUri(redirect) || redirect.port === '0') {
     throw new InputError(
       `--remote needs a loopback redirect URI with a fixed port registered with ${provider.name}; got ${redirect.href}`,
       `pass --redirect-uri http://localhost:<port>/callback, or log in without --remote`,
@@ -110,16 +111,13 @@ export async function remoteLogin(
 }
 
 async function readAnswer(deps: SessionDeps, options: LoginOptions): Promise<RemoteAnswer> {
-  const timeout = new AbortController()
-  const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(() => 'timeout' as const, () => 'cancelled' as const)
+  const timer = startLoginTimer(deps, options.timeoutSeconds, 'the remote login')
   try {
-    const line = deps.io.readLine('Paste the line it prints here: ', { signal: timeout.signal })
-    const first = await Promise.race([line, timer])
-    if (first === 'timeout' || first === 'cancelled') throw new LoginTimeoutError('the remote login', options.timeoutSeconds)
+    const first = await timer.race(deps.io.readLine('Paste the line it prints here: ', { signal: timer.signal }))
     if (first.trim() === '') throw new InputError('nothing was pasted; run the printed command on a machine with a browser and paste its answer')
     return decodeRemoteAnswer(first)
   } finally {
-    timeout.abort(new Error('done'))
+    timer.stop()
   }
 }
 
@@ -138,7 +136,7 @@ export async function authorizeForRemote(
     profile: request.profile,
     signal: timeout.signal,
   })
-  const timer = deps.clock.sleep(options.timeoutSeconds * 1000, timeout.signal).then(() => 'timeout' as const, () => 'cancelled' as const)
+  const timer = startLoginTimer(deps, options.timeoutSeconds, request.provider, timeout)
   try {
     const opened = options.noBrowser ? undefined : await deps.browser.open(request.authorize_url)
     onEvent({
@@ -149,12 +147,11 @@ export async function authorizeForRemote(
       mode: 'loopback',
       short_url: opened?.opened ? undefined : server.setLandingRedirect(request.authorize_url),
     })
-    const first = await Promise.race([server.waitForCallback(), timer])
-    if (first === 'timeout' || first === 'cancelled') throw new LoginTimeoutError(request.provider, options.timeoutSeconds)
+    const first = await timer.race(server.waitForCallback())
     await first.respond({ ok: true })
     return encodeRemoteAnswer({ state: request.state, params: Object.fromEntries(first.params) })
   } finally {
-    timeout.abort(new Error('done'))
+    timer.stop()
     await server.close()
   }
 }

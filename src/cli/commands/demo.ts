@@ -21,6 +21,7 @@ import type { CallOptions } from './call'
 import type { LoginOptions } from './login'
 import { paint, renderStatus, type Paint } from '../render'
 import type { Command } from 'commander'
+import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
 import { addFlags, readFlags, type CommandContext } from '../command-kit'
 import { DEMO_FLAGS } from '../options'
 
@@ -303,7 +304,7 @@ export function createApprovingBrowser(http: () => Promise<HttpClient>, onLandin
         const location = answer.headers.get('location')
         if (answer.status < 300 || answer.status > 399 || !location) return { opened: false, reason: `the sandbox answered HTTP ${answer.status}` }
         const target = new URL(location, url)
-        if (target.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
+        if (!isLoopbackRedirectUri(target)) {
           return { opened: false, reason: 'the sandbox redirected away from the loopback address' }
         }
         onLanding(client(target.href, { redirect: 'manual' }).then((res) => res.text(), () => undefined))

@@ -6,10 +6,10 @@
  */
 import { redactUrl } from '../../http/redact'
 import { ListenError } from '../../oauth/callback-server'
+import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
 import type { State } from '../../oauth/types'
 import { ConfigError } from '../../providers/errors'
 import type { ResolvedProvider } from '../../providers/types'
-import { isLoopbackHost } from '../../providers/schema'
 import { loadProvider, readConfig } from '../../session/provider-context'
 import { StoreError } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
@@ -266,7 +266,7 @@ export async function checkRedirectPort(provider: ResolvedProvider, deps: Deps):
   }
   if (!uri) return { name, ok: true, detail: `${provider.name} has no redirect_uri: login picks a free loopback port` }
   const url = new URL(uri)
-  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
+  if (!isLoopbackRedirectUri(url)) {
     return { name, ok: true, detail: `${uri} is not a loopback address: login asks for the redirected URL (no local port)` }
   }
   if (url.port === '0') return { name, ok: true, detail: `${uri}: login picks a free port` }

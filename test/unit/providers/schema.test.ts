@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/providers/errors'
 import {
-  isLoopbackHost,
   suggestClosest,
   validateProviderConfig,
   validateRedirectUri,
@@ -190,23 +189,6 @@ describe('validateRedirectUri', () => {
     const err = rejection(() => validateRedirectUri(uri, '--redirect-uri'))
     expect(err.code).toBe(code)
     expect(err.message).toMatch(/^--redirect-uri: /)
-  })
-})
-
-describe('isLoopbackHost', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['127.255.0.9', true],
-    ['[::1]', true],
-    ['localhost', true],
-    ['LocalHost', true],
-    ['128.0.0.1', false],
-    ['127.0.0.1.nip.io', false],
-    ['localhost.example', false],
-    ['::1', false],
-    ['0.0.0.0', false],
-  ])('%s → %s', (host, expected) => {
-    expect(isLoopbackHost(host)).toBe(expected)
   })
 })
 
