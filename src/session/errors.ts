@@ -55,6 +55,27 @@ export class CodeRejectedError extends Error {
   }
 }
 
+/** `--min-ttl` asks for more life than the token has, even renewed, or it cannot be renewed. */
+export class TokenLifetimeError extends Error {
+  readonly key: CredentialKey
+  readonly minTtlSeconds: number
+  /** True: just renewed, so `seconds` is the provider's lifetime. False: `seconds` left, and no way to renew. */
+  readonly renewable: boolean
+  readonly seconds: number
+  constructor(key: CredentialKey, minTtlSeconds: number, found: { renewable: boolean; seconds: number }) {
+    super(
+      found.renewable
+        ? `${key.provider} issues access tokens that live ${found.seconds} s, less than the ${minTtlSeconds} s asked with --min-ttl`
+        : `the access token for ${key.provider} (profile ${key.profile}) has ${found.seconds} s left, less than --min-ttl ${minTtlSeconds}, and cannot be refreshed`,
+    )
+    this.name = 'TokenLifetimeError'
+    this.key = key
+    this.minTtlSeconds = minTtlSeconds
+    this.renewable = found.renewable
+    this.seconds = found.seconds
+  }
+}
+
 /** The login did not complete before `--timeout`. */
 export class LoginTimeoutError extends Error {
   readonly seconds: number

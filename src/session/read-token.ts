@@ -1,0 +1,72 @@
+/**
+ * The `token` use case, for both builds: the start-up fast path
+ * (`cli/fast-token.ts`, `refresh: false`) and the full `token` command
+ * (`refresh: true`). The profile is resolved here (--profile,
+ * OAUTH_CLI_PROFILE, profiles.json, "default"), so the two cannot decide
+ * differently.
+ */
+import type { StoreChoice, StoredCredential } from '../store/credential-store'
+import { expiresWithin, isRenewable, minimumLifeMs } from './credentials'
+import type { SessionDeps } from './deps'
+import { readEnvCredential } from './env-credential'
+import { TokenLifetimeError } from './errors'
+import { resolveProfile } from './profiles'
+import { loadProvider } from './provider-context'
+import { warnIfUnverified } from './unverified'
+
+export interface TokenRequest {
+  provider: string
+  /** As given (`--profile`); undefined lets the environment and profiles.json decide. */
+  profile?: string
+  config?: string
+  store: StoreChoice
+  /** `--min-ttl <seconds>`: the token lives at least this long (refreshed first if not). */
+  minTtlSeconds?: number
+}
+
+/**
+ * A valid access token. `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is the answer
+ * as is: the store is not opened, and its lifetime is unknown, so `--min-ttl`
+ * cannot check it. With `refresh: false` nothing is refreshed or written: the
+ * answer is undefined when that would be needed (nothing stored, or too
+ * little life left), and the caller hands over to the full command.
+ * @throws TokenLifetimeError when even a renewed token lives less than `--min-ttl`
+ */
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<string | undefined>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: true }): Promise<string>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<string | undefined> {
+  const { profile } = await resolveProfile(req.provider, req.profile, deps)
+  const provider = await loadProvider(req.provider, { config: req.config }, deps)
+  const fromEnv = readEnvCredential(provider, profile, deps.env, deps.clock.now())
+  if (fromEnv) return fromEnv.credential.access_token
+  const store = await deps.openStore(req.store)
+  const key = { provider: provider.name, profile }
+  if (!options.refresh) {
+    const lookup = await store.get(key)
+    if (lookup.status !== 'found') return undefined
+    const credential = lookup.credential
+    if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) return undefined
+    // Said on every use, as getFreshCredential does for the full command.
+    warnIfUnverified(provider, credential, deps)
+    return credential.access_token
+  }
+  const minTtlMs = req.minTtlSeconds === undefined ? undefined : req.minTtlSeconds * 1000
+  // Loaded only here: the start-up fast path (refresh: false) never needs it.
+  const { getFreshCredential } = await import('./fresh-token')
+  const credential = await getFreshCredential(provider, key, store, deps, { minTtlMs })
+  if (req.minTtlSeconds !== undefined) checkMinTtl(credential, req.minTtlSeconds, deps.clock.now())
+  return credential.access_token
+}
+
+/** After the refresh: a token that still lives less than asked means the provider's lifetime is shorter. */
+function checkMinTtl(credential: StoredCredential, minTtlSeconds: number, now: number): void {
+  if (!expiresWithin(credential, now, minTtlSeconds * 1000)) return
+  const expiresAt = Date.parse(credential.expires_at ?? '')
+  const left = Math.max(0, Math.floor((expiresAt - now) / 1000))
+  if (isRenewable(credential)) {
+    // It was just renewed, so its lifetime is what the provider gives; one second less leaves time to use it.
+    const stored = Math.round((expiresAt - Date.parse(credential.updated_at)) / 1000)
+    throw new TokenLifetimeError(credential, minTtlSeconds, { renewable: true, seconds: Number.isFinite(stored) && stored > 0 ? stored : left })
+  }
+  throw new TokenLifetimeError(credential, minTtlSeconds, { renewable: false, seconds: left })
+}

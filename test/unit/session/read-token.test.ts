@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { readToken } from '../../../src/session/read-token'
+import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
+import { stored } from './helpers'
+
+const CONFIG = '/home/test/.config/oauth-cli/config.json'
+const PROFILES = '/home/test/.config/oauth-cli/profiles.json'
+const files = {
+  [CONFIG]: JSON.stringify({
+    providers: { acme: { token_endpoint: 'https://id.acme.example/token', client_id: 'acme-client', token_endpoint_auth_method: 'client_secret_post' } },
+  }),
+}
+const req = { provider: 'acme', store: 'auto' as const }
+
+async function world(lifeS: number | undefined, extra: { files?: Record<string, string>; env?: Record<string, string>; profile?: string } = {}) {
+  const store = new MemoryStore()
+  const http = recordingHttp(() => jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new' }))
+  const deps = makeTestDeps({ store, http, files: { ...files, ...extra.files }, ...(extra.env ? { env: extra.env } : {}) })
+  if (lifeS !== undefined) {
+    await store.set(stored({ profile: extra.profile ?? 'default', expires_at: new Date(deps.clock.now() + lifeS * 1000).toISOString() }))
+  }
+  return { deps, http, store }
+}
+
+describe('readToken without refreshing (the start-up fast path)', () => {
+  it.each([
+    ['a fresh stored token', 3600, {}, 'at-old-1111'],
+    ['nothing stored', undefined, {}, undefined],
+    ['a token inside the refresh skew', 30, {}, undefined],
+    ['a token with less left than --min-ttl', 1200, { minTtlSeconds: 1800 }, undefined],
+    ['a token with more left than --min-ttl', 3600, { minTtlSeconds: 1800 }, 'at-old-1111'],
+  ])('answers %s with %j, sending nothing', async (_case, lifeS, more, expected) => {
+    const { deps, http } = await world(lifeS)
+    expect(await readToken({ ...req, ...more }, deps, { refresh: false })).toBe(expected)
+    expect(http.calls).toHaveLength(0)
+  })
+
+  it('resolves the profile itself: profiles.json names the default of the provider', async () => {
+    const { deps } = await world(3600, { profile: 'work', files: { [PROFILES]: JSON.stringify({ default_profiles: { acme: 'work' } }) } })
+    expect(await readToken(req, deps, { refresh: false })).toBe('at-old-1111')
+    expect(await readToken({ ...req, profile: 'default' }, deps, { refresh: false })).toBeUndefined()
+  })
+
+  it('answers the environment token without opening the store', async () => {
+    const { deps } = await world(undefined, { env: { OAUTH_CLI_ACME_TOKEN: 'env-at' } })
+    expect(await readToken(req, { ...deps, openStore: () => Promise.reject(new Error('opened')) }, { refresh: false })).toBe('env-at')
+  })
+})
+
+describe('readToken refreshing (the token command)', () => {
+  it('refreshes a token inside the skew and stores the new one', async () => {
+    const { deps, http, store } = await world(30)
+    expect(await readToken(req, deps, { refresh: true })).toBe('at-new')
+    expect(http.calls).toHaveLength(1)
+    const lookup = await store.get({ provider: 'acme', profile: 'default' })
+    expect(lookup.status === 'found' && lookup.credential.access_token).toBe('at-new')
+  })
+})
