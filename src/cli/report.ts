@@ -11,7 +11,6 @@ import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/er
 import { BUILT_IN_PROVIDERS } from '../providers/catalog'
 import { ConfigError } from '../providers/errors'
 import {
-  CancelledError,
   CodeRejectedError,
   InputError,
   ReplaceDeclinedError,
@@ -98,7 +97,6 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof StoreError) return fromStoreError(err)
   if (err instanceof ProtocolError) return fromProtocolError(err)
   if (err instanceof InputError) return new UsageError(err.message, { hint: err.hint, cause: err })
-  if (err instanceof CancelledError) return new CliError('cancelled', { exitCode: 1 })
   if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 1 })
   const message = err instanceof Error ? err.message : String(err)
   return new CliError(`unexpected error: ${message}`, {

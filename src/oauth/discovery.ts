@@ -80,14 +80,3 @@ function toServerMetadata(as: oauth.AuthorizationServer): ServerMetadata {
 function isSecureEndpoint(value: string): boolean {
   return URL.canParse(value) && isSecureOrLoopbackUrl(new URL(value))
 }
-
-/**
- * Explicitly configured endpoints win over discovered ones.
- */
-export function mergeServerMetadata(explicit: Partial<ServerMetadata>, discovered: ServerMetadata): ServerMetadata {
-  const merged: ServerMetadata = { ...discovered }
-  for (const [name, value] of Object.entries(explicit) as [keyof ServerMetadata, ServerMetadata[keyof ServerMetadata]][]) {
-    if (value !== undefined) Object.assign(merged, { [name]: value })
-  }
-  return merged
-}

@@ -60,7 +60,7 @@ export interface ApiErrorHint {
   message: string
 }
 
-/** How `call --paginate` follows pages (used from issue 5 on). */
+/** How `call --paginate` follows pages. */
 export type PaginationStyle = 'jsonapi_page' | 'cursor' | 'next_page_id' | 'link'
 
 export interface ProviderConfig {

@@ -107,11 +107,3 @@ export class ReplaceDeclinedError extends Error {
     this.key = key
   }
 }
-
-/** The user cancelled at a prompt (Ctrl-C). */
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled')
-    this.name = 'CancelledError'
-  }
-}

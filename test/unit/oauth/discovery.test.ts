@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TransportError } from '../../../src/http/types'
-import { discoverMetadata, mergeServerMetadata } from '../../../src/oauth/discovery'
+import { discoverMetadata } from '../../../src/oauth/discovery'
 import { ProtocolError } from '../../../src/oauth/errors'
 import { rfc8414Metadata } from '../../fixtures/oauth/bodies'
 import { jsonResponse, recordingHttp, textResponse } from './helpers'
@@ -83,19 +83,5 @@ describe('discoverMetadata', () => {
   it('fails with discovery_failed for an issuer that is not a URL', async () => {
     const err = await rejection(discoverMetadata('acme', recordingHttp()))
     expect((err as ProtocolError).code).toBe('discovery_failed')
-  })
-})
-
-describe('mergeServerMetadata', () => {
-  it('lets explicit endpoints win over discovered ones', () => {
-    const merged = mergeServerMetadata(
-      { issuer: ISSUER, token_endpoint: 'https://id.acme.example/v2/token', revocation_endpoint: undefined },
-      { issuer: ISSUER, token_endpoint: 'https://id.acme.example/token', revocation_endpoint: 'https://id.acme.example/revoke' },
-    )
-    expect(merged).toEqual({
-      issuer: ISSUER,
-      token_endpoint: 'https://id.acme.example/v2/token',
-      revocation_endpoint: 'https://id.acme.example/revoke',
-    })
   })
 })
