@@ -7,7 +7,7 @@
  */
 import type { HttpClient } from '../http/types'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
-import { systemClock } from '../platform/clock'
+import { systemClock, type Clock } from '../platform/clock'
 import type { IO } from '../platform/io'
 import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
@@ -36,8 +36,6 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
   const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
   let http: Promise<HttpClient> | undefined
-  let locker: Promise<Locker> | undefined
-  const stores = new Map<StoreChoice, Promise<CredentialStore>>()
   const deps: Deps = {
     io,
     env,
@@ -51,30 +49,14 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
       ? (info) => void import('../http/retry').then(({ describeRetry }) => io.stderr.write(`* ${describeRetry(info)}\n`))
       : undefined,
     browser: lazyBrowser(env, proc.platform),
-    openStore: (choice) => {
-      let store = stores.get(choice)
-      if (!store) {
-        store = import('../store/select-store').then(({ openStore }) =>
-          openStore(choice, {
-            env,
-            dataDir: resolvePaths(env, home).dataDir,
-            homedir: home,
-            stateDir: resolvePaths(env, home).stateDir,
-            platform: proc.platform,
-            verbose: flags.verbose,
-            notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
-            // Said once per machine, so never held back by the fast path (whose hand-off would lose it).
-            noticeOnce: (line) => io.stderr.write(`${line}\n`),
-          }),
-        )
-        stores.set(choice, store)
-      }
-      return store
-    },
-    locker: () =>
-      (locker ??= import('../store/lock').then(({ createFileLocker }) =>
-        createFileLocker(resolvePaths(env, home).lockDir, systemClock, lockOptions(env)),
-      )),
+    ...storePorts(
+      { env, home, platform: proc.platform, verbose: flags.verbose, lockClock: systemClock },
+      {
+        notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
+        // Said once per machine, so never held back by the fast path (whose hand-off would lose it).
+        noticeOnce: (line) => io.stderr.write(`${line}\n`),
+      },
+    ),
     listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
     // Small files read synchronously: cheaper at start-up than the promise API.
     readTextFile: async (path) => {
@@ -87,6 +69,75 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     },
   }
   return deps
+}
+
+/** Where a world keeps its credentials and locks: the user's, or the demo's throwaway one. */
+export interface StoreWorld {
+  env: Env
+  home: string
+  platform: NodeJS.Platform
+  verbose: boolean
+  /** Locks are about real processes: real time, even where the world's clock skips (the demo). */
+  lockClock: Clock
+}
+
+/** The store and lock ports of a world, each built on first use (the keychain addon, the lock code). */
+export function storePorts(
+  world: StoreWorld,
+  say: { notice: (line: string) => void; noticeOnce: (line: string) => void },
+): Pick<SessionDeps, 'openStore' | 'locker'> {
+  const { env, home, platform, verbose } = world
+  const paths = resolvePaths(env, home)
+  const stores = new Map<StoreChoice, Promise<CredentialStore>>()
+  let locker: Promise<Locker> | undefined
+  return {
+    openStore: (choice) => {
+      let store = stores.get(choice)
+      if (!store) {
+        store = import('../store/select-store').then(({ openStore }) =>
+          openStore(choice, {
+            env,
+            dataDir: paths.dataDir,
+            homedir: home,
+            stateDir: paths.stateDir,
+            platform,
+            verbose,
+            notice: say.notice,
+            noticeOnce: say.noticeOnce,
+          }),
+        )
+        stores.set(choice, store)
+      }
+      return store
+    },
+    locker: () =>
+      (locker ??= import('../store/lock').then(({ createFileLocker }) =>
+        createFileLocker(paths.lockDir, world.lockClock, lockOptions(env)),
+      )),
+  }
+}
+
+/**
+ * The same Deps in another world (the demo's): its own environment, home,
+ * clock and browser, with the store and locks rewired to that home, and
+ * nothing from the user's environment.
+ */
+export function withWorld(deps: Deps, world: { env: Env; home: string; clock: Clock; browser: Browser; store: StoreChoice }): Deps {
+  const silent = (): void => undefined
+  const ports = storePorts({ env: world.env, home: world.home, platform: deps.platform, verbose: deps.verbose, lockClock: systemClock }, {
+    notice: silent,
+    noticeOnce: silent,
+  })
+  return {
+    ...deps,
+    env: world.env,
+    cwd: world.home,
+    homedir: world.home,
+    clock: world.clock,
+    browser: world.browser,
+    openStore: () => ports.openStore(world.store),
+    locker: ports.locker,
+  }
 }
 
 /** The browser adapter (child_process, `open`) loads only when a login needs it. */

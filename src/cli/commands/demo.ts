@@ -4,24 +4,23 @@
  * throwaway file store and config in a temp dir that is removed at the end.
  * Nothing touches the user's keychain, config or stored credentials.
  *
- * Like main.ts for the real world, this file composes the demo's world, so it
- * builds its own Deps (temp dir, store, locker, clock) from the adapters.
+ * This file is the narration and the world's setup; the world's Deps come
+ * from `withWorld` (cli/deps.ts), its browser for machines without one from
+ * `demo-browser.ts`.
  */
-import type { HttpClient } from '../../http/types'
-import type { Browser, OpenResult } from '../../platform/browser-port'
+import type { Browser } from '../../platform/browser-port'
 import { systemClock, type Clock } from '../../platform/clock'
-import { resolvePaths } from '../../platform/paths'
 import type { Sandbox } from '../../sandbox/server'
 import type { LoginEvent } from '../../session/login-flows'
-import type { CredentialKey, CredentialStore, Locker, StoredCredential } from '../../store/credential-store'
-import type { Deps, Env } from '../deps'
+import type { CredentialKey, CredentialStore, StoredCredential } from '../../store/credential-store'
+import { createApprovingBrowser } from '../demo-browser'
+import { withWorld, type Deps, type Env } from '../deps'
 import { CliError, UsageError, type ExitCode } from '../errors'
 import { renderPrettyJson } from '../json-render'
 import type { CallOptions } from './call'
 import type { LoginOptions } from './login'
 import { paint, renderStatus, type Paint } from '../render'
 import type { Command } from 'commander'
-import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
 import { addFlags, readFlags, type CommandContext } from '../command-kit'
 import { DEMO_FLAGS } from '../options'
 
@@ -288,34 +287,6 @@ export async function fingerprint(token: string): Promise<string> {
   return Buffer.from(digest).toString('hex').slice(0, 8)
 }
 
-/**
- * A Browser for machines without one: it sends the authorization request over
- * HTTP and follows the sandbox's redirect to the loopback callback, as a browser
- * would after Allow. Only loopback redirects are followed. The callback's page
- * (held by the listener until the exchange is done) is handed to `onLanding`.
- */
-export function createApprovingBrowser(http: () => Promise<HttpClient>, onLanding: (page: Promise<string | undefined>) => void): Browser {
-  return {
-    unavailableReason: () => undefined,
-    open: async (url): Promise<OpenResult> => {
-      try {
-        const client = await http()
-        const answer = await client(url, { redirect: 'manual' })
-        const location = answer.headers.get('location')
-        if (answer.status < 300 || answer.status > 399 || !location) return { opened: false, reason: `the sandbox answered HTTP ${answer.status}` }
-        const target = new URL(location, url)
-        if (!isLoopbackRedirectUri(target)) {
-          return { opened: false, reason: 'the sandbox redirected away from the loopback address' }
-        }
-        onLanding(client(target.href, { redirect: 'manual' }).then((res) => res.text(), () => undefined))
-        return { opened: true, via: 'the demo\'s approver' }
-      } catch (err) {
-        return { opened: false, reason: err instanceof Error ? err.message : String(err) }
-      }
-    },
-  }
-}
-
 interface WorldParts {
   dir: string
   sandboxUrl: string
@@ -329,7 +300,7 @@ interface WorldParts {
  * from the user's environment reaches the steps (no `SANDBOX_CLIENT_ID`, no
  * `OAUTH_CLI_PROFILE`, no `.env`), so the demo behaves the same everywhere.
  */
-export async function buildDemoDeps(deps: Deps, parts: WorldParts): Promise<Deps> {
+async function buildDemoDeps(deps: Deps, parts: WorldParts): Promise<Deps> {
   const [{ join }, { mkdir, writeFile }, { sandboxProviderConfig }] = await Promise.all([
     import('node:path'),
     import('node:fs/promises'),
@@ -344,23 +315,7 @@ export async function buildDemoDeps(deps: Deps, parts: WorldParts): Promise<Deps
   await mkdir(join(parts.dir, 'config', 'oauth-cli'), { recursive: true, mode: 0o700 })
   const config = { providers: { sandbox: sandboxProviderConfig(parts.sandboxUrl) } }
   await writeFile(env.OAUTH_CLI_CONFIG as string, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
-  const { dataDir, lockDir } = resolvePaths(env, parts.dir)
-  let store: Promise<CredentialStore> | undefined
-  let locker: Promise<Locker> | undefined
-  return {
-    ...deps,
-    env,
-    cwd: parts.dir,
-    homedir: parts.dir,
-    clock: parts.clock,
-    browser: parts.browser,
-    openStore: () =>
-      (store ??= import('../../store/select-store').then(({ openStore }) =>
-        openStore('file', { env, dataDir, platform: deps.platform, notice: () => undefined }),
-      )),
-    // Locks are about real processes, so they keep real time while the demo's clock skips.
-    locker: () => (locker ??= import('../../store/lock').then(({ createFileLocker }) => createFileLocker(lockDir, systemClock))),
-  }
+  return withWorld(deps, { env, home: parts.dir, clock: parts.clock, browser: parts.browser, store: 'file' })
 }
 
 async function makeTempDir(): Promise<string> {
