@@ -10,7 +10,7 @@ import type { ProvidersOptions } from './commands/providers'
 import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
 import type { CallOptions } from './commands/call'
-import { CALL_FLAGS, COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, readValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
+import { CALL_FLAGS, COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, tryReadValue, takesValue, TOKEN_FLAGS, type Flag } from './options'
 
 /** What the fast path accepted: the token options before profile resolution. */
 export type FastToken = Omit<TokenOptions, 'profile'> & { profile?: string }
@@ -122,10 +122,5 @@ export function parseListingFastPath(argv: readonly string[]): FastListing | und
 
 /** The value as commander would read it; undefined (give up) when missing, dash-led or breaking its rule. */
 function optionValue(row: Flag, text: string | undefined): unknown {
-  if (text === undefined || text.startsWith('-')) return undefined
-  try {
-    return readValue(row, text)
-  } catch {
-    return undefined
-  }
+  return text?.startsWith('-') ? undefined : tryReadValue(row, text)
 }

@@ -231,14 +231,15 @@ export function scanGlobalFlags(argv: readonly string[]): GlobalFlags {
   const args = end === -1 ? argv : argv.slice(0, end)
   const { verbose, noColor, requestTimeoutSeconds, cacert } = COMMON_FLAGS
   const flags: GlobalFlags = { verbose: args.includes(longName(verbose)), noColor: args.includes(longName(noColor)) }
-  const timeout = valid(requestTimeoutSeconds, lastValue(args, longName(requestTimeoutSeconds)))
+  const timeout = tryReadValue(requestTimeoutSeconds, lastValue(args, longName(requestTimeoutSeconds)))
   if (timeout !== undefined) flags.requestTimeoutSeconds = timeout
-  const ca = valid(cacert, lastValue(args, longName(cacert)))
+  const ca = tryReadValue(cacert, lastValue(args, longName(cacert)))
   if (ca) flags.cacert = ca
   return flags
 }
 
-function valid<T>(row: Flag<T>, text: string | undefined): T | undefined {
+/** readValue, or undefined when there is no text or it breaks the row's rule. */
+export function tryReadValue<T>(row: Flag<T>, text: string | undefined): T | undefined {
   if (text === undefined) return undefined
   try {
     return readValue(row, text)

@@ -7,6 +7,7 @@
  */
 import type { StoredCredential } from '../store/credential-store'
 import { validateCredential } from '../store/codec'
+import { parseJsonOrUndefined } from '../platform/json'
 
 /** The version is in the prefix so a later layout can be told apart at a glance. */
 export const BUNDLE_PREFIX = 'oauth-cli-bundle:v1:'
@@ -35,12 +36,8 @@ export function decodeBundle(text: string): BundleDecoding {
   }
   const payload = line.slice(BUNDLE_PREFIX.length)
   if (!BASE64URL.test(payload)) return { ok: false, reason: 'its payload is not base64url (was it cut or wrapped?)' }
-  let value: unknown
-  try {
-    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-  } catch {
-    return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
-  }
+  const value = parseJsonOrUndefined(Buffer.from(payload, 'base64url').toString('utf8'))
+  if (value === undefined) return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
   const checked = validateCredential(value)
   if (!checked.ok) return { ok: false, reason: `the credential in it is not valid: ${checked.reason}` }
   return { ok: true, credential: checked.credential }

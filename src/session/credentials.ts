@@ -29,9 +29,7 @@ export function toStoredCredential(
   context: { client_id?: string; client_secret?: string; token_endpoint?: string; now: number },
 ): StoredCredential {
   return {
-    version: 1,
-    provider: key.provider,
-    profile: key.profile,
+    ...head(key),
     kind: 'oauth',
     access_token: tokens.access_token,
     token_type: tokens.token_type,
@@ -58,9 +56,7 @@ export function toStaticCredential(
   kind: 'static' | 'bearer' = 'static',
 ): StoredCredential {
   return {
-    version: 1,
-    provider: key.provider,
-    profile: key.profile,
+    ...head(key),
     kind: kind === 'static' ? 'static' : 'oauth',
     access_token: value,
     token_type: kind === 'static' ? 'static' : 'Bearer',
@@ -87,6 +83,11 @@ export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: num
     extra: { ...old.extra, ...tokens.extra },
     updated_at: new Date(now).toISOString(),
   }
+}
+
+/** The fields every stored credential starts with. */
+function head(key: CredentialKey): Pick<StoredCredential, 'version' | 'provider' | 'profile'> {
+  return { version: 1, provider: key.provider, profile: key.profile }
 }
 
 /** An expiry no Date can hold is unknown: issued tokens are never lost to a RangeError. */

@@ -8,6 +8,7 @@ import { byCodeUnits } from '../platform/sort'
 import { join } from 'node:path'
 import type { Env, SessionDeps } from './deps'
 import { ConfigError } from '../providers/errors'
+import { parseJsonOrUndefined } from '../platform/json'
 
 /** The profile used when nothing else names one. */
 export const DEFAULT_PROFILE = 'default'
@@ -80,12 +81,8 @@ export function parseProfilesFile(text: string | undefined, path: string): Profi
     new ConfigError('malformed_config', `${path} ${what}`, {
       hint: `fix or remove ${path}, or run: oauth-cli profile use <provider> <profile>`,
     })
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw broken('is not valid JSON')
-  }
+  const value = parseJsonOrUndefined(text)
+  if (value === undefined) throw broken('is not valid JSON')
   if (!isObject(value)) throw broken('is not a JSON object')
   const defaults = value.default_profiles ?? {}
   if (!isObject(defaults)) throw broken('has a "default_profiles" that is not an object')

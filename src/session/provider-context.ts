@@ -14,7 +14,7 @@ import { parseDotenv } from '../providers/dotenv'
 import { resolveProvider, requireClientId } from '../providers/resolve'
 import type { ResolvedProvider } from '../providers/types'
 import { resolvePaths } from '../platform/paths'
-import type { StoredCredential } from '../store/credential-store'
+import type { CredentialKey, CredentialStore, StoreChoice, StoredCredential } from '../store/credential-store'
 
 export interface ProviderFlags {
   config?: string
@@ -125,4 +125,14 @@ function originOf(url: string | undefined): string | undefined {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** What a command on one stored credential starts from: its provider, the store, and the credential's key. */
+export async function openCredentialContext(
+  opts: { provider: string; profile: string; config?: string; store: StoreChoice },
+  deps: SessionDeps,
+): Promise<{ provider: ResolvedProvider; store: CredentialStore; key: CredentialKey }> {
+  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
+  const store = await deps.openStore(opts.store)
+  return { provider, store, key: { provider: provider.name, profile: opts.profile } }
 }

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module'
 import type { CredentialKey, StoredCredential } from './credential-store'
+import { parseJsonOrUndefined } from '../platform/json'
 
 /**
  * zlib and crypto are needed only for large keychain items; loading them
@@ -30,12 +31,8 @@ export function serializeCredential(credential: StoredCredential): string {
  * values, so it is safe to put in an error message.
  */
 export function parseCredential(text: string): ParseResult {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return { ok: false, reason: 'not valid JSON' }
-  }
+  const value = parseJsonOrUndefined(text)
+  if (value === undefined) return { ok: false, reason: 'not valid JSON' }
   return validateCredential(value)
 }
 
@@ -219,12 +216,8 @@ function inflateItem(base64: string): KeychainItemContent {
 
 /** undefined when the text is no manifest at all (then it should be credential JSON). */
 function readManifest(text: string): KeychainItemContent | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
+  const value = parseJsonOrUndefined(text)
+  if (value === undefined) return undefined
   if (!isPlainObject(value) || !Object.hasOwn(value, 'oauth_cli_chunks')) return undefined
   const { oauth_cli_chunks: count, generation, sha256 } = value
   const valid =

@@ -29,6 +29,7 @@ import {
   type StoreLookup,
   type StoredCredential,
 } from './credential-store'
+import { parseJsonOrUndefined } from '../platform/json'
 
 export interface FileStoreOptions {
   /** `$XDG_DATA_HOME/oauth-cli`; credentials go in its `credentials` subdirectory. */
@@ -170,12 +171,8 @@ async function decodeFile(
   box: PassphraseBox | undefined,
   onPlaintext: (path: string) => void,
 ): Promise<StoredCredential> {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw corrupt(path, key, 'not valid JSON')
-  }
+  const value = parseJsonOrUndefined(text)
+  if (value === undefined) throw corrupt(path, key, 'not valid JSON')
   let result: ParseResult
   if (isEnvelopeLike(value)) {
     const envelope = checkEnvelope(value)

@@ -29,6 +29,7 @@ import { checkEnvelope, createPassphraseBox, isEnvelopeLike, type PassphraseBox 
 import { connect, type Connection } from './postgres-connection'
 import { createPostgresLocker, leaseSecondsFrom } from './postgres-lease'
 import { resolvePostgresTarget, type PostgresTarget } from './postgres-config'
+import { parseJsonOrUndefined } from '../platform/json'
 
 /** The schema this version writes; a later version migrates from the number it finds. */
 export const SCHEMA_VERSION = 1
@@ -216,12 +217,8 @@ function markOf(row: CredentialRow): CredentialMark | undefined {
 async function decodeRow(row: CredentialRow, key: CredentialKey, box: PassphraseBox, target: PostgresTarget): Promise<StoredCredential> {
   const corrupt = (reason: string): StoreError =>
     new StoreError('corrupt', target.location, `stored credentials for ${describeKey(key)} in the shared store at ${target.location} are unreadable (${reason}); the row was left as it is`)
-  let value: unknown
-  try {
-    value = JSON.parse(row.ciphertext)
-  } catch {
-    throw corrupt('not valid JSON')
-  }
+  const value = parseJsonOrUndefined(row.ciphertext)
+  if (value === undefined) throw corrupt('not valid JSON')
   // Only envelopes are ever written here: a plain row would mean someone put secrets in the database by hand.
   if (!isEnvelopeLike(value)) throw corrupt('not encrypted')
   const envelope = checkEnvelope(value)

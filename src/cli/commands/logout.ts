@@ -5,7 +5,7 @@
  */
 import type { ResolvedProvider } from '../../providers/types'
 import { loadCredential } from '../../session/fresh-token'
-import { loadProvider } from '../../session/provider-context'
+import { openCredentialContext } from '../../session/provider-context'
 import { revokeCredential, type RevokeOutcome } from '../../session/revoke-credential'
 import { warnIfUnverified } from '../../session/unverified'
 import { StoreError, type StoredCredential } from '../../store/credential-store'
@@ -33,9 +33,7 @@ export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, dep
 export type LogoutResult = RevokeOutcome
 
 export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<LogoutResult> {
-  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
-  const store = await deps.openStore(opts.store)
-  const key = { provider: provider.name, profile: opts.profile }
+  const { provider, store, key } = await openCredentialContext(opts, deps)
   if (opts.local) {
     const unreadable = await loadCredential(store, key).then(
       () => undefined,

@@ -1,7 +1,7 @@
 /** `oauth-cli refresh <provider>`: refresh now; a rotated refresh token replaces the old one. */
 import { storeKindOf } from '../../store/credential-store'
 import { getFreshCredential } from '../../session/fresh-token'
-import { loadProvider } from '../../session/provider-context'
+import { openCredentialContext } from '../../session/provider-context'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
@@ -21,9 +21,7 @@ export function defineRefresh(
 }
 
 export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<CredentialSummary> {
-  const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
-  const store = await deps.openStore(opts.store)
-  const key = { provider: provider.name, profile: opts.profile }
+  const { provider, store, key } = await openCredentialContext(opts, deps)
   const credential = await getFreshCredential(provider, key, store, deps, { force: true })
   if (credential.kind === 'static') {
     throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`)
