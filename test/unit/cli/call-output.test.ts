@@ -125,7 +125,7 @@ describe('call -o <file>', () => {
 
 describe('call errors', () => {
   it('prints the error body and exits 4 on an HTTP error status', async () => {
-    const { deps } = await callDeps('acme', recordingHttp(() => jsonResponse({ error: 'nope' }, 404)))
+    const { deps } = await callDeps('acme', recordingHttp(() => jsonResponse(404, { error: 'nope' })))
     const error = await executeCall(callOptions(), deps).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HttpStatusError)
     expect((error as HttpStatusError).exitCode).toBe(4)

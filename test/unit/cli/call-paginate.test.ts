@@ -132,9 +132,9 @@ describe('call --paginate, Link headers for a configured provider', () => {
 
   it('refreshes once and retries a page that answers 401, then carries on with the new token', async () => {
     const http = recordingHttp((url, init) => {
-      if (url.endsWith('/token')) return jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 3600 })
+      if (url.endsWith('/token')) return jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600 })
       if (init.headers.get('authorization') !== 'Bearer at-new' && new URL(url).searchParams.get('page') === '2') {
-        return jsonResponse({ error: 'invalid_token' }, 401)
+        return jsonResponse(401, { error: 'invalid_token' })
       }
       return new URL(url).searchParams.get('page') === '2'
         ? page('link/items-2.json')
@@ -188,7 +188,7 @@ describe('call --paginate failures', () => {
 
   it('stops with an error when the next link points back at a page already fetched', async () => {
     const http = recordingHttp((url) =>
-      jsonResponse([1], 200, { link: `<${new URL(url).searchParams.get('page') === '2' ? '/v1/things' : '/v1/things?page=2'}>; rel="next"` }),
+      jsonResponse(200, [1], { link: `<${new URL(url).searchParams.get('page') === '2' ? '/v1/things' : '/v1/things?page=2'}>; rel="next"` }),
     )
     const { deps } = await callDeps('acme', http)
     await expect(executeCall(callOptions({ paginate: true }), deps)).rejects.toThrow(/pointed back at a page already fetched/)
@@ -198,7 +198,7 @@ describe('call --paginate failures', () => {
   it('stops after the page limit and says so on stderr', async () => {
     const http = recordingHttp((url) => {
       const n = Number(new URL(url).searchParams.get('page') ?? '1')
-      return jsonResponse([n], 200, { link: `</v1/things?page=${n + 1}>; rel="next"` })
+      return jsonResponse(200, [n], { link: `</v1/things?page=${n + 1}>; rel="next"` })
     })
     const { deps } = await callDeps('acme', http)
     expect(await executeCall(callOptions({ paginate: true }), deps)).toBe(0)
@@ -208,7 +208,7 @@ describe('call --paginate failures', () => {
   })
 
   it('reports a truncated run from the run half', async () => {
-    const http = recordingHttp(() => jsonResponse([0], 200, { link: '</v1/things?page=next>; rel="next"' }))
+    const http = recordingHttp(() => jsonResponse(200, [0], { link: '</v1/things?page=next>; rel="next"' }))
     const { deps } = await callDeps('acme', http, { config: { acme: { ...ACME, pagination: 'link' } } })
     const seen: unknown[] = []
     const outcome = await runPaginatedCall(callOptions({ paginate: true }), deps, async (items) => void seen.push(...items), { maxPages: 1 })

@@ -22,7 +22,7 @@ describe('LiveChat misdirected_request', () => {
   const body = { error: { type: 'misdirected_request', message: 'Wrong region', data: { region: 'fra' } } }
 
   it('repeats data.region and says what it means; the body still goes to stdout; no X-Region is sent', async () => {
-    const { error, deps, http, report } = await failedCall('livechat', '/v3.6/agent/action/list_chats', () => jsonResponse(body, 421), { data: '{}' })
+    const { error, deps, http, report } = await failedCall('livechat', '/v3.6/agent/action/list_chats', () => jsonResponse(421, body), { data: '{}' })
     expect(error.exitCode).toBe(4)
     expect(deps.io.stdoutText).toBe(JSON.stringify(body))
     expect(report.text).toContain('region "fra" (data.region')
@@ -33,7 +33,7 @@ describe('LiveChat misdirected_request', () => {
 
   it('says the region was not given when data.region is missing', async () => {
     const { report } = await failedCall('livechat', '/v3.6/agent/action/list_chats', () =>
-      jsonResponse({ error: { type: 'misdirected_request', message: 'Wrong region' } }, 421), { data: '{}' })
+      jsonResponse(421, { error: { type: 'misdirected_request', message: 'Wrong region' } }), { data: '{}' })
     expect(report.text).toContain('region "(not given)"')
   })
 })
@@ -52,7 +52,7 @@ describe('Livestorm rate limits', () => {
   const errors = { errors: [{ title: 'Too Many Requests', detail: 'Monthly quota reached', code: '429', status: 'too_many_requests' }] }
 
   it('exits 4 at once on a 429 with RateLimit-Monthly-Remaining: 0, saying the quota is spent and when it resets', async () => {
-    const { error, deps, http, report } = await failedCall('livestorm', '/v1/events', () => jsonResponse(errors, 429, quotaHeaders))
+    const { error, deps, http, report } = await failedCall('livestorm', '/v1/events', () => jsonResponse(429, errors, quotaHeaders))
     expect(http.calls).toHaveLength(1)
     expect(deps.clock.sleeps).toEqual([])
     expect(error.exitCode).toBe(4)
@@ -65,8 +65,8 @@ describe('Livestorm rate limits', () => {
     let n = 0
     const http = recordingHttp(() =>
       ++n === 1
-        ? jsonResponse(errors, 429, { ...quotaHeaders, 'RateLimit-Monthly-Remaining': '9120', 'RateLimit-Interval-Remaining': '0' })
-        : jsonResponse({ data: [] }),
+        ? jsonResponse(429, errors, { ...quotaHeaders, 'RateLimit-Monthly-Remaining': '9120', 'RateLimit-Interval-Remaining': '0' })
+        : jsonResponse(200, { data: [] }),
     )
     const { deps } = await callDeps('livestorm', http)
     expect(await executeCall(callOptions({ provider: 'livestorm', target: '/v1/events' }), deps)).toBe(0)
@@ -78,7 +78,7 @@ describe('Livestorm rate limits', () => {
 describe('Livestorm missing scope', () => {
   it.each([401, 403])('names both 401 and 403 as a possible missing scope on a %i', async (status) => {
     const body = { errors: [{ title: 'Forbidden', detail: 'scope not granted', code: String(status), status: 'forbidden' }] }
-    const { error, report } = await failedCall('livestorm', '/v1/me', () => jsonResponse(body, status))
+    const { error, report } = await failedCall('livestorm', '/v1/me', () => jsonResponse(status, body))
     expect(error.exitCode).toBe(4)
     expect(report.text).toContain('401 or 403')
     expect(report.text).toMatch(/lacks the scope/)
@@ -99,21 +99,21 @@ describe('Livestorm /v1/ping', () => {
 describe('Tidio', () => {
   it('403 api_access_disabled: exit 4, the body on stdout, a hint that the plan lacks the OpenAPI', async () => {
     const body = { errors: [{ code: 'api_access_disabled', message: 'API access is disabled' }] }
-    const { error, deps, report } = await failedCall('tidio', '/contacts', () => jsonResponse(body, 403))
+    const { error, deps, report } = await failedCall('tidio', '/contacts', () => jsonResponse(403, body))
     expect(error.exitCode).toBe(4)
     expect(deps.io.stdoutText).toBe(JSON.stringify(body))
     expect(report.text).toMatch(/plan does not include the OpenAPI \(api_access_disabled\)/)
   })
 
   it('another 403 gets no plan hint', async () => {
-    const { report } = await failedCall('tidio', '/contacts', () => jsonResponse({ errors: [{ code: 'unauthorized', message: 'no' }] }, 403))
+    const { report } = await failedCall('tidio', '/contacts', () => jsonResponse(403, { errors: [{ code: 'unauthorized', message: 'no' }] }))
     expect(report.text).not.toMatch(/OpenAPI/)
   })
 
   it('backs off on a 429 without Retry-After (x-ratelimit-* only), bounded as for any 429', async () => {
     const headers = { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0' }
     const body = { errors: [{ code: 'too_many_requests', message: 'Too many requests' }] }
-    const http = recordingHttp(() => jsonResponse(body, 429, headers))
+    const http = recordingHttp(() => jsonResponse(429, body, headers))
     const { deps } = await callDeps('tidio', http)
     const error = await rejectionOf(executeCall(callOptions({ provider: 'tidio', target: '/contacts' }), deps), HttpStatusError)
     expect(error.exitCode).toBe(4)
@@ -132,7 +132,7 @@ describe('--paginate ends where each provider documents its last page', () => {
       { chats_summary: [{ id: 'A' }], found_chats: 2, next_page_id: 'MTUx' },
       { chats_summary: [{ id: 'B' }], found_chats: 2, previous_page_id: 'MTUw' },
     ]
-    const http = recordingHttp(() => jsonResponse(pages.shift()))
+    const http = recordingHttp(() => jsonResponse(200, pages.shift()))
     const { deps } = await callDeps('livechat', http)
     expect(await executeCall(callOptions({ provider: 'livechat', target: '/v3.6/agent/action/list_chats', data: '{"limit":1}', paginate: true }), deps)).toBe(0)
     expect(http.calls.map((c) => c.body)).toEqual(['{"limit":1}', '{"page_id":"MTUx"}'])
@@ -144,7 +144,7 @@ describe('--paginate ends where each provider documents its last page', () => {
       { contacts: [{ id: 1 }], meta: { cursor: 'c2', limit: 1 } },
       { contacts: [{ id: 2 }], meta: { cursor: null, limit: 1 } },
     ]
-    const http = recordingHttp(() => jsonResponse(pages.shift()))
+    const http = recordingHttp(() => jsonResponse(200, pages.shift()))
     const { deps } = await callDeps('tidio', http)
     expect(await executeCall(callOptions({ provider: 'tidio', target: '/contacts', paginate: true }), deps)).toBe(0)
     expect(http.calls.map((c) => c.url)).toEqual(['https://api.tidio.com/contacts', 'https://api.tidio.com/contacts?cursor=c2'])

@@ -97,10 +97,10 @@ describe('runCall', () => {
     const store = new MemoryStore()
     await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
     const http = recordingHttp((url, init) => {
-      if (url.endsWith('/token')) return jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
+      if (url.endsWith('/token')) return jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
       return init.headers.get('authorization') === 'Bearer at-new'
-        ? jsonResponse({ ok: true })
-        : jsonResponse({ error: 'invalid_token' }, 401)
+        ? jsonResponse(200, { ok: true })
+        : jsonResponse(401, { error: 'invalid_token' })
     })
     const deps = makeTestDeps({ store, http, files: {} })
     const response = await runCall(options(), { ...deps, readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined) })
@@ -119,8 +119,8 @@ describe('runCall resumed after a 401 (the fast path hands over the refresh)', (
     await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
     const http = recordingHttp((url) =>
       url.endsWith('/token')
-        ? jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
-        : jsonResponse({ error: 'invalid_token' }, 401),
+        ? jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 60 * 60 })
+        : jsonResponse(401, { error: 'invalid_token' }),
     )
     const deps = makeTestDeps({ store, http, files: {} })
     const rejected = (await store.get({ provider: 'acme', profile: 'default' })) as { credential: { access_token: string } }

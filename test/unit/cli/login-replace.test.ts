@@ -42,9 +42,9 @@ function world(options: { tty?: boolean; answer?: string; revoke?: 'ok' | 'down'
   const http = recordingHttp((url, init) => {
     if (init.method === 'DELETE') {
       if (options.revoke === 'down') throw new TransportError('connect', url, 'connect ECONNREFUSED accounts.livechat.com')
-      return jsonResponse({})
+      return jsonResponse(200, {})
     }
-    return jsonResponse(NEW_TOKENS)
+    return jsonResponse(200, NEW_TOKENS)
   })
   const store = new MemoryStore()
   const config = JSON.stringify({

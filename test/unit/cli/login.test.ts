@@ -18,7 +18,7 @@ function world(stderrIsTTY: boolean) {
     setTimeout(() => loop.deliver(new URLSearchParams({ code: 'c', state })), 20)
     return { opened: true, via: 'test' }
   })
-  const http = recordingHttp(() => jsonResponse({ access_token: 'at-9', token_type: 'Bearer', expires_in: 60 }))
+  const http = recordingHttp(() => jsonResponse(200, { access_token: 'at-9', token_type: 'Bearer', expires_in: 60 }))
   const deps = makeTestDeps({
     io, browser, http, listen: loop.listen, store: new MemoryStore(), clock: new FakeClock(undefined, { manual: true }),
     readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined),

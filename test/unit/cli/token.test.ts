@@ -20,7 +20,7 @@ const opts = { provider: 'acme', profile: 'default', json: false, verbose: false
 async function setup(expiresInS: number, refreshedTtlS: number) {
   const store = new MemoryStore()
   const http = recordingHttp(() =>
-    jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: refreshedTtlS, refresh_token: 'rt-new' }),
+    jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: refreshedTtlS, refresh_token: 'rt-new' }),
   )
   const deps = makeTestDeps({ store, http, files })
   await store.set(stored({ expires_at: new Date(deps.clock.now() + expiresInS * 1000).toISOString() }))

@@ -40,12 +40,7 @@ function bodyOf(init: HttpRequestInit | undefined): string | undefined {
   return String(body)
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json;charset=UTF-8', ...headers },
-  })
-}
+export { jsonResponse } from '../../fakes'
 
 export function textResponse(status: number, text: string, contentType = 'text/html'): Response {
   return new Response(status === 204 ? null : text, { status, headers: { 'content-type': contentType } })

@@ -13,7 +13,7 @@ const acme = provider('acme', ACME, { ACME_CLIENT_SECRET: 'acme-secret-env' })
 function tokenHttp(body: Record<string, unknown> = {}) {
   let n = 0
   return recordingHttp(() =>
-    jsonResponse({ access_token: `cc-at-${++n}`, token_type: 'Bearer', expires_in: 3600, scope: 'jobs', ...body }),
+    jsonResponse(200, { access_token: `cc-at-${++n}`, token_type: 'Bearer', expires_in: 3600, scope: 'jobs', ...body }),
   )
 }
 

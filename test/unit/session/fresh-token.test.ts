@@ -17,7 +17,7 @@ describe('getFreshCredential', () => {
   it('returns a token that is fresh beyond the skew without any request', async () => {
     const store = new MemoryStore()
     await store.set(stored({ expires_at: '2026-01-01T01:00:00Z' }))
-    const http = recordingHttp(() => jsonResponse({}))
+    const http = recordingHttp(() => jsonResponse(200, {}))
     const deps = makeTestDeps({ store, http })
     const credential = await getFreshCredential(acme, key, store, deps)
     expect(credential.access_token).toBe('at-old-1111')
@@ -27,7 +27,7 @@ describe('getFreshCredential', () => {
   it('refreshes a token expiring within 60 s and stores the rotated refresh token', async () => {
     const store = new MemoryStore()
     await store.set(stored())
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     const deps = makeTestDeps({ store, http })
     const credential = await getFreshCredential(acme, key, store, deps)
     expect(credential.access_token).toBe('at-new-4444')
@@ -48,7 +48,7 @@ describe('getFreshCredential', () => {
   it('keeps the old refresh token when the refresh response carries none', async () => {
     const store = new MemoryStore()
     await store.set(stored())
-    const http = recordingHttp(() => jsonResponse(refreshedBody({ refresh_token: undefined })))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody({ refresh_token: undefined })))
     const deps = makeTestDeps({ store, http })
     await getFreshCredential(acme, key, store, deps)
     const saved = await store.get(key)
@@ -59,7 +59,7 @@ describe('getFreshCredential', () => {
   it('reports invalid_grant as a rejected refresh and keeps the stored credential', async () => {
     const store = new MemoryStore()
     await store.set(stored())
-    const http = recordingHttp(() => jsonResponse({ error: 'invalid_grant', error_description: 'expired' }, 400))
+    const http = recordingHttp(() => jsonResponse(400, { error: 'invalid_grant', error_description: 'expired' }))
     const deps = makeTestDeps({ store, http })
     await expect(getFreshCredential(acme, key, store, deps)).rejects.toBeInstanceOf(RefreshRejectedError)
     const saved = await store.get(key)
@@ -71,7 +71,7 @@ describe('getFreshCredential', () => {
     async (error) => {
       const store = new MemoryStore()
       await store.set(stored())
-      const http = recordingHttp(() => jsonResponse({ error }, 401))
+      const http = recordingHttp(() => jsonResponse(401, { error }))
       const failure = await getFreshCredential(acme, key, store, makeTestDeps({ store, http })).catch((e: unknown) => e)
       expect(failure).not.toBeInstanceOf(RefreshRejectedError)
       expect((failure as { error?: string }).error).toBe(error)
@@ -82,7 +82,7 @@ describe('getFreshCredential', () => {
   it('sends the client secret given now (a rotated one) rather than the one stored at login', async () => {
     const store = new MemoryStore()
     await store.set(stored())
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     const rotated = provider('acme', ACME, { ACME_CLIENT_SECRET: 'rotated-secret-8888' })
     await getFreshCredential(rotated, key, store, makeTestDeps({ store, http }))
     expect(new URLSearchParams(http.calls[0]!.body).get('client_secret')).toBe('rotated-secret-8888')
@@ -97,7 +97,7 @@ describe('getFreshCredential', () => {
       if (failures-- > 0) throw new StoreError('timeout', 'OS keychain', 'did not answer in time')
       return realSet(c)
     }
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     await getFreshCredential(acme, key, store, makeTestDeps({ store, http }))
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-new-5555')
@@ -109,7 +109,7 @@ describe('getFreshCredential', () => {
     store.set = async () => {
       throw new StoreError('io', '/data', 'disk full')
     }
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     await expect(getFreshCredential(acme, key, store, makeTestDeps({ store, http }))).rejects.toThrow(
       /issued new tokens for profile default, but they could not be saved \(disk full\)/,
     )
@@ -119,7 +119,7 @@ describe('getFreshCredential', () => {
     const store = new MemoryStore()
     await store.set(stored({ token_endpoint: 'http://evil.example/token' }))
     const noEndpoint = provider('acme', { ...ACME, token_endpoint: undefined, issuer: undefined })
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     await expect(getFreshCredential(noEndpoint, key, store, makeTestDeps({ store, http }))).rejects.toThrow(/not https/)
     expect(http.calls).toHaveLength(0)
   })
@@ -130,7 +130,7 @@ describe('getFreshCredential', () => {
     const http = recordingHttp(async () => {
       // Another writer rotated the tokens meanwhile.
       await store.set(stored({ access_token: 'at-other-6666', refresh_token: 'rt-other-7777', expires_at: '2026-01-01T02:00:00Z' }))
-      return jsonResponse({ error: 'invalid_grant' }, 400)
+      return jsonResponse(400, { error: 'invalid_grant' })
     })
     const deps = makeTestDeps({ store, http })
     const credential = await getFreshCredential(acme, key, store, deps)
@@ -157,7 +157,7 @@ describe('getFreshCredential', () => {
     const gate = new Promise<void>((resolve) => (releaseRefresh = resolve))
     const http = recordingHttp(async () => {
       await gate
-      return jsonResponse(refreshedBody())
+      return jsonResponse(200, refreshedBody())
     })
     const deps = makeTestDeps({ store, http })
     const first = getFreshCredential(acme, key, store, deps)
@@ -193,7 +193,7 @@ describe('getFreshCredential', () => {
   it('forces a refresh on request even when the token is fresh', async () => {
     const store = new MemoryStore()
     await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
-    const http = recordingHttp(() => jsonResponse(refreshedBody()))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
     const credential = await getFreshCredential(acme, key, store, makeTestDeps({ store, http }), { force: true })
     expect(credential.access_token).toBe('at-new-4444')
   })

@@ -20,7 +20,7 @@ function livechatCredential() {
 async function refreshAnswered(body: Record<string, unknown>, status = 401) {
   const store = new MemoryStore()
   await store.set(livechatCredential())
-  const http = recordingHttp(() => jsonResponse(body, status))
+  const http = recordingHttp(() => jsonResponse(status, body))
   const failure = await rejectionOf(getFreshCredential(livechat, key, store, makeTestDeps({ store, http })))
   return { failure, store, http }
 }
@@ -63,7 +63,7 @@ describe('LiveChat refresh answered unauthorized_client', () => {
     const acme = provider('acme', { token_endpoint: 'https://id.acme.example/token', client_id: 'acme-client' })
     const store = new MemoryStore()
     await store.set(stored())
-    const http = recordingHttp(() => jsonResponse({ error: 'unauthorized_client', error_description: 'refresh_token not found' }, 401))
+    const http = recordingHttp(() => jsonResponse(401, { error: 'unauthorized_client', error_description: 'refresh_token not found' }))
     const failure = await rejectionOf(getFreshCredential(acme, { provider: 'acme', profile: 'default' }, store, makeTestDeps({ store, http })))
     expect(toCliError(failure).exitCode).toBe(1)
   })

@@ -19,7 +19,7 @@ import { ACME, provider } from './helpers'
 const TOKENS = { access_token: 'at-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-1' }
 
 function tokenHttp() {
-  return recordingHttp((url) => (url.endsWith('/token') ? jsonResponse(TOKENS) : jsonResponse({ error: 'not_found' }, 404)))
+  return recordingHttp((url) => (url.endsWith('/token') ? jsonResponse(200, TOKENS) : jsonResponse(404, { error: 'not_found' })))
 }
 
 const acme = provider('acme', ACME)
@@ -51,9 +51,9 @@ describe('browserLogin', () => {
   it('switches to the device flow when no browser can be opened and the provider has one', async () => {
     const http = recordingHttp((url) => {
       if (url.endsWith('/device')) {
-        return jsonResponse({ device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
+        return jsonResponse(200, { device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
       }
-      return jsonResponse(TOKENS)
+      return jsonResponse(200, TOKENS)
     })
     const events: LoginEvent[] = []
     // Device polling sleeps between polls: let the clock run by itself here.
@@ -160,8 +160,8 @@ describe('deviceLogin', () => {
   it('ends with a login timeout (exit 5) when --timeout passes before approval', async () => {
     const http = recordingHttp((url) =>
       url.endsWith('/device')
-        ? jsonResponse({ device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
-        : jsonResponse({ error: 'authorization_pending' }, 400),
+        ? jsonResponse(200, { device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
+        : jsonResponse(400, { error: 'authorization_pending' }),
     )
     const clock = new FakeClock(undefined, { manual: true })
     const withDevice = provider('acme', { ...ACME, device_authorization_endpoint: 'https://id.acme.example/device' })

@@ -18,7 +18,7 @@ const options = { profile: 'default', noBrowser: false, timeoutSeconds: 300 }
 const TOKENS = { access_token: 'dal:at-1', token_type: 'Bearer', expires_in: 28800, refresh_token: 'rt-1', scope: 'chats--all:ro,agents--all:ro' }
 
 /** A browser that lands on the loopback listener with a code at once. */
-function approvingWorld(answer: () => Response = () => jsonResponse(TOKENS)) {
+function approvingWorld(answer: () => Response = () => jsonResponse(200, TOKENS)) {
   const loop = scriptedLoopback()
   const http = recordingHttp(answer)
   const browser = new RecordingBrowser(async (url) => {
@@ -68,7 +68,7 @@ describe('scope_separator', () => {
 
 describe('LiveChat code exchange answered unauthorized_client', () => {
   it('says the code expired or was used and to log in again; nothing is stored', async () => {
-    const w = approvingWorld(() => jsonResponse({ error: 'unauthorized_client', error_description: 'authorization code not found' }, 401))
+    const w = approvingWorld(() => jsonResponse(401, { error: 'unauthorized_client', error_description: 'authorization code not found' }))
     const error = await rejectionOf(browserLogin(livechat(), options, w.deps, () => {}), CodeRejectedError)
     const cli = toCliError(error)
     expect(cli.message).toBe(
@@ -86,7 +86,7 @@ describe('LiveChat code exchange answered unauthorized_client', () => {
   })
 
   it('about an invalid redirect_uri it stays that error', async () => {
-    const w = approvingWorld(() => jsonResponse({ error: 'unauthorized_client', error_description: 'invalid redirect_uri' }, 401))
+    const w = approvingWorld(() => jsonResponse(401, { error: 'unauthorized_client', error_description: 'invalid redirect_uri' }))
     const error = await rejectionOf(browserLogin(livechat(), options, w.deps, () => {}))
     expect(error).not.toBeInstanceOf(CodeRejectedError)
     expect(toCliError(error).hint).toMatch(/check the client id and secret/)
@@ -118,7 +118,7 @@ describe('Livestorm redirect URI', () => {
   })
 
   it('with the registered HTTPS URL: paste mode, no listener, the form body Livestorm documents', async () => {
-    const http = recordingHttp(() => jsonResponse({ access_token: 'ls-at', refresh_token: 'ls-rt', expires_in: 7200, token_type: 'Bearer' }))
+    const http = recordingHttp(() => jsonResponse(200, { access_token: 'ls-at', refresh_token: 'ls-rt', expires_in: 7200, token_type: 'Bearer' }))
     let state = ''
     const io = new BufferIO()
     io.readLine = async () => `https://partner.example/livestorm/callback?code=ls-code&state=${state}`
@@ -152,7 +152,7 @@ describe('Livestorm redirect URI', () => {
 
 describe('Tidio --oauth', () => {
   it('posts the code exchange as JSON with the client secret in the body, as the guide does', async () => {
-    const w = approvingWorld(() => jsonResponse({ access_token: 'td-at', refresh_token: 'td-rt', expires_in: 3600, token_type: 'Bearer' }))
+    const w = approvingWorld(() => jsonResponse(200, { access_token: 'td-at', refresh_token: 'td-rt', expires_in: 3600, token_type: 'Bearer' }))
     const tidio = provider('tidio', { redirect_uri: 'http://127.0.0.1:0/callback' }, { TIDIO_CLIENT_ID: 'td-client', TIDIO_CLIENT_SECRET: 'td-secret' })
     await browserLogin(tidio, options, w.deps, () => {})
     const call = w.http.calls[0]!

@@ -14,7 +14,7 @@ const req = { provider: 'acme', store: 'auto' as const }
 
 async function world(lifeS: number | undefined, extra: { files?: Record<string, string>; env?: Record<string, string>; profile?: string } = {}) {
   const store = new MemoryStore()
-  const http = recordingHttp(() => jsonResponse({ access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new' }))
+  const http = recordingHttp(() => jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new' }))
   const deps = makeTestDeps({ store, http, files: { ...files, ...extra.files }, ...(extra.env ? { env: extra.env } : {}) })
   if (lifeS !== undefined) {
     await store.set(stored({ profile: extra.profile ?? 'default', expires_at: new Date(deps.clock.now() + lifeS * 1000).toISOString() }))
