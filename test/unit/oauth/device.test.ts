@@ -9,7 +9,7 @@ import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../../../sr
 import type { TokenEndpointContext } from '../../../src/oauth/token-endpoint'
 import type { DeviceCode } from '../../../src/oauth/types'
 import { deviceAuthorizationBody, fullTokenBody, SECRETS } from '../../fixtures/oauth/bodies'
-import { FakeClock, jsonResponse, recordingHttp, textResponse } from './helpers'
+import { FakeClock, jsonResponse, scriptedHttp, textResponse } from './helpers'
 import { rejectionOf } from '../../fakes'
 
 const metadata = {
@@ -30,7 +30,7 @@ const slowDown = () => jsonResponse(400, { error: 'slow_down' })
 describe('startDeviceAuthorization', () => {
   it('posts client_id and scope and reads the answer with an absolute expiry', async () => {
     const clock = new FakeClock(1_000_000)
-    const http = recordingHttp(jsonResponse(200, deviceAuthorizationBody))
+    const http = scriptedHttp(jsonResponse(200, deviceAuthorizationBody))
     const started = await startDeviceAuthorization(context(http, clock), 'openid profile')
     expect(http.requests[0]?.url).toBe('https://id.acme.example/device')
     expect(Object.fromEntries(new URLSearchParams(http.requests[0]?.body))).toEqual({ client_id: 'cid', scope: 'openid profile' })
@@ -46,24 +46,24 @@ describe('startDeviceAuthorization', () => {
 
   it('defaults the interval to 5 s when the server gives none', async () => {
     const { interval: _unused, ...body } = deviceAuthorizationBody
-    const started = await startDeviceAuthorization(context(recordingHttp(jsonResponse(200, body)), new FakeClock()))
+    const started = await startDeviceAuthorization(context(scriptedHttp(jsonResponse(200, body)), new FakeClock()))
     expect(started.interval_ms).toBe(5_000)
   })
 
   it('turns an RFC error into OAuthError(device)', async () => {
-    const err = await rejection(startDeviceAuthorization(context(recordingHttp(jsonResponse(400, { error: 'invalid_client' })), new FakeClock())))
+    const err = await rejection(startDeviceAuthorization(context(scriptedHttp(jsonResponse(400, { error: 'invalid_client' })), new FakeClock())))
     expect(err).toBeInstanceOf(OAuthError)
     expect(err).toMatchObject({ step: 'device', error: 'invalid_client', status: 400 })
   })
 
   it('turns an answer without device_code into invalid_response', async () => {
     const { device_code: _unused, ...body } = deviceAuthorizationBody
-    const err = await rejection(startDeviceAuthorization(context(recordingHttp(jsonResponse(200, body)), new FakeClock())))
+    const err = await rejection(startDeviceAuthorization(context(scriptedHttp(jsonResponse(200, body)), new FakeClock())))
     expect((err as ProtocolError).code).toBe('invalid_response')
   })
 
   it('refuses to start without a device_authorization_endpoint', async () => {
-    const ctx = { ...context(recordingHttp(), new FakeClock()), metadata: { issuer: metadata.issuer, token_endpoint: metadata.token_endpoint } }
+    const ctx = { ...context(scriptedHttp(), new FakeClock()), metadata: { issuer: metadata.issuer, token_endpoint: metadata.token_endpoint } }
     expect(((await rejection(startDeviceAuthorization(ctx))) as ProtocolError).code).toBe('missing_endpoint')
   })
 })
@@ -110,7 +110,7 @@ describe('pollDeviceToken', () => {
 
   it('waits the interval, adds 5 s on each slow_down, and returns the tokens', async () => {
     const clock = new FakeClock()
-    const http = recordingHttp(pending(), slowDown(), pending(), slowDown(), jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(pending(), slowDown(), pending(), slowDown(), jsonResponse(200, fullTokenBody))
     const tokens = await pollDeviceToken(context(http, clock), auth(clock), clock)
     expect(clock.sleeps).toEqual([5_000, 5_000, 10_000, 10_000, 15_000])
     expect(tokens.access_token).toBe(SECRETS.accessToken)
@@ -123,7 +123,7 @@ describe('pollDeviceToken', () => {
 
   it('throws AuthorizationDeniedError when the user refuses', async () => {
     const clock = new FakeClock()
-    const http = recordingHttp(pending(), jsonResponse(400, { error: 'access_denied' }))
+    const http = scriptedHttp(pending(), jsonResponse(400, { error: 'access_denied' }))
     const err = await rejection(pollDeviceToken(context(http, clock), auth(clock), clock))
     expect(err).toBeInstanceOf(AuthorizationDeniedError)
     expect((err as AuthorizationDeniedError).error).toBe('access_denied')
@@ -131,7 +131,7 @@ describe('pollDeviceToken', () => {
 
   it('stops with expired once the clock passes expires_at, without polling again', async () => {
     const clock = new FakeClock()
-    const http = recordingHttp(pending(), pending())
+    const http = scriptedHttp(pending(), pending())
     const err = await rejection(pollDeviceToken(context(http, clock), auth(clock, { expires_at: clock.now() + 12_000 }), clock))
     expect((err as ProtocolError).code).toBe('expired')
     expect(clock.sleeps).toEqual([5_000, 5_000, 5_000])
@@ -140,14 +140,14 @@ describe('pollDeviceToken', () => {
 
   it('stops with expired when the server says expired_token', async () => {
     const clock = new FakeClock()
-    const err = await rejection(pollDeviceToken(context(recordingHttp(jsonResponse(400, { error: 'expired_token' })), clock), auth(clock), clock))
+    const err = await rejection(pollDeviceToken(context(scriptedHttp(jsonResponse(400, { error: 'expired_token' })), clock), auth(clock), clock))
     expect((err as ProtocolError).code).toBe('expired')
   })
 
   it('stops when aborted', async () => {
     const clock = new FakeClock()
     const controller = new AbortController()
-    const http = recordingHttp(() => {
+    const http = scriptedHttp(() => {
       controller.abort(new Error('user pressed ctrl-c'))
       return pending()
     })

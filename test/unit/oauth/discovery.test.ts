@@ -3,7 +3,7 @@ import { TransportError } from '../../../src/http/types'
 import { discoverMetadata } from '../../../src/oauth/discovery'
 import { ProtocolError } from '../../../src/oauth/errors'
 import { rfc8414Metadata } from '../../fixtures/oauth/bodies'
-import { jsonResponse, recordingHttp, textResponse } from './helpers'
+import { jsonResponse, scriptedHttp, textResponse } from './helpers'
 import { rejectionOf } from '../../fakes'
 
 const ISSUER = 'https://id.acme.example'
@@ -14,7 +14,7 @@ const rejection = (promise: Promise<unknown>) => rejectionOf(promise)
 
 describe('discoverMetadata', () => {
   it('reads RFC 8414 metadata first and keeps the fields this tool uses', async () => {
-    const http = recordingHttp(jsonResponse(200, rfc8414Metadata))
+    const http = scriptedHttp(jsonResponse(200, rfc8414Metadata))
     const metadata = await discoverMetadata(ISSUER, http)
     expect(http.requests.map((r) => [r.method, r.url])).toEqual([['GET', RFC8414_URL]])
     expect(metadata).toEqual({
@@ -28,7 +28,7 @@ describe('discoverMetadata', () => {
   })
 
   it('falls back to OpenID discovery after a 404', async () => {
-    const http = recordingHttp(textResponse(404, 'not found'), jsonResponse(200, rfc8414Metadata))
+    const http = scriptedHttp(textResponse(404, 'not found'), jsonResponse(200, rfc8414Metadata))
     const metadata = await discoverMetadata(ISSUER, http)
     expect(http.requests.map((r) => r.url)).toEqual([RFC8414_URL, OIDC_URL])
     expect(metadata.token_endpoint).toBe('https://id.acme.example/token')
@@ -36,7 +36,7 @@ describe('discoverMetadata', () => {
 
   it('puts the well-known segment where each spec wants it for an issuer with a path', async () => {
     const issuer = 'https://id.acme.example/tenant'
-    const http = recordingHttp(textResponse(404, ''), jsonResponse(200, { ...rfc8414Metadata, issuer }))
+    const http = scriptedHttp(textResponse(404, ''), jsonResponse(200, { ...rfc8414Metadata, issuer }))
     await discoverMetadata(issuer, http)
     expect(http.requests.map((r) => r.url)).toEqual([
       'https://id.acme.example/.well-known/oauth-authorization-server/tenant',
@@ -45,7 +45,7 @@ describe('discoverMetadata', () => {
   })
 
   it('fails with discovery_failed naming the issuer, both URLs and why', async () => {
-    const http = recordingHttp(textResponse(404, ''), textResponse(200, '<html>', 'text/html'))
+    const http = scriptedHttp(textResponse(404, ''), textResponse(200, '<html>', 'text/html'))
     const err = await rejection(discoverMetadata(ISSUER, http))
     expect(err).toBeInstanceOf(ProtocolError)
     expect((err as ProtocolError).code).toBe('discovery_failed')
@@ -56,13 +56,13 @@ describe('discoverMetadata', () => {
 
   it('does not accept a document for another issuer', async () => {
     const other = { ...rfc8414Metadata, issuer: 'https://evil.example' }
-    const err = await rejection(discoverMetadata(ISSUER, recordingHttp(jsonResponse(200, other), jsonResponse(200, other))))
+    const err = await rejection(discoverMetadata(ISSUER, scriptedHttp(jsonResponse(200, other), jsonResponse(200, other))))
     expect((err as ProtocolError).code).toBe('discovery_failed')
     expect(err.message).toContain('issuer does not match')
   })
 
   it('refuses a discovered endpoint on plain http', async () => {
-    const http = recordingHttp(jsonResponse(200, { ...rfc8414Metadata, token_endpoint: 'http://id.acme.example/token' }))
+    const http = scriptedHttp(jsonResponse(200, { ...rfc8414Metadata, token_endpoint: 'http://id.acme.example/token' }))
     const err = await rejection(discoverMetadata(ISSUER, http))
     expect((err as ProtocolError).code).toBe('insecure_endpoint')
   })
@@ -70,18 +70,18 @@ describe('discoverMetadata', () => {
   it('accepts plain http on loopback', async () => {
     const issuer = 'http://127.0.0.1:8080'
     const doc = { issuer, token_endpoint: 'http://127.0.0.1:8080/token' }
-    expect(await discoverMetadata(issuer, recordingHttp(jsonResponse(200, doc)))).toEqual(doc)
+    expect(await discoverMetadata(issuer, scriptedHttp(jsonResponse(200, doc)))).toEqual(doc)
   })
 
   it('lets a TransportError through without trying the second URL', async () => {
     const failure = new TransportError('dns', ISSUER, 'getaddrinfo ENOTFOUND')
-    const http = recordingHttp(failure)
+    const http = scriptedHttp(failure)
     expect(await rejection(discoverMetadata(ISSUER, http))).toBe(failure)
     expect(http.requests).toHaveLength(1)
   })
 
   it('fails with discovery_failed for an issuer that is not a URL', async () => {
-    const err = await rejection(discoverMetadata('acme', recordingHttp()))
+    const err = await rejection(discoverMetadata('acme', scriptedHttp()))
     expect((err as ProtocolError).code).toBe('discovery_failed')
   })
 })

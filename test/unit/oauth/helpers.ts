@@ -2,8 +2,8 @@
  * Small test doubles for the oauth core: an HttpClient that records what it was
  * asked and answers from a script, canned Responses, and a FakeClock.
  */
-import type { HttpClient, HttpRequestInit } from '../../../src/http/types'
-import type { Clock } from '../../../src/platform/clock'
+import type { HttpClient } from '../../../src/http/types'
+import { recordingHttp } from '../../fakes'
 
 export interface RecordedRequest {
   url: string
@@ -13,31 +13,22 @@ export interface RecordedRequest {
   body: string | undefined
 }
 
-/** Answers each request with the next scripted Response (or throws the next error). */
-export function recordingHttp(...script: (Response | Error | (() => Response))[]): HttpClient & { requests: RecordedRequest[] } {
+/**
+ * Answers each request with the next scripted Response (or throws the next
+ * error); records through the one recordingHttp of test/fakes.
+ */
+export function scriptedHttp(...script: (Response | Error | (() => Response))[]): HttpClient & { requests: RecordedRequest[] } {
   const requests: RecordedRequest[] = []
-  const http = async (url: string | URL, init?: HttpRequestInit): Promise<Response> => {
-    requests.push({ url: String(url), method: init?.method ?? 'GET', headers: headersOf(init), body: bodyOf(init) })
+  const http = recordingHttp((url, call) => {
+    const headers: Record<string, string> = {}
+    call.headers.forEach((value, name) => (headers[name] = value))
+    requests.push({ url, method: call.method, headers, body: call.body === '' ? undefined : call.body })
     const next = script.shift()
-    if (next === undefined) throw new Error(`unexpected request ${requests.length} to ${String(url)}`)
+    if (next === undefined) throw new Error(`unexpected request ${requests.length} to ${url}`)
     if (next instanceof Error) throw next
     return typeof next === 'function' ? next() : next
-  }
+  })
   return Object.assign(http, { requests })
-}
-
-function headersOf(init: HttpRequestInit | undefined): Record<string, string> {
-  const headers: Record<string, string> = {}
-  if (init?.headers instanceof Headers) init.headers.forEach((value, name) => (headers[name] = value))
-  else for (const [name, value] of Object.entries(init?.headers ?? {})) headers[name.toLowerCase()] = value
-  return headers
-}
-
-function bodyOf(init: HttpRequestInit | undefined): string | undefined {
-  const body = init?.body
-  if (body === undefined || body === null) return undefined
-  if (body instanceof Uint8Array) return new TextDecoder().decode(body)
-  return String(body)
 }
 
 export { jsonResponse } from '../../fakes'

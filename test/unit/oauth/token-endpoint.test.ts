@@ -19,7 +19,7 @@ import {
   rfc6749ErrorCases,
   SECRETS,
 } from '../../fixtures/oauth/bodies'
-import { basic, jsonResponse, recordingHttp, textResponse } from './helpers'
+import { basic, jsonResponse, scriptedHttp, textResponse } from './helpers'
 import { rejectionOf } from '../../fakes'
 
 const NOW = Date.UTC(2026, 0, 1)
@@ -195,7 +195,7 @@ function context(http: TokenEndpointContext['http'], overrides: Partial<TokenEnd
 
 describe('requestToken: request shapes', () => {
   it('posts a form body with client_secret_post and returns the tokens', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     const tokens = await requestToken(context(http), codeGrant)
     const [request] = http.requests
     expect(request).toMatchObject({ url: 'https://id.acme.example/token', method: 'POST' })
@@ -213,7 +213,7 @@ describe('requestToken: request shapes', () => {
   })
 
   it('sends the same fields as a JSON object with json encoding', async () => {
-    const http = recordingHttp(jsonResponse(200, livechatTokenBody))
+    const http = scriptedHttp(jsonResponse(200, livechatTokenBody))
     await requestToken(context(http, { encoding: 'json' }), codeGrant)
     const [request] = http.requests
     expect(request?.headers['content-type']).toBe('application/json')
@@ -228,7 +228,7 @@ describe('requestToken: request shapes', () => {
   })
 
   it('puts client_secret_basic credentials in the Authorization header only', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     await requestToken(context(http, { client: { ...postClient, token_endpoint_auth_method: 'client_secret_basic' } }), codeGrant)
     const [request] = http.requests
     expect(request?.headers.authorization).toBe(basic('cid', SECRETS.clientSecret))
@@ -242,7 +242,7 @@ describe('requestToken: request shapes', () => {
     ['client_secret_post without a secret', { client_id: 'cid', token_endpoint_auth_method: 'client_secret_post' }],
     ['client_secret_basic without a secret', { client_id: 'cid', token_endpoint_auth_method: 'client_secret_basic' }],
   ] as const)('sends client_id in the body and no secret for %s', async (_name, client) => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     await requestToken(context(http, { client }), codeGrant)
     const [request] = http.requests
     const body = new URLSearchParams(request?.body)
@@ -252,14 +252,14 @@ describe('requestToken: request shapes', () => {
   })
 
   it('omits code_verifier when the login used no PKCE', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     const { code_verifier: _unused, ...withoutVerifier } = codeGrant
     await requestToken(context(http), withoutVerifier)
     expect(new URLSearchParams(http.requests[0]?.body).has('code_verifier')).toBe(false)
   })
 
   it('sends a refresh grant, with scope when asked, and reports failures as the refresh step', async () => {
-    const http = recordingHttp(jsonResponse(200, refreshWithoutRotationBody), jsonResponse(400, { error: 'invalid_grant' }))
+    const http = scriptedHttp(jsonResponse(200, refreshWithoutRotationBody), jsonResponse(400, { error: 'invalid_grant' }))
     const grant = { grant_type: 'refresh_token', refresh_token: SECRETS.refreshToken as RefreshToken } as const
     await requestToken(context(http), { ...grant, scope: 'read' })
     expect(Object.fromEntries(new URLSearchParams(http.requests[0]?.body))).toEqual({
@@ -273,7 +273,7 @@ describe('requestToken: request shapes', () => {
   })
 
   it('sends a device code grant', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     const grant = { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: SECRETS.deviceCode as DeviceCode } as const
     await requestToken(context(http, { client: { client_id: 'cid', token_endpoint_auth_method: 'none' } }), grant)
     expect(Object.fromEntries(new URLSearchParams(http.requests[0]?.body))).toEqual({
@@ -284,7 +284,7 @@ describe('requestToken: request shapes', () => {
   })
 
   it('sends a client credentials grant', async () => {
-    const http = recordingHttp(jsonResponse(200, { access_token: 'a', token_type: 'Bearer' }))
+    const http = scriptedHttp(jsonResponse(200, { access_token: 'a', token_type: 'Bearer' }))
     await requestToken(context(http), { grant_type: 'client_credentials', scope: 'api' })
     const body = new URLSearchParams(http.requests[0]?.body)
     expect(body.get('grant_type')).toBe('client_credentials')
@@ -293,19 +293,19 @@ describe('requestToken: request shapes', () => {
 
   it('lets a TransportError from the HttpClient through unchanged', async () => {
     const failure = new TransportError('connect', 'https://id.acme.example/token', 'connection refused')
-    const err = await rejection(requestToken(context(recordingHttp(failure)), codeGrant))
+    const err = await rejection(requestToken(context(scriptedHttp(failure)), codeGrant))
     expect(err).toBe(failure)
   })
 
   it('refuses to send without a token endpoint', async () => {
-    const http = recordingHttp()
+    const http = scriptedHttp()
     const err = await rejection(requestToken(context(http, { metadata: { issuer: 'https://id.acme.example' } }), codeGrant))
     expect((err as ProtocolError).code).toBe('missing_endpoint')
     expect(http.requests).toHaveLength(0)
   })
 
   it('computes expires_at from the context clock', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     const tokens = await requestToken(context(http, { now: () => 1_000 }), codeGrant)
     expect(tokens.expires_at).toBe(1_000 + 3_600_000)
   })
@@ -313,7 +313,7 @@ describe('requestToken: request shapes', () => {
 
 describe('requestToken: client_secret_basic encoding', () => {
   it('form-encodes reserved characters of id and secret before base64 (RFC 6749 §2.3.1)', async () => {
-    const http = recordingHttp(jsonResponse(200, fullTokenBody))
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
     const client: OAuthClient = { client_id: 'app:1', client_secret: 'a+b/c d~e' as ClientSecret, token_endpoint_auth_method: 'client_secret_basic' }
     await requestToken(context(http, { client }), codeGrant)
     expect(http.requests[0]?.headers.authorization).toBe(basic('app%3A1', 'a%2Bb%2Fc+d~e'))
