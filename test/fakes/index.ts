@@ -272,3 +272,5 @@ export function thrownBy<T extends Error>(run: () => unknown, kind: ErrorClass<T
   }
   throw new Error(`expected a ${kind.name}`)
 }
+
+export { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from './credential'

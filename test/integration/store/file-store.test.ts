@@ -9,7 +9,7 @@ import {
   FIXTURE_CLIENT_SECRET,
   FIXTURE_REFRESH_TOKEN,
   makeCredential,
-} from '../../unit/store/credential-fixture'
+} from '../../fakes/credential'
 import { rejectionOf } from '../../fakes'
 
 const key = { provider: 'livechat', profile: 'default' }

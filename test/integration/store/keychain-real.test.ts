@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { KEYCHAIN_ITEM_MAX_LENGTH } from '../../../src/store/codec'
 import { createKeychainStore, probeKeychain } from '../../../src/store/keychain-store'
 import { openStore } from '../../../src/store/select-store'
-import { makeCredential } from '../../unit/store/credential-fixture'
+import { makeCredential } from '../../fakes/credential'
 
 const service = `oauth-cli-test-${randomBytes(6).toString('hex')}`
 const store = createKeychainStore({ service, timeoutMs: 10_000 })

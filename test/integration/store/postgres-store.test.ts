@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ABSENT, StoreError, type StoredCredential } from '../../../src/store/credential-store'
 import { openPostgresStore, type PostgresStore } from '../../../src/store/postgres-store'
 import { toCliError } from '../../../src/cli/report'
+import { makeCredential } from '../../fakes/credential'
 import { shouldSkipPostgres, startPostgres, writePgpass, type PostgresCluster } from '../../support/postgres'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,21 +22,19 @@ const SECRET_REFRESH = 'RT-secret-refresh-19bd02'
 const SECRET_CLIENT = 'CS-secret-client-55e1aa'
 
 function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    version: 1,
+  return makeCredential({
     provider: 'acme',
-    profile: 'default',
-    kind: 'oauth',
     access_token: SECRET_ACCESS,
-    token_type: 'Bearer',
     refresh_token: SECRET_REFRESH,
     expires_at: new Date(Date.now() + 3600_000).toISOString(),
     scope: ['read'],
     client_id: 'client-1',
     client_secret: SECRET_CLIENT,
+    token_endpoint: undefined,
+    extra: undefined,
     updated_at: new Date().toISOString(),
     ...overrides,
-  }
+  })
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

@@ -3,7 +3,7 @@ import { describeExport, executeExport, runExport } from '../../../src/cli/comma
 import { decodeBundle } from '../../../src/session/bundle'
 import { NotLoggedInError } from '../../../src/session/errors'
 import { makeTestDeps, MemoryStore } from '../../fakes'
-import { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from '../store/credential-fixture'
+import { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from '../../fakes/credential'
 
 const opts = { provider: 'livechat', profile: 'default', json: false, verbose: false, store: 'auto' as const }
 

@@ -3,7 +3,7 @@ import { executeImport, runImport } from '../../../src/cli/commands/import'
 import { UsageError } from '../../../src/cli/errors'
 import { encodeBundle } from '../../../src/session/bundle'
 import { BufferIO, makeTestDeps, MemoryStore } from '../../fakes'
-import { FIXTURE_ACCESS_TOKEN, makeCredential } from '../store/credential-fixture'
+import { FIXTURE_ACCESS_TOKEN, makeCredential } from '../../fakes/credential'
 
 const opts = { json: false, verbose: false, store: 'auto' as const }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BUNDLE_PREFIX, decodeBundle, describeBundleLifetime, encodeBundle } from '../../../src/session/bundle'
-import { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from '../store/credential-fixture'
+import { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from '../../fakes/credential'
 
 const SECRETS = [FIXTURE_ACCESS_TOKEN, FIXTURE_REFRESH_TOKEN, FIXTURE_CLIENT_SECRET]
 

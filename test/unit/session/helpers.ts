@@ -1,6 +1,7 @@
 import { resolveProvider } from '../../../src/providers/resolve'
 import type { ProviderConfig, ResolvedProvider } from '../../../src/providers/types'
 import type { StoredCredential } from '../../../src/store/credential-store'
+import { makeCredential } from '../../fakes'
 
 export const ACME: ProviderConfig = {
   authorization_endpoint: 'https://id.acme.example/authorize',
@@ -25,20 +26,19 @@ export function provider(
   })
 }
 
+/** The session tests' `acme` credential (makeCredential with acme's fields). */
 export function stored(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    version: 1,
+  return makeCredential({
     provider: 'acme',
-    profile: 'default',
-    kind: 'oauth',
     access_token: 'at-old-1111',
-    token_type: 'Bearer',
     refresh_token: 'rt-old-2222',
     expires_at: '2026-01-01T00:00:30Z',
     scope: ['read'],
     client_id: 'acme-client',
     client_secret: 'acme-secret-3333',
+    token_endpoint: undefined,
+    extra: undefined,
     updated_at: '2025-12-31T23:00:00Z',
     ...overrides,
-  }
+  })
 }

@@ -11,7 +11,7 @@ import {
   serializeCredential,
   type ChunkManifest,
 } from '../../../src/store/codec'
-import { FIXTURE_ACCESS_TOKEN, makeCredential } from './credential-fixture'
+import { FIXTURE_ACCESS_TOKEN, makeCredential } from '../../fakes/credential'
 
 describe('credential codec', () => {
   it('round-trips a credential through its JSON text', () => {

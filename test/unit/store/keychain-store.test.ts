@@ -13,7 +13,7 @@ import {
   FIXTURE_CLIENT_SECRET,
   FIXTURE_REFRESH_TOKEN,
   makeCredential,
-} from './credential-fixture'
+} from '../../fakes/credential'
 import { rejectionOf } from '../../fakes'
 
 /**

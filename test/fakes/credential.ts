@@ -1,4 +1,5 @@
-import type { StoredCredential } from '../../../src/store/credential-store'
+/** The one stored-credential factory of the tests: a full LiveChat-shaped credential, or any fields overridden. */
+import type { StoredCredential } from '../../src/store/credential-store'
 
 /** Fixture secrets: tests assert these never leak into messages. */
 export const FIXTURE_ACCESS_TOKEN = 'at-fixture-9f8e7d6c5b4a'
