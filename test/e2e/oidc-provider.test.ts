@@ -20,7 +20,7 @@ import { runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from 
 import { makeTempHome, type TempHome } from '../support/temp-home'
 import { expectExit, parseStdout, scopesOf, type CredentialSummary } from './world'
 
-const FOLLOW_ALL = fileURLToPath(new URL('../support/browser-follow-all.mjs', import.meta.url))
+const FOLLOW = fileURLToPath(new URL('../support/browser-follow.mjs', import.meta.url))
 const CONCURRENT_TOKENS = 8
 
 interface StoredTokens {
@@ -67,7 +67,7 @@ async function createOidcWorld(): Promise<OidcWorld & { close(): Promise<void> }
     },
   })
   const logFile = join(home.home, 'browser.log')
-  const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW_ALL}' --log '${logFile}' "$1"\n`)
+  const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW}' --all --log '${logFile}' "$1"\n`)
   const env = { ...home.env, BROWSER: browser, OIDC_MACHINE_CLIENT_SECRET: op.confidentialClientSecret }
   const credentialsDir = join(home.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials')
   const credentialFile = (): string => {
