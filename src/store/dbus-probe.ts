@@ -70,7 +70,16 @@ function safeDecode(value: string): string {
   }
 }
 
-/** Resolves ok when the bus completes the handshake and answers Hello within `timeoutMs`. */
+/** The Secret Service's well-known name (what the keychain library talks to). */
+const SECRETS = 'org.freedesktop.secrets'
+
+/**
+ * Resolves ok when the bus completes the handshake, answers Hello, and the
+ * Secret Service answers a Peer.Ping (which every D-Bus connection answers by
+ * itself; the bus starts an activatable service for it), all within `timeoutMs`.
+ * Without this last step a Secret Service that never answers blocks the
+ * keychain library's own calls on the main thread.
+ */
 export async function checkSessionBus(
   address: BusAddress,
   uid: number | undefined,
@@ -79,7 +88,7 @@ export async function checkSessionBus(
   const { connect } = await import('node:net')
   return new Promise((resolve) => {
     const socket = address.kind === 'unix' ? connect({ path: address.path }) : connect({ host: address.host, port: address.port })
-    let stage: 'connect' | 'auth' | 'hello' = 'connect'
+    let stage: 'connect' | 'auth' | 'hello' | 'ping' = 'connect'
     let received = Buffer.alloc(0)
     const finish = (result: { ok: true } | { ok: false; reason: string }): void => {
       clearTimeout(timer)
@@ -90,8 +99,13 @@ export async function checkSessionBus(
       resolve(result)
     }
     const timer = setTimeout(() => {
-      const what = stage === 'connect' ? 'accept the connection' : stage === 'auth' ? 'answer the authentication' : 'answer Hello'
-      finish({ ok: false, reason: `the D-Bus session bus did not ${what} within ${timeoutMs} ms` })
+      const what = {
+        connect: 'the D-Bus session bus did not accept the connection',
+        auth: 'the D-Bus session bus did not answer the authentication',
+        hello: 'the D-Bus session bus did not answer Hello',
+        ping: `the Secret Service (${SECRETS}) did not answer`,
+      }[stage]
+      finish({ ok: false, reason: `${what} within ${timeoutMs} ms` })
     }, timeoutMs)
     socket.on('error', (err: NodeJS.ErrnoException) => {
       finish({ ok: false, reason: `cannot connect to the D-Bus session bus: ${err.code ?? err.message}` })
@@ -114,49 +128,91 @@ export async function checkSessionBus(
         }
         received = received.subarray(end + 2)
         stage = 'hello'
-        socket.write(Buffer.concat([Buffer.from('BEGIN\r\n', 'ascii'), helloMessage()]))
+        socket.write(Buffer.concat([
+          Buffer.from('BEGIN\r\n', 'ascii'),
+          methodCall(1, { path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus', member: 'Hello', destination: 'org.freedesktop.DBus' }),
+          methodCall(2, { path: '/', iface: 'org.freedesktop.DBus.Peer', member: 'Ping', destination: SECRETS }),
+        ]))
       }
-      // Any whole message header back: a METHOD_RETURN (2) or an ERROR (3) both prove the bus answers.
-      if (stage === 'hello' && received.length >= 16) {
-        const type = received[1]
-        finish(type === 2 || type === 3 || type === 4 ? { ok: true } : { ok: false, reason: 'the D-Bus session bus answered Hello with something else' })
+      for (let message = takeMessage(); message; message = takeMessage()) {
+        if (message.replySerial === 1) {
+          if (message.type !== 2) return finish({ ok: false, reason: `the D-Bus session bus refused Hello (${message.errorName ?? 'no reason'})` })
+          stage = 'ping'
+        } else if (message.replySerial === 2) {
+          if (message.type === 2) return finish({ ok: true })
+          const why = message.errorName === 'org.freedesktop.DBus.Error.ServiceUnknown' || message.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner'
+            ? `no Secret Service (${SECRETS}) on the D-Bus session bus`
+            : `the Secret Service did not answer (${message.errorName ?? 'error'})`
+          return finish({ ok: false, reason: why })
+        }
       }
     })
+
+    /** The next whole message from `received`, if one is there (little- or big-endian). */
+    function takeMessage(): { type: number; replySerial?: number; errorName?: string } | undefined {
+      if (stage !== 'hello' && stage !== 'ping') return undefined
+      if (received.length < 16) return undefined
+      const little = received[0] === 0x6c
+      const u32 = (at: number): number => (little ? received.readUInt32LE(at) : received.readUInt32BE(at))
+      const bodyLength = u32(4)
+      const fieldsLength = u32(12)
+      const headerEnd = 16 + fieldsLength
+      const total = headerEnd + ((8 - (headerEnd % 8)) % 8) + bodyLength
+      if (received.length < total) return undefined
+      const message: { type: number; replySerial?: number; errorName?: string } = { type: received[1] ?? 0 }
+      // Header fields: a(yv), each struct 8-aligned; we read REPLY_SERIAL (5, u) and ERROR_NAME (4, s).
+      let at = 16
+      while (at < headerEnd) {
+        at += (8 - (at % 8)) % 8
+        if (at >= headerEnd) break
+        const code = received[at] ?? 0
+        const sigLength = received[at + 1] ?? 0
+        const signature = received.subarray(at + 2, at + 2 + sigLength).toString('latin1')
+        at += 2 + sigLength + 1
+        if (signature === 'u' || signature === 'i') {
+          at += (4 - (at % 4)) % 4
+          if (code === 5) message.replySerial = u32(at)
+          at += 4
+        } else if (signature === 's' || signature === 'o') {
+          at += (4 - (at % 4)) % 4
+          const length = u32(at)
+          if (code === 4) message.errorName = received.subarray(at + 4, at + 4 + length).toString('utf8')
+          at += 4 + length + 1
+        } else if (signature === 'g') {
+          at += 1 + (received[at] ?? 0) + 1
+        } else {
+          break // a field type we never need; the rest of this header is skipped
+        }
+      }
+      received = received.subarray(total)
+      return message
+    }
   })
 }
 
-/** `org.freedesktop.DBus.Hello()`, little-endian, serial 1, no body. */
-function helloMessage(): Buffer {
+/** A method call with no body, little-endian. */
+function methodCall(serial: number, to: { path: string; iface: string; member: string; destination: string }): Buffer {
   const fields: Buffer[] = []
   const field = (code: number, signature: 's' | 'o', value: string): void => {
     const text = Buffer.from(value, 'utf8')
-    const head = Buffer.from([code, 1, signature.charCodeAt(0), 0])
     const length = Buffer.alloc(4)
     length.writeUInt32LE(text.length)
-    const entry = Buffer.concat([head, length, text, Buffer.from([0])])
-    fields.push(Buffer.concat([entry, Buffer.alloc((8 - (entry.length % 8)) % 8)]))
+    fields.push(Buffer.concat([Buffer.from([code, 1, signature.charCodeAt(0), 0]), length, text, Buffer.from([0])]))
   }
-  field(1, 'o', '/org/freedesktop/DBus')
-  field(2, 's', 'org.freedesktop.DBus')
-  field(3, 's', 'Hello')
-  field(6, 's', 'org.freedesktop.DBus')
-  // The last struct needs no padding after it inside the array; the header as a whole is padded to 8.
-  const last = fields.pop() as Buffer
-  const unpadded = Buffer.concat([...fields, trimPadding(last)])
+  field(1, 'o', to.path)
+  field(2, 's', to.iface)
+  field(3, 's', to.member)
+  field(6, 's', to.destination)
+  // Each struct in the array starts 8-aligned (relative to the message start, which the 16-byte fixed part keeps).
+  let array = Buffer.alloc(0)
+  for (const f of fields) array = Buffer.concat([array, Buffer.alloc((8 - (array.length % 8)) % 8), f])
   const fixed = Buffer.alloc(16)
   fixed.write('l', 0, 'ascii')
   fixed[1] = 1 // METHOD_CALL
-  fixed[2] = 0
   fixed[3] = 1 // protocol version
   fixed.writeUInt32LE(0, 4) // body length
-  fixed.writeUInt32LE(1, 8) // serial
-  fixed.writeUInt32LE(unpadded.length, 12) // header fields array length
-  const header = Buffer.concat([fixed, unpadded])
+  fixed.writeUInt32LE(serial, 8)
+  fixed.writeUInt32LE(array.length, 12)
+  const header = Buffer.concat([fixed, array])
   return Buffer.concat([header, Buffer.alloc((8 - (header.length % 8)) % 8)])
-}
-
-function trimPadding(entry: Buffer): Buffer {
-  // entry = [code, 1, sig, 0, len32, text..., 0, padding...]; its length without padding is 8 + text + 1.
-  const textLength = entry.readUInt32LE(4)
-  return entry.subarray(0, 8 + textLength + 1)
 }

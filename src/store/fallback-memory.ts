@@ -11,6 +11,8 @@ import { join } from 'node:path'
 
 const FILE = 'keychain-fallback.json'
 export const FALLBACK_MEMORY_MS = 24 * 3600_000
+/** A keychain that only did not answer in time may answer soon: that is remembered for less. */
+export const TRANSIENT_FALLBACK_MEMORY_MS = 10 * 60_000
 
 export interface FallbackMemory {
   /** What the environment looked like; a different one is another "machine". */
@@ -18,6 +20,13 @@ export interface FallbackMemory {
   reason: string
   /** Epoch ms of the probe that failed. */
   at: number
+  /** It timed out (rather than finding no bus or no Secret Service): remembered for less. */
+  transient?: boolean
+}
+
+/** Whether a remembered fall-back still stands at `now`. */
+export function stillValid(memory: FallbackMemory, now: number): boolean {
+  return now - memory.at < (memory.transient ? TRANSIENT_FALLBACK_MEMORY_MS : FALLBACK_MEMORY_MS)
 }
 
 export function fingerprintOf(env: Readonly<Record<string, string | undefined>>, platform: string, uid: number | undefined): string {
@@ -36,7 +45,7 @@ export function recallFallback(stateDir: string): FallbackMemory | undefined {
   try {
     const value = JSON.parse(readFileSync(join(stateDir, FILE), 'utf8')) as Partial<FallbackMemory>
     if (typeof value.fingerprint === 'string' && typeof value.reason === 'string' && typeof value.at === 'number') {
-      return { fingerprint: value.fingerprint, reason: value.reason, at: value.at }
+      return { fingerprint: value.fingerprint, reason: value.reason, at: value.at, transient: value.transient === true }
     }
   } catch {
     // absent or unreadable: nothing remembered

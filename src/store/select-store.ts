@@ -8,13 +8,14 @@
  * synchronously, where no timer can bound it; so the bus is checked first, by
  * our own bounded handshake (dbus-probe.ts), and not at all where there is none.
  * A fall-back is remembered per machine (fallback-memory.ts): said once, short,
- * with the backend's reason under --verbose, and not probed again for a day.
+ * with the backend's reason under --verbose, and not probed again for a day
+ * (ten minutes when the keychain only did not answer in time).
  */
 import { existsSync } from 'node:fs'
 import { StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
 import { checkSessionBus, findSessionBus } from './dbus-probe'
 import { createEitherStore } from './either-store'
-import { FALLBACK_MEMORY_MS, fingerprintOf, forgetFallback, recallFallback, rememberFallback } from './fallback-memory'
+import { fingerprintOf, forgetFallback, recallFallback, rememberFallback, stillValid } from './fallback-memory'
 import { createFileStore } from './file-store'
 import { createKeychainStore, probeKeychain } from './keychain-store'
 
@@ -41,8 +42,11 @@ export interface SelectStoreContext {
 
 /** An unanswered probe costs the user this long before the fall-back. */
 const AUTO_PROBE_TIMEOUT_MS = 3000
-/** The D-Bus handshake is a few local round trips; a bus slower than this is as good as hung. */
-const BUS_CHECK_TIMEOUT_MS = 1000
+/**
+ * The D-Bus handshake and a Ping of the Secret Service are a few local round
+ * trips (plus starting an activatable keyring); slower than this is as good as hung.
+ */
+const BUS_CHECK_TIMEOUT_MS = 1500
 
 /**
  * Opens the store for `choice`. An explicit `keychain` that does not answer is an
@@ -104,7 +108,7 @@ async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
   const fingerprint = fingerprintOf(ctx.env, ctx.platform, uidOf())
   const remembered = ctx.stateDir ? recallFallback(ctx.stateDir) : undefined
   const sameMachine = remembered?.fingerprint === fingerprint
-  if (remembered && sameMachine && now - remembered.at < FALLBACK_MEMORY_MS) {
+  if (remembered && sameMachine && stillValid(remembered, now)) {
     const store = openFileStore(ctx)
     if (ctx.verbose) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, remembered.reason, true))
     return store
@@ -117,7 +121,8 @@ async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
     return createEitherStore(keychain, openFileStore(ctx))
   }
   const store = openFileStore(ctx)
-  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now })
+  const transient = /did not answer|in time|within \d+ ms/.test(probe.reason)
+  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now, transient })
   // Said once per machine: a fall-back remembered here before (even long ago) is not news.
   if (ctx.verbose || !sameMachine) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, probe.reason, false))
   return store
@@ -128,7 +133,7 @@ function fallbackNotice(ctx: SelectStoreContext, store: CredentialStore, reason:
     ? 'encrypted with OAUTH_CLI_PASSPHRASE'
     : 'not encrypted: set OAUTH_CLI_PASSPHRASE to encrypt it'
   if (ctx.verbose) {
-    const when = remembered ? ' (remembered from an earlier run; the keychain is asked again within a day)' : ''
+    const when = remembered ? ' (remembered from an earlier run; the keychain is asked again later)' : ''
     return `oauth-cli: no OS keychain available (${reason})${when}; using the file store at ${store.location} (${encryption})`
   }
   return `oauth-cli: no OS keychain here; using the file store at ${store.location} (${encryption}). Said once; --verbose says why.`

@@ -5,10 +5,12 @@
  * `login --with-token` never returned. Now: within 5 s, the file store with the
  * fall-back notice (default store), or a clear error (`--store keychain`).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sandboxCredential, securityHome, type SecurityHome } from './support'
 
@@ -136,3 +138,56 @@ describe.skipIf(process.platform !== 'linux')('the keychain fall-back notice', {
     })
   })
 })
+
+const DBUS_DAEMON = ['/usr/bin/dbus-daemon', '/bin/dbus-daemon'].find((p) => existsSync(p))
+
+describe.skipIf(process.platform !== 'linux' || !DBUS_DAEMON)('a Secret Service that never answers, on a live session bus', { timeout: 30_000 }, () => {
+  let daemon: ChildProcess
+  let service: ChildProcess
+  let busAddress: string
+
+  beforeAll(async () => {
+    daemon = spawn(DBUS_DAEMON!, ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    busAddress = (await firstLine(daemon)).trim()
+    service = spawn(process.execPath, [fileURLToPath(new URL('./hung-secret-service.mjs', import.meta.url))], {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    expect((await firstLine(service)).trim()).toBe('ready')
+  })
+
+  afterAll(() => {
+    service?.kill('SIGKILL')
+    daemon?.kill('SIGKILL')
+  })
+
+  it('token falls back within 5 s, and --store keychain fails within 5 s naming the Secret Service', async () => {
+    await withHome(async (home, env) => {
+      await home.plant(sandboxCredential())
+      const live = { ...env, OAUTH_CLI_STORE: '', DBUS_SESSION_BUS_ADDRESS: busAddress }
+      const auto = await home.cli(['token', 'sandbox'], live, 15_000)
+      expect(auto.ms).toBeLessThan(BOUND_MS)
+      expect(auto.exitCode, auto.stderr).toBe(0)
+      expect(auto.stdout).toBe('at-planted-0123456789\n')
+      const strict = await home.cli(['token', 'sandbox', '--store', 'keychain'], live, 15_000)
+      expect(strict.ms).toBeLessThan(BOUND_MS)
+      expect(strict.exitCode).toBe(2)
+      expect(strict.stderr).toMatch(/Secret Service .*did not answer/)
+    })
+  })
+})
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    const timer = setTimeout(() => reject(new Error(`no output from ${child.spawnfile}`)), 10_000)
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk
+      if (text.includes('\n')) {
+        clearTimeout(timer)
+        resolve(text.slice(0, text.indexOf('\n')))
+      }
+    })
+    child.once('exit', () => reject(new Error(`${child.spawnfile} exited early`)))
+  })
+}
