@@ -13,12 +13,17 @@ export interface ConfigFile {
   exists: boolean
 }
 
+/** Who named the config file: the flag, the environment, or nobody (the XDG default). */
+export type ConfigSource = '--config' | 'OAUTH_CLI_CONFIG' | 'default'
+
 /** Top-level keys; `$schema` lets editors attach a JSON schema. */
 const TOP_LEVEL_KEYS = ['providers', '$schema'] as const
 
 /**
- * Loads and validates the config file. A missing file is an empty config; a
- * file holding only whitespace is one too (what `touch` leaves behind).
+ * Loads and validates the config file. A missing file at the default path is
+ * an empty config; a file holding only whitespace is one too (what `touch`
+ * leaves behind). A missing file named by `--config` or `$OAUTH_CLI_CONFIG` is
+ * a ConfigError `missing_config` naming it.
  *
  * @throws ConfigError `malformed_config` naming `path:LINE:COLUMN` for invalid
  *   JSON or a non-object top level; `invalid_value` / `insecure_endpoint` with the
@@ -27,9 +32,18 @@ const TOP_LEVEL_KEYS = ['providers', '$schema'] as const
 export async function loadConfigFile(
   path: string,
   readTextFile: (p: string) => Promise<string | undefined>,
+  namedBy?: ConfigSource,
 ): Promise<ConfigFile> {
   const text = await readTextFile(path)
-  if (text === undefined) return { path, providers: {}, exists: false }
+  if (text === undefined) {
+    // Only the default path may be absent: a path the user named is a typo or a missing mount, not "no config".
+    if (namedBy !== undefined && namedBy !== 'default') {
+      throw new ConfigError('missing_config', `the config file ${path} (from ${namedBy}) does not exist`, {
+        hint: namedBy === '--config' ? 'check the path given to --config' : 'check OAUTH_CLI_CONFIG, or unset it to use the default config file',
+      })
+    }
+    return { path, providers: {}, exists: false }
+  }
   // Editors on Windows may save a byte order mark, which JSON.parse rejects.
   const source = text.replace(/^\uFEFF/, '')
   if (source.trim() === '') return { path, providers: {}, exists: true }

@@ -10,6 +10,7 @@ export type ConfigErrorCode =
   | 'insecure_endpoint'
   | 'missing_client_id'
   | 'missing_redirect_uri'
+  | 'missing_config'
 
 export interface ConfigErrorOptions {
   hint?: string

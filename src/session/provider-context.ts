@@ -27,7 +27,8 @@ export interface ProviderFlags {
 /** Reads the config file named by --config / $OAUTH_CLI_CONFIG / XDG default. */
 export async function readConfig(deps: SessionDeps, configFlag?: string): Promise<ConfigFile> {
   const path = resolvePaths(deps.env, deps.homedir, configFlag).configFile
-  return loadConfigFile(path, deps.readTextFile)
+  const source = configFlag ? '--config' : deps.env.OAUTH_CLI_CONFIG ? 'OAUTH_CLI_CONFIG' : 'default'
+  return loadConfigFile(path, deps.readTextFile, source)
 }
 
 /** @see shared/SPEC.md "Providers": flags beat the environment, which beats .env and the config file. */

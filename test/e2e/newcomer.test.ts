@@ -4,9 +4,10 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { sandboxProviderConfig } from '../../src/sandbox/provider'
-import type { CliRun } from '../support/run-cli'
+import { runCli, type CliRun } from '../support/run-cli'
 import { it, SUITE, acmeEntry, expectExit, grantTypes, last, loginAcme, type World } from './world'
 
 describe('the refresh skew', SUITE, () => {
@@ -160,5 +161,30 @@ describe('the standalone sandbox', SUITE, () => {
     expectExit(run, 5)
     expect(run.stdout).toBe('')
     expect(run.stderr).toContain('is `oauth-cli sandbox` running?')
+  })
+})
+
+describe('a config file that was named but does not exist', SUITE, () => {
+  it('is exit 2 naming it, from --config or from OAUTH_CLI_CONFIG; doctor marks it', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const missing = join(world.home.home, 'no-such-config.json')
+    const byFlag = await world.cli(['providers', '--config', missing])
+    expectExit(byFlag, 2)
+    expect(byFlag.stdout).toBe('')
+    expect(byFlag.stderr).toContain(`the config file ${missing} (from --config) does not exist`)
+    const byEnv = await world.cli(['token', 'acme'], { env: { OAUTH_CLI_CONFIG: missing } })
+    expectExit(byEnv, 2)
+    expect(byEnv.stdout).toBe('')
+    expect(byEnv.stderr).toContain(`the config file ${missing} (from OAUTH_CLI_CONFIG) does not exist`)
+    const doctor = await world.cli(['doctor', '--config', missing])
+    expect(doctor.stdout + doctor.stderr).toMatch(/✗ config file.*does not exist/)
+  })
+
+  it('is no error at the default path, which may be absent', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const { OAUTH_CLI_CONFIG: _named, ...env } = world.env
+    const run = await runCli(['providers'], { env: { ...env, XDG_CONFIG_HOME: join(world.home.home, 'empty-config-home') } })
+    expectExit(run, 0)
+    expect(run.stdout).toContain('livechat')
   })
 })
