@@ -33,6 +33,13 @@ export async function fetchClientCredentials(
     ['token_endpoint'],
   )
   const client = toOAuthClient(provider, previous)
+  if (provider.config.token_endpoint_auth_method === 'none') {
+    // A secret given anyway is not the problem: the client is registered as public, and §4.4 needs a confidential one.
+    throw new InputError(
+      `the client credentials grant needs a confidential client, and ${provider.name}'s client ${client.client_id} is public (token_endpoint_auth_method "none")`,
+      `use a confidential client: set its client_id and token_endpoint_auth_method (client_secret_basic or client_secret_post) for ${provider.name} in the config file, and ${provider.env_prefix}_CLIENT_SECRET`,
+    )
+  }
   if (client.token_endpoint_auth_method === 'none' || !client.client_secret) {
     throw new InputError(
       `the client credentials grant needs a client secret for ${provider.name}, and none is set`,

@@ -188,3 +188,16 @@ describe('a config file that was named but does not exist', SUITE, () => {
     expect(run.stdout).toContain('livechat')
   })
 })
+
+describe('login --client-credentials with a public client', SUITE, () => {
+  it('says the client is public and the grant needs a confidential one, without asking for a secret', async ({ makeWorld }) => {
+    const world = await makeWorld({ acme: { token_endpoint_auth_method: 'none' } })
+    const run = await world.cli(['login', 'acme', '--client-credentials', '--client-secret-stdin'], { stdin: 'given-secret\n' })
+    expectExit(run, 2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain("the client credentials grant needs a confidential client, and acme's client test-client is public")
+    expect(run.stderr).not.toMatch(/none is set|secret:/i)
+    expect(run.stderr).not.toContain('given-secret')
+    expect(world.fp.requests).toHaveLength(0)
+  })
+})
