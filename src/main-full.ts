@@ -8,6 +8,7 @@ import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
 import type { CallResume } from './session/api-call'
 import type { ExitCode } from './cli/errors'
+import { CancelledError } from './session/errors'
 
 /** `call`: where the fast path left off (see CallResume). Plain data, since it crosses from the fast build. */
 export interface Resume {
@@ -17,13 +18,21 @@ export interface Resume {
 export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume = {}): Promise<ExitCode> {
   const flags = scanGlobalFlags(argv)
   const deps = await createDeps(proc, flags)
+  // Ctrl-C in any wait (browser, device code, lock, network) ends like Ctrl-C at a prompt:
+  // one "cancelled" line and exit 130. Nothing half-done is stored: tokens are saved only after success.
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    proc.once?.('SIGINT', () => reject(new CancelledError()))
+  })
+  interrupted.catch(() => undefined)
   try {
     const { runCli } = await import('./cli/program')
     const call = resume.call
-    if (!call) return await runCli(argv, deps)
+    if (!call) return await Promise.race([runCli(argv, deps), interrupted])
     const { executeCall } = await import('./cli/commands/call')
-    return await runCli(argv, deps, { call: (opts, d) => executeCall(opts, d, undefined, call) })
+    return await Promise.race([runCli(argv, deps, { call: (opts, d) => executeCall(opts, d, undefined, call) }), interrupted])
   } catch (err) {
+    // A spinner or a prompt may hold the line: start a new one.
+    if (err instanceof CancelledError && deps.io.stderr.isTTY) deps.io.stderr.write('\n')
     const { formatError } = await import('./cli/report')
     const report = formatError(err, { verbose: flags.verbose })
     deps.io.stderr.write(report.text)

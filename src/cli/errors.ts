@@ -3,7 +3,8 @@
  * Core code (oauth, session, store, http) throws its own typed errors;
  * `cli/report.ts` translates them into these.
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5
+/** 130 is the shell's code for an interrupt (128 + SIGINT): Ctrl-C anywhere, prompt or wait. */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 130
 
 export class CliError extends Error {
   readonly exitCode: ExitCode

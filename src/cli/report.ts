@@ -11,6 +11,7 @@ import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/er
 import { BUILT_IN_PROVIDERS } from '../providers/catalog'
 import { ConfigError } from '../providers/errors'
 import {
+  CancelledError,
   CodeRejectedError,
   InputError,
   ReplaceDeclinedError,
@@ -80,14 +81,7 @@ export function toCliError(err: unknown): CliError {
     )
   }
   if (err instanceof OAuthError) return fromOAuthError(err)
-  if (err instanceof LoginTimeoutError) {
-    return new OfflineError(err.message, {
-      hint:
-        'if the browser showed an error page from the provider, it never redirected back: fix what it says ' +
-        '(client id, redirect URI registered for the app) and try again; use --timeout <seconds> to wait longer',
-      cause: err,
-    })
-  }
+  if (err instanceof LoginTimeoutError) return new OfflineError(err.message, { hint: loginTimeoutHint(err), cause: err })
   if (err instanceof TransportError) {
     const context = contextOf(err)
     const prefix = context ? `cannot reach ${context.provider} (profile ${context.profile}): ` : ''
@@ -97,7 +91,9 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof StoreError) return fromStoreError(err)
   if (err instanceof ProtocolError) return fromProtocolError(err)
   if (err instanceof InputError) return new UsageError(err.message, { hint: err.hint, cause: err })
-  if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 1 })
+  // Ctrl-C at a prompt reads as the same interrupt as Ctrl-C during a wait: "cancelled", exit 130.
+  if (err instanceof CancelledError) return new CliError('cancelled', { exitCode: 130 })
+  if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 130 })
   const message = err instanceof Error ? err.message : String(err)
   return new CliError(`unexpected error: ${message}`, {
     exitCode: 1,
@@ -146,6 +142,21 @@ function describeStep(step: string): string {
       return 'the authorization'
     default:
       return step
+  }
+}
+
+/** Where to look depends on what was waited for (issue 13: a device wait spoke of a browser). */
+function loginTimeoutHint(err: LoginTimeoutError): string {
+  switch (err.flow) {
+    case 'device':
+      return 'open the verification URL on any device, enter the code and approve; run the login again for a new code, or use --timeout <seconds> to wait longer'
+    case 'paste':
+      return 'after approving in the browser, paste the address it landed on (or just the code) at the prompt; use --timeout <seconds> to wait longer'
+    default:
+      return (
+        'if the browser showed an error page from the provider, it never redirected back: fix what it says ' +
+        '(client id, redirect URI registered for the app) and try again; use --timeout <seconds> to wait longer'
+      )
   }
 }
 

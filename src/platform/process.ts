@@ -14,4 +14,6 @@ export interface ProcessLike {
   stdout: NodeJS.WriteStream
   stderr: NodeJS.WriteStream
   cwd(): string
+  /** Ctrl-C: the full CLI says "cancelled" and exits 130 instead of dying silently. Absent in tests. */
+  once?(event: 'SIGINT', listener: () => void): unknown
 }

@@ -80,11 +80,18 @@ export class TokenLifetimeError extends Error {
 export class LoginTimeoutError extends Error {
   readonly seconds: number
   readonly providerName: string
-  constructor(providerName: string, seconds: number) {
-    super(`login to ${providerName} did not complete within ${seconds} s`)
+  /** What was being waited for, so the message can say where to look: a redirect, a paste, or a device approval. */
+  readonly flow: 'browser' | 'paste' | 'device'
+  constructor(providerName: string, seconds: number, flow: LoginTimeoutError['flow'] = 'browser') {
+    super(
+      flow === 'device'
+        ? `the device code for ${providerName} was not approved within ${seconds} s`
+        : `login to ${providerName} did not complete within ${seconds} s`,
+    )
     this.name = 'LoginTimeoutError'
     this.seconds = seconds
     this.providerName = providerName
+    this.flow = flow
   }
 }
 
@@ -105,5 +112,13 @@ export class ReplaceDeclinedError extends Error {
     super(`login cancelled: the stored credentials for ${key.provider} (profile ${key.profile}) were kept`)
     this.name = 'ReplaceDeclinedError'
     this.key = key
+  }
+}
+
+/** The user interrupted (Ctrl-C during a wait): reported as "cancelled", exit 130. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
   }
 }

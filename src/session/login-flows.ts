@@ -76,24 +76,28 @@ export async function browserLogin(
 ): Promise<LoginResult> {
   // First: a provider without a usable redirect URI says so before anything else happens.
   const redirect = chooseRedirectUri(provider, options.port)
+  // Then a missing <PROVIDER>_CLIENT_ID, before anything about browsers, as on a terminal.
+  const client = toOAuthClient(provider)
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
   const unavailable = options.noBrowser ? undefined : deps.browser.unavailableReason()
-  if (unavailable && metadata.device_authorization_endpoint) {
-    // The headless ladder's first rung: a device code needs no browser here.
-    onEvent({ type: 'switch_to_device', reason: unavailable })
-    return deviceLogin(provider, options, deps, onEvent)
-  }
-  if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps)
-  const client = toOAuthClient(provider)
+  // CI without a terminal: nobody is there to approve or paste, so say at once what works here
+  // rather than wait out --timeout. An explicit --device (deviceLogin) still waits.
+  if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps, provider.name)
+  if (unavailable && metadata.device_authorization_endpoint) return switchToDevice(unavailable, provider, options, deps, onEvent)
   const session = await startAuthorization(provider, metadata, client, deps, onEvent, options.profile)
   const { state } = session
   const authorize = session.authorizeUrl
   const exchange = session.exchange
-  const timer = startLoginTimer(deps, options.timeoutSeconds, provider.name)
+  const flow = isLoopbackRedirectUri(redirect) ? 'browser' : 'paste'
+  const timer = startLoginTimer(deps, options.timeoutSeconds, provider.name, undefined, flow)
+  const canUseDevice = metadata.device_authorization_endpoint !== undefined
   try {
-    const parts = { redirect, state, authorize, exchange, onEvent, signal: timer.signal }
+    const parts = { redirect, state, authorize, exchange, onEvent, signal: timer.signal, canUseDevice }
     const run = isLoopbackRedirectUri(redirect) ? loopbackFlow(provider, options, deps, parts) : pasteFlow(options, deps, parts)
     return { tokens: await timer.race(run), client, metadata }
+  } catch (err) {
+    if (err instanceof BrowserFailed) return switchToDevice(err.reason, provider, options, deps, onEvent)
+    throw err
   } finally {
     timer.stop()
   }
@@ -152,7 +156,32 @@ export async function startAuthorization(
   }
 }
 
+/**
+ * The headless ladder (README, "No browser here") is one ladder whether no browser
+ * can exist here (no display, SSH, CI) or the browser command failed: the device
+ * flow where the provider has one, else the URL (and a short one) plus a paste.
+ */
+function switchToDevice(
+  reason: string,
+  provider: ResolvedProvider,
+  options: LoginOptions,
+  deps: SessionDeps,
+  onEvent: (event: LoginEvent) => void,
+): Promise<LoginResult> {
+  onEvent({ type: 'switch_to_device', reason })
+  return deviceLogin(provider, options, deps, onEvent)
+}
+
+/** Thrown inside a flow when the browser command failed and the device flow can take over. */
+class BrowserFailed extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+  }
+}
+
 interface FlowParts {
+  /** The provider has a device endpoint: a failing browser command hands over to the device flow. */
+  canUseDevice: boolean
   redirect: URL
   state: State
   authorize: (redirectUri: string) => string
@@ -186,6 +215,7 @@ async function loopbackFlow(
       parts.onEvent({ type: 'waiting', redirect_uri: server.redirectUri, timeout_s: options.timeoutSeconds })
       return await exchangeAndRespond(await callback, server.redirectUri, parts)
     }
+    if (opened && !opened.opened && parts.canUseDevice) throw new BrowserFailed(opened.reason ?? 'the browser command failed')
     // No browser: offer a short URL to copy, and accept the redirect pasted back.
     parts.onEvent({
       type: 'authorize_url',
@@ -242,7 +272,22 @@ async function callbackOrPaste(
 
 const PASTE_PROMPT = 'Or paste the URL your browser was redirected to (or just the code): '
 
-function noWayToFinish(deps: SessionDeps): InputError {
+/** Stdin ended (Ctrl-D, or an empty pipe) at the paste prompt of a login that can finish only by a paste. */
+function nothingPasted(redirect: URL): InputError {
+  return new InputError(
+    'stdin ended before anything was pasted, so this login cannot finish',
+    `run the login again and, after approving, paste the address the browser landed on (it starts with ${redirect.origin}${redirect.pathname}) or just the code`,
+  )
+}
+
+function noWayToFinish(deps: SessionDeps, providerName?: string): InputError {
+  if (deps.env.CI && !deps.io.stdinIsTTY) {
+    return new InputError(
+      `no browser can be opened in CI and there is no terminal, so a browser login${providerName ? ` to ${providerName}` : ''} cannot finish here`,
+      `in CI use: --with-token (a static credential on stdin), oauth-cli import (a bundle made by oauth-cli export), ` +
+        `--client-credentials (a confidential client), or --device (waits while you approve on another device)`,
+    )
+  }
   return new InputError(
     'no browser could be opened and nothing was pasted on stdin, so this login cannot finish here',
     deps.io.stdinIsTTY
@@ -274,11 +319,11 @@ async function exchangeAndRespond(callback: ReceivedCallback, redirectUri: strin
 async function pasteFlow(options: LoginOptions, deps: SessionDeps, parts: FlowParts): Promise<TokenSet> {
   const redirectUri = parts.redirect.toString()
   const url = parts.authorize(redirectUri)
-  await announce(url, 'paste', options, deps, parts.onEvent)
+  await announce(url, 'paste', options, deps, parts)
   const line = await deps.io.readLine('Paste the URL your browser was redirected to (or just the code): ', {
     signal: parts.signal,
   })
-  if (line.trim() === '') throw noWayToFinish(deps)
+  if (line.trim() === '') throw nothingPasted(parts.redirect)
   return exchangePasted(line, redirectUri, parts)
 }
 
@@ -287,13 +332,15 @@ async function announce(
   mode: 'loopback' | 'paste',
   options: LoginOptions,
   deps: SessionDeps,
-  onEvent: (event: LoginEvent) => void,
+  parts: Pick<FlowParts, 'onEvent' | 'canUseDevice'>,
 ): Promise<void> {
+  const { onEvent } = parts
   if (options.noBrowser) {
     onEvent({ type: 'authorize_url', url, opened: false, reason: '--no-browser', mode })
     return
   }
   const result = await deps.browser.open(url)
+  if (!result.opened && parts.canUseDevice) throw new BrowserFailed(result.reason ?? 'the browser command failed')
   onEvent(
     result.opened
       ? { type: 'authorize_url', url, opened: true, mode }
@@ -317,28 +364,33 @@ export async function deviceLogin(
   }
   const client = toOAuthClient(provider)
   const context = await tokenContext(provider, metadata, client, deps)
-  const auth = await startDeviceAuthorization(context, requestScope(provider.config))
-  const opened =
-    !options.noBrowser && (await deps.browser.open(auth.verification_uri_complete ?? auth.verification_uri)).opened
-  onEvent({
-    type: 'device_code',
-    user_code: auth.user_code,
-    verification_uri: auth.verification_uri,
-    verification_uri_complete: auth.verification_uri_complete,
-    opened,
-  })
-  // --timeout bounds the wait like a browser login (exit 5): the poller stops at whichever comes
-  // first, the code's own expiry or this deadline.
+  // --timeout bounds the whole wait like a browser login (exit 5). A code that expires before
+  // then is replaced by a new one, printed again: in CI the log shows the code that is current.
   const deadline = deps.clock.now() + options.timeoutSeconds * 1000
-  const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
-  try {
-    const tokens = await pollDeviceToken(context, bounded, deps.clock)
-    return { tokens, client, metadata }
-  } catch (err) {
-    if (bounded !== auth && err instanceof ProtocolError && err.code === 'expired') {
-      throw new LoginTimeoutError(provider.name, options.timeoutSeconds)
+  let browserTried = options.noBrowser
+  for (;;) {
+    const auth = await startDeviceAuthorization(context, requestScope(provider.config))
+    const opened = !browserTried && (await deps.browser.open(auth.verification_uri_complete ?? auth.verification_uri)).opened
+    browserTried = true
+    onEvent({
+      type: 'device_code',
+      user_code: auth.user_code,
+      verification_uri: auth.verification_uri,
+      verification_uri_complete: auth.verification_uri_complete,
+      opened,
+    })
+    const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
+    try {
+      const tokens = await pollDeviceToken(context, bounded, deps.clock)
+      return { tokens, client, metadata }
+    } catch (err) {
+      if (!(err instanceof ProtocolError && err.code === 'expired')) throw err
+      if (bounded !== auth || deps.clock.now() >= deadline) {
+        throw new LoginTimeoutError(provider.name, options.timeoutSeconds, 'device')
+      }
+      // A provider that calls a code expired before its own expires_in is not asked again and again.
+      if (deps.clock.now() < auth.expires_at) throw err
     }
-    throw err
   }
 }
 

@@ -23,6 +23,8 @@ export function startLoginTimer(
   seconds: number,
   what: string,
   controller: AbortController = new AbortController(),
+  /** What is waited for, so the time-out message says where to look. */
+  flow: LoginTimeoutError['flow'] = 'browser',
 ): LoginTimer {
   // Resolves on time-out, and also when stopped (then no one is racing it any more).
   const timer = deps.clock.sleep(seconds * 1000, controller.signal).then(
@@ -33,7 +35,7 @@ export function startLoginTimer(
     signal: controller.signal,
     race: async <T>(wait: Promise<T>): Promise<T> => {
       const outcome = await Promise.race([wait, timer])
-      if (outcome === TIMED_OUT) throw new LoginTimeoutError(what, seconds)
+      if (outcome === TIMED_OUT) throw new LoginTimeoutError(what, seconds, flow)
       return outcome as T
     },
     stop: () => controller.abort(new Error('login finished')),

@@ -69,7 +69,7 @@ describe('the command surface', SUITE, () => {
     const world = await makeWorld({ acme: (fp) => ({ device_authorization_endpoint: `${fp.url}/device` }) })
     const run = await world.cli(['login', 'acme', '--device', '--no-browser', '--timeout', '2'])
     expectExit(run, 5)
-    expect(run.stderr).toMatch(/did not complete within 2 s/)
+    expect(run.stderr).toMatch(/was not approved within 2 s/)
     expect(run.stderr).not.toMatch(/unexpected error/)
   })
 })

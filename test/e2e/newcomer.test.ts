@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { sandboxProviderConfig } from '../../src/sandbox/provider'
+import type { FakeProvider } from '../support/fake-provider'
 import { runCli, type CliRun } from '../support/run-cli'
 import { it, SUITE, acmeEntry, expectExit, grantTypes, last, loginAcme, type World } from './world'
 
@@ -199,5 +200,93 @@ describe('login --client-credentials with a public client', SUITE, () => {
     expect(run.stderr).not.toMatch(/none is set|secret:/i)
     expect(run.stderr).not.toContain('given-secret')
     expect(world.fp.requests).toHaveLength(0)
+  })
+})
+
+/** No $BROWSER and no display: nothing can be opened here. */
+const HEADLESS = { BROWSER: '' }
+const withDevice = { acme: (fp: FakeProvider) => ({ device_authorization_endpoint: `${fp.url}/device` }) }
+
+describe('logging in from CI and other headless places', SUITE, () => {
+  it('fails at once in CI without a terminal, even where a device flow exists, naming what works there', async ({ makeWorld }) => {
+    const world = await makeWorld(withDevice)
+    const started = Date.now()
+    const run = await world.cli(['login', 'acme'], { env: { ...HEADLESS, CI: 'true' } })
+    expectExit(run, 2)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('no browser can be opened in CI and there is no terminal')
+    for (const way of ['--with-token', 'oauth-cli import', '--client-credentials', '--device']) expect(run.stderr).toContain(way)
+    expect(world.fp.requests).toEqual([])
+  })
+
+  it('with an explicit --device in CI, prints the code and URL, and a new pair each time the code expires', async ({ makeWorld }) => {
+    const world = await makeWorld({ ...withDevice, provider: { deviceCodeTtl: 1 } })
+    const cli = world.spawn(['login', 'acme', '--device', '--timeout', '30'], { env: { ...HEADLESS, CI: 'true' } })
+    const codes = new Set<string>()
+    for (let n = 1; n <= 2; n++) {
+      const matches = await cli.waitForStderr(new RegExp(`(?:enter the code: \\S+[\\s\\S]*){${n}}`), 15_000)
+      codes.add([...matches[0].matchAll(/enter the code: (\S+)/g)].at(-1)![1]!)
+    }
+    expect(codes.size).toBe(2)
+    expect(cli.stderr()).toContain(`visit ${world.fp.url}/device/verify`)
+    cli.child.kill('SIGINT')
+    const run = await cli.exited
+    expectExit(run, 130)
+  })
+
+  it('names a missing <PROVIDER>_CLIENT_ID first in CI, not the missing browser', async ({ makeWorld }) => {
+    const world = await makeWorld({ acme: { client_id: undefined } })
+    const run = await world.cli(['login', 'acme'], { env: { ...HEADLESS, CI: 'true' } })
+    expectExit(run, 2)
+    expect(run.stderr).toContain('ACME_CLIENT_ID')
+    expect(run.stderr).not.toMatch(/browser/)
+  })
+
+  it('says the device code was not approved when a device login times out, not a browser', async ({ makeWorld }) => {
+    const world = await makeWorld(withDevice)
+    const run = await world.cli(['login', 'acme', '--device', '--timeout', '1', '--no-browser'])
+    expectExit(run, 5)
+    expect(run.stderr).toContain('the device code for acme was not approved within 1 s')
+    expect(run.stderr).not.toMatch(/browser showed an error page/)
+  })
+
+  it('takes the same rung of the ladder when $BROWSER fails as when there is no display: the device flow', async ({ makeWorld }) => {
+    const world = await makeWorld(withDevice)
+    const failing = world.home.writeExecutable('failing-browser', '#!/bin/sh\nexit 3\n')
+    for (const env of [HEADLESS, { BROWSER: failing }]) {
+      const cli = world.spawn(['login', 'acme'], { env })
+      await cli.waitForStderr(/using the device flow instead/)
+      await cli.waitForStderr(/enter the code: \S+/)
+      expect(world.fp.decidePendingDevices()).toBe(1)
+      const run = await cli.exited
+      expectExit(run, 0)
+      expect(run.stderr).not.toContain('/authorize?')
+    }
+    expect(grantTypes(world.fp)).toEqual(['urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:device_code'])
+  })
+})
+
+describe('cancelling', SUITE, () => {
+  it('Ctrl-C while waiting for the browser prints one "cancelled" line and exits 130, storing nothing', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const cli = world.spawn(['login', 'acme'], { env: { BROWSER: world.noopBrowser() } })
+    await cli.waitForStderr(/Waiting for the redirect/)
+    cli.child.kill('SIGINT')
+    const run = await cli.exited
+    expectExit(run, 130)
+    expect(run.stdout).toBe('')
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
+    const status = await world.cli(['status', '--json'])
+    expect(JSON.parse(status.stdout)).toEqual([])
+  })
+
+  it('Ctrl-D at the paste prompt under --no-browser says nothing was pasted, not that no browser could be opened', async ({ makeWorld }) => {
+    const world = await makeWorld({ acme: { redirect_uri: 'https://app.example/callback' } })
+    const run = await world.cli(['login', 'acme', '--no-browser'], { stdin: '' })
+    expectExit(run, 2)
+    expect(run.stderr).toContain('stdin ended before anything was pasted')
+    expect(run.stderr).toContain('https://app.example/callback')
+    expect(run.stderr).not.toContain('no browser could be opened')
   })
 })

@@ -56,6 +56,8 @@ export interface FakeProviderOptions {
   defaultScope?: string[]
   /** Device flow polling interval in seconds. Default 1 (RFC 8628 says 5; tests want speed). */
   deviceInterval?: number
+  /** Device code lifetime (`expires_in`) in seconds. Default 300. */
+  deviceCodeTtl?: number
 }
 
 export interface RecordedRequest {
@@ -522,7 +524,7 @@ class ProviderState {
     const scope = splitScope(params.get('scope'))
     const deviceCode = random('dc_')
     const userCode = `${randomLetters(4)}-${randomLetters(4)}`
-    const expiresIn = 300
+    const expiresIn = this.opts.deviceCodeTtl ?? 300
     this.devices.set(deviceCode, {
       deviceCode, userCode, scope: scope.length ? scope : (this.opts.defaultScope ?? ['read', 'write']),
       status: 'pending', expiresAt: Date.now() + expiresIn * 1000,
