@@ -29,6 +29,8 @@ export function describeExpiry(expiresAt: string | null, now: number): string {
   if (expiresAt === null) return 'no expiry'
   const ms = Date.parse(expiresAt) - now
   if (ms <= 0) return `expired ${expiresAt}`
+  // Under a minute, minutes would round to "0 min": say seconds.
+  if (ms < 60_000) return `expires in ${Math.floor(ms / 1000)} s (${expiresAt})`
   const minutes = Math.round(ms / 60_000)
   const span = minutes < 90 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} d`
   return `expires in ${span} (${expiresAt})`

@@ -290,3 +290,38 @@ describe('cancelling', SUITE, () => {
     expect(run.stderr).not.toContain('no browser could be opened')
   })
 })
+
+describe('status', SUITE, () => {
+  it('status <unknown provider> is exit 2 with did-you-mean, like every other command', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['status', 'acmee'])
+    expectExit(run, 2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('unknown provider "acmee"')
+    expect(run.stderr).toContain('did you mean "acme"?')
+  })
+
+  it('status <provider> with nothing stored is exit 3 with the login to run; bare status stays 0', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['status', 'acme'])
+    expectExit(run, 3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('not logged in to acme (profile default)')
+    expect(run.stderr).toContain('oauth-cli login acme')
+    const json = await world.cli(['status', 'acme', '--json'])
+    expectExit(json, 3)
+    expect(JSON.parse(json.stdout)).toEqual([])
+    const bare = await world.cli(['status'])
+    expectExit(bare, 0)
+    expect(bare.stdout).toContain('No stored credentials')
+  })
+
+  it('says seconds, not "0 min", for a token with less than a minute left', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 40 } })
+    await loginAcme(world)
+    const run = await world.cli(['status', 'acme'])
+    expectExit(run, 0)
+    expect(run.stdout).toMatch(/expires in [1-4]\d s \(/)
+    expect(run.stdout).not.toMatch(/0 min/)
+  })
+})

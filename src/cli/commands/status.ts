@@ -1,5 +1,6 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
 import { byCodeUnits } from '../../platform/sort'
+import { NotLoggedInError } from '../../session/errors'
 import { chooseProfile, readProfilesFile } from '../../session/profiles'
 import { redactText } from '../../http/redact'
 import { storeKindOf, type StoreError } from '../../store/credential-store'
@@ -38,6 +39,19 @@ function flagUnreadable(err: StoreError, deps: Deps): void {
   deps.io.stderr.write(`oauth-cli: warning: ${redactText(err.message)}${hint}\n`)
 }
 
+/**
+ * `status <provider>` with nothing stored, as gh's "not logged in": an unknown
+ * name is a usage error with did-you-mean (exit 2), a known one is exit 3 with
+ * the login to run (`--json` still prints its `[]`).
+ */
+async function nothingStoredFor(provider: string, opts: StatusOptions, deps: Deps): Promise<never> {
+  const { loadProvider } = await import('../../session/provider-context')
+  await loadProvider(provider, { config: opts.config }, deps)
+  if (opts.json) deps.io.stdout.write(renderJson([]))
+  const profile = opts.profile ?? chooseProfile({ provider, env: deps.env, file: await readProfilesFile(deps) }).profile
+  throw new NotLoggedInError({ provider, profile }, 'missing')
+}
+
 /** A status row; `default` marks the profile its provider's commands use without `--profile`. */
 export type StatusRow = CredentialSummary & { default: boolean }
 
@@ -58,6 +72,7 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Status
 
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
   const rows = await runStatus(opts, deps)
+  if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps)
   // Human output marks the default profile with `*`, as `git branch` marks the current branch.
   const human = rows.map(({ default: isDefault, ...row }) => ({ ...row, profile: isDefault ? `${row.profile} *` : row.profile }))
   deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(human, deps.clock.now(), paint(deps.io.color)))
