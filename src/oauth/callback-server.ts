@@ -16,7 +16,8 @@ export interface CallbackServerOptions {
   signal?: AbortSignal
 }
 
-export type CallbackOutcome = { ok: true } | { ok: false; message: string }
+/** `relayed`: the code goes on to another machine (`authorize`), so the page says to paste, not "signed in". */
+export type CallbackOutcome = { ok: true; relayed?: boolean } | { ok: false; message: string }
 
 export interface ReceivedCallback {
   /** The callback's query parameters: the right state, and `code` or `error`. */

@@ -284,7 +284,7 @@ class OneShotListener {
   }
 
   private async respond(outcome: CallbackOutcome): Promise<void> {
-    if (outcome.ok) await this.answer(200, 'success')
+    if (outcome.ok) await this.answer(200, outcome.relayed ? 'relayed' : 'success')
     else await this.answer(400, 'error', outcome.message)
     await this.close()
   }

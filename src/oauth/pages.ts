@@ -3,7 +3,7 @@
  * Everything interpolated is escaped, and no page ever carries the code.
  */
 
-export type PageKind = 'success' | 'error' | 'bad_request' | 'closed'
+export type PageKind = 'success' | 'relayed' | 'error' | 'bad_request' | 'closed'
 
 export interface PageDetails {
   providerName: string
@@ -37,6 +37,13 @@ function pageText(kind: PageKind, provider: string, message: string | undefined)
   switch (kind) {
     case 'success':
       return { title: 'Signed in', lead: `oauth-cli is now signed in to ${provider}.`, next: 'You can close this tab and return to the terminal.', tone: 'ok' }
+    case 'relayed':
+      return {
+        title: 'Approved',
+        lead: `Approved at ${provider} \u2014 paste the line in the terminal on the other machine.`,
+        next: 'oauth-cli printed it in the terminal here; the other machine signs in once it is pasted. You can close this tab.',
+        tone: 'ok',
+      }
     case 'error':
       return {
         title: 'Sign-in failed',

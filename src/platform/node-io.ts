@@ -32,7 +32,16 @@ export function createNodeIO(proc: ProcessLike, options: { noColor: boolean; env
     readLine: async (prompt, opts = {}) => {
       if (prompt) stderr.write(prompt)
       if (opts.hidden && proc.stdin.isTTY) return readHidden(proc.stdin, stdin, stderr, opts.signal)
-      return (await stdin.readLine(opts.signal)) ?? ''
+      // Whatever ends the prompt, what follows starts on a new line: only a line typed on a
+      // terminal echoes its own newline (a pipe, Ctrl-D, or a wait that finished first do not).
+      let typedOnTerminal = false
+      try {
+        const line = await stdin.readLine(opts.signal)
+        typedOnTerminal = line !== undefined && proc.stdin.isTTY === true
+        return line ?? ''
+      } finally {
+        if (prompt && !typedOnTerminal) stderr.write('\n')
+      }
     },
   }
 }

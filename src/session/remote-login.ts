@@ -30,6 +30,8 @@ export interface RemoteRequest {
   authorize_url: string
   redirect_uri: string
   state: string
+  /** The provider's display name, for the page after approval (the browser machine may not have its config). */
+  display_name?: string
 }
 
 /** What the browser machine sends back: the callback's parameters. */
@@ -49,6 +51,9 @@ export function decodeRemoteRequest(text: string): RemoteRequest {
     throw new InputError('the remote login request is incomplete; copy the whole command again')
   }
   const request = value as unknown as RemoteRequest
+  if (request.display_name !== undefined && (typeof request.display_name !== 'string' || request.display_name.length > 200)) {
+    throw new InputError('the remote login request is not one this tool made (unexpected display name)')
+  }
   if (!/^https?:$/.test(new URL(request.authorize_url).protocol) || !isLoopbackRedirectUri(new URL(request.redirect_uri))) {
     throw new InputError('the remote login request is not one this tool made (unexpected URLs)')
   }
@@ -99,6 +104,7 @@ export async function remoteLogin(
   const url = session.authorizeUrl(redirect.href)
   const request = encodeRemoteRequest({
     provider: provider.name,
+    ...(provider.config.display_name ? { display_name: provider.config.display_name } : {}),
     profile: options.profile,
     authorize_url: url,
     redirect_uri: redirect.href,
@@ -132,7 +138,7 @@ export async function authorizeForRemote(
   const server = await deps.listen({
     redirectUri: new URL(request.redirect_uri),
     expectedState: request.state as State,
-    providerName: request.provider,
+    providerName: request.display_name ?? request.provider,
     profile: request.profile,
     signal: timeout.signal,
   })
@@ -148,7 +154,8 @@ export async function authorizeForRemote(
       short_url: opened?.opened ? undefined : server.setLandingRedirect(request.authorize_url),
     })
     const first = await timer.race(server.waitForCallback())
-    await first.respond({ ok: true })
+    // Nothing is signed in yet: the answer still has to be pasted on the other machine.
+    await first.respond({ ok: true, relayed: true })
     return encodeRemoteAnswer({ state: request.state, params: Object.fromEntries(first.params) })
   } finally {
     timer.stop()

@@ -325,3 +325,42 @@ describe('status', SUITE, () => {
     expect(run.stdout).not.toMatch(/0 min/)
   })
 })
+
+describe('login --remote and authorize', SUITE, () => {
+  it('authorize says "Approved — paste the line…" with the display name, and the prompt asks to paste once', async ({ makeWorld }) => {
+    const port = await closedPort()
+    const world = await makeWorld({ acme: { redirect_uri: `http://127.0.0.1:${port}/callback`, display_name: 'Acme Cloud' } })
+    const headless = world.spawn(['login', 'acme', '--remote'], { keepStdinOpen: true, env: HEADLESS })
+    const [, request] = await headless.waitForStderr(/oauth-cli authorize '([^']+)'/)
+    await headless.waitForStderr(/Paste the line it prints here: /)
+    expect(headless.stderr().match(/paste the line/gi)).toHaveLength(1)
+    const browserSide = world.spawn(['authorize', request!, '--no-browser'], {
+      env: { HOME: world.home.home, PATH: process.env.PATH ?? '' },
+    })
+    const [authorizeUrl] = await browserSide.waitForStderr(/^http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+$/m)
+    const redirected = (await fetch(authorizeUrl, { redirect: 'manual' })).headers.get('location')!
+    const page = await (await fetch(redirected)).text()
+    expect(page).toContain('Approved at Acme Cloud \u2014 paste the line in the terminal on the other machine.')
+    expect(page).not.toContain('Signed in')
+    const answered = await browserSide.exited
+    expectExit(answered, 0)
+    headless.writeStdin(answered.stdout)
+    const run = await headless.exited
+    expectExit(run, 0)
+    expect(run.stderr).toContain('Logged in to acme')
+  })
+})
+
+describe('paste mode wording', SUITE, () => {
+  it('names the URL in its sentence, and the result starts a new line after the prompt', async ({ makeWorld }) => {
+    const world = await makeWorld({ acme: { redirect_uri: 'https://app.example/callback', display_name: 'Acme' } })
+    const cli = world.spawn(['login', 'acme'], { keepStdinOpen: true, env: { BROWSER: world.noopBrowser() } })
+    const [, url] = await cli.waitForStderr(/If it did not open, visit:\n(\S+)\n/)
+    expect(cli.stderr()).toContain('Opened your browser to log in to acme: approve, then paste the address it lands on.')
+    const redirected = (await fetch(url!, { redirect: 'manual' })).headers.get('location')!
+    cli.writeStdin(`${redirected}\n`)
+    const run = await cli.exited
+    expectExit(run, 0)
+    expect(run.stderr).toMatch(/\(or just the code\): \n✓ Logged in to acme/)
+  })
+})

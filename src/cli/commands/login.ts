@@ -164,7 +164,9 @@ export function describeEvent(event: LoginEvent, providerName: string): string {
     case 'authorize_url':
       if (event.short_url || event.accepts_paste) return describeHeadless(event, providerName)
       if (event.mode === 'paste') {
-        return `${event.opened ? 'Opened your browser. If it did not open, visit' : 'Open this URL in a browser'} to log in to ${providerName}, approve, then paste the URL you land on:\n${event.url}\n`
+        return event.opened
+          ? `Opened your browser to log in to ${providerName}: approve, then paste the address it lands on. If it did not open, visit:\n${event.url}\n`
+          : `Open this URL in a browser to log in to ${providerName}, approve, then paste the address it lands on:\n${event.url}\n`
       }
       return event.opened
         ? `Opened your browser to log in to ${providerName}. If it did not open, visit:\n${event.url}\n`
@@ -178,7 +180,7 @@ export function describeEvent(event: LoginEvent, providerName: string): string {
     case 'switch_to_device':
       return `No browser can be opened here (${event.reason}); using the device flow instead.\n`
     case 'remote_command':
-      return `On a machine with a browser (oauth-cli installed there too), run:\n\n  ${event.command}\n\nThen paste the line it prints here.\n`
+      return `On a machine with a browser (oauth-cli installed there too), run:\n\n  ${event.command}\n\n`
     default: {
       const never: never = event
       return String(never)

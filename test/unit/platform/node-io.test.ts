@@ -78,7 +78,8 @@ describe('createNodeIO', () => {
     expect(await second).toBe('second line')
     fake.stdin.end()
     expect(await io.readStdin()).toBe('the rest\nof it')
-    expect(fake.stderr()).toBe('Client ID: Secret: ')
+    // Piped answers do not echo: each prompt ends its line, so what follows starts on a new one.
+    expect(fake.stderr()).toBe('Client ID: \nSecret: \n')
   })
 
   it('reads a line of many kilobytes whole', async () => {
