@@ -364,3 +364,25 @@ describe('paste mode wording', SUITE, () => {
     expect(run.stderr).toMatch(/\(or just the code\): \n✓ Logged in to acme/)
   })
 })
+
+describe('logout', SUITE, () => {
+  it('of a profile with nothing stored is exit 3 saying nothing is stored, not "run login"', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    for (const extra of [[], ['--local']]) {
+      const run = await world.cli(['logout', 'acme', '--profile', 'work', ...extra])
+      expectExit(run, 3)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain('nothing is stored for acme (profile work), so there is nothing to log out')
+      expect(run.stderr).toContain('oauth-cli status')
+      expect(run.stderr).not.toContain('login')
+    }
+  })
+
+  it('--json prints {"provider","profile","revoked","store"}', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['logout', 'acme', '--json'])
+    expectExit(run, 0)
+    expect(JSON.parse(run.stdout)).toEqual({ provider: 'acme', profile: 'default', revoked: true, store: 'file' })
+  })
+})

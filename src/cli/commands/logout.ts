@@ -8,9 +8,11 @@ import { loadCredential } from '../../session/fresh-token'
 import { openCredentialContext } from '../../session/provider-context'
 import { revokeCredential, type RevokeOutcome } from '../../session/revoke-credential'
 import { warnIfUnverified } from '../../session/unverified'
-import { StoreError, type StoredCredential } from '../../store/credential-store'
+import { NotLoggedInError } from '../../session/errors'
+import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential, type StoreKind } from '../../store/credential-store'
 import type { Deps } from '../deps'
-import { CliError, runHint, type ExitCode } from '../errors'
+import { AuthRequiredError, CliError, runHint, type ExitCode } from '../errors'
+import { renderJson } from '../render'
 import { toCliError } from '../report'
 import type { Command } from 'commander'
 import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
@@ -30,26 +32,46 @@ export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, dep
     )
 }
 
-export type LogoutResult = RevokeOutcome
+export type LogoutResult = RevokeOutcome & { store: StoreKind }
 
 export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<LogoutResult> {
   const { provider, store, key } = await openCredentialContext(opts, deps)
+  return { ...(await logoutFrom(store, key, provider, deps, opts)), store: store.kind }
+}
+
+async function logoutFrom(
+  store: CredentialStore,
+  key: CredentialKey,
+  provider: ResolvedProvider,
+  deps: Deps,
+  opts: LogoutOptions,
+): Promise<RevokeOutcome> {
   if (opts.local) {
     const unreadable = await loadCredential(store, key).then(
       () => undefined,
       (err: unknown) => {
         // An item nothing can read can still be removed: that is what --local is for.
         if (err instanceof StoreError && (err.kind === 'corrupt' || err.kind === 'bad_passphrase')) return err
-        throw err
+        return nothingToLogOut(err)
       },
     )
     await store.delete(key)
     return { revoked: false, reason: unreadable ? 'the stored item was unreadable' : '--local' }
   }
-  const credential = await loadCredential(store, key)
+  const credential = await loadCredential(store, key).catch(nothingToLogOut)
   const result = await revoke(provider, credential, deps, opts)
   await store.delete(key)
   return result
+}
+
+/** Exit 3 is right for scripts (nothing is there), but "run login" is not what a logout wants to hear. */
+function nothingToLogOut(err: unknown): never {
+  if (!(err instanceof NotLoggedInError)) throw err
+  const { provider, profile } = err.key
+  throw new AuthRequiredError(`nothing is stored for ${provider} (profile ${profile}), so there is nothing to log out`, {
+    hint: 'see what is stored: oauth-cli status',
+    cause: err,
+  })
 }
 
 async function revoke(
@@ -57,7 +79,7 @@ async function revoke(
   credential: StoredCredential,
   deps: Deps,
   opts: LogoutOptions,
-): Promise<LogoutResult> {
+): Promise<RevokeOutcome> {
   warnIfUnverified(provider, credential, deps)
   try {
     return await revokeCredential(provider, credential, deps)
@@ -73,6 +95,8 @@ async function revoke(
 
 export async function executeLogout(opts: LogoutOptions, deps: Deps): Promise<ExitCode> {
   const result = await runLogout(opts, deps)
+  // SPEC "JSON output": {"provider", "profile", "revoked", "store"}.
+  if (opts.json) deps.io.stdout.write(renderJson({ provider: opts.provider, profile: opts.profile, revoked: result.revoked, store: result.store }))
   const what = `${opts.provider} (profile ${opts.profile})`
   deps.io.stderr.write(
     result.revoked
