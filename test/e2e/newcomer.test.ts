@@ -386,3 +386,24 @@ describe('logout', SUITE, () => {
     expect(JSON.parse(run.stdout)).toEqual({ provider: 'acme', profile: 'default', revoked: true, store: 'file' })
   })
 })
+
+describe('profile', SUITE, () => {
+  it('profile use <provider> <profile with nothing stored> says so and how to log in', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['profile', 'use', 'acme', 'nonexistent'])
+    expectExit(run, 0)
+    expect(run.stderr).toContain('Default profile for acme set to "nonexistent"')
+    expect(run.stderr).toContain('note: nothing is stored for acme (profile nonexistent) yet; log in with: oauth-cli login acme')
+    await loginAcme(world)
+    const again = await world.cli(['profile', 'use', 'acme', 'nonexistent'])
+    expect(again.stderr).not.toContain('nothing is stored')
+  })
+
+  it('profile list does not say "built-in" for a config-file provider nobody chose a profile for', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['profile', 'list'])
+    expectExit(run, 0)
+    expect(run.stdout).toMatch(/^acme\s+default\s+not set$/m)
+    expect(run.stdout).not.toContain('built-in')
+  })
+})

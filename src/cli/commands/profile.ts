@@ -101,7 +101,8 @@ const SOURCE_LABEL: Record<ProfileSource, string> = {
   flag: '--profile',
   env: 'OAUTH_CLI_PROFILE',
   profiles_file: 'profile use',
-  'built-in': 'built-in',
+  // Nobody chose one: the profile is "default" (for a config-file provider too, so not "built-in").
+  'built-in': 'not set',
 }
 
 export function renderProfiles(rows: ProfileRow[]): string {
@@ -119,8 +120,21 @@ export async function executeProfileUse(opts: ProfileUseOptions, deps: Deps): Pr
   const what = opts.name === DEFAULT_PROFILE ? 'reset to "default"' : `set to "${opts.name}"`
   let text = `${p.green('✓')} Default profile for ${row.provider} ${what} (${row.path})\n`
   if (row.source === 'env') text += `note: OAUTH_CLI_PROFILE is set, so it still wins: commands use "${row.default_profile}"\n`
+  if (!(await isStored(row.provider, opts.name, opts, deps))) {
+    text += `note: nothing is stored for ${row.provider} (profile ${opts.name}) yet; log in with: oauth-cli login ${row.provider}\n`
+  }
   deps.io.stderr.write(text)
   return 0
+}
+
+/** Whether a credential is stored there; a store that cannot be opened says nothing either way (true). */
+async function isStored(provider: string, profile: string, opts: ProfileUseOptions, deps: Deps): Promise<boolean> {
+  try {
+    const store = await deps.openStore(opts.store)
+    return (await store.get({ provider, profile })).status === 'found'
+  } catch {
+    return true
+  }
 }
 
 export async function executeProfileList(opts: ProfileListOptions, deps: Deps): Promise<ExitCode> {

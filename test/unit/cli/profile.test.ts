@@ -72,7 +72,7 @@ describe('runProfileList', () => {
     const { deps } = diskDeps()
     await executeProfileList(common, deps)
     expect(deps.io.stdoutText.split('\n')[0]).toMatch(/^PROVIDER\s+DEFAULT PROFILE\s+SET BY$/)
-    expect(deps.io.stdoutText).toMatch(/^tidio\s+default\s+built-in$/m)
+    expect(deps.io.stdoutText).toMatch(/^tidio\s+default\s+not set$/m)
   })
 })
 
