@@ -45,6 +45,37 @@ async function openWithBrowserVar(value: string, url: string, platform: NodeJS.P
   return { opened: false, reason: reasons.length ? reasons.join('; ') : '$BROWSER names no command' }
 }
 
+/**
+ * The `$BROWSER` entries whose command cannot be found (not on PATH, or not an
+ * executable file), for `doctor`; nothing is run.
+ */
+export async function missingBrowserCommands(env: Env, platform: NodeJS.Platform): Promise<string[]> {
+  const entries = (env.BROWSER ?? '').split(platform === 'win32' ? ';' : ':')
+  const commands = entries.map((entry) => splitCommand(entry)[0]).filter((c): c is string => Boolean(c))
+  const found = await Promise.all(commands.map((command) => findExecutable(command, env, platform)))
+  return commands.filter((_, i) => !found[i])
+}
+
+async function findExecutable(command: string, env: Env, platform: NodeJS.Platform): Promise<boolean> {
+  const { access, stat } = await import('node:fs/promises')
+  const { constants } = await import('node:fs')
+  const { delimiter, isAbsolute, join } = await import('node:path')
+  const isFile = async (path: string): Promise<boolean> => {
+    try {
+      await access(path, platform === 'win32' ? constants.F_OK : constants.X_OK)
+      return (await stat(path)).isFile()
+    } catch {
+      return false
+    }
+  }
+  if (isAbsolute(command) || command.includes('/')) return isFile(command)
+  const extensions = platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : ['']
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const ext of extensions) if (await isFile(join(dir, command + ext))) return true
+  }
+  return false
+}
+
 /** Splits a command line on whitespace, honouring simple single and double quotes. No shell. */
 export function splitCommand(line: string): string[] {
   const args: string[] = []

@@ -407,3 +407,28 @@ describe('profile', SUITE, () => {
     expect(run.stdout).not.toContain('built-in')
   })
 })
+
+describe('doctor', SUITE, () => {
+  it('marks a $BROWSER that does not exist, and checks a provider\'s client id', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['doctor', 'livechat'], { env: { BROWSER: 'no-such-browser-xyz' } })
+    expectExit(run, 1)
+    expect(run.stdout).toMatch(/✗ browser\s+\$BROWSER names "no-such-browser-xyz", which cannot be found or run/)
+    expect(run.stdout).toMatch(/! client\s+no client id for livechat/)
+    const ok = await world.cli(['doctor', 'livechat'], { env: { LIVECHAT_CLIENT_ID: 'abc' } })
+    expect(ok.stdout).not.toMatch(/no client id/)
+    expect(ok.stdout).toMatch(/✓ browser\s+\$BROWSER/)
+  })
+
+  it('--json gives every check one shape: {name, status: ok|warn|fail, detail, fix}', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['doctor', '--json'], { env: { BROWSER: '' } })
+    const checks = JSON.parse(run.stdout) as Array<Record<string, unknown>>
+    expect(checks.length).toBeGreaterThan(3)
+    for (const check of checks) {
+      expect(Object.keys(check).sort()).toEqual(['detail', 'fix', 'name', 'status'])
+      expect(['ok', 'warn', 'fail']).toContain(check.status)
+    }
+    expect(checks.some((c) => c.status === 'warn')).toBe(true)
+  })
+})

@@ -13,6 +13,7 @@ import type { ResolvedProvider } from '../../providers/types'
 import { loadProvider, readConfig } from '../../session/provider-context'
 import { StoreError } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
+import { missingBrowserCommands } from '../../platform/browser'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import { paint, renderJson, type Paint } from '../render'
@@ -41,6 +42,18 @@ export interface CheckResult {
   fix?: string
 }
 
+/** `doctor --json`: one shape for every check, `status` one of three words. */
+export interface CheckJson {
+  name: string
+  status: 'ok' | 'warn' | 'fail'
+  detail: string
+  fix: string | null
+}
+
+export function toCheckJson(r: CheckResult): CheckJson {
+  return { name: r.name, status: r.ok === true ? 'ok' : r.ok === 'warn' ? 'warn' : 'fail', detail: r.detail, fix: r.ok === true ? null : r.fix ?? null }
+}
+
 /** A clock further off than this makes token lifetimes and JWT checks unreliable. */
 export const MAX_CLOCK_SKEW_MS = 60_000
 
@@ -51,7 +64,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<CheckR
     checkConfig(opts, deps),
     Promise.resolve(checkProxy(deps.env)),
     checkExtraCa(deps),
-    Promise.resolve(checkBrowser(deps.env, deps.platform)),
+    checkBrowser(deps.env, deps.platform),
   ]
   if (opts.provider !== undefined) {
     const provider = await resolveForDoctor(opts.provider, opts, deps)
@@ -171,10 +184,20 @@ export async function checkExtraCa(deps: Deps): Promise<CheckResult> {
 }
 
 /** What `login` would open the URL with; nothing is opened. The decision is platform/browser-port's. */
-export function checkBrowser(env: Deps['env'], platform: NodeJS.Platform): CheckResult {
+export async function checkBrowser(env: Deps['env'], platform: NodeJS.Platform): Promise<CheckResult> {
   const name = 'browser'
   const command = env.BROWSER?.trim()
-  if (command) return { name, ok: true, detail: `$BROWSER (${command.split(platform === 'win32' ? ';' : ':')[0]})` }
+  if (command) {
+    const missing = await missingBrowserCommands(env, platform)
+    const first = command.split(platform === 'win32' ? ';' : ':')[0]
+    if (missing.length === 0) return { name, ok: true, detail: `$BROWSER (${first})` }
+    return {
+      name,
+      ok: false,
+      detail: `$BROWSER names ${missing.map((m) => `"${m}"`).join(', ')}, which cannot be found or run`,
+      fix: 'set BROWSER to an installed browser command (e.g. firefox, or xdg-open), or unset it to use the system default',
+    }
+  }
   const reason = browserUnavailableReason(env, platform)
   if (reason === undefined) return { name, ok: true, detail: "the system's default browser" }
   return {
@@ -320,7 +343,7 @@ export function renderDoctor(results: CheckResult[], p: Paint): string {
 export async function executeDoctor(opts: DoctorOptions, deps: Deps): Promise<ExitCode> {
   const results = await runDoctor(opts, deps)
   const color = deps.io.color && deps.io.stdout.isTTY
-  deps.io.stdout.write(opts.json ? renderJson(results) : renderDoctor(results, paint(color)))
+  deps.io.stdout.write(opts.json ? renderJson(results.map(toCheckJson)) : renderDoctor(results, paint(color)))
   if (!opts.provider && !opts.json) {
     deps.io.stderr.write('name a provider to also check its clock and redirect port: oauth-cli doctor <provider>\n')
   }

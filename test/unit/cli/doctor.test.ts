@@ -7,6 +7,7 @@ import {
   checkRedirectPort,
   executeDoctor,
   runDoctor,
+  type CheckJson,
   type CheckResult,
 } from '../../../src/cli/commands/doctor'
 import type { DoctorOptions } from '../../../src/cli/commands/doctor'
@@ -105,9 +106,9 @@ describe('doctor on a machine without a keychain', () => {
   it('prints the checks as JSON with --json', async () => {
     const deps = await headlessDeps()
     await executeDoctor(options({ json: true }), deps)
-    const results = JSON.parse(deps.io.stdoutText) as CheckResult[]
-    expect(results.map((r) => [r.name, r.ok])).toEqual([
-      ['keychain', 'warn'], ['file store', true], ['config file', true], ['proxy', true], ['extra CA', true], ['browser', 'warn'],
+    const results = JSON.parse(deps.io.stdoutText) as CheckJson[]
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['keychain', 'warn'], ['file store', 'ok'], ['config file', 'ok'], ['proxy', 'ok'], ['extra CA', 'ok'], ['browser', 'warn'],
     ])
   })
 
@@ -145,13 +146,15 @@ describe('environment checks', () => {
   })
 
   it.each([
-    [{ BROWSER: 'firefox --new-window:chromium' }, 'linux', true, '$BROWSER (firefox --new-window)'],
+    // Commands that exist (node itself): doctor checks that $BROWSER's commands can be found.
+    [{ BROWSER: `${process.execPath} --new-window:${process.execPath}` }, 'linux', true, `$BROWSER (${process.execPath} --new-window)`],
+    [{ BROWSER: 'no-such-browser-xyz --new-window', PATH: '/nonexistent' }, 'linux', false, '$BROWSER names "no-such-browser-xyz", which cannot be found or run'],
     [{ CI: 'true', DISPLAY: ':0' }, 'linux', 'warn', expect.stringMatching(/^no browser can be opened here \(CI\)/)],
     [{ SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 5555' }, 'darwin', 'warn', expect.stringMatching(/\(SSH session\)/)],
     [{ WAYLAND_DISPLAY: 'wayland-0' }, 'linux', true, "the system's default browser"],
     [{}, 'darwin', true, "the system's default browser"],
-  ] as const)('reports the browser for %j on %s without opening one', (env, platform, ok, detail) => {
-    expect(checkBrowser(env, platform)).toMatchObject({ ok, detail })
+  ] as const)('reports the browser for %j on %s without opening one', async (env, platform, ok, detail) => {
+    expect(await checkBrowser(env, platform)).toMatchObject({ ok, detail })
   })
 })
 
