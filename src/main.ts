@@ -16,7 +16,7 @@ import { tryFastToken } from './cli/fast-token'
 export async function main(proc: ProcessLike): Promise<ExitCode> {
   const argv = proc.argv.slice(2)
   if (isVersionRequest(argv)) {
-    proc.stdout.write(`${__OAUTH_CLI_VERSION__}\n`)
+    proc.stdout.write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
     return 0
   }
   // Precomputed from the real commander tree at build time (null when running from source).

@@ -93,7 +93,8 @@ function toOption(row: Flag): Option {
       }
     })
   }
-  if (row.repeatable) option.argParser((value: string, previous: string[]) => [...previous, value]).default([])
+  // No commander default for a repeatable flag (help would say "(default: [])"): readFlags gives [] instead.
+  if (row.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
   if (row.default !== undefined) option.default(row.default)
   return option
 }
@@ -108,7 +109,7 @@ export function readFlags<Table extends FlagTable>(cmd: Command, table: Table): 
   const values: Record<string, unknown> = {}
   for (const [key, row] of Object.entries(table)) {
     const value = opts[attributeName(row)]
-    values[key] = takesValue(row) ? value : isNegated(row) ? value !== false : value === true
+    values[key] = row.repeatable ? (value ?? []) : takesValue(row) ? value : isNegated(row) ? value !== false : value === true
   }
   return values as FlagValues<Table>
 }

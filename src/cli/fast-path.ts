@@ -16,7 +16,7 @@ import { CALL_FLAGS, COMMON_FLAGS, GLOBAL_ONLY, JSON_FLAG, longName, tryReadValu
 export type FastToken = Omit<TokenOptions, 'profile'> & { profile?: string }
 
 export function isVersionRequest(argv: readonly string[]): boolean {
-  return argv.length === 1 && argv[0] === '--version'
+  return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version')
 }
 
 /**

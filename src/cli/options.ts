@@ -92,7 +92,7 @@ export function parseProfileName(value: string): string {
 export const COMMON_FLAGS = {
   profile: flag<string | undefined>({
     flags: '--profile <name>',
-    description: 'which account of the provider (default "default")',
+    description: 'which account of the provider (default: the one `profile use` chose, else "default")',
     parse: parseProfileName,
   }),
   verbose: flag<boolean>({ flags: '--verbose', description: 'trace HTTP on stderr, every secret redacted' }),
@@ -157,13 +157,17 @@ export const CALL_FLAGS = {
   data: flag<string | undefined>({ flags: '-d, --data <data>', description: 'request body: text, @file, or @- for stdin' }),
   jsonBody: flag<string | undefined>({
     flags: '--json <data>',
-    description: 'JSON request body (text, @file or @-); sets Content-Type: application/json',
+    description:
+      "JSON request body (text, @file or @-), as curl's --json; sets Content-Type: application/json. " +
+      '(Not the global --json: the output of call is the response body itself)',
   }),
-  query: flag<string[]>({ flags: '-q, --query <key=value>', description: 'query parameter (repeatable)', repeatable: true }),
+  query: flag<string[]>({ flags: '-q, --query <name=value>', description: 'query parameter (repeatable)', repeatable: true }),
   include: flag<boolean>({ flags: '-i, --include', description: 'print the status line and response headers before the body' }),
   paginate: flag<boolean>({ flags: '--paginate', description: "follow the provider's pagination and print one merged JSON array" }),
   ndjson: flag<boolean>({ flags: '--ndjson', description: 'with --paginate: one JSON item per line instead of one array' }),
-  output: flag<string | undefined>({ flags: '-o, --output <file>', description: 'write the response body to <file> instead of stdout' }),
+  output: flag<string | undefined>({ flags: '-o, --output <file>', description: 'write the response body (and with -i the headers) to <file> instead of stdout' }),
+  fail: flag<boolean>({ flags: '-f, --fail', description: 'on an HTTP error status print no body (exit 4 either way), as curl -f' }),
+  silent: flag<boolean>({ flags: '-s, --silent', description: 'accepted for curl habits: only the result is printed anyway' }),
 } as const
 
 export const TOKEN_FLAGS = {

@@ -24,6 +24,7 @@ import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
 import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
+import { suggestName } from './suggest'
 import { COMMON_FLAGS, JSON_FLAG, longName, takesValue, type ProviderCommandOptions } from './options'
 
 /** The run halves, injectable so parse tests can pass spies. */
@@ -74,6 +75,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Define>]> = [
 export const HELP_WIDTH = 80
 
 export async function runCli(argv: string[], deps: Deps, runners: Partial<Runners> = {}): Promise<ExitCode> {
+  checkHelpTopic(argv)
   let code: ExitCode = 0
   const program = await buildProgram(deps, runners, (c) => (code = c), argv)
   try {
@@ -81,11 +83,46 @@ export async function runCli(argv: string[], deps: Deps, runners: Partial<Runner
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err
     if (err.exitCode === 0) return 0
-    // No command (or `help <unknown>`): commander has already printed the help on stderr.
+    // No command: commander has already printed the help on stderr.
     if (err.code === 'commander.help') return 2
-    throw new UsageError(err.message.replace(/^error: /, ''), { hint: usageHint(argv, program) })
+    throw usageError(err, argv, program)
   }
   return code
+}
+
+/**
+ * Options a curl user types that the tool spells differently or refuses on purpose:
+ * a pointer instead of a bare "unknown option" (SPEC, "Conventions a user of gh and curl brings").
+ */
+const CURL_HABITS: Readonly<Record<string, string>> = {
+  '-v': 'did you mean "--verbose"? (-v is curl\'s; here the HTTP trace is --verbose, every secret redacted)',
+  '-L': 'oauth-cli never follows redirects: credentials must not follow a redirect to another place; call the Location URL itself if it is on the provider',
+  '--location': 'oauth-cli never follows redirects: credentials must not follow a redirect to another place; call the Location URL itself if it is on the provider',
+  '-G': 'query parameters are -q name=value (repeatable, URL-encoded); there is no -G',
+  '--get': 'query parameters are -q name=value (repeatable, URL-encoded); there is no -G',
+  '--data-urlencode': 'use -q name=value for a URL-encoded query parameter, or -d for a body',
+}
+
+/** Commander's message with one did-you-mean wording (`did you mean "x"?`, as for providers) and the right help hint. */
+function usageError(err: CommanderError, argv: string[], program: Command): UsageError {
+  const text = err.message.replace(/^error: /, '')
+  const [first = text] = text.split('\n')
+  const suggested = /\(Did you mean (\S+?)\?\)/.exec(text)?.[1]
+  const option = /^unknown option '([^']+)'/.exec(first)?.[1]
+  const habit = option !== undefined && Object.hasOwn(CURL_HABITS, option.split('=')[0]!) ? CURL_HABITS[option.split('=')[0]!] : undefined
+  const lines = [habit ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
+  return new UsageError(first, { hint: lines.join('\n') })
+}
+
+/** `help <unknown>`: an unknown command (exit 2, with did-you-mean), not the general help. */
+function checkHelpTopic(argv: string[]): void {
+  if (argv[0] !== 'help' || argv[1] === undefined || argv[1].startsWith('-')) return
+  const names = COMMANDS.map(([name]) => name).filter((name) => !name.startsWith('__'))
+  if (names.includes(argv[1])) return
+  const suggestion = suggestName(argv[1], names)
+  throw new UsageError(`unknown command '${argv[1]}'`, {
+    hint: [suggestion ? `did you mean "${suggestion}"?` : undefined, 'run: oauth-cli --help'].filter(Boolean).join('\n'),
+  })
 }
 
 function usageHint(argv: string[], program: Command): string {
@@ -107,7 +144,7 @@ export async function buildProgram(
 ): Promise<Command> {
   const program = new Command('oauth-cli')
     .description('Get OAuth 2.0 tokens the careful way, and put them to work.')
-    .version(__OAUTH_CLI_VERSION__, '--version', 'print the version')
+    .version(`oauth-cli ${__OAUTH_CLI_VERSION__}`, '-V, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({

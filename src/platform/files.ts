@@ -1,5 +1,7 @@
 /** Writing output files (`call -o <file>`): the one adapter commands use for it. */
-import { open } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, open, stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 
 /** An output file being written chunk by chunk, as a response body arrives. */
 export interface OutputFile {
@@ -8,8 +10,11 @@ export interface OutputFile {
   close(): Promise<void>
 }
 
-/** Opens `path` for `call -o`; injectable so tests need no disk. */
-export type OpenOutputFile = (path: string) => Promise<OutputFile>
+/**
+ * Opens `path` for `call -o`; injectable so tests need no disk. `check`, when
+ * there, says before the request is sent whether the file could be written.
+ */
+export type OpenOutputFile = ((path: string) => Promise<OutputFile>) & { check?: (path: string) => Promise<void> }
 
 /**
  * Creates or truncates `path` with mode 0644 (before the umask), like curl's
@@ -50,3 +55,20 @@ export const openOutputFile: OpenOutputFile = async (path) => {
 
 /** How much is gathered before one write to disk. */
 const WRITE_BATCH_BYTES = 1024 * 1024
+
+/**
+ * Throws (an Error naming the reason) when `path` cannot be written: its
+ * directory is missing, not a directory, or not writable, or `path` is a
+ * directory. Nothing is created or truncated.
+ */
+openOutputFile.check = async (path) => {
+  const dir = dirname(resolve(path))
+  const dirStat = await stat(dir).catch(() => undefined)
+  if (!dirStat) throw new Error(`the directory ${dir} does not exist`)
+  if (!dirStat.isDirectory()) throw new Error(`${dir} is not a directory`)
+  const fileStat = await stat(path).catch(() => undefined)
+  if (fileStat?.isDirectory()) throw new Error(`${path} is a directory`)
+  await access(fileStat ? path : dir, constants.W_OK).catch(() => {
+    throw new Error(`${fileStat ? path : dir} is not writable`)
+  })
+}

@@ -65,14 +65,14 @@ export interface CallResume {
 
 export async function openApiSession(
   provider: ResolvedProvider,
-  who: { profile: string; store: StoreChoice },
+  who: { profile: string; store: StoreChoice; ownAuthorization?: boolean },
   deps: SessionDeps,
   resume: CallResume = {},
 ): Promise<ApiSession> {
   const key: CredentialKey = { provider: provider.name, profile: who.profile }
   // OAUTH_CLI_<PROVIDER>_TOKEN replaces the store: never opened, nothing written, no refresh.
   const fromEnv = readEnvCredential(provider, who.profile, deps.env, deps.clock.now())
-  const store = fromEnv ? undefined : await deps.openStore(who.store)
+  const store = fromEnv || who.ownAuthorization ? undefined : await deps.openStore(who.store)
   // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
   // A spent long-period quota (Livestorm's monthly one) is final: its reset is days away.
   const quota = provider.config.rate_limit_quota
@@ -81,6 +81,9 @@ export async function openApiSession(
     onRetry: deps.onRetry,
     isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
   })
+  // A user-supplied Authorization replaces the stored credential for the request (SPEC,
+  // "Conventions"): nothing is loaded or refreshed, and a 401 to it is the answer.
+  if (who.ownAuthorization) return { provider, send: (next) => sendOnce(http, next, provider, undefined) }
   const resumed = resume.rejectedAccessToken !== undefined && store !== undefined
   let credential =
     fromEnv?.credential ??
@@ -113,9 +116,9 @@ async function sendOnce(
   http: HttpClient,
   request: ApiRequest,
   provider: ResolvedProvider,
-  credential: StoredCredential,
+  credential: StoredCredential | undefined,
 ): Promise<ApiResponse> {
-  const headers = { ...credentialHeaders(provider, credential), ...request.headers }
+  const headers = { ...(credential ? credentialHeaders(provider, credential) : {}), ...request.headers }
   const response = await http(request.url, { method: request.method, headers, body: request.body ?? null, redirect: 'manual' })
   return {
     status: response.status,
@@ -139,6 +142,8 @@ export const MAX_PAGES = 1000
 export type PaginatedOutcome =
   | { kind: 'complete'; pages: number; items: number; truncated: boolean }
   | { kind: 'http_error'; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
+  /** The first page holds no list: the endpoint does not paginate. Its body, read, is handed back. */
+  | { kind: 'not_a_list'; response: ApiResponse; body: Uint8Array; reason: string }
 
 /** Told of each page as it arrives: its answer (body already read) and its items. */
 export type PageSink = (items: unknown[], page: ApiResponse) => Promise<void>
@@ -169,12 +174,51 @@ export async function sendPaginated(
     const response = await session.send(request)
     if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
     pages++
+    if (pages === 1) {
+      const first = await readFirstPage(style, request, response, name)
+      if (first.kind === 'not_a_list') return first
+      items += first.step.items.length
+      await onItems(first.step.items, response)
+      request = first.step.next
+      continue
+    }
     const step = await readPageOrFail(style, request, response, pages, name)
     items += step.items.length
     await onItems(step.items, response)
     request = step.next
   }
   return { kind: 'complete', pages, items, truncated: false }
+}
+
+/** Page 1 may show that the endpoint is not a list at all (`--paginate` on `/me`): then its body is the answer. */
+async function readFirstPage(
+  style: PaginationStyle,
+  request: ApiRequest,
+  response: ApiResponse,
+  name: string,
+): Promise<{ kind: 'page'; step: PageStep } | Extract<PaginatedOutcome, { kind: 'not_a_list' }>> {
+  const body = await response.bytes()
+  const replay: ApiResponse = {
+    ...response,
+    bytes: async () => body,
+    chunks: async function* () {
+      yield body
+    },
+    discard: async () => {},
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder().decode(body))
+  } catch {
+    return { kind: 'not_a_list', response: replay, body, reason: 'not JSON' }
+  }
+  try {
+    return { kind: 'page', step: readPage(style, request, { headers: response.headers, json }) }
+  } catch (err) {
+    if (err instanceof PaginationError && err.notAList) return { kind: 'not_a_list', response: replay, body, reason: err.message }
+    if (!(err instanceof PaginationError)) throw err
+    throw new PaginationError(`cannot follow ${name}'s pages (${style}) at page 1: ${err.message}`, err.hint)
+  }
 }
 
 async function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): Promise<PageStep> {

@@ -23,10 +23,13 @@ export interface PageStep {
 /** Why pages cannot be followed; the command turns it into an exit code. */
 export class PaginationError extends Error {
   readonly hint: string | undefined
-  constructor(message: string, hint?: string) {
+  /** The page holds no list at all (an object without an array field, a scalar): not a paginated endpoint. */
+  readonly notAList: boolean
+  constructor(message: string, hint?: string, options: { notAList?: boolean } = {}) {
     super(message)
     this.name = 'PaginationError'
     this.hint = hint
+    this.notAList = options.notAList ?? false
   }
 }
 
@@ -184,14 +187,14 @@ const PAGE_METADATA_FIELDS = new Set(['meta', 'links', 'included', 'errors'])
  */
 export function extractItems(style: PaginationStyle, json: unknown): unknown[] {
   if (Array.isArray(json)) return json
-  if (!isObject(json)) throw new PaginationError('the page is not a JSON object or array, so it has no items to merge')
+  if (!isObject(json)) throw new PaginationError('the page is not a JSON object or array, so it has no items to merge', undefined, { notAList: true })
   if (style === 'jsonapi_page' && 'data' in json) return Array.isArray(json.data) ? json.data : [json.data]
   const arrays = Object.keys(json).filter((key) => Array.isArray(json[key]) && !PAGE_METADATA_FIELDS.has(key))
   const preferred = PREFERRED_ITEM_FIELDS.find((key) => arrays.includes(key))
   const field = arrays.length === 1 ? arrays[0] : preferred
   if (field === undefined) {
     const found = arrays.length === 0 ? 'no array field' : `several array fields (${arrays.join(', ')})`
-    throw new PaginationError(`cannot tell which field of the page holds the items: it has ${found}`)
+    throw new PaginationError(`cannot tell which field of the page holds the items: it has ${found}`, undefined, { notAList: arrays.length === 0 })
   }
   return json[field] as unknown[]
 }

@@ -2,6 +2,7 @@
  * What a newcomer who knows gh and curl trips over (issue 13), each on the
  * built CLI with a temp HOME: exit code, stdout and stderr.
  */
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import { describe, expect } from 'vitest'
 import { sandboxProviderConfig } from '../../src/sandbox/provider'
 import type { FakeProvider } from '../support/fake-provider'
 import { runCli, type CliRun } from '../support/run-cli'
-import { it, SUITE, acmeEntry, expectExit, grantTypes, last, loginAcme, type World } from './world'
+import { it, SUITE, acmeEntry, apiRequests, expectExit, grantTypes, last, loginAcme, type World } from './world'
 
 describe('the refresh skew', SUITE, () => {
   it('does not refresh a 60 s token on every use: the skew is half a short lifetime', async ({ makeWorld }) => {
@@ -430,5 +431,150 @@ describe('doctor', SUITE, () => {
       expect(['ok', 'warn', 'fail']).toContain(check.status)
     }
     expect(checks.some((c) => c.status === 'warn')).toBe(true)
+  })
+})
+
+describe('call: a user-supplied Authorization header', SUITE, () => {
+  it('replaces the stored credential for that request: no refresh and no retry on its 401', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const stored = last(world.fp.issuedAccessTokens())
+    const run = await world.cli(['call', 'acme', '/me', '-H', 'Authorization: Bearer not-a-real-token'])
+    expectExit(run, 4)
+    const sent = apiRequests(world.fp, '/api/me')
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.headers.authorization).toBe('Bearer not-a-real-token')
+    expect(grantTypes(world.fp)).toEqual(['authorization_code'])
+    expect(world.fp.isTokenActive(stored)).toBe(true)
+  })
+})
+
+describe('curl habits', SUITE, () => {
+  it('-v points at --verbose; -L is refused with the reason; -G and --data-urlencode point at -q', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const cases: Array<[string[], string]> = [
+      [['-v'], 'did you mean "--verbose"?'],
+      [['-L'], 'never follows redirects: credentials must not follow a redirect'],
+      [['-G'], '-q name=value'],
+      [['--data-urlencode', 'a=b'], 'use -q name=value'],
+    ]
+    for (const [flags, pointer] of cases) {
+      const run = await world.cli(['call', 'acme', '/me', ...flags])
+      expectExit(run, 2)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain(`unknown option '${flags[0]}'`)
+      expect(run.stderr).toContain(pointer)
+    }
+    expect(world.fp.requests).toHaveLength(0)
+  })
+
+  it('-s/--silent is accepted; -f/--fail prints no body on an HTTP error and exits 4', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    for (const silent of ['-s', '--silent']) {
+      const run = await world.cli(['call', 'acme', '/me', silent])
+      expectExit(run, 0)
+      expect(run.stdout).not.toBe('')
+      expect(run.stderr).toBe('')
+    }
+    world.fp.injectApiFault({ status: 404, body: '{"error":"nope"}', headers: { 'content-type': 'application/json' } }, 2)
+    const plain = await world.cli(['call', 'acme', '/missing'])
+    expectExit(plain, 4)
+    expect(plain.stdout).toContain('nope')
+    const failing = await world.cli(['call', 'acme', '/missing', '-f'])
+    expectExit(failing, 4)
+    expect(failing.stdout).toBe('')
+    expect(failing.stderr).toContain('HTTP 404')
+  })
+
+  it('a repeated -H with the same name sends every value', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['call', 'acme', '/me', '-H', 'X-Tag: one', '-H', 'X-Tag: two'])
+    expectExit(run, 0)
+    expect(last(apiRequests(world.fp, '/api/me')).headers['x-tag']).toBe('one, two')
+  })
+
+  it('-i -o puts the status line and headers in the file too', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const file = join(world.home.home, 'out.txt')
+    const run = await world.cli(['call', 'acme', '/me', '-i', '-o', file])
+    expectExit(run, 0)
+    expect(run.stdout).toBe('')
+    const written = readFileSync(file, 'utf8')
+    expect(written).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(written).toMatch(/\r\n\r\n\{/)
+  })
+
+  it('-o into a directory that does not exist is refused before anything is sent', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = apiRequests(world.fp).length
+    const run = await world.cli(['call', 'acme', '/things', '-d', '{"x":1}', '-o', '/nonexistent/dir/x'])
+    expectExit(run, 2)
+    expect(run.stderr).toContain('cannot write the response body to /nonexistent/dir/x: the directory /nonexistent/dir does not exist')
+    expect(run.stderr).toContain('nothing was sent')
+    expect(apiRequests(world.fp)).toHaveLength(before)
+  })
+
+  it('--version, -V and version agree: "oauth-cli <version>"', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const outputs = new Set<string>()
+    for (const args of [['--version'], ['-V'], ['version']]) {
+      const run = await world.cli(args)
+      expectExit(run, 0)
+      expect(run.stderr).toBe('')
+      outputs.add(run.stdout)
+    }
+    expect([...outputs]).toHaveLength(1)
+    expect([...outputs][0]).toMatch(/^oauth-cli \d+\.\d+\.\d+\S*\n$/)
+  })
+})
+
+describe('the command line', SUITE, () => {
+  it('help <unknown> is an unknown command, exit 2, with the same did-you-mean as everywhere', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const help = await world.cli(['help', 'logn'])
+    expectExit(help, 2)
+    expect(help.stdout).toBe('')
+    expect(help.stderr).toBe('oauth-cli: unknown command \'logn\'\ndid you mean "login"?\nrun: oauth-cli --help\n')
+    const typo = await world.cli(['logn', 'acme'])
+    expectExit(typo, 2)
+    expect(typo.stderr).toContain('did you mean "login"?')
+    const option = await world.cli(['login', 'acme', '--scop', 'x'])
+    expectExit(option, 2)
+    expect(option.stderr).toContain('did you mean "--scope"?')
+    expect(option.stderr + typo.stderr).not.toContain('(Did you mean')
+  })
+
+  it('-q without "=" says what it expects, not garbled by redaction', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['call', 'acme', '/me', '-q', 'noequals'], { env: { OAUTH_CLI_ACME_TOKEN: 'x' } })
+    expectExit(run, 2)
+    expect(run.stderr).toContain('-q expects name=value, got "noequals"')
+    expect(run.stderr).not.toContain('[redacted]')
+  })
+
+  it('help shows no "(default: [])", and --profile\'s default mentions profile use', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['call', '--help'])
+    expectExit(run, 0)
+    expect(run.stdout).not.toContain('(default: [])')
+    expect(run.stdout).toMatch(/--profile <name>\s+which account of the provider \(default: the one\s+`profile use` chose/)
+    expect(run.stdout).toMatch(/Not\s+the global --json/)
+  })
+})
+
+describe('call --paginate on an endpoint that is not a list', SUITE, () => {
+  it('prints the body and says it is not a list', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['call', 'acme', '/me', '--paginate'])
+    expectExit(run, 0)
+    expect(JSON.parse(run.stdout)).toMatchObject({})
+    expect(run.stdout).not.toBe('[]\n')
+    expect(run.stderr).toContain('is not a list')
+    expect(run.stderr).toContain('printed it as it is')
   })
 })

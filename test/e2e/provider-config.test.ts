@@ -91,7 +91,7 @@ describe('global options', SUITE, () => {
     const world = await makeWorld()
     const run = await world.cli(['--version'])
     expectExit(run, 0)
-    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/)
+    expect(run.stdout).toMatch(/^oauth-cli \d+\.\d+\.\d+\S*\n$/)
   })
 
   it('exits 2 on an unknown flag', async ({ makeWorld }) => {

@@ -38,6 +38,10 @@ export interface CallOptions extends CommonOptions {
   output?: string
   /** With `--paginate`: one compact JSON item per line instead of one array. */
   ndjson: boolean
+  /** `-f/--fail`: an HTTP error status prints no body (curl -f); the exit code is 4 either way. */
+  fail?: boolean
+  /** `-s/--silent`: accepted for curl users; nothing but the result is printed anyway. */
+  silent?: boolean
 }
 
 export function defineCall(ctx: CommandContext, run: (opts: CallOptions, deps: Deps) => Promise<ExitCode> = executeCall): Command {
@@ -71,15 +75,20 @@ export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, b
   const url = resolveTarget(opts.target, provider)
   for (const pair of opts.query) {
     const at = pair.indexOf('=')
-    if (at <= 0) throw new UsageError(`-q expects key=value, got "${pair}"`)
+    // "name=value", not "key=value": redaction (rightly) hides whatever follows "key=" in a message.
+    if (at <= 0) throw new UsageError(`-q expects name=value, got "${pair}"`, { hint: "for example -q page=2, or -q 'filter[name]=x'" })
     url.searchParams.append(pair.slice(0, at), pair.slice(at + 1))
   }
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(provider.config.api_headers ?? {})) headers[name.toLowerCase()] = value
+  // A -H replaces the provider's header of that name; the same name given twice sends both values, as curl does
+  // (one field, values joined with ", ": RFC 9110 §5.3).
+  const given: Record<string, string> = {}
   for (const raw of opts.headers) {
     const [name, value] = parseHeaderFlag(raw)
-    headers[name] = value
+    given[name] = given[name] === undefined ? value : `${given[name]}, ${value}`
   }
+  Object.assign(headers, given)
   if (body !== undefined && headers['content-type'] === undefined) {
     headers['content-type'] = opts.jsonBody !== undefined || looksLikeJson(body) ? 'application/json' : 'application/x-www-form-urlencoded'
   }
@@ -184,7 +193,8 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
 export async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  return { session: await openApiSession(provider, opts, deps, resume), request }
+  const ownAuthorization = request.headers.authorization !== undefined
+  return { session: await openApiSession(provider, { ...opts, ownAuthorization }, deps, resume), request }
 }
 
 export async function runCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<ApiResponse> {
@@ -268,6 +278,12 @@ function reasonOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
 }
 
+/** `-i`'s status line and headers: where the body goes (the -o file, as curl does) or stdout. */
+async function writeHead(head: string, opts: CallOptions, deps: Deps, sink: BodySink): Promise<void> {
+  if (opts.output !== undefined) await sink.write(head)
+  else deps.io.stdout.write(head)
+}
+
 /**
  * A single response body: on a terminal, JSON (by Content-Type) is indented and
  * coloured where allowed (read whole, bounded); piped or to a file, the exact
@@ -318,12 +334,23 @@ export async function executeCall(
   if (opts.ndjson && !opts.paginate) {
     throw new UsageError('--ndjson prints the merged items of --paginate', { hint: 'add --paginate, or drop --ndjson' })
   }
+  // Before anything is sent: a POST must not happen only for its answer to have nowhere to go.
+  if (opts.output !== undefined && openFile.check) {
+    const path = opts.output
+    await openFile.check(path).catch((err: unknown) => {
+      throw new UsageError(`cannot write the response body to ${path}: ${reasonOf(err)}`, {
+        hint: 'create the directory first, or pick another -o path; nothing was sent',
+      })
+    })
+  }
   const sink = bodySink(opts, deps, openFile)
   if (opts.paginate) return executePaginated(opts, deps, sink)
   const { session, request } = await openCall(opts, deps, resume)
   const response = await bufferedIfExplained(await session.send(request), session.provider)
-  if (opts.include) deps.io.stdout.write(formatIncluded(response))
-  await writeBody(response, sink)
+  // -i with -o: the head goes into the file before the body, as curl does.
+  if (opts.include) await writeHead(formatIncluded(response), opts, deps, sink)
+  if (opts.fail && response.status >= 400) await response.discard()
+  else await writeBody(response, sink)
   await sink.close()
   if (response.status >= 400) {
     throw httpStatusError(opts, response, undefined, deps.env, false, { provider: session.provider, now: deps.clock.now() })
@@ -364,12 +391,20 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
     }
   }
   const outcome = await runPaginatedCall(opts, deps, onItems)
-  if (opts.include) for (const head of heads) deps.io.stdout.write(head)
+  if (opts.include) for (const head of heads) await writeHead(head, opts, deps, sink)
+  if (outcome.kind === 'not_a_list') {
+    // Not a paginated endpoint: the body is the answer, printed as a single call prints it.
+    if (opts.include) await writeHead(formatIncluded(outcome.response), opts, deps, sink)
+    await sink.write(outcome.body)
+    await sink.close()
+    deps.io.stderr.write(`oauth-cli: note: ${opts.provider} answered with a body that is not a list (${outcome.reason}), so there are no pages to follow; printed it as it is\n`)
+    return 0
+  }
   if (outcome.kind === 'http_error') {
     const response = await bufferedIfExplained(outcome.response, outcome.provider)
-    if (opts.include) deps.io.stdout.write(formatIncluded(response))
+    if (opts.include) await writeHead(formatIncluded(response), opts, deps, sink)
     // Nothing printed yet (the first page failed, or everything was gathered): the failing body, as for a single call.
-    if (!opened) await writeBody(response, sink)
+    if (!opened && !opts.fail) await writeBody(response, sink)
     else await response.discard()
     await sink.close()
     throw httpStatusError(opts, response, outcome.pages + 1, deps.env, opened, { provider: outcome.provider, now: deps.clock.now() })

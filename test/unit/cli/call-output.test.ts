@@ -100,10 +100,16 @@ describe('call -o <file>', () => {
     expect(deps.io.stdoutText).toBe('')
   })
 
-  it('still prints the headers on stdout with -i', async () => {
+  it('puts the headers in the file before the body with -i, as curl does', async () => {
     const { deps } = await callDeps('acme', answer(RAW_JSON))
-    await executeCall(callOptions({ output: 'out.json', include: true }), deps, async () => ({ write: async () => {}, close: async () => {} }))
-    expect(deps.io.stdoutText).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/)
+    let written = ''
+    await executeCall(callOptions({ output: 'out.json', include: true }), deps, async () => ({
+      write: async (chunk) => void (written += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk)),
+      close: async () => {},
+    }))
+    expect(deps.io.stdoutText).toBe('')
+    expect(written).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n/)
+    expect(written.endsWith(RAW_JSON)).toBe(true)
   })
 
   it('creates a real file readable by others (0644 before the umask)', async () => {
@@ -115,11 +121,13 @@ describe('call -o <file>', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o644 & ~process.umask())
   })
 
-  it('names the file when it cannot be written', async () => {
-    const { deps } = await callDeps('acme', answer(RAW_JSON))
+  it('names the file when it cannot be written, before sending anything', async () => {
+    const http = answer(RAW_JSON)
+    const { deps } = await callDeps('acme', http)
     const error = await executeCall(callOptions({ output: '/nonexistent-dir/x.json' }), deps, openOutputFile).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(CliError)
-    expect((error as Error).message).toBe('cannot write the response body to /nonexistent-dir/x.json: ENOENT')
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as Error).message).toBe('cannot write the response body to /nonexistent-dir/x.json: the directory /nonexistent-dir does not exist')
+    expect(http.calls).toHaveLength(0)
   })
 })
 

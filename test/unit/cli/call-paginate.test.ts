@@ -178,12 +178,11 @@ describe('call --paginate failures', () => {
     expect(deps.io.stdoutText).not.toContain(fixture('livestorm/error-400.json').trim())
   })
 
-  it('stops with an error when a page is not JSON', async () => {
+  it('prints a first page that is not JSON as it is, saying there are no pages to follow', async () => {
     const { deps } = await callDeps('acme', recordingHttp(() => new Response('<html>', { headers: { 'content-type': 'text/html' } })))
-    const error = await executeCall(callOptions({ paginate: true }), deps).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(CliError)
-    expect((error as Error).message).toBe('page 1 from acme is not JSON (HTTP 200), so pages cannot be merged')
-    expect(deps.io.stdoutText).toBe('')
+    expect(await executeCall(callOptions({ paginate: true }), deps)).toBe(0)
+    expect(deps.io.stdoutText).toBe('<html>')
+    expect(deps.io.stderrText).toContain('answered with a body that is not a list (not JSON)')
   })
 
   it('stops with an error when the next link points back at a page already fetched', async () => {

@@ -79,7 +79,7 @@ describe('buildApiRequest', () => {
   })
 
   it.each([
-    [{ query: ['novalue'] }, /-q expects key=value/],
+    [{ query: ['novalue'] }, /-q expects name=value/],
     [{ headers: ['NoColon'] }, /-H expects 'Name: value'/],
     [{ data: 'a', jsonBody: '{}' }, /either -d\/--data or --json/],
   ])('rejects malformed flags %j with a usage error', (overrides, message) => {

@@ -86,7 +86,7 @@ describe('one table for commander and the fast path', () => {
     const token = program.commands.find((c) => c.name() === 'token')
     const rows = Object.values({ ...COMMON_FLAGS, ...JSON_FLAG, ...TOKEN_FLAGS })
     expect(token?.options.map((o) => o.flags)).toEqual(rows.map((r) => r.flags))
-    expect(program.options.map((o) => o.flags).filter((f) => f !== '--version')).toEqual(
+    expect(program.options.map((o) => o.flags).filter((f) => f !== '-V, --version')).toEqual(
       Object.values({ ...COMMON_FLAGS, ...JSON_FLAG }).map((r) => r.flags),
     )
   })

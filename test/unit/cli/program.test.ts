@@ -75,7 +75,7 @@ describe('runCli parsing', () => {
 
   it('suggests the closest command on a typo', async () => {
     const error = await runCli(['tokn', 'acme'], makeTestDeps(), spyRunners().runners).catch((e: unknown) => e)
-    expect((error as Error).message).toMatch(/Did you mean token\?/)
+    expect((error as UsageError).hint).toMatch(/^did you mean "token"\?$/m)
   })
 
   it('prints help with examples to stdout and exits 0', async () => {
