@@ -3,8 +3,8 @@
 // Thin shim: the logic is in dist/ (built from src/ by `npm run build`).
 // CommonJS on purpose: see src/main.ts on start-up time.
 // `--version` alone is answered before dist/ is even loaded: scripts and version checks call it in loops.
-if (process.argv.length === 3 && process.argv[2] === '--version') {
-  process.stdout.write(`${require('../package.json').version}\n`)
+if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
+  process.stdout.write(`oauth-cli ${require('../package.json').version}\n`)
 } else {
   run()
 }
