@@ -14,6 +14,8 @@ import { readToken } from '../session/read-token'
 import { createDeps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
+import { renderTokenJson } from './summary'
+import type { StoredCredential } from '../store/credential-store'
 import { scanGlobalFlags } from './options'
 
 export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {

@@ -1,6 +1,8 @@
 /** The public view of a stored credential: what status/login/refresh print. Never a secret. */
 import type { StoreKind, StoredCredential } from '../store/credential-store'
 import { isRenewable } from '../session/credentials'
+import type { SessionDeps } from '../session/deps'
+import { chooseProfile, readProfilesFile } from '../session/profiles'
 
 /** shared/SPEC.md "JSON output": snake_case, `scope` as OAuth's space-separated string. */
 export interface CredentialSummary {
@@ -24,4 +26,23 @@ export function summarize(credential: StoredCredential, store: StoreKind): Crede
     refreshable: isRenewable(credential),
     store,
   }
+}
+
+/**
+ * `token --json` (SPEC, "JSON output"): `{"access_token", "token_type", "expires_at"}`, one
+ * line. Static credentials say `static`; a lifetime nobody knows is `null`.
+ */
+export function renderTokenJson(credential: Pick<StoredCredential, 'access_token' | 'token_type' | 'expires_at' | 'kind'>): string {
+  const token_type = credential.kind === 'static' ? 'static' : credential.token_type
+  return `${JSON.stringify({ access_token: credential.access_token, token_type, expires_at: credential.expires_at ?? null })}\n`
+}
+
+/**
+ * The summary with `default` (whether its profile is the one the provider's
+ * commands use without --profile), as `status --json` rows have it:
+ * `refresh --json` prints the same object as a status row.
+ */
+export async function withDefaultFlag(summary: CredentialSummary, deps: Pick<SessionDeps, 'env' | 'homedir' | 'readTextFile'>): Promise<CredentialSummary & { default: boolean }> {
+  const usual = chooseProfile({ provider: summary.provider, env: deps.env, file: await readProfilesFile(deps) }).profile
+  return { ...summary, default: summary.profile === usual }
 }

@@ -25,20 +25,21 @@ export interface TokenRequest {
 }
 
 /**
- * A valid access token. `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is the answer
+ * A credential with a valid access token (the caller prints the token, or with
+ * `--json` also its type and expiry). `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is the answer
  * as is: the store is not opened, and its lifetime is unknown, so `--min-ttl`
  * cannot check it. With `refresh: false` nothing is refreshed or written: the
  * answer is undefined when that would be needed (nothing stored, or too
  * little life left), and the caller hands over to the full command.
  * @throws TokenLifetimeError when even a renewed token lives less than `--min-ttl`
  */
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<string | undefined>
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: true }): Promise<string>
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<string | undefined> {
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<StoredCredential | undefined>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: true }): Promise<StoredCredential>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<StoredCredential | undefined> {
   const { profile } = await resolveProfile(req.provider, req.profile, deps)
   const provider = await loadProvider(req.provider, { config: req.config }, deps)
   const fromEnv = readEnvCredential(provider, profile, deps.env, deps.clock.now())
-  if (fromEnv) return fromEnv.credential.access_token
+  if (fromEnv) return fromEnv.credential
   const store = await deps.openStore(req.store)
   const key = { provider: provider.name, profile }
   if (!options.refresh) {
@@ -48,14 +49,14 @@ export async function readToken(req: TokenRequest, deps: SessionDeps, options: {
     if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) return undefined
     // Said on every use, as getFreshCredential does for the full command.
     warnIfUnverified(provider, credential, deps)
-    return credential.access_token
+    return credential
   }
   const minTtlMs = req.minTtlSeconds === undefined ? undefined : req.minTtlSeconds * 1000
   // Loaded only here: the start-up fast path (refresh: false) never needs it.
   const { getFreshCredential } = await import('./fresh-token')
   const credential = await getFreshCredential(provider, key, store, deps, { minTtlMs })
   if (req.minTtlSeconds !== undefined) checkMinTtl(credential, req.minTtlSeconds, deps.clock.now())
-  return credential.access_token
+  return credential
 }
 
 /** After the refresh: a token that still lives less than asked means the provider's lifetime is shorter. */

@@ -578,3 +578,35 @@ describe('call --paginate on an endpoint that is not a list', SUITE, () => {
     expect(run.stderr).toContain('printed it as it is')
   })
 })
+
+describe('--json shapes as SPEC says', SUITE, () => {
+  it('token --json prints {"access_token","token_type","expires_at"}, from the fast path and after a refresh', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
+    await loginAcme(world)
+    world.fp.setAccessTokenTtl(3600)
+    const refreshed = await world.cli(['token', 'acme', '--json'])
+    expectExit(refreshed, 0)
+    const fresh = await world.cli(['token', 'acme', '--json'])
+    expectExit(fresh, 0)
+    for (const run of [refreshed, fresh]) {
+      const value = JSON.parse(run.stdout) as Record<string, unknown>
+      expect(Object.keys(value).sort()).toEqual(['access_token', 'expires_at', 'token_type'])
+      expect(value).toMatchObject({ access_token: last(world.fp.issuedAccessTokens()), token_type: 'Bearer' })
+      expect(Number.isNaN(Date.parse(String(value.expires_at)))).toBe(false)
+    }
+  })
+
+  it('refresh --json prints the status row, default included', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const refresh = await world.cli(['refresh', 'acme', '--json'])
+    expectExit(refresh, 0)
+    const status = await world.cli(['status', '--json'])
+    const keys = Object.keys((JSON.parse(status.stdout) as object[])[0]!).sort()
+    for (const run of [refresh]) {
+      const value = JSON.parse(run.stdout) as Record<string, unknown>
+      expect(Object.keys(value).sort()).toEqual(keys)
+      expect(value).toMatchObject({ provider: 'acme', profile: 'default', default: true })
+    }
+  })
+})

@@ -5,7 +5,7 @@ import { openCredentialContext } from '../../session/provider-context'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
-import { summarize, type CredentialSummary } from '../summary'
+import { summarize, withDefaultFlag, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { ProviderCommandOptions } from '../options'
@@ -31,7 +31,7 @@ export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Prom
 
 export async function executeRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<ExitCode> {
   const summary = await runRefresh(opts, deps)
-  if (opts.json) deps.io.stdout.write(renderJson(summary))
+  if (opts.json) deps.io.stdout.write(renderJson(await withDefaultFlag(summary, deps)))
   const p = paint(deps.io.color)
   deps.io.stderr.write(`${p.green('✓')} Refreshed ${summary.provider} (profile ${summary.profile})\n`)
   return 0

@@ -6,6 +6,8 @@ import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../c
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
 import { TOKEN_FLAGS, type ProviderCommandOptions } from '../options'
+import { renderTokenJson } from '../summary'
+import type { StoredCredential } from '../../store/credential-store'
 
 export interface TokenOptions extends ProviderCommandOptions {
   /** `--min-ttl <seconds>`: the printed token lives at least this long (refreshed first if not). */
@@ -32,6 +34,10 @@ Examples:
 
 /** The token use case (session/read-token), refreshing when due; a lifetime --min-ttl cannot get is exit 1. */
 export async function runToken(opts: TokenOptions, deps: Deps): Promise<string> {
+  return (await freshToken(opts, deps)).access_token
+}
+
+async function freshToken(opts: TokenOptions, deps: Deps): Promise<StoredCredential> {
   try {
     return await readToken(opts, deps, { refresh: true })
   } catch (err) {
@@ -44,7 +50,7 @@ export async function runToken(opts: TokenOptions, deps: Deps): Promise<string> 
 }
 
 export async function executeToken(opts: TokenOptions, deps: Deps): Promise<ExitCode> {
-  const token = await runToken(opts, deps)
-  deps.io.stdout.write(`${token}\n`)
+  const credential = await freshToken(opts, deps)
+  deps.io.stdout.write(opts.json ? renderTokenJson(credential) : `${credential.access_token}\n`)
   return 0
 }

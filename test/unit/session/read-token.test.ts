@@ -31,26 +31,26 @@ describe('readToken without refreshing (the start-up fast path)', () => {
     ['a token with more left than --min-ttl', 3600, { minTtlSeconds: 1800 }, 'at-old-1111'],
   ])('answers %s with %j, sending nothing', async (_case, lifeS, more, expected) => {
     const { deps, http } = await world(lifeS)
-    expect(await readToken({ ...req, ...more }, deps, { refresh: false })).toBe(expected)
+    expect((await readToken({ ...req, ...more }, deps, { refresh: false }))?.access_token).toBe(expected)
     expect(http.calls).toHaveLength(0)
   })
 
   it('resolves the profile itself: profiles.json names the default of the provider', async () => {
     const { deps } = await world(3600, { profile: 'work', files: { [PROFILES]: JSON.stringify({ default_profiles: { acme: 'work' } }) } })
-    expect(await readToken(req, deps, { refresh: false })).toBe('at-old-1111')
-    expect(await readToken({ ...req, profile: 'default' }, deps, { refresh: false })).toBeUndefined()
+    expect((await readToken(req, deps, { refresh: false }))?.access_token).toBe('at-old-1111')
+    expect((await readToken({ ...req, profile: 'default' }, deps, { refresh: false }))?.access_token).toBeUndefined()
   })
 
   it('answers the environment token without opening the store', async () => {
     const { deps } = await world(undefined, { env: { OAUTH_CLI_ACME_TOKEN: 'env-at' } })
-    expect(await readToken(req, { ...deps, openStore: () => Promise.reject(new Error('opened')) }, { refresh: false })).toBe('env-at')
+    expect((await readToken(req, { ...deps, openStore: () => Promise.reject(new Error('opened')) }, { refresh: false }))?.access_token).toBe('env-at')
   })
 })
 
 describe('readToken refreshing (the token command)', () => {
   it('refreshes a token inside the skew and stores the new one', async () => {
     const { deps, http, store } = await world(30)
-    expect(await readToken(req, deps, { refresh: true })).toBe('at-new')
+    expect((await readToken(req, deps, { refresh: true }))?.access_token).toBe('at-new')
     expect(http.calls).toHaveLength(1)
     const lookup = await store.get({ provider: 'acme', profile: 'default' })
     expect(lookup.status === 'found' && lookup.credential.access_token).toBe('at-new')
