@@ -22,8 +22,8 @@ export function summarize(credential: StoredCredential, store: StoreKind): Crede
     token_type: credential.kind === 'static' ? 'static' : credential.token_type,
     scope: credential.scope.join(' '),
     expires_at: credential.expires_at ?? null,
-    // Client-credentials tokens renew themselves without a refresh token.
-    refreshable: isRenewable(credential),
+    // Client-credentials tokens renew themselves without a refresh token; one the provider rejected does not count.
+    refreshable: isRenewable(credential) && credential.refresh_rejected_at === undefined,
     store,
   }
 }

@@ -71,8 +71,9 @@ export function toStaticCredential(
  * keeps the old scopes.
  */
 export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: number): StoredCredential {
+  const { refresh_rejected_at: _rejected, ...kept } = old
   return {
-    ...old,
+    ...kept,
     access_token: tokens.access_token,
     token_type: tokens.token_type || old.token_type,
     refresh_token: tokens.refresh_token ?? old.refresh_token,

@@ -66,7 +66,7 @@ export async function refreshLocked(
     // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
     // "refresh_token not found"); other client errors (a rotated secret) are reported as such.
     if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
-      return adoptNewerOrFail(store, key, credential, err)
+      return adoptNewerOrFail(store, key, credential, err, deps.clock.now())
     }
     throw err
   }
@@ -196,10 +196,15 @@ async function adoptNewerOrFail(
   key: CredentialKey,
   used: StoredCredential,
   err: OAuthError,
+  now: number,
 ): Promise<StoredCredential> {
   const again = await store.get(key)
   if (again.status === 'found' && again.credential.refresh_token !== used.refresh_token) {
     return again.credential
+  }
+  // Remembered, so `status` stops calling it refreshable; the token itself stays (a new login replaces it).
+  if (again.status === 'found' && again.credential.refresh_rejected_at === undefined) {
+    await store.set({ ...again.credential, refresh_rejected_at: new Date(now).toISOString() }).catch(() => undefined)
   }
   throw new RefreshRejectedError(key, err.error, err.error_description, { cause: err })
 }

@@ -43,6 +43,7 @@ const OPTIONAL_STRINGS = [
   'client_id',
   'client_secret',
   'token_endpoint',
+  'refresh_rejected_at',
 ] as const
 
 const GRANTS: readonly unknown[] = ['authorization_code', 'device_code', 'client_credentials'] satisfies Array<

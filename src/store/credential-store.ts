@@ -47,6 +47,11 @@ export interface StoredCredential {
   grant?: 'authorization_code' | 'device_code' | 'client_credentials'
   /** Set once a refresh returned a different refresh token: the provider rotates them. */
   rotation_seen?: boolean
+  /**
+   * ISO 8601: when the provider rejected this refresh token as dead (invalid_grant).
+   * The token is kept (nothing is deleted on a failed refresh); `status` shows it as not refreshable.
+   */
+  refresh_rejected_at?: string
   /** ISO 8601, when the tokens were last written. */
   updated_at: string
 }

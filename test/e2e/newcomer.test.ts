@@ -610,3 +610,23 @@ describe('--json shapes as SPEC says', SUITE, () => {
     }
   })
 })
+
+describe('status after the provider rejected the refresh token', SUITE, () => {
+  it('says REFRESHABLE no (remembered), keeps the credential, and a new login clears it', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    world.fp.revokeAllGrants()
+    const refresh = await world.cli(['refresh', 'acme'])
+    expectExit(refresh, 3)
+    expect(refresh.stderr).toContain('oauth-cli login acme')
+    const status = await world.cli(['status'])
+    expectExit(status, 0)
+    expect(status.stdout).toMatch(/^acme\s+default \*\s+.*\s+no\s+file$/m)
+    const json = JSON.parse((await world.cli(['status', '--json'])).stdout) as Array<{ refreshable: boolean }>
+    expect(json).toHaveLength(1)
+    expect(json[0]!.refreshable).toBe(false)
+    await loginAcme(world)
+    const again = JSON.parse((await world.cli(['status', '--json'])).stdout) as Array<{ refreshable: boolean }>
+    expect(again[0]!.refreshable).toBe(true)
+  })
+})
