@@ -114,6 +114,8 @@ export interface RawResponse {
   status: number
   contentType: string
   text: string
+  /** The endpoint that answered, for messages (origin and path only are shown). */
+  url?: string
 }
 
 /** Buffers a Response once, so it can be interpreted by the pure functions below. */
@@ -147,6 +149,13 @@ export function readErrorBody(body: Record<string, unknown> | undefined): { erro
   return description === undefined ? { error: body.error } : { error: body.error, description }
 }
 
+/** ` (https://host/path)`: the endpoint without its query, which could carry anything. */
+function shownUrl(url: string | undefined): string {
+  if (url === undefined || !URL.canParse(url)) return ''
+  const { origin, pathname } = new URL(url)
+  return ` (${origin}${pathname})`
+}
+
 /** Status and content type only: a body may hold tokens, so it never reaches a message. */
 export function describeResponse(raw: Pick<RawResponse, 'status' | 'contentType'>): string {
   return `HTTP ${raw.status}, ${raw.contentType === '' ? 'no content-type' : raw.contentType}`
@@ -161,11 +170,12 @@ export function failureFromRaw(step: string, raw: RawResponse): OAuthError | Pro
   const body = parseObjectBody(raw)
   const rfc = readErrorBody(body)
   if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status)
+  const where = `${step} endpoint${shownUrl(raw.url)}`
   return body === undefined
-    ? new ProtocolError('not_json', `${step} endpoint answered with a body that is not JSON (${describeResponse(raw)})`, {
+    ? new ProtocolError('not_json', `${where} answered with a body that is not JSON (${describeResponse(raw)})`, {
         status: raw.status,
       })
-    : new ProtocolError('invalid_response', `${step} endpoint answered without an OAuth error (${describeResponse(raw)})`, {
+    : new ProtocolError('invalid_response', `${where} answered without an OAuth error (${describeResponse(raw)})`, {
         status: raw.status,
       })
 }

@@ -44,7 +44,7 @@ export type TokenStep = 'token' | 'refresh' | 'device' | 'client_credentials'
 export async function requestToken(ctx: TokenEndpointContext, grant: Grant, signal?: AbortSignal): Promise<TokenSet> {
   // The signal bounds the whole exchange, body included: the HttpClient reads the body under it.
   const response = await sendTokenRequest(ctx, grant, signal)
-  return parseTokenResponse(response, ctx.now(), stepOf(grant))
+  return parseTokenResponse(response, ctx.now(), stepOf(grant), ctx.metadata.token_endpoint)
 }
 
 /** Which step a grant is, for error messages. */
@@ -114,8 +114,8 @@ function scopeParameters(scope: string | undefined): Record<string, string> {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-export async function parseTokenResponse(response: Response, now: number, step: TokenStep): Promise<TokenSet> {
-  return interpretTokenResponse(await readResponse(response), now, step)
+export async function parseTokenResponse(response: Response, now: number, step: TokenStep, endpoint?: string): Promise<TokenSet> {
+  return interpretTokenResponse({ ...(await readResponse(response)), ...(endpoint ? { url: endpoint } : {}) }, now, step)
 }
 
 /** The pure half of `parseTokenResponse`. */

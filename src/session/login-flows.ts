@@ -397,5 +397,6 @@ export async function deviceLogin(
 
 function describeForPage(err: unknown): string {
   if (err instanceof Error && 'error' in err && typeof err.error === 'string') return `the provider answered: ${err.error}`
-  return 'the login could not be completed; see the terminal for details'
+  // The page adds "The terminal has the details": say it once, there.
+  return 'the code could not be exchanged for tokens'
 }

@@ -630,3 +630,18 @@ describe('status after the provider rejected the refresh token', SUITE, () => {
     expect(again[0]!.refreshable).toBe(true)
   })
 })
+
+describe('a code exchange that fails', SUITE, () => {
+  it('says "see the terminal" once on the page, and the terminal names the token endpoint', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    world.fp.injectTokenFault({ status: 502, body: '<html>bad gateway</html>', headers: { 'content-type': 'text/html' } })
+    const cli = world.spawn(['login', 'acme', '--no-browser'])
+    const [authorizeUrl] = await cli.waitForStderr(/^http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+$/m)
+    const callback = (await fetch(authorizeUrl, { redirect: 'manual' })).headers.get('location')!
+    const page = await (await fetch(callback)).text()
+    expect(page.match(/terminal/gi)).toHaveLength(1)
+    const run = await cli.exited
+    expectExit(run, 5)
+    expect(run.stderr).toContain(`token endpoint (${world.fp.url}/token) answered with a body that is not JSON (HTTP 502, text/html)`)
+  })
+})
