@@ -47,6 +47,10 @@ export function createNodeIO(proc: ProcessLike, options: { noColor: boolean; env
 }
 
 function wrapStream(stream: NodeJS.WriteStream): OutputStream {
+  // A reader that goes away (`| head`) makes the stream emit EPIPE after a write already
+  // returned: without a listener that is an uncaught 'error' and a stack trace. The next
+  // write then finds the stream destroyed and fails the way the caller reports.
+  stream.on('error', () => undefined)
   return {
     write: (chunk) => {
       stream.write(chunk)

@@ -645,3 +645,17 @@ describe('a code exchange that fails', SUITE, () => {
     expect(run.stderr).toContain(`token endpoint (${world.fp.url}/token) answered with a body that is not JSON (HTTP 502, text/html)`)
   })
 })
+
+describe('a reader that stops early (| head)', SUITE, () => {
+  it('ends call without a stack trace when stdout is closed mid-body', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const big = JSON.stringify({ data: 'x'.repeat(4 * 1024 * 1024) })
+    world.fp.injectApiFault({ status: 200, body: big, headers: { 'content-type': 'application/json' } })
+    const cli = world.spawn(['call', 'acme', '/big'])
+    cli.child.stdout.once('data', () => cli.child.stdout.destroy())
+    const run = await cli.exited
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    expect(run.stderr).not.toContain('Emitted \'error\' event')
+  })
+})
