@@ -15,7 +15,6 @@ import { createDeps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 import { renderTokenJson } from './summary'
-import type { StoredCredential } from '../store/credential-store'
 import { scanGlobalFlags } from './options'
 
 export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
@@ -28,7 +27,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
     const value = await readToken(opts, { ...deps, io: { ...deps.io, stderr } }, { refresh: false })
     if (value === undefined) return undefined
     for (const chunk of held) deps.io.stderr.write(chunk)
-    deps.io.stdout.write(`${value}\n`)
+    deps.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
     return 0
   } catch {
     // Whatever went wrong, the full CLI says it properly (and with the right exit code).
