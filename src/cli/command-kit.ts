@@ -23,6 +23,8 @@ import {
 export interface CommandContext {
   deps: Deps
   program: Command
+  /** A new subcommand of the program, with its one-line description. */
+  command(name: string, description: string): Command
   /** The common options of `cmd` (its own over the root's), with the profile `act` resolved. */
   common(cmd: Command): CommonOptions
   /** The common options as given: `profile` undefined when neither `--profile` was. */
@@ -64,7 +66,8 @@ export function createCommandContext(deps: Deps, program: Command, setCode: (cod
       throw err
     }
   }
-  return { deps, program, common, given, act }
+  const command = (name: string, description: string): Command => program.command(name).description(description)
+  return { deps, program, command, common, given, act }
 }
 
 /** Declares the common options (and `--json` unless `json: false`) on `cmd`. */

@@ -131,7 +131,8 @@ function listenOn(host: string, port: number, handler: Handler): Promise<Server>
   })
 }
 
-function closeServer(server: Server): Promise<void> {
+/** Stops listening and ends every open connection (a browser's keep-alive would hold it open). */
+export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve()
     server.close(() => resolve())

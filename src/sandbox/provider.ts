@@ -50,6 +50,17 @@ export function sandboxUrl(port: number = SANDBOX_DEFAULT_PORT): string {
   return `http://127.0.0.1:${port}`
 }
 
+/** The sandbox's issuer and endpoints at `url`: what its metadata says and the built-in entry points at. */
+export function sandboxEndpoints(url: string) {
+  return {
+    issuer: url,
+    authorization_endpoint: `${url}/authorize`,
+    token_endpoint: `${url}/token`,
+    revocation_endpoint: `${url}/revoke`,
+    device_authorization_endpoint: `${url}/device_authorization`,
+  }
+}
+
 /**
  * The provider entry for a sandbox served at `url`: the built-in `sandbox`
  * provider is this at the default port, and a config-file override for another port.
@@ -60,11 +71,7 @@ export function sandboxUrl(port: number = SANDBOX_DEFAULT_PORT): string {
 export function sandboxProviderConfig(url: string = sandboxUrl()): ProviderConfig {
   return {
     display_name: 'oauth-cli sandbox (local)',
-    issuer: url,
-    authorization_endpoint: `${url}/authorize`,
-    token_endpoint: `${url}/token`,
-    revocation_endpoint: `${url}/revoke`,
-    device_authorization_endpoint: `${url}/device_authorization`,
+    ...sandboxEndpoints(url),
     api_base_url: `${url}/api`,
     client_id: SANDBOX_CLIENT_ID,
     token_request_encoding: 'form',

@@ -13,13 +13,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ListenError } from '../oauth/callback-server'
+import { closeServer } from '../oauth/loopback'
 import { handleItems, handleMe } from './api-routes'
 import { handleAuthorize, handleAuthorizeDecision } from './authorize-routes'
 import { SANDBOX_CLIENTS } from './clients'
 import { handleDeviceAuthorization, handleDeviceDecision, handleDevicePage } from './device-routes'
 import { BodyTooLargeError, isLoopbackHost, requestUrl, sendHtml, sendJson, type Handler, type SandboxContext } from './http'
 import { renderHomePage, renderNoticePage } from './pages'
-import { SANDBOX_CLIENT_ID, SANDBOX_DEFAULT_ACCESS_TOKEN_TTL, SANDBOX_DEFAULT_PORT, SANDBOX_SCOPES } from './provider'
+import { sandboxEndpoints, SANDBOX_CLIENT_ID, SANDBOX_DEFAULT_ACCESS_TOKEN_TTL, SANDBOX_DEFAULT_PORT, SANDBOX_SCOPES } from './provider'
 import { SandboxState, type SandboxStats } from './state'
 import { handleRevoke, handleToken } from './token-routes'
 
@@ -53,11 +54,7 @@ export interface Sandbox {
 export function buildMetadata(url: string): Record<string, unknown> {
   const authMethods = ['none', 'client_secret_basic', 'client_secret_post']
   return {
-    issuer: url,
-    authorization_endpoint: `${url}/authorize`,
-    token_endpoint: `${url}/token`,
-    revocation_endpoint: `${url}/revoke`,
-    device_authorization_endpoint: `${url}/device_authorization`,
+    ...sandboxEndpoints(url),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
@@ -109,14 +106,6 @@ function listen(server: Server, host: string, port: number): Promise<number> {
       reject(new ListenError(code, host, port, { cause: err }))
     })
     server.listen({ host, port, exclusive: true }, () => resolve((server.address() as AddressInfo).port))
-  })
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve()
-    server.close(() => resolve())
-    server.closeAllConnections()
   })
 }
 

@@ -49,6 +49,14 @@ export interface LoginOptions {
   timeoutSeconds: number
 }
 
+/** A way to log in (browser, device, remote): the tokens, and the client and metadata they were issued for. */
+export type LoginFlow = (
+  provider: ResolvedProvider,
+  options: LoginOptions,
+  deps: SessionDeps,
+  onEvent: (event: LoginEvent) => void,
+) => Promise<LoginResult>
+
 export interface LoginResult {
   tokens: TokenSet
   client: OAuthClient
@@ -68,12 +76,7 @@ export function chooseRedirectUri(provider: ResolvedProvider, port: number | und
 }
 
 /** Authorization code grant with PKCE (S256) and state. @see https://www.rfc-editor.org/rfc/rfc7636 */
-export async function browserLogin(
-  provider: ResolvedProvider,
-  options: LoginOptions,
-  deps: SessionDeps,
-  onEvent: (event: LoginEvent) => void,
-): Promise<LoginResult> {
+export const browserLogin: LoginFlow = async (provider, options, deps, onEvent) => {
   // First: a provider without a usable redirect URI says so before anything else happens.
   const redirect = chooseRedirectUri(provider, options.port)
   // Then a missing <PROVIDER>_CLIENT_ID, before anything about browsers, as on a terminal.
@@ -349,12 +352,7 @@ async function announce(
 }
 
 /** Device authorization grant. @see https://www.rfc-editor.org/rfc/rfc8628 */
-export async function deviceLogin(
-  provider: ResolvedProvider,
-  options: LoginOptions,
-  deps: SessionDeps,
-  onEvent: (event: LoginEvent) => void,
-): Promise<LoginResult> {
+export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) => {
   const metadata = await resolveMetadata(provider, deps, ['token_endpoint', 'device_authorization_endpoint'])
   if (!metadata.device_authorization_endpoint) {
     throw new InputError(

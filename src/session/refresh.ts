@@ -20,14 +20,17 @@ import { RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
-/** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
-export async function refetchLocked(
+/** Renews a credential while holding its refresh lock, stores and returns the new one. */
+export type LockedRenewal = (
   provider: ResolvedProvider,
   key: CredentialKey,
   store: CredentialStore,
   credential: StoredCredential,
   deps: SessionDeps,
-): Promise<StoredCredential> {
+) => Promise<StoredCredential>
+
+/** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
+export const refetchLocked: LockedRenewal = async (provider, key, store, credential, deps) => {
   const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, (signal) =>
     fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
   )
@@ -35,13 +38,7 @@ export async function refetchLocked(
   return next
 }
 
-export async function refreshLocked(
-  provider: ResolvedProvider,
-  key: CredentialKey,
-  store: CredentialStore,
-  credential: StoredCredential,
-  deps: SessionDeps,
-): Promise<StoredCredential> {
+export const refreshLocked: LockedRenewal = async (provider, key, store, credential, deps) => {
   const metadata = await resolveMetadata(
     credential.token_endpoint && !provider.config.token_endpoint
       ? { ...provider, config: { ...provider.config, token_endpoint: checkedStoredEndpoint(credential.token_endpoint, key) } }

@@ -16,6 +16,7 @@ import {
   startAuthorization,
   type LoginEvent,
   type LoginOptions,
+  type LoginFlow,
   type LoginResult,
 } from './login-flows'
 import { resolveMetadata, toOAuthClient } from './provider-context'
@@ -85,12 +86,7 @@ function decode(text: string, prefix: string, what: string): Record<string, unkn
 }
 
 /** The headless side: print the command, wait for the pasted answer, exchange. */
-export async function remoteLogin(
-  provider: ResolvedProvider,
-  options: LoginOptions,
-  deps: SessionDeps,
-  onEvent: (event: LoginEvent) => void,
-): Promise<LoginResult> {
+export const remoteLogin: LoginFlow = async (provider, options, deps, onEvent) => {
   const redirect = chooseRedirectUri(provider, options.port)
   const metadata = await resolveMetadata(provider, deps, ['authorization_endpoint', 'token_endpoint'])
   const client = toOAuthClient(provider)

@@ -21,8 +21,7 @@ export function defineAuthorize(
   ctx: CommandContext,
   run: (opts: AuthorizeOptions, deps: Deps) => Promise<ExitCode> = executeAuthorize,
 ): Command {
-  const cmd = addCommonOptions(ctx.program.command('authorize').argument('<request>'), { json: false })
-    .description('the browser side of `login --remote`: approve in the browser, print the answer to paste back')
+  const cmd = addCommonOptions(ctx.command('authorize', 'the browser side of `login --remote`: approve in the browser, print the answer to paste back').argument('<request>'), { json: false })
   return addFlags(cmd, AUTHORIZE_FLAGS)
     .addHelpText('after', "\nExamples:\n  oauth-cli authorize 'oauth-cli-remote:v1:…'   # the command `login --remote` printed\n")
     .action((request: string, _o: unknown, cmd: Command) =>

@@ -45,8 +45,7 @@ export interface CallOptions extends CommonOptions {
 }
 
 export function defineCall(ctx: CommandContext, run: (opts: CallOptions, deps: Deps) => Promise<ExitCode> = executeCall): Command {
-  const cmd = addCommonOptions(ctx.program.command('call').argument('<provider>').argument('<path-or-url>'), { json: false })
-    .description('send an authenticated HTTP request; the response body goes to stdout')
+  const cmd = addCommonOptions(ctx.command('call', 'send an authenticated HTTP request; the response body goes to stdout').argument('<provider>').argument('<path-or-url>'), { json: false })
   return addFlags(cmd, CALL_FLAGS)
     .addHelpText('after', CALL_EXAMPLES)
     .action((provider: string, target: string, _o: unknown, cmd: Command) =>

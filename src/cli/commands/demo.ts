@@ -25,9 +25,7 @@ import { addFlags, readFlags, type CommandContext } from '../command-kit'
 import { DEMO_FLAGS } from '../options'
 
 export function defineDemo(ctx: CommandContext, run: (opts: DemoOptions, deps: Deps) => Promise<ExitCode> = executeDemo): Command {
-  const cmd = ctx.program
-    .command('demo')
-    .description('run login, call, refresh, status and logout against a sandbox it starts itself, in a throwaway store')
+  const cmd = ctx.command('demo', 'run login, call, refresh, status and logout against a sandbox it starts itself, in a throwaway store')
   return addFlags(cmd, DEMO_FLAGS)
     .addHelpText('after', DEMO_EXAMPLES)
     .action(() => ctx.act(() => run(readFlags(cmd, DEMO_FLAGS), ctx.deps)))

@@ -27,8 +27,7 @@ export interface DoctorOptions extends CommonOptions {
 }
 
 export function defineDoctor(ctx: CommandContext, run: (opts: DoctorOptions, deps: Deps) => Promise<ExitCode> = executeDoctor): Command {
-  return addCommonOptions(ctx.program.command('doctor').argument('[provider]'))
-    .description("check the keychain, file store, config, proxy, CA, browser, and a provider's clock and redirect port")
+  return addCommonOptions(ctx.command('doctor', "check the keychain, file store, config, proxy, CA, browser, and a provider's clock and redirect port").argument('[provider]'))
     .addHelpText('after', '\nExamples:\n  oauth-cli doctor\n  oauth-cli doctor livechat\n  oauth-cli doctor acme --json\n')
     .action((provider: string | undefined, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps)))
 }

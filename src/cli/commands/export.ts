@@ -16,8 +16,7 @@ import type { ProviderCommandOptions } from '../options'
 export type ExportOptions = ProviderCommandOptions
 
 export function defineExport(ctx: CommandContext, run: (opts: ExportOptions, deps: Deps) => Promise<ExitCode> = executeExport): Command {
-  return addCommonOptions(ctx.program.command('export').argument('<provider>'), { json: false })
-    .description('print the stored credential as a one-line bundle for a CI secret store (it holds secrets)')
+  return addCommonOptions(ctx.command('export', 'print the stored credential as a one-line bundle for a CI secret store (it holds secrets)').argument('<provider>'), { json: false })
     .addHelpText('after', EXPORT_EXAMPLES)
     .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
 }

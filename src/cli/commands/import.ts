@@ -19,8 +19,7 @@ export interface ImportOptions extends Omit<CommonOptions, 'profile'> {
 }
 
 export function defineImport(ctx: CommandContext, run: (opts: ImportOptions, deps: Deps) => Promise<ExitCode> = executeImport): Command {
-  return addCommonOptions(ctx.program.command('import'))
-    .description('store a credential bundle read from stdin (made by oauth-cli export); --profile renames it')
+  return addCommonOptions(ctx.command('import', 'store a credential bundle read from stdin (made by oauth-cli export); --profile renames it'))
     .addHelpText('after', IMPORT_EXAMPLES)
     .action((_o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), profile: ctx.given(cmd).profile }, ctx.deps)))
 }

@@ -40,8 +40,7 @@ export interface LoginOptions extends CommonOptions {
 }
 
 export function defineLogin(ctx: CommandContext, run: (opts: LoginOptions, deps: Deps) => Promise<ExitCode> = executeLogin): Command {
-  const cmd = addCommonOptions(ctx.program.command('login').argument('<provider>'))
-    .description('log in: authorization code + PKCE in the browser, --device, or --with-token')
+  const cmd = addCommonOptions(ctx.command('login', 'log in: authorization code + PKCE in the browser, --device, or --with-token').argument('<provider>'))
   return addFlags(cmd, LOGIN_FLAGS)
     .addHelpText('after', LOGIN_EXAMPLES)
     .action((provider: string, _o: unknown, cmd: Command) =>

@@ -23,8 +23,7 @@ export interface LogoutOptions extends ProviderCommandOptions {
 }
 
 export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, deps: Deps) => Promise<ExitCode> = executeLogout): Command {
-  const cmd = addCommonOptions(ctx.program.command('logout').argument('<provider>'))
-    .description('revoke at the provider where it can, then delete the stored credentials')
+  const cmd = addCommonOptions(ctx.command('logout', 'revoke at the provider where it can, then delete the stored credentials').argument('<provider>'))
   return addFlags(cmd, LOGOUT_FLAGS)
     .addHelpText('after', '\nExamples:\n  oauth-cli logout livechat\n  oauth-cli logout acme --profile work --local\n')
     .action((provider: string, _o: unknown, cmd: Command) =>

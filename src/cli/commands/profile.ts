@@ -36,9 +36,7 @@ export function defineProfile(
   runUse: (opts: ProfileUseOptions, deps: Deps) => Promise<ExitCode> = executeProfileUse,
   runList: (opts: ProfileListOptions, deps: Deps) => Promise<ExitCode> = executeProfileList,
 ): Command {
-  const profile = ctx.program
-    .command('profile')
-    .description('the profile each provider uses without --profile (kept in profiles.json)')
+  const profile = ctx.command('profile', 'the profile each provider uses without --profile (kept in profiles.json)')
     .addHelpText('after', PROFILE_EXAMPLES)
   addCommonOptions(profile.command('use').argument('<provider>').argument('<name>'))
     .description('make <name> the default profile of <provider>; "default" resets it')

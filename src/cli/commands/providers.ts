@@ -14,8 +14,7 @@ export function defineProviders(
   ctx: CommandContext,
   run: (opts: ProvidersOptions, deps: Deps) => Promise<ExitCode> = executeProviders,
 ): Command {
-  return addCommonOptions(ctx.program.command('providers'))
-    .description('list built-in and configured providers with their endpoints')
+  return addCommonOptions(ctx.command('providers', 'list built-in and configured providers with their endpoints'))
     .addHelpText('after', '\nExamples:\n  oauth-cli providers\n  oauth-cli providers --json\n')
     .action((_o: unknown, cmd: Command) => ctx.act(() => run(ctx.common(cmd), ctx.deps)))
 }

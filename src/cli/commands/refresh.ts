@@ -14,8 +14,7 @@ export function defineRefresh(
   ctx: CommandContext,
   run: (opts: ProviderCommandOptions, deps: Deps) => Promise<ExitCode> = executeRefresh,
 ): Command {
-  return addCommonOptions(ctx.program.command('refresh').argument('<provider>'))
-    .description('refresh the tokens now and store them (a rotated refresh token replaces the old one)')
+  return addCommonOptions(ctx.command('refresh', 'refresh the tokens now and store them (a rotated refresh token replaces the old one)').argument('<provider>'))
     .addHelpText('after', '\nExamples:\n  oauth-cli refresh livechat\n  oauth-cli refresh acme --json\n')
     .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
 }

@@ -18,9 +18,7 @@ export function defineSandbox(
   ctx: CommandContext,
   run: (opts: SandboxCommandOptions, deps: Deps) => Promise<ExitCode> = executeSandbox,
 ): Command {
-  const cmd = ctx.program
-    .command('sandbox')
-    .description('serve a local OAuth 2.0 provider on 127.0.0.1 to try everything without an account')
+  const cmd = ctx.command('sandbox', 'serve a local OAuth 2.0 provider on 127.0.0.1 to try everything without an account')
   return addFlags(cmd, SANDBOX_FLAGS)
     .addHelpText('after', '\nExamples:\n  oauth-cli sandbox &\n  oauth-cli login sandbox\n  oauth-cli call sandbox /me\n')
     .action(() => ctx.act(() => run(readFlags(cmd, SANDBOX_FLAGS), ctx.deps)))

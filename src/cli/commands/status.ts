@@ -20,8 +20,7 @@ export interface StatusOptions extends Omit<CommonOptions, 'profile'> {
 }
 
 export function defineStatus(ctx: CommandContext, run: (opts: StatusOptions, deps: Deps) => Promise<ExitCode> = executeStatus): Command {
-  return addCommonOptions(ctx.program.command('status').argument('[provider]'))
-    .description('list stored credentials (never a secret)')
+  return addCommonOptions(ctx.command('status', 'list stored credentials (never a secret)').argument('[provider]'))
     .addHelpText('after', '\nExamples:\n  oauth-cli status\n  oauth-cli status livechat --json\n')
     .action((provider: string | undefined, _o: unknown, cmd: Command) =>
       ctx.act(async () => {

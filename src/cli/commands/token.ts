@@ -15,8 +15,7 @@ export interface TokenOptions extends ProviderCommandOptions {
 }
 
 export function defineToken(ctx: CommandContext, run: (opts: TokenOptions, deps: Deps) => Promise<ExitCode> = executeToken): Command {
-  const cmd = addCommonOptions(ctx.program.command('token').argument('<provider>'))
-    .description('print a valid access token and nothing else (refreshing first when needed)')
+  const cmd = addCommonOptions(ctx.command('token', 'print a valid access token and nothing else (refreshing first when needed)').argument('<provider>'))
   return addFlags(cmd, TOKEN_FLAGS)
     .addHelpText('after', TOKEN_EXAMPLES)
     .action((provider: string, _o: unknown, cmd: Command) =>
