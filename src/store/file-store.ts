@@ -30,6 +30,7 @@ import {
   type StoredCredential,
 } from './credential-store'
 import { parseJsonOrUndefined } from '../platform/json'
+import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
 
 export interface FileStoreOptions {
   /** `$XDG_DATA_HOME/oauth-cli`; credentials go in its `credentials` subdirectory. */
@@ -95,7 +96,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     async set(credential) {
       const plain = serializeCredential(credential)
       const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
-      await mkdirPrivate(root)
+      await mkdirPrivateDir(root)
       guardDir(root)
       await writeFileAtomic(root, fileNameFor(credential), data)
     },
@@ -108,7 +109,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     },
     list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
     async checkWritable(_key, bytes) {
-      await mkdirPrivate(root)
+      await mkdirPrivateDir(root)
       guardDir(root)
       await probeWrite(root, bytes)
     },
@@ -381,13 +382,8 @@ async function renameWithRetry(
   }
 }
 
-async function mkdirPrivate(dir: string): Promise<void> {
-  const { mkdir } = await fsp()
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw ioError('create', dir, err)
-  }
+async function mkdirPrivateDir(dir: string): Promise<void> {
+  await mkdirPrivate((await fsp()).mkdir, dir, (err) => ioError('create', dir, err))
 }
 
 /** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */
@@ -495,13 +491,7 @@ function insecure(path: string, message: string, fix: string): StoreError {
 
 async function unlinkIfExists(path: string): Promise<boolean> {
   const { unlink } = await fsp()
-  try {
-    await unlink(path)
-    return true
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false
-    throw ioError('delete', path, err)
-  }
+  return unlessMissing(async () => (await unlink(path), true), false, (err) => ioError('delete', path, err))
 }
 
 function ioError(verb: string, path: string, err: unknown): StoreError {
@@ -516,8 +506,4 @@ function ioError(verb: string, path: string, err: unknown): StoreError {
           ? 'read-only file system (EROFS)'
           : (code ?? String(err))
   return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code
 }

@@ -26,6 +26,7 @@ import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
+import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
 
 /** The file operations the locker uses; node:fs/promises by default. */
 export interface LockFileSystem {
@@ -93,7 +94,7 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
   return {
     async withLock(name, fn) {
       const path = join(dir, `${encodeFileNamePart(name)}.lock`)
-      await mkdirPrivate(ctx.fs, dir)
+      await mkdirPrivate((path, options) => ctx.fs.mkdir(path, options), dir, (err) => ioError(dir, `cannot create ${dir}`, err))
       const owner = await acquire(ctx, path)
       const lost = new AbortController()
       const heartbeat = startHeartbeat(ctx, path, owner, lost)
@@ -362,36 +363,15 @@ function formatDuration(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
 }
 
-async function mkdirPrivate(fs: LockFileSystem, dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw ioError(dir, `cannot create ${dir}`, err)
-  }
-}
-
-async function readIfExists(fs: LockFileSystem, path: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(path, 'utf8')
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined
-    throw ioError(path, 'cannot read the lock file', err)
-  }
+function readIfExists(fs: LockFileSystem, path: string): Promise<string | undefined> {
+  return unlessMissing(() => fs.readFile(path, 'utf8'), undefined, (err) => ioError(path, 'cannot read the lock file', err))
 }
 
 async function unlinkIfExists(fs: LockFileSystem, path: string): Promise<void> {
-  try {
-    await fs.unlink(path)
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw ioError(path, 'cannot remove the lock file', err)
-  }
+  await unlessMissing(() => fs.unlink(path), undefined, (err) => ioError(path, 'cannot remove the lock file', err))
 }
 
 function ioError(path: string, what: string, err: unknown): StoreError {
   const message = what.includes(path) ? what : `${what} ${path}`
   return new StoreError('io', path, `${message}: ${errnoCode(err) ?? String(err)}`, { cause: err })
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code
 }

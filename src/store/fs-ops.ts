@@ -1,0 +1,33 @@
+/**
+ * The small file-system idioms the file store and the lock file share: an
+ * operation on a path that may not exist, a private directory, an errno.
+ * Each caller keeps its own messages (`fail`), so only the idiom is shared.
+ */
+
+/** The `code` of a Node file-system error (ENOENT, EACCES…), if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code
+}
+
+/** What `op` gives, or `absent` when the path does not exist (ENOENT); any other failure goes through `fail`. */
+export async function unlessMissing<T, A>(op: () => Promise<T>, absent: A, fail: (err: unknown) => Error): Promise<T | A> {
+  try {
+    return await op()
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return absent
+    throw fail(err)
+  }
+}
+
+/** `mkdir -p -m 0700`: only the owner may list or enter it (the modes of existing parents are left alone). */
+export async function mkdirPrivate(
+  mkdir: (path: string, options: { recursive: true; mode: number }) => Promise<unknown>,
+  dir: string,
+  fail: (err: unknown) => Error,
+): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw fail(err)
+  }
+}
