@@ -13,11 +13,12 @@ import type { ResolvedProvider } from '../providers/types'
 import { ConfigError } from '../providers/errors'
 import { isDeadGrantError } from '../providers/quirks'
 import { validateEndpointUrl } from '../providers/schema'
-import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
+import { unsavedError } from './save-issued'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
@@ -147,22 +148,6 @@ async function saveRefreshed(store: CredentialStore, next: StoredCredential, dep
       await deps.clock.sleep(100 * attempt)
     }
   }
-}
-
-async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
-  const reason = err instanceof Error ? err.message : String(err)
-  const { rescueCredential } = await import('./rescue')
-  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
-  const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
-  const fate = path
-    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${storeKindOf(store, next)} < ${path}, then delete that file`
-    : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
-  return new StoreError(
-    err instanceof StoreError ? err.kind : 'io',
-    err instanceof StoreError ? err.location : store.location,
-    who + fate,
-    { cause: err },
-  )
 }
 
 /** A token endpoint kept with a credential (e.g. from an imported bundle) gets the config file's https rule. */

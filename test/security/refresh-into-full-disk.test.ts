@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { decodeBundle } from '../../src/session/bundle'
-import { expectExit, grantTypes, it, loginAcme, SUITE, type World } from '../e2e/world'
+import { expectExit, grantTypes, it, last, loginAcme, SUITE, type World } from '../e2e/world'
 
 function canMount(): boolean {
   const probe = `/tmp/oauth-cli-mount-probe-${process.pid}`
@@ -105,5 +105,31 @@ describe.skipIf(!MOUNTABLE)('a refresh when the credentials disk is full', SUITE
     const imported = await world.cli(['import'], { stdin: readFileSync(named!, 'utf8') })
     expectExit(imported, 0)
     expect((await world.cli(['token', 'acme'])).stdout).toBe(`${big}\n`)
+  })
+})
+
+describe.skipIf(!MOUNTABLE)('a login when the credentials disk is full', SUITE, () => {
+  it('keeps the tokens the provider issued in an emergency 0600 file it names, and leaves the old credential', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = (await world.cli(['token', 'acme'])).stdout
+    const release = fillCredentialsDisk(world, 64 * 1024, 0)
+    let run
+    try {
+      run = await world.cli(['login', 'acme'])
+    } finally {
+      release()
+    }
+    expectExit(run, 1)
+    const issued = last(world.fp.issuedAccessTokens())
+    expect(`${issued}\n`).not.toBe(before)
+    expect(run.stderr).not.toContain(issued)
+    const named = /written to (\S+?) \(/.exec(run.stderr)?.[1]
+    expect(named, run.stderr).toBeDefined()
+    expect(statSync(named!).mode & 0o777).toBe(0o600)
+    const decoded = decodeBundle(readFileSync(named!, 'utf8'))
+    expect(decoded.ok && decoded.credential.access_token).toBe(issued)
+    // The failed login left the stored credential as it was.
+    expect((await world.cli(['token', 'acme'])).stdout).toBe(before)
   })
 })

@@ -1,0 +1,39 @@
+/**
+ * Storing tokens a provider has just issued. Once a provider answered, the
+ * tokens are the only copy (a login's code is spent, a refresh may have spent
+ * the old refresh token), so they are never dropped: a store that still fails
+ * after a few tries sends them to an emergency file (rescue.ts), and the error
+ * names that file and the way back, never the tokens.
+ */
+import type { SessionDeps } from './deps'
+import { StoreError, storeKindOf, type CredentialStore, type StoredCredential } from '../store/credential-store'
+
+/** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
+export async function saveIssued(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.set(next)
+      return
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
+      await deps.clock.sleep(100 * attempt)
+    }
+  }
+}
+
+/** Writes `next` to an emergency file and returns the error to throw: where it went, and how to restore it. */
+export async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
+  const reason = err instanceof Error ? err.message : String(err)
+  const { rescueCredential } = await import('./rescue')
+  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+  const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
+  const fate = path
+    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${storeKindOf(store, next)} < ${path}, then delete that file`
+    : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
+  return new StoreError(
+    err instanceof StoreError ? err.kind : 'io',
+    err instanceof StoreError ? err.location : store.location,
+    who + fate,
+    { cause: err },
+  )
+}
