@@ -101,12 +101,13 @@ const FIELD_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
 
 /** `-H 'Name: value'`, checked here so that a CR/LF (header injection) is the user's error, exit 2. */
 function parseHeaderFlag(raw: string): [string, string] {
-  const shown = JSON.stringify(raw)
+  // A malformed -H is often a credential typed without its colon (-H "Authorization Bearer …"): never repeat its text.
+  const example = { hint: "for example -H 'Accept: application/json' (the text given is not repeated: it may hold a secret)" }
   const at = raw.indexOf(':')
-  if (at <= 0) throw new UsageError(`-H expects 'Name: value', got ${shown}`)
+  if (at <= 0) throw new UsageError("-H expects 'Name: value', and one -H has no ':' after a header name", example)
   const name = raw.slice(0, at).trim()
   const value = raw.slice(at + 1).trim()
-  if (!HTTP_TOKEN.test(name)) throw new UsageError(`-H header name ${JSON.stringify(name)} is not a valid HTTP header name`)
+  if (!HTTP_TOKEN.test(name)) throw new UsageError("-H expects 'Name: value', and one -H has no valid HTTP header name before its ':'", example)
   if (FIELD_VALUE_CONTROL.test(value)) {
     throw new UsageError(`-H ${JSON.stringify(name)} has a line break or control character in its value, which HTTP does not allow`, {
       hint: 'pass each header as its own -H, on one line',

@@ -87,6 +87,25 @@ describe('buildApiRequest', () => {
     expect(() => buildApiRequest(options(overrides), acme, 'a')).toThrow(message)
   })
 
+  it.each([
+    ['Authorization Bearer sk-live-123'],
+    ['sk-live-123'],
+    ['Authorization Bearer sk-live-123: x'],
+  ])('names a malformed -H without repeating its text, which may be a secret (%s)', (raw) => {
+    const thrown = (() => {
+      try {
+        buildApiRequest(options({ headers: ['X-Ok: 1', raw] }), acme, undefined)
+      } catch (err) {
+        return err
+      }
+      return undefined
+    })()
+    expect(thrown).toBeInstanceOf(UsageError)
+    const { message, hint } = thrown as UsageError
+    expect(`${message} ${hint ?? ''}`).not.toContain('sk-live-123')
+    expect(message).toMatch(/-H expects 'Name: value'/)
+  })
+
   it('uses the method given with -X, upper-cased', () => {
     expect(buildApiRequest(options({ method: 'put' }), acme, undefined).method).toBe('PUT')
   })
