@@ -86,14 +86,15 @@ export const browserLogin: LoginFlow = async (provider, options, deps, onEvent) 
   // CI without a terminal: nobody is there to approve or paste, so say at once what works here
   // rather than wait out --timeout. An explicit --device (deviceLogin) still waits.
   if (unavailable && deps.env.CI && !deps.io.stdinIsTTY) throw noWayToFinish(deps, provider.name)
-  if (unavailable && metadata.device_authorization_endpoint) return switchToDevice(unavailable, provider, options, deps, onEvent)
+  // A redirect URI that is not loopback is paste mode: it needs no browser here, so it is not swapped for the device flow.
+  const canUseDevice = metadata.device_authorization_endpoint !== undefined && isLoopbackRedirectUri(redirect)
+  if (unavailable && canUseDevice) return switchToDevice(unavailable, provider, options, deps, onEvent)
   const session = await startAuthorization(provider, metadata, client, deps, onEvent, options.profile)
   const { state } = session
   const authorize = session.authorizeUrl
   const exchange = session.exchange
   const flow = isLoopbackRedirectUri(redirect) ? 'browser' : 'paste'
   const timer = startLoginTimer(deps, options.timeoutSeconds, provider.name, undefined, flow)
-  const canUseDevice = metadata.device_authorization_endpoint !== undefined
   try {
     const parts = { redirect, state, authorize, exchange, onEvent, signal: timer.signal, canUseDevice }
     const run = isLoopbackRedirectUri(redirect) ? loopbackFlow(provider, options, deps, parts) : pasteFlow(options, deps, parts)

@@ -659,3 +659,23 @@ describe('a reader that stops early (| head)', SUITE, () => {
     expect(run.stderr).not.toContain('Emitted \'error\' event')
   })
 })
+
+describe('explicit choices are honoured', SUITE, () => {
+  it('a 401 to a -H Authorization names that header, not "run login"', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const run = await world.cli(['call', 'acme', '/me', '-H', 'Authorization: Bearer not-a-real-token'])
+    expectExit(run, 4)
+    expect(run.stderr).toContain('the Authorization header given with -H was refused')
+    expect(run.stderr).not.toContain('oauth-cli login')
+  })
+
+  it('a paste-mode redirect URI stays paste mode without a display, even where a device flow exists', async ({ makeWorld }) => {
+    const world = await makeWorld({ ...withDevice })
+    const run = await world.cli(['login', 'acme', '--redirect-uri', 'https://app.example/callback'], { env: HEADLESS, stdin: '' })
+    expectExit(run, 2)
+    expect(run.stderr).not.toContain('device flow')
+    expect(run.stderr).toContain('paste the address it lands on')
+    expect(world.fp.requests.filter((r) => r.path === '/device')).toEqual([])
+  })
+})

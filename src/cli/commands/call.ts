@@ -468,8 +468,12 @@ function httpStatusError(
     ...apiErrorHints(config.api_error_hints, response.status, response.body ?? ''),
   ]
   const fromEnv = envTokenInUse(opts.provider, env)
+  // The -H Authorization replaced the stored credential: it is the one refused, and logging in again would not change that.
+  const ownAuthorization = opts.headers.some((h) => /^\s*authorization\s*:/i.test(h))
   const hint =
-    response.status === 401 && fromEnv
+    (response.status === 401 || response.status === 403) && ownAuthorization
+      ? 'the Authorization header given with -H was refused (it replaces the stored credential for this request); drop it to use the stored one'
+      : response.status === 401 && fromEnv
       ? envTokenRefusedHint(fromEnv)
       : quota
         ? `wait for the reset, or ask ${config.display_name ?? opts.provider} for a higher quota; retrying now cannot help`
