@@ -15,6 +15,7 @@ import {
   CodeRejectedError,
   InputError,
   ReplaceDeclinedError,
+  InterruptedRefreshError,
   LoginTimeoutError,
   NotLoggedInError,
   RefreshRejectedError,
@@ -54,6 +55,9 @@ export function toCliError(err: unknown): CliError {
     return new UsageError(err.message, { hint, cause: err })
   }
   if (err instanceof NotLoggedInError) {
+    return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
+  }
+  if (err instanceof InterruptedRefreshError) {
     return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
   }
   if (err instanceof RefreshRejectedError) {

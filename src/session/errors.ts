@@ -76,6 +76,23 @@ export class TokenLifetimeError extends Error {
   }
 }
 
+/**
+ * A shared credential whose last refresh was sent by a runner that died before
+ * storing the answer, at a provider seen to rotate refresh tokens: the stored
+ * refresh token may be spent, and sending it again would get the grant revoked.
+ */
+export class InterruptedRefreshError extends Error {
+  readonly key: CredentialKey
+  constructor(key: CredentialKey, holder: string, since: string) {
+    super(
+      `the last refresh of ${key.provider} (profile ${key.profile}) was sent by ${holder}${since ? ` at ${since}` : ''}, which stopped before storing the answer; ` +
+        `${key.provider} rotates refresh tokens, so the stored one may be spent and is not sent again (that would get the grant revoked)`,
+    )
+    this.name = 'InterruptedRefreshError'
+    this.key = key
+  }
+}
+
 /** The login did not complete before `--timeout`. */
 export class LoginTimeoutError extends Error {
   readonly seconds: number

@@ -4,9 +4,9 @@
  */
 import type { SessionDeps } from './deps'
 import type { ResolvedProvider } from '../providers/types'
-import type { CredentialKey, CredentialStore, StoredCredential } from '../store/credential-store'
+import type { CredentialKey, CredentialMark, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
-import { NotLoggedInError } from './errors'
+import { NotLoggedInError, RefreshRejectedError } from './errors'
 import { warnIfUnverified } from './unverified'
 
 export interface FreshOptions {
@@ -31,7 +31,10 @@ export async function getFreshCredential(
   deps: SessionDeps,
   options: FreshOptions = {},
 ): Promise<StoredCredential> {
-  const current = await loadCredential(store, key)
+  // A shared store's first read also tells whether the credential is marked dead.
+  const first = store.versioned ? await store.versioned.getVersioned(key) : await store.get(key)
+  if (first.status === 'missing') throw new NotLoggedInError(key, 'missing')
+  const current = first.credential
   warnIfUnverified(provider, current, deps)
   if (!needsRefresh(current, deps.clock.now(), options)) return current
   if (!isRenewable(current)) {
@@ -40,16 +43,36 @@ export async function getFreshCredential(
     if (!options.force && !expiresWithin(current, deps.clock.now(), refreshSkewMs(current))) return current
     throw new NotLoggedInError(key, 'expired_no_refresh')
   }
-  const locker = await deps.locker()
-  return locker.withLock(`refresh-${key.provider}-${key.profile}`, async () => {
+  // Another runner learnt that the refresh token is dead: fail at once, sending nothing.
+  if ('mark' in first) failIfDead(key, first.mark as CredentialMark | undefined)
+  // A shared store brings the lease that spans its fleet; a local one uses the machine's lock.
+  const locker = store.locker ?? (await deps.locker())
+  const { versionedView } = await import('../store/versioned')
+  const view = versionedView(store)
+  // While waiting, a refresh that landed meanwhile is taken as it is, without queueing for the lock.
+  const recheck = async (): Promise<StoredCredential | undefined> => {
+    const now = await view.getVersioned(key)
+    if (now.status !== 'found') return undefined
+    if (refreshedElsewhere(current, now.credential, deps.clock.now(), options)) return now.credential
+    failIfDead(key, now.mark)
+    return undefined
+  }
+  return locker.withLock(`refresh-${key.provider}-${key.profile}`, async (hold) => {
     // Another process may have refreshed while we waited for the lock.
-    const latest = await loadCredential(store, key)
-    if (refreshedElsewhere(current, latest, deps.clock.now(), options)) return latest
+    const latest = await view.getVersioned(key)
+    if (latest.status === 'missing') throw new NotLoggedInError(key, 'missing')
+    if (refreshedElsewhere(current, latest.credential, deps.clock.now(), options)) return latest.credential
+    failIfDead(key, latest.mark)
     // The protocol code (and oauth4webapi) loads only when a request is really due.
     const { refetchLocked, refreshLocked } = await import('./refresh')
-    if (latest.grant === 'client_credentials') return refetchLocked(provider, key, store, latest, deps)
-    return refreshLocked(provider, key, store, latest, deps)
-  })
+    if (latest.credential.grant === 'client_credentials') return refetchLocked(provider, key, store, latest.credential, deps)
+    return refreshLocked(provider, key, { store, view, read: latest, hold }, deps)
+  }, { recheck })
+}
+
+function failIfDead(key: CredentialKey, mark: CredentialMark | undefined): void {
+  if (mark?.kind !== 'dead') return
+  throw new RefreshRejectedError(key, mark.error, `found marked dead in the shared store${mark.at ? ` since ${mark.at}` : ''}; nothing was sent`)
 }
 
 function needsRefresh(credential: StoredCredential, now: number, options: FreshOptions): boolean {

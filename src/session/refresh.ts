@@ -13,10 +13,20 @@ import type { ResolvedProvider } from '../providers/types'
 import { ConfigError } from '../providers/errors'
 import { isDeadGrantError } from '../providers/quirks'
 import { validateEndpointUrl } from '../providers/schema'
-import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import {
+  StoreError,
+  type CredentialKey,
+  type CredentialMark,
+  type CredentialStore,
+  type Hold,
+  type Revision,
+  type StoredCredential,
+  type VersionedStore,
+} from '../store/credential-store'
+import type { TokenSet } from '../oauth/types'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
-import { RefreshRejectedError } from './errors'
+import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { unsavedError } from './save-issued'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
@@ -39,7 +49,26 @@ export const refetchLocked: LockedRenewal = async (provider, key, store, credent
   return next
 }
 
-export const refreshLocked: LockedRenewal = async (provider, key, store, credential, deps) => {
+/**
+ * What a refresh works on, under the lock or lease: the store (for messages
+ * and the writability check), its versioned view, the credential as read
+ * under the hold, and the hold itself.
+ */
+export interface RefreshSlot {
+  store: CredentialStore
+  view: VersionedStore
+  read: { credential: StoredCredential; revision: Revision; mark?: CredentialMark }
+  hold: Hold
+}
+
+export async function refreshLocked(
+  provider: ResolvedProvider,
+  key: CredentialKey,
+  slot: RefreshSlot,
+  deps: SessionDeps,
+): Promise<StoredCredential> {
+  const { store, view, hold } = slot
+  const credential = slot.read.credential
   const metadata = await resolveMetadata(
     credential.token_endpoint && !provider.config.token_endpoint
       ? { ...provider, config: { ...provider.config, token_endpoint: checkedStoredEndpoint(credential.token_endpoint, key) } }
@@ -52,22 +81,75 @@ export const refreshLocked: LockedRenewal = async (provider, key, store, credent
     withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
   )
   await checkWritableBeforeSpending(store, credential)
+  await refuseInterruptedRotation(key, slot, deps)
+  // A full lease term ahead of the request, however long the work before it took.
+  await hold.extend?.()
+  // Marked before sending: should this process die with the answer, its successor knows a refresh was in flight.
+  const revision = await view.mark(key, slot.read.revision, {
+    kind: 'refresh_in_flight',
+    holder: hold.holder,
+    fence: hold.fence,
+    at: new Date(deps.clock.now()).toISOString(),
+  })
+  if (revision === undefined) return adoptWrittenMeanwhile(view, key, credential)
+  let tokens: TokenSet
   try {
-    const tokens = await withDeadline(refreshDeadlineMs(deps.env), metadata.token_endpoint, (signal) =>
-      requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
+    // Nothing is sent once the hold has ended, and a request in flight is aborted when it ends.
+    hold.signal.throwIfAborted()
+    tokens = await withDeadline(refreshDeadlineMs(deps.env), metadata.token_endpoint, (signal) =>
+      requestToken(
+        context,
+        { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken },
+        AbortSignal.any([signal, hold.signal]),
+      ),
     )
-    sayTokenNotes(tokens, deps)
-    const next = mergeRefreshed(credential, tokens, deps.clock.now())
-    await saveRefreshed(store, next, deps)
-    return next
   } catch (err) {
     // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
     // "refresh_token not found"); other client errors (a rotated secret) are reported as such.
     if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
-      return adoptNewerOrFail(store, key, credential, err, deps.clock.now())
+      return adoptNewerOrFail(view, key, credential, revision, err, deps)
     }
+    // The provider answered (so issued nothing), or the request never left: no refresh is in flight after all.
+    if (err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))) {
+      await view.mark(key, revision, null).catch(() => undefined)
+    }
+    if (hold.signal.aborted && hold.signal.reason instanceof Error) throw hold.signal.reason
     throw err
   }
+  sayTokenNotes(tokens, deps)
+  const next = mergeRefreshed(credential, tokens, deps.clock.now())
+  return saveRefreshed(store, view, next, revision, deps)
+}
+
+/** Transport failures that mean the request never reached the provider. */
+const NEVER_SENT = new Set(['dns', 'connect', 'tls'])
+
+/**
+ * A refresh sent under another hold and never stored means its sender died
+ * (or lost its lease) between sending and storing. Where the provider has been
+ * seen to rotate refresh tokens (`rotation_seen`), the stored one may be spent
+ * and sending it again would get the whole grant revoked: mark it dead (so the
+ * others stop at once too) and ask for a login. Where rotation was never seen,
+ * sending it again is safe: it works if the first request never arrived, and
+ * at worst the provider answers invalid_grant.
+ */
+async function refuseInterruptedRotation(key: CredentialKey, slot: RefreshSlot, deps: SessionDeps): Promise<void> {
+  const mark = slot.read.mark
+  if (mark?.kind !== 'refresh_in_flight' || mark.fence === slot.hold.fence) return
+  if (!slot.read.credential.rotation_seen) return
+  await slot.view
+    .mark(key, slot.read.revision, { kind: 'dead', error: INTERRUPTED_REFRESH, at: new Date(deps.clock.now()).toISOString() })
+    .catch(() => undefined)
+  throw new InterruptedRefreshError(key, mark.holder, mark.at)
+}
+
+/** Someone wrote between our read and our mark (our lease ended meanwhile): theirs is newer. */
+async function adoptWrittenMeanwhile(view: VersionedStore, key: CredentialKey, used: StoredCredential): Promise<StoredCredential> {
+  const again = await view.getVersioned(key)
+  if (again.status === 'found' && again.credential.refresh_token !== used.refresh_token) return again.credential
+  throw new StoreError('lease_timeout', 'refresh', `the stored credentials for ${key.provider} (profile ${key.profile}) changed while this refresh held the lock; nothing was sent`, {
+    hint: 'run the command again',
+  })
 }
 
 /**
@@ -138,11 +220,20 @@ async function checkWritableBeforeSpending(store: CredentialStore, credential: S
  * a reader on Windows). If they still cannot be saved they go to an emergency
  * file (session/rescue.ts), and the error names it and the way back.
  */
-async function saveRefreshed(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
+async function saveRefreshed(
+  store: CredentialStore,
+  view: VersionedStore,
+  next: StoredCredential,
+  revision: Revision,
+  deps: SessionDeps,
+): Promise<StoredCredential> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await store.set(next)
-      return
+      if ((await view.compareAndSet(next, revision)) !== undefined) return next
+      // Written meanwhile by a holder that came after us (our hold ended): never overwrite the newer one.
+      const now = await view.getVersioned(next)
+      if (now.status === 'found') return now.credential
+      throw new StoreError('io', store.location, `the credentials for ${next.provider} (profile ${next.profile}) were removed while being refreshed`)
     } catch (err) {
       if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
       await deps.clock.sleep(100 * attempt)
@@ -171,22 +262,32 @@ function checkedStoredEndpoint(endpoint: string, key: CredentialKey): string {
 
 /**
  * On invalid_grant, look once more: a process that did not honour our lock
- * (or an older tool version) may have stored a newer refresh token.
+ * (or an older tool version) may have stored a newer refresh token. Otherwise
+ * the credential is marked dead, by compare-and-set on the revision that was
+ * refreshed (a stale runner cannot kill a newer credential), so that others
+ * sharing the store stop without sending it again.
  */
 async function adoptNewerOrFail(
-  store: CredentialStore,
+  view: VersionedStore,
   key: CredentialKey,
   used: StoredCredential,
+  revision: Revision,
   err: OAuthError,
-  now: number,
+  deps: SessionDeps,
 ): Promise<StoredCredential> {
-  const again = await store.get(key)
+  const again = await view.getVersioned(key)
   if (again.status === 'found' && again.credential.refresh_token !== used.refresh_token) {
     return again.credential
   }
-  // Remembered, so `status` stops calling it refreshable; the token itself stays (a new login replaces it).
-  if (again.status === 'found' && again.credential.refresh_rejected_at === undefined) {
-    await store.set({ ...again.credential, refresh_rejected_at: new Date(now).toISOString() }).catch(() => undefined)
+  // Remembered on the credential (status stops calling it refreshable; a new login replaces it) and, in a
+  // shared store, marked dead for the others: both by compare-and-set on the revision that was refreshed.
+  if (again.status === 'found') {
+    const at = new Date(deps.clock.now()).toISOString()
+    const remembered =
+      again.credential.refresh_rejected_at === undefined
+        ? await view.compareAndSet({ ...again.credential, refresh_rejected_at: at }, revision).catch(() => undefined)
+        : again.revision === revision ? revision : undefined
+    if (remembered !== undefined) await view.mark(key, remembered, { kind: 'dead', error: err.error, at }).catch(() => undefined)
   }
   throw new RefreshRejectedError(key, err.error, err.error_description, { cause: err })
 }

@@ -209,6 +209,16 @@ export interface Hold {
 
 /** Cross-process mutual exclusion, used to make refresh single-flight. */
 export interface Locker {
-  /** Runs `fn` holding the named lock; throws StoreError('locked' or 'lease_timeout') after the bound. */
-  withLock<T>(name: string, fn: (hold: Hold) => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` holding the named lock; throws StoreError('locked' or
+   * 'lease_timeout') after the bound. A locker may call `options.recheck`
+   * while it waits: a value from it is returned at once, without the lock
+   * (a fleet's waiters see the holder's refresh land without queueing for it).
+   */
+  withLock<T>(name: string, fn: (hold: Hold) => Promise<T>, options?: LockOptions<T>): Promise<T>
+}
+
+export interface LockOptions<T> {
+  /** Asked between attempts: undefined to keep waiting, or the answer the lock was wanted for. */
+  recheck?: () => Promise<T | undefined>
 }

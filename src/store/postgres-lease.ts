@@ -41,10 +41,11 @@ export function leaseSecondsFrom(env: Readonly<Record<string, string | undefined
 export function createPostgresLocker(connection: Connection, ready: () => Promise<void>, options: PostgresLockerOptions): Locker {
   const ttlMs = Math.round(options.leaseSeconds * 1000)
   return {
-    async withLock(name, fn) {
+    async withLock(name, fn, lockOptions) {
       await ready()
       const fence = randomBytes(16).toString('hex')
-      const lease = await acquire(connection, name, fence, ttlMs, options.holder)
+      const lease = await acquire(connection, name, fence, ttlMs, options.holder, lockOptions?.recheck)
+      if ('answer' in lease) return lease.answer
       const keeper = keepLease(connection, name, fence, ttlMs, lease.deadline)
       try {
         return await fn(keeper.hold(options.holder, fence))
@@ -62,7 +63,14 @@ interface Acquired {
   deadline: number
 }
 
-async function acquire(connection: Connection, name: string, fence: string, ttlMs: number, holder: string): Promise<Acquired> {
+async function acquire<T>(
+  connection: Connection,
+  name: string,
+  fence: string,
+  ttlMs: number,
+  holder: string,
+  recheck: (() => Promise<T | undefined>) | undefined,
+): Promise<Acquired | { answer: T }> {
   const giveUpAt = performance.now() + 2 * ttlMs + GIVE_UP_EXTRA_MS
   let seen: { holder: string; remainingMs: number } | undefined
   for (;;) {
@@ -84,6 +92,8 @@ async function acquire(connection: Connection, name: string, fence: string, ttlM
     if (row?.holder) seen = { holder: row.holder, remainingMs: Math.max(0, row.remaining_ms ?? 0) }
     if (performance.now() >= giveUpAt) throw gaveUp(connection, name, 2 * ttlMs + GIVE_UP_EXTRA_MS, seen)
     await sleep(POLL_MS + Math.floor(Math.random() * POLL_MS))
+    const answer = await recheck?.()
+    if (answer !== undefined) return { answer }
   }
 }
 
