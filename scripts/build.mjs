@@ -20,8 +20,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
 const version = JSON.stringify(pkg.version)
 
-/** Modules the fast path imports lazily and needs all the same (the credential stores). */
-const FAST_LAZY = new Set([resolve(root, 'src/store/select-store.ts')])
+/**
+ * Modules the fast path imports lazily and needs all the same (the credential
+ * stores). The shared store's code is bundled but runs only when used; `pg`
+ * stays an external package that is required only then.
+ */
+const FAST_LAZY = new Set(['src/store/select-store.ts', 'src/store/postgres-store.ts'].map((p) => resolve(root, p)))
 /** And those fast-commands.cjs (status, providers, call) needs besides: the node:http client. */
 const FAST_COMMANDS_LAZY = new Set([...FAST_LAZY, ...['src/http/client.ts', 'src/http/node-client.ts'].map((p) => resolve(root, p))])
 

@@ -37,5 +37,8 @@ export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume
     const report = formatError(err, { verbose: flags.verbose })
     deps.io.stderr.write(report.text)
     return report.exitCode
+  } finally {
+    // The shared store's connection is closed before exit, never left to the process's end.
+    await deps.closeStores?.()
   }
 }

@@ -24,6 +24,8 @@ export interface Deps extends SessionDeps {
   /** `--verbose`: HTTP trace (redacted) on stderr. */
   verbose: boolean
   platform: NodeJS.Platform
+  /** Closes what the opened stores hold open (the shared store's one connection); called once before exit. */
+  closeStores?(): Promise<void>
 }
 
 export interface CreateDepsOptions {
@@ -85,7 +87,7 @@ export interface StoreWorld {
 export function storePorts(
   world: StoreWorld,
   say: { notice: (line: string) => void; noticeOnce: (line: string) => void },
-): Pick<SessionDeps, 'openStore' | 'locker'> {
+): Pick<SessionDeps, 'openStore' | 'locker'> & Pick<Deps, 'closeStores'> {
   const { env, home, platform, verbose } = world
   const paths = resolvePaths(env, home)
   const stores = new Map<StoreChoice, Promise<CredentialStore>>()
@@ -109,6 +111,11 @@ export function storePorts(
         stores.set(choice, store)
       }
       return store
+    },
+    closeStores: async () => {
+      const opened = [...stores.values()]
+      stores.clear()
+      for (const pending of opened) await pending.then((store) => store.close?.(), () => undefined)
     },
     locker: () =>
       (locker ??= import('../store/lock').then(({ createFileLocker }) =>

@@ -4,14 +4,16 @@
  * refreshing, so the stored token (or an OAUTH_CLI_<PROVIDER>_TOKEN) is
  * printed if it lives long enough. It never refreshes, writes or reports an
  * error: in any of those cases it answers undefined and the full CLI runs the
- * command from the start, so behaviour and messages are the full CLI's.
- * Everything for stderr (notices, warnings) is held back until the answer is
+ * command from the start, so behaviour and messages are the full CLI's (one
+ * exception: a shared store that does not answer, which the full CLI would
+ * wait for a second time). Everything for stderr (notices, warnings) is held back until the answer is
  * known, so a hand-off never prints one twice.
  */
 import type { OutputStream } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
 import { readToken } from '../session/read-token'
-import { createDeps } from './deps'
+import { StoreError } from '../store/credential-store'
+import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 import { renderTokenJson } from './summary'
@@ -21,16 +23,32 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
   // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
   if (opts.verbose) return undefined
   const held: Array<string | Uint8Array> = []
+  let deps: Deps | undefined
   try {
-    const deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.push(`${line}\n`) })
+    deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.push(`${line}\n`) })
     const stderr: OutputStream = { isTTY: deps.io.stderr.isTTY, write: (chunk) => void held.push(chunk) }
     const value = await readToken(opts, { ...deps, io: { ...deps.io, stderr } }, { refresh: false })
     if (value === undefined) return undefined
     for (const chunk of held) deps.io.stderr.write(chunk)
     deps.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
     return 0
-  } catch {
-    // Whatever went wrong, the full CLI says it properly (and with the right exit code).
-    return undefined
+  } catch (err) {
+    // Whatever else went wrong, the full CLI says it properly (and with the right exit code).
+    return reportUnreachableStore(err, proc)
+  } finally {
+    // The shared store's one connection is closed before the answer (or the full CLI's own).
+    await deps?.closeStores?.()
   }
+}
+
+/**
+ * A shared store that did not answer within PGCONNECT_TIMEOUT would make the
+ * full CLI wait as long again: the fast build says it, exactly as the full CLI
+ * would (exit 5; the message names host and port, never a secret). Anything
+ * else: undefined, for the full CLI to run the command from the start.
+ */
+export function reportUnreachableStore(err: unknown, proc: ProcessLike): ExitCode | undefined {
+  if (!(err instanceof StoreError) || err.kind !== 'unreachable') return undefined
+  proc.stderr.write(`oauth-cli: ${err.message}\n${err.hint ? `${err.hint}\n` : ''}`)
+  return 5
 }

@@ -22,6 +22,7 @@ export interface Flag<T = unknown> {
   description: string
   /** Turns the text into the value; throws OptionValueError saying what is expected. */
   parse?: (value: string) => T
+  /** The values offered (help, completion); enforced, unless `parse` also takes others (a shared store's URL). */
   choices?: readonly string[]
   /** Given again, the values add up (`-H a -H b`). */
   repeatable?: boolean
@@ -62,7 +63,7 @@ export function isNegated(row: Flag): boolean {
 
 /** Checks a value against its row as commander would; the parsed value, or an OptionValueError. */
 export function readValue<T>(row: Flag<T>, text: string): T {
-  if (row.choices && !row.choices.includes(text)) throw new OptionValueError(`Allowed choices are ${row.choices.join(', ')}.`)
+  if (row.choices && !row.parse && !row.choices.includes(text)) throw new OptionValueError(`Allowed choices are ${row.choices.join(', ')}.`)
   return row.parse ? row.parse(text) : (text as T)
 }
 
@@ -76,6 +77,13 @@ export function parseSeconds(value: string): number {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n < 1) throw new OptionValueError('expected a whole number of seconds, at least 1')
   return n
+}
+
+/** keychain, file, or the shared store's postgres:// (postgresql://) URL; never echoed, as a URL may hold a password. */
+export function parseStore(value: string): StoreChoice {
+  if (value === 'keychain' || value === 'file') return value
+  if (/^postgres(ql)?:\/\//i.test(value)) return value as StoreChoice
+  throw new OptionValueError('expected keychain, file, or a postgres:// URL of the shared store')
 }
 
 export function parseProfileName(value: string): string {
@@ -100,7 +108,12 @@ export const COMMON_FLAGS = {
     flags: '--config <file>',
     description: 'config file (default $OAUTH_CLI_CONFIG or ~/.config/oauth-cli/config.json)',
   }),
-  store: flag<StoreChoice | undefined>({ flags: '--store <store>', description: 'where credentials live', choices: ['keychain', 'file'] }),
+  store: flag<StoreChoice | undefined>({
+    flags: '--store <store>',
+    description: 'where credentials live (or a shared postgres://user@host/db)',
+    choices: ['keychain', 'file'],
+    parse: parseStore,
+  }),
   noColor: flag<boolean>({ flags: '--no-color', description: 'no colour in output' }),
   requestTimeoutSeconds: flag<number | undefined>({
     flags: '--request-timeout <seconds>',

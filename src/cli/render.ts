@@ -44,7 +44,7 @@ export function renderStatus(rows: CredentialSummary[], now: number, p: Paint): 
     r.token_type === 'static' ? 'static credential' : describeExpiry(r.expires_at, now),
     r.scope || '-',
     r.token_type === 'static' ? '-' : r.refreshable ? 'yes' : 'no',
-    r.store,
+    r.store_location ? `${r.store} ${r.store_location}` : r.store,
   ])
   return formatTable(['PROVIDER', 'PROFILE', 'EXPIRY', 'SCOPES', 'REFRESHABLE', 'STORE'], table, p)
 }

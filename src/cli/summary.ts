@@ -1,5 +1,5 @@
 /** The public view of a stored credential: what status/login/refresh print. Never a secret. */
-import type { StoreKind, StoredCredential } from '../store/credential-store'
+import { storeKindOf, type CredentialStore, type StoreKind, type StoredCredential } from '../store/credential-store'
 import { isRenewable } from '../session/credentials'
 import type { SessionDeps } from '../session/deps'
 import { chooseProfile, readProfilesFile } from '../session/profiles'
@@ -13,9 +13,13 @@ export interface CredentialSummary {
   expires_at: string | null
   refreshable: boolean
   store: StoreKind
+  /** The shared store only: `host:port/db` (shared/SPEC.md "Shared store"), never the password. */
+  store_location?: string
 }
 
-export function summarize(credential: StoredCredential, store: StoreKind): CredentialSummary {
+/** `from`: the store's kind, or the store itself (which says where the credential lives; a shared one adds its location). */
+export function summarize(credential: StoredCredential, from: StoreKind | CredentialStore): CredentialSummary {
+  const store = typeof from === 'string' ? from : storeKindOf(from, credential)
   return {
     provider: credential.provider,
     profile: credential.profile,
@@ -25,6 +29,7 @@ export function summarize(credential: StoredCredential, store: StoreKind): Crede
     // Client-credentials tokens renew themselves without a refresh token; one the provider rejected does not count.
     refreshable: isRenewable(credential) && credential.refresh_rejected_at === undefined,
     store,
+    ...(typeof from !== 'string' && from.kind === 'postgres' ? { store_location: from.location } : {}),
   }
 }
 

@@ -48,15 +48,23 @@ export async function runImport(opts: ImportOptions, deps: Deps): Promise<Import
   const store = await deps.openStore(opts.store)
   const before = await store.get(credential)
   await store.set(credential)
-  return { summary: summarize(credential, storeKindOf(store, credential)), replaced: before.status === 'found' }
+  return { summary: summarize(credential, store), replaced: before.status === 'found' }
 }
 
 export async function executeImport(opts: ImportOptions, deps: Deps): Promise<ExitCode> {
   const { summary, replaced } = await runImport(opts, deps)
   if (opts.json) deps.io.stdout.write(renderJson(summary))
   const p = paint(deps.io.color)
-  const where = summary.store === 'keychain' ? 'the OS keychain' : 'the file store'
+  const where =
+    summary.store === 'keychain' ? 'the OS keychain' : summary.store === 'postgres' ? `the shared store at ${summary.store_location}` : 'the file store'
   const replacing = replaced ? ', replacing the one stored before' : ''
   deps.io.stderr.write(`${p.green('✓')} Imported ${summary.provider} (profile ${summary.profile}); stored in ${where}${replacing}\n`)
+  if (summary.store === 'postgres') {
+    // Two stores holding one rotating refresh token race outside the lease: the first refresh kills the other copy.
+    const profile = summary.profile === 'default' ? '' : ` --profile ${summary.profile}`
+    deps.io.stderr.write(
+      `Now remove the copy it came from, so that only the shared store refreshes it: where you exported it, run oauth-cli logout ${summary.provider}${profile} --local\n`,
+    )
+  }
   return 0
 }

@@ -116,7 +116,7 @@ export async function runLogin(
   await (mode === 'static' ? store.set(credential) : saveIssued(store, credential, deps))
   // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
-  return summarize(credential, storeKindOf(store, credential))
+  return summarize(credential, store)
 }
 
 async function readSecretFromStdin(deps: Deps): Promise<string> {

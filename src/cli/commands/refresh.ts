@@ -25,7 +25,7 @@ export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Prom
   if (credential.kind === 'static') {
     throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`)
   }
-  return summarize(credential, storeKindOf(store, credential))
+  return summarize(credential, store)
 }
 
 export async function executeRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<ExitCode> {

@@ -64,7 +64,7 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Status
     if (opts.provider && credential.provider !== opts.provider) continue
     if (opts.profile !== undefined && credential.profile !== opts.profile) continue
     const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
-    rows.push({ ...summarize(credential, storeKindOf(store, credential)), default: credential.profile === usual })
+    rows.push({ ...summarize(credential, store), default: credential.profile === usual })
   }
   return rows.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }
