@@ -1,0 +1,405 @@
+/**
+ * A fleet on one shared store, end to end: the built CLI in separate HOMEs
+ * ("runners") against a real PostgreSQL (a private cluster) and a certified
+ * provider that rotates refresh tokens and revokes the whole grant when a spent
+ * one comes back (oidc-provider, in this process). Faults are real: kill -9,
+ * SIGSTOP/SIGCONT, the database stopped and started again.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { StoredCredential } from '../../src/store/credential-store'
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres-store'
+import { OIDC_PUBLIC_CLIENT_ID, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider'
+import { shouldSkipPostgres, startPostgres, type PostgresCluster } from '../support/postgres'
+import { runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from '../support/run-cli'
+import { makeTempHome, type TempHome } from '../support/temp-home'
+import { expectExit, parseStdout } from './world'
+
+const skip = shouldSkipPostgres()
+const FOLLOW_ALL = fileURLToPath(new URL('../support/browser-follow-all.mjs', import.meta.url))
+const PASSPHRASE = 'fleet-e2e-passphrase'
+const KEY = { provider: 'oidc', profile: 'default' }
+const LEASE_SECONDS = 2
+
+interface Runner {
+  home: TempHome
+  env: Record<string, string>
+  cli(args: string[], opts?: Partial<CliOptions>): Promise<CliRun>
+  spawn(args: string[], opts?: Partial<CliOptions>): SpawnedCli
+}
+
+interface Fleet {
+  op: RunningOidcProvider
+  url: string
+  runners: Runner[]
+  /** The test's own view of the shared store (same passphrase). */
+  store: PostgresStore
+  stored(): Promise<StoredCredential>
+  /** Moves the stored access token's expiry into the past, as time passing would. */
+  expire(): Promise<void>
+  refreshes(): number
+  /** A runner whose token endpoint is `proxyUrl` (a holding proxy) instead of the provider's. */
+  runnerVia(proxyUrl: string): Runner
+  close(): Promise<void>
+}
+
+function entry(op: RunningOidcProvider, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    issuer: op.issuer,
+    api_base_url: op.issuer,
+    client_id: OIDC_PUBLIC_CLIENT_ID,
+    token_endpoint_auth_method: 'none',
+    scope: 'openid offline_access',
+    redirect_uri: 'http://127.0.0.1:0/callback',
+    authorization_params: { prompt: 'consent' },
+    ...overrides,
+  }
+}
+
+async function createFleet(cluster: PostgresCluster, count: number): Promise<Fleet> {
+  const db = await cluster.createDatabase()
+  const op = await startOidcProvider()
+  const homes: TempHome[] = []
+  const makeRunner = (overrides: Record<string, unknown> = {}): Runner => {
+    const home = makeTempHome()
+    homes.push(home)
+    home.writeConfig({ providers: { oidc: entry(op, overrides) } })
+    const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW_ALL}' "$1"\n`)
+    const env = {
+      ...home.env,
+      BROWSER: browser,
+      OAUTH_CLI_STORE: db.url,
+      PGPASSWORD: db.password,
+      OAUTH_CLI_PASSPHRASE: PASSPHRASE,
+      OAUTH_CLI_LEASE_SECONDS: String(LEASE_SECONDS),
+    }
+    return {
+      home,
+      env,
+      cli: (args, opts = {}) => runCli(args, { timeoutMs: 40_000, ...opts, env: { ...env, ...opts.env } }),
+      spawn: (args, opts = {}) => spawnCli(args, { timeoutMs: 40_000, ...opts, env: { ...env, ...opts.env } }),
+    }
+  }
+  const store = await openPostgresStore(db.url, { env: { PGPASSWORD: db.password, OAUTH_CLI_PASSPHRASE: PASSPHRASE }, homedir: '/x' })
+  const runners = Array.from({ length: count }, () => makeRunner())
+  const stored = async (): Promise<StoredCredential> => {
+    const found = await store.get(KEY)
+    if (found.status !== 'found') throw new Error('nothing stored')
+    return found.credential
+  }
+  return {
+    op,
+    url: db.url,
+    runners,
+    store,
+    stored,
+    async expire() {
+      const now = await store.versioned.getVersioned(KEY)
+      if (now.status !== 'found') throw new Error('nothing stored')
+      await store.versioned.compareAndSet({ ...now.credential, expires_at: new Date(Date.now() - 1000).toISOString() }, now.revision)
+    },
+    refreshes: () => op.events.grants.filter((g) => g === 'refresh_token').length,
+    runnerVia: (proxyUrl) => makeRunner({ token_endpoint: proxyUrl }),
+    async close() {
+      await store.close?.()
+      await op.close()
+      for (const home of homes) home.cleanup()
+    },
+  }
+}
+
+/** A token endpoint that holds every request until told what to do with it. */
+interface HoldingProxy {
+  url: string
+  /** Resolves when a request has arrived (and is being held). */
+  arrived: Promise<void>
+  /** Sends the held request on to the provider and keeps its answer; resolves with the answer's status. */
+  forward(target: string): Promise<number>
+  /** Delivers the kept answer (or `body`) to the held client. */
+  answer(body?: Record<string, unknown>): void
+  close(): Promise<void>
+}
+
+async function startHoldingProxy(): Promise<HoldingProxy> {
+  let held: { req: IncomingMessage; res: ServerResponse; body: string } | undefined
+  let kept: { status: number; text: string } | undefined
+  let arrive: () => void = () => undefined
+  const arrived = new Promise<void>((resolve) => (arrive = resolve))
+  const server: Server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      held = { req, res, body }
+      arrive()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  return {
+    url: `http://127.0.0.1:${port}/token`,
+    arrived,
+    async forward(target) {
+      if (!held) throw new Error('nothing held')
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': String(held.req.headers['content-type'] ?? 'application/x-www-form-urlencoded') },
+        body: held.body,
+      })
+      kept = { status: response.status, text: await response.text() }
+      return kept.status
+    },
+    answer(body) {
+      if (!held) throw new Error('nothing held')
+      const text = body ? JSON.stringify(body) : (kept?.text ?? '{}')
+      held.res.writeHead(body ? 200 : (kept?.status ?? 200), { 'content-type': 'application/json' }).end(text)
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+async function loginOnce(fleet: Fleet): Promise<StoredCredential> {
+  const run = await fleet.runners[0]!.cli(['login', 'oidc'])
+  expectExit(run, 0)
+  return fleet.stored()
+}
+
+/** Resolves once `predicate` holds, polling the database; fails after `ms`. */
+async function eventually(predicate: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
+  let cluster: PostgresCluster
+
+  beforeAll(async () => {
+    cluster = await startPostgres()
+  })
+  afterAll(() => cluster?.destroy())
+
+  it('refreshes exactly once per expiry for 4 runners × 8 parallel calls, every call succeeds, the grant stays alive, 5 rounds', async () => {
+    const fleet = await createFleet(cluster, 4)
+    try {
+      await loginOnce(fleet)
+      for (let round = 1; round <= 5; round++) {
+        await fleet.expire()
+        const before = fleet.refreshes()
+        const runs = await Promise.all(fleet.runners.flatMap((runner) => Array.from({ length: 8 }, () => runner.cli(['call', 'oidc', '/me']))))
+        for (const run of runs) {
+          expectExit(run, 0)
+          expect(parseStdout<{ sub: string }>(run).sub).toBeTruthy()
+        }
+        expect(fleet.refreshes() - before, `round ${round}`).toBe(1)
+      }
+      expect(fleet.op.events.revokedGrants).toEqual([])
+      expect(fleet.op.events.grantErrors).toEqual([])
+      const latest = await fleet.stored()
+      expect(latest.rotation_seen).toBe(true)
+      expect(await fleet.op.introspect(latest.refresh_token!)).toMatchObject({ active: true })
+    } finally {
+      await fleet.close()
+    }
+  }, 180_000)
+
+  it('status says postgres and host:port/db, never the password; export/import copy between stores and say to remove the source', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      await loginOnce(fleet)
+      const runner = fleet.runners[0]!
+      const status = await runner.cli(['status', '--json'])
+      expectExit(status, 0)
+      const rows = parseStdout<Array<Record<string, unknown>>>(status)
+      expect(rows).toEqual([expect.objectContaining({ provider: 'oidc', store: 'postgres', store_location: `127.0.0.1:${cluster.port}/${new URL(fleet.url).pathname.slice(1)}` })])
+      const human = await runner.cli(['status'])
+      expect(human.stdout).toContain(`postgres 127.0.0.1:${cluster.port}/`)
+      for (const run of [status, human]) expect(run.stdout + run.stderr).not.toContain(runner.env.PGPASSWORD)
+
+      // Shared → a local file store (another HOME), and back into the shared store.
+      const exported = await runner.cli(['export', 'oidc'])
+      expectExit(exported, 0)
+      const local = makeTempHome()
+      try {
+        expectExit(await runCli(['import'], { env: local.env, stdin: exported.stdout }), 0)
+        const back = await runCli(['export', 'oidc'], { env: local.env })
+        expectExit(back, 0)
+        const imported = await runner.cli(['import'], { stdin: back.stdout })
+        expectExit(imported, 0)
+        expect(imported.stderr).toContain('shared store at 127.0.0.1:')
+        expect(imported.stderr).toContain('oauth-cli logout oidc --local')
+      } finally {
+        local.cleanup()
+      }
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a holder killed (-9) before its refresh reached the provider delays the others by at most one lease; nothing is lost', async () => {
+    const fleet = await createFleet(cluster, 2)
+    const proxy = await startHoldingProxy()
+    try {
+      const first = await loginOnce(fleet)
+      await fleet.expire()
+      const doomed = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      doomed.child.kill('SIGKILL')
+      await doomed.exited.catch(() => undefined)
+      const started = Date.now()
+      const runs = await Promise.all(fleet.runners.map((runner) => runner.cli(['token', 'oidc'])))
+      const took = Date.now() - started
+      for (const run of runs) expectExit(run, 0)
+      expect(new Set(runs.map((r) => r.stdout)).size).toBe(1)
+      expect(took).toBeLessThan((LEASE_SECONDS + 10) * 1000)
+      expect(fleet.refreshes()).toBe(1)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+      expect((await fleet.stored()).refresh_token).not.toBe(first.refresh_token)
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a holder killed after the provider answered (a rotated token lost with it): the others exit 3 with the login hint and send nothing', async () => {
+    const fleet = await createFleet(cluster, 2)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      // One refresh first, so the fleet has seen that this provider rotates refresh tokens.
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect((await fleet.stored()).rotation_seen).toBe(true)
+      await fleet.expire()
+      const doomed = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      expect(await proxy.forward(`${fleet.op.issuer}/token`)).toBe(200)
+      doomed.child.kill('SIGKILL')
+      await doomed.exited.catch(() => undefined)
+      const before = fleet.op.events.grants.length + fleet.op.events.grantErrors.length
+      const runs = await Promise.all(fleet.runners.map((runner) => runner.cli(['token', 'oidc'])))
+      for (const run of runs) {
+        expectExit(run, 3)
+        expect(run.stdout).toBe('')
+        expect(run.stderr).toContain('run: oauth-cli login oidc')
+      }
+      // Nobody replayed the spent refresh token (which would have revoked the grant).
+      expect(fleet.op.events.grants.length + fleet.op.events.grantErrors.length).toBe(before)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+      // A login clears the mark.
+      expectExit(await fleet.runners[1]!.cli(['login', 'oidc']), 0)
+      expectExit(await fleet.runners[0]!.cli(['call', 'oidc', '/me']), 0)
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a holder stopped past its lease: another refreshes; resumed, its late write is refused and the newest token stays', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      const sleeper = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      sleeper.child.kill('SIGSTOP')
+      try {
+        const other = await fleet.runners[0]!.cli(['token', 'oidc'])
+        expectExit(other, 0)
+        const newest = await fleet.stored()
+        expect(`${newest.access_token}\n`).toBe(other.stdout)
+        // The stopped holder's answer arrives while it sleeps, then it wakes up.
+        proxy.answer({ access_token: 'late-access-token', refresh_token: 'late-refresh-token', token_type: 'Bearer', expires_in: 3600 })
+      } finally {
+        sleeper.child.kill('SIGCONT')
+      }
+      const late = await sleeper.exited
+      expect(late.stdout).not.toContain('late-access-token')
+      const after = await fleet.stored()
+      expect(after.access_token).not.toBe('late-access-token')
+      expect(after.refresh_token).not.toBe('late-refresh-token')
+      expect(fleet.refreshes()).toBe(1)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+      expectExit(await fleet.runners[0]!.cli(['call', 'oidc', '/me']), 0)
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a grant revoked at the provider: one runner learns it, the rest exit 3 at once without a token request', async () => {
+    const fleet = await createFleet(cluster, 4)
+    try {
+      const first = await loginOnce(fleet)
+      // Someone spent the stored refresh token outside the fleet (a stray copy): the next use is a reuse.
+      expect(await fleet.op.refreshDirectly(first.refresh_token!)).toMatchObject({ status: 200 })
+      const errorsBefore = fleet.op.events.grantErrors.length
+      await fleet.expire()
+      const runs = await Promise.all(fleet.runners.flatMap((runner) => [runner.cli(['token', 'oidc']), runner.cli(['token', 'oidc'])]))
+      for (const run of runs) {
+        expectExit(run, 3)
+        expect(run.stderr).toContain('run: oauth-cli login oidc')
+      }
+      // Exactly one token request reached the provider; every other runner read the dead mark.
+      expect(fleet.op.events.grantErrors.slice(errorsBefore)).toEqual(['invalid_grant'])
+      const late = await fleet.runners[2]!.cli(['token', 'oidc'])
+      expectExit(late, 3)
+      expect(fleet.op.events.grantErrors.slice(errorsBefore)).toEqual(['invalid_grant'])
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('PostgreSQL stopped mid-run: exit 5 naming host and port, never a local fall-back; restarted, everything works and nothing is lost', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      const before = await loginOnce(fleet)
+      const runner = fleet.runners[0]!
+      cluster.stop()
+      try {
+        for (const args of [['token', 'oidc'], ['status'], ['call', 'oidc', '/me']]) {
+          const run = await runner.cli(args)
+          expectExit(run, 5)
+          expect(run.stderr).toContain(`127.0.0.1 port ${cluster.port}`)
+          expect(run.stderr).not.toContain(runner.env.PGPASSWORD)
+        }
+      } finally {
+        cluster.start()
+      }
+      const token = await runner.cli(['token', 'oidc'])
+      expectExit(token, 0)
+      expect(token.stdout).toBe(`${before.access_token}\n`)
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('refuses to run without OAUTH_CLI_PASSPHRASE (exit 2), login included, before any request', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      const runner = fleet.runners[0]!
+      for (const args of [['login', 'oidc'], ['token', 'oidc'], ['status']]) {
+        const run = await runner.cli(args, { env: { OAUTH_CLI_PASSPHRASE: '' } })
+        expectExit(run, 2)
+        expect(run.stderr).toContain('OAUTH_CLI_PASSPHRASE')
+      }
+      expect(fleet.op.events.grants).toEqual([])
+      const connections = await cluster.admin<{ n: string }>(
+        "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'oauth-cli'")
+      expect(connections).toEqual([{ n: '1' }]) // the test's own store only
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+})
+
+describe.skipIf(!skip)('a fleet of runners sharing one PostgreSQL store (skipped)', () => {
+  it.skip(`needs PostgreSQL: ${skip}`, () => undefined)
+})
+
