@@ -6,6 +6,7 @@
  * `pg` is imported here and only here, when the shared store is used.
  */
 import type { Client, ClientConfig, QueryResultRow } from 'pg'
+import { createRequire } from 'node:module'
 import type { ConnectionOptions } from 'node:tls'
 import { StoreError } from './credential-store'
 import type { PostgresTarget } from './postgres-config'
@@ -26,10 +27,17 @@ export interface Connection {
 /** SQLSTATE codes (PostgreSQL Appendix A) that mean "not allowed", as opposed to "not reachable". */
 const DENIED_CODES = new Set(['28P01', '28000', '3D000', '42501', '3F000'])
 
+/**
+ * The driver's Client alone, required (not imported) on first use: no pool, and
+ * from the CommonJS fast path no detour through the ESM loader.
+ */
+const requirePackage = createRequire(import.meta.url)
+const loadClient = (): typeof Client => requirePackage('pg/lib/client') as typeof Client
+
 export async function connect(target: PostgresTarget): Promise<Connection> {
-  const pg = (await import('pg')).default
+  const PgClient = loadClient()
   const open = async (ssl: ClientConfig['ssl']): Promise<Client> => {
-    const client = new pg.Client(clientConfig(target, ssl))
+    const client = new PgClient(clientConfig(target, ssl))
     // An idle connection the server drops emits 'error'; the next query reports it.
     client.on('error', () => undefined)
     try {
