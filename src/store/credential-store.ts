@@ -97,6 +97,16 @@ export interface CredentialStore {
   readonly locker?: Locker
   /** Ends connections (one per process); called once before the process exits. */
   close?(): Promise<void>
+  /** Shared stores: reachability, rights and schema, for `doctor`. Throws a StoreError when unreachable. */
+  health?(): Promise<StoreHealth>
+}
+
+export interface StoreHealth {
+  /** One line: what was checked and found. */
+  detail: string
+  /** What is wrong (missing rights, an old schema); empty when all is well. */
+  problems: string[]
+  fix?: string
 }
 
 /**

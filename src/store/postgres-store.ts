@@ -188,6 +188,17 @@ export function createPostgresStore(
       )
       return { schemaVersion: Number(row?.version), missingRights: row?.rights ?? [], serverTime: row?.now ?? '' }
     },
+    async health() {
+      const report = await this.check()
+      const rights = report.missingRights.map((r) => r.replace(':', ' '))
+      return {
+        detail: `${target.location} as ${target.user}: reachable, schema version ${report.schemaVersion}, server time ${report.serverTime}`,
+        problems: rights.length > 0 ? [`role ${target.user} lacks ${rights.join(', ')}`] : [],
+        ...(rights.length > 0
+          ? { fix: `GRANT SELECT, INSERT, UPDATE, DELETE ON oauth_cli_credentials, oauth_cli_leases TO ${target.user}; GRANT SELECT ON oauth_cli_schema TO ${target.user}` }
+          : {}),
+      }
+    },
     close: () => connection.close(),
   }
 }

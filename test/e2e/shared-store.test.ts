@@ -220,6 +220,10 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
       const human = await runner.cli(['status'])
       expect(human.stdout).toContain(`postgres 127.0.0.1:${cluster.port}/`)
       for (const run of [status, human]) expect(run.stdout + run.stderr).not.toContain(runner.env.PGPASSWORD)
+      const doctor = await runner.cli(['doctor', '--json'])
+      const shared = parseStdout<Array<{ name: string; ok: unknown; detail: string }>>(doctor).find((c) => c.name === 'shared store')
+      expect(shared).toMatchObject({ ok: true, detail: expect.stringContaining('schema version 1') })
+      expect(doctor.stdout).not.toContain(runner.env.PGPASSWORD)
 
       // Shared → a local file store (another HOME), and back into the shared store.
       const exported = await runner.cli(['export', 'oidc'])

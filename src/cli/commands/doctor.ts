@@ -11,7 +11,7 @@ import type { State } from '../../oauth/types'
 import { ConfigError } from '../../providers/errors'
 import type { ResolvedProvider } from '../../providers/types'
 import { loadProvider, readConfig } from '../../session/provider-context'
-import { StoreError } from '../../store/credential-store'
+import { StoreError, type StoreChoice } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
 import { missingBrowserCommands } from '../../platform/browser'
 import type { Deps } from '../deps'
@@ -57,7 +57,9 @@ export function toCheckJson(r: CheckResult): CheckJson {
 export const MAX_CLOCK_SKEW_MS = 60_000
 
 export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<CheckResult[]> {
+  const shared = sharedStoreChoice(opts, deps)
   const checks: Array<Promise<CheckResult>> = [
+    ...(shared ? [checkSharedStore(shared, deps)] : []),
     checkKeychain(opts, deps),
     checkFileStore(deps),
     checkConfig(opts, deps),
@@ -108,6 +110,27 @@ export async function checkKeychain(opts: DoctorOptions, deps: Deps): Promise<Ch
         ? 'run a Secret Service (gnome-keyring, KWallet, KeePassXC) in this session, or set OAUTH_CLI_PASSPHRASE to encrypt the file store'
         : 'set OAUTH_CLI_PASSPHRASE to encrypt the file store',
     }
+  }
+}
+
+/** The shared store named by --store or OAUTH_CLI_STORE, if one is. */
+function sharedStoreChoice(opts: DoctorOptions, deps: Deps): StoreChoice | undefined {
+  const choice = opts.store !== 'auto' ? opts.store : deps.env.OAUTH_CLI_STORE
+  return choice !== undefined && /^postgres(ql)?:\/\//i.test(choice) ? (choice as StoreChoice) : undefined
+}
+
+/** Connects, then checks the schema version and the role's rights on the tables (shared/SPEC.md "Shared store"). */
+export async function checkSharedStore(choice: StoreChoice, deps: Deps): Promise<CheckResult> {
+  const name = 'shared store'
+  try {
+    const store = await deps.openStore(choice)
+    const health = await store.health?.()
+    if (!health) return { name, ok: true, detail: `${store.location} answers` }
+    if (health.problems.length === 0) return { name, ok: true, detail: health.detail }
+    return { name, ok: false, detail: `${health.detail}; ${health.problems.join('; ')}`, fix: health.fix }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    return { name, ok: false, detail: reason, fix: err instanceof StoreError ? err.hint : undefined }
   }
 }
 
