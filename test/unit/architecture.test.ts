@@ -91,8 +91,8 @@ describe('architecture', () => {
     expect(files.map(layerOf).filter((l) => !LAYERS.has(l))).toEqual([])
   })
 
-  it('loads heavy packages (undici, open, the keychain addon) only lazily', () => {
-    const heavy = ['undici', 'open', '@napi-rs/keyring']
+  it('loads heavy packages (undici, open, the keychain addon, pg) only lazily', () => {
+    const heavy = ['undici', 'open', '@napi-rs/keyring', 'pg']
     const eager = files.filter((file) => {
       const text = readFileSync(file, 'utf8')
       return heavy.some((pkg) => new RegExp(`^import(?!\\s+type)[^;]*from '${pkg.replace('/', '\\/')}`, 'm').test(text))
