@@ -6,6 +6,7 @@
  * SIGSTOP/SIGCONT, the database stopped and started again.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredCredential } from '../../src/store/credential-store'
@@ -380,6 +381,31 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
       expectExit(token, 0)
       expect(token.stdout).toBe(`${before.access_token}\n`)
     } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a database that does not answer: exit 5 naming host and port within PGCONNECT_TIMEOUT, the same message on every path', async () => {
+    const fleet = await createFleet(cluster, 1)
+    // Accepts TCP and never speaks, as a firewall that drops packets or a hung server looks.
+    const held: import('node:net').Socket[] = []
+    const blackHole = createNetServer((socket) => void held.push(socket))
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve))
+    const port = (blackHole.address() as { port: number }).port
+    try {
+      const env = { OAUTH_CLI_STORE: `postgres://ci@127.0.0.1:${port}/oauth`, PGCONNECT_TIMEOUT: '3' }
+      const runner = fleet.runners[0]!
+      const started = Date.now()
+      const token = await runner.cli(['token', 'oidc'], { env })
+      expect(Date.now() - started).toBeLessThan(5000)
+      expectExit(token, 5)
+      expect(token.stderr).toContain(`127.0.0.1 port ${port}`)
+      const refresh = await runner.cli(['refresh', 'oidc'], { env })
+      expectExit(refresh, 5)
+      expect(token.stderr).toBe(refresh.stderr)
+    } finally {
+      for (const socket of held) socket.destroy()
+      blackHole.close()
       await fleet.close()
     }
   }, 60_000)
