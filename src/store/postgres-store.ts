@@ -98,9 +98,37 @@ export function createPostgresStore(
   const seal = async (credential: StoredCredential): Promise<string> => JSON.stringify(await box.seal(serializeCredential(credential)))
   const open = (row: CredentialRow, key: CredentialKey): Promise<StoredCredential> => decodeRow(row, key, box, target)
 
+  /**
+   * The first read of a process checks the schema in the same query (a fresh
+   * `token` is one round trip); only when the tables are missing does it take
+   * the slow path that creates them.
+   */
+  const readRow = async (key: CredentialKey): Promise<CredentialRow | undefined> => {
+    if (schemaReady) return (await q<CredentialRow>(`${SELECT_CREDENTIAL} WHERE key = $1`, [toAccountKey(key)]))[0]
+    let rows: Array<CredentialRow & { schema_version: number | null }>
+    try {
+      rows = await connection.query(
+        `SELECT (SELECT version FROM oauth_cli_schema WHERE id = 1) AS schema_version, c.*
+           FROM (SELECT 1) AS one LEFT JOIN (${SELECT_CREDENTIAL} WHERE key = $1) AS c ON true`,
+        [toAccountKey(key)],
+      )
+    } catch (err) {
+      if (!isUndefinedTable(err)) throw err
+      await ready()
+      return (await q<CredentialRow>(`${SELECT_CREDENTIAL} WHERE key = $1`, [toAccountKey(key)]))[0]
+    }
+    const row = rows[0]
+    if (row?.schema_version !== SCHEMA_VERSION) {
+      await ready()
+    } else {
+      schemaReady ??= Promise.resolve()
+    }
+    return row && row.version !== null ? row : undefined
+  }
+
   const versioned: VersionedStore = {
     async getVersioned(key) {
-      const [row] = await q<CredentialRow>(`${SELECT_CREDENTIAL} WHERE key = $1`, [toAccountKey(key)])
+      const row = await readRow(key)
       if (!row) return { status: 'missing' } satisfies VersionedLookup
       const mark = markOf(row)
       return { status: 'found', credential: await open(row, key), revision: row.version, ...(mark ? { mark } : {}) }
@@ -319,9 +347,14 @@ async function schemaVersion(connection: Connection): Promise<number | undefined
     const [row] = await connection.query<{ version: number }>('SELECT version FROM oauth_cli_schema WHERE id = 1', [])
     return row?.version
   } catch (err) {
-    if (err instanceof StoreError && (err.cause as { code?: unknown } | undefined)?.code === '42P01') return undefined
+    if (isUndefinedTable(err)) return undefined
     throw err
   }
+}
+
+/** SQLSTATE 42P01: a table the query names does not exist (yet). */
+function isUndefinedTable(err: unknown): boolean {
+  return err instanceof StoreError && (err.cause as { code?: unknown } | undefined)?.code === '42P01'
 }
 
 function readIfExists(path: string): string | undefined {
