@@ -35,6 +35,9 @@ export class RefreshRejectedError extends Error {
   }
 }
 
+/** The dead mark's error for a credential whose refresh was interrupted at a rotating provider. */
+export const INTERRUPTED_REFRESH = 'interrupted_refresh'
+
 /**
  * At login, the provider refused the authorization code as a dead grant
  * (`invalid_grant`, or its declared `dead_grant_errors`): it expired or was used.

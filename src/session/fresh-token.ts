@@ -6,7 +6,7 @@ import type { SessionDeps } from './deps'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialMark, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
-import { NotLoggedInError, RefreshRejectedError } from './errors'
+import { INTERRUPTED_REFRESH, InterruptedRefreshError, NotLoggedInError, RefreshRejectedError } from './errors'
 import { warnIfUnverified } from './unverified'
 
 export interface FreshOptions {
@@ -72,6 +72,8 @@ export async function getFreshCredential(
 
 function failIfDead(key: CredentialKey, mark: CredentialMark | undefined): void {
   if (mark?.kind !== 'dead') return
+  // Marked by the runner that found another's refresh interrupted (session/refresh.ts).
+  if (mark.error === INTERRUPTED_REFRESH) throw new InterruptedRefreshError(key, 'another runner', '')
   throw new RefreshRejectedError(key, mark.error, `found marked dead in the shared store${mark.at ? ` since ${mark.at}` : ''}; nothing was sent`)
 }
 
