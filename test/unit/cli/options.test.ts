@@ -39,9 +39,10 @@ describe('the value rules', () => {
     expect(() => (parse as (v: string) => unknown)(text)).toThrow(message)
   })
 
-  it('checks choices as commander does', () => {
+  it('checks --store as commander does: keychain, file, or a shared store URL', () => {
     expect(readValue(COMMON_FLAGS.store, 'file')).toBe('file')
-    expect(() => readValue(COMMON_FLAGS.store, 'cloud')).toThrow('Allowed choices are keychain, file.')
+    expect(readValue(COMMON_FLAGS.store, 'postgresql://ci@db/oauth')).toBe('postgresql://ci@db/oauth')
+    expect(() => readValue(COMMON_FLAGS.store, 'cloud')).toThrow('expected keychain, file, or a postgres:// URL of the shared store')
   })
 
   it('names each row after the attribute commander stores it under', () => {
