@@ -58,7 +58,7 @@ function entry(op: RunningOidcProvider, overrides: Record<string, unknown> = {})
   }
 }
 
-async function createFleet(cluster: PostgresCluster, count: number): Promise<Fleet> {
+async function createFleet(cluster: PostgresCluster, count: number, leaseSeconds = LEASE_SECONDS): Promise<Fleet> {
   const db = await cluster.createDatabase()
   const op = await startOidcProvider()
   const homes: TempHome[] = []
@@ -73,7 +73,7 @@ async function createFleet(cluster: PostgresCluster, count: number): Promise<Fle
       OAUTH_CLI_STORE: db.url,
       PGPASSWORD: db.password,
       OAUTH_CLI_PASSPHRASE: PASSPHRASE,
-      OAUTH_CLI_LEASE_SECONDS: String(LEASE_SECONDS),
+      OAUTH_CLI_LEASE_SECONDS: String(leaseSeconds),
     }
     return {
       home,
@@ -186,7 +186,8 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
   afterAll(() => cluster?.destroy())
 
   it('refreshes exactly once per expiry for 4 runners × 8 parallel calls, every call succeeds, the grant stays alive, 5 rounds', async () => {
-    const fleet = await createFleet(cluster, 4)
+    // No faults here: the default lease, as a fleet would run.
+    const fleet = await createFleet(cluster, 4, 30)
     try {
       await loginOnce(fleet)
       for (let round = 1; round <= 5; round++) {
@@ -207,7 +208,7 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     } finally {
       await fleet.close()
     }
-  }, 180_000)
+  }, 300_000)
 
   it('status says postgres and host:port/db, never the password; export/import copy between stores and say to remove the source', async () => {
     const fleet = await createFleet(cluster, 1)
