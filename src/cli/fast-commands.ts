@@ -15,10 +15,11 @@ import type { CallResume } from '../session/api-call'
 import { executeCall } from './commands/call'
 import { executeProviders } from './commands/providers'
 import { executeStatus } from './commands/status'
-import { createDeps } from './deps'
+import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import { rememberContext } from './error-context'
 import type { FastCall, FastListing } from './fast-path'
+import { reportUnreachableStore } from './fast-token'
 import { scanGlobalFlags } from './options'
 import { formatError } from './report'
 
@@ -50,20 +51,24 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
     profile = (await resolveProfile(opts.provider, opts.profile, deps)).profile
     return await executeCall({ ...opts, profile }, deps, undefined, { onRejected: (token) => (rejected = token) })
   } catch (err) {
-    if (!sent) return {}
+    if (!sent) return reportUnreachableStore(err, proc) ?? {}
     // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
     if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
     const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? 'default' }), { verbose: false })
     base.io.stderr.write(report.text)
     return report.exitCode
+  } finally {
+    // Before the full CLI takes over (or the process ends): the shared store's one connection is closed.
+    await base.closeStores?.()
   }
 }
 
 export async function tryFastListing(listing: FastListing, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
   if (listing.opts.verbose) return undefined
   const notices: string[] = []
+  let deps: Deps | undefined
   try {
-    const deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
+    deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
     const held = holdOutput(deps.io)
     const run = { ...deps, io: held.io }
     const code =
@@ -73,8 +78,10 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
     for (const line of notices) deps.io.stderr.write(`${line}\n`)
     held.flush()
     return code
-  } catch {
-    return undefined
+  } catch (err) {
+    return reportUnreachableStore(err, proc)
+  } finally {
+    await deps?.closeStores?.()
   }
 }
 
