@@ -215,6 +215,12 @@ export interface Hold {
   readonly fence: string
   /** Who holds it, for messages: "pid 4242 on runner-7". */
   readonly holder: string
+  /**
+   * Renews the hold now for a full term, before sending what must not outlive
+   * it (a refresh request); throws when the hold is already lost. Absent: a
+   * hold that cannot run out while its holder lives (the machine's lock).
+   */
+  extend?(): Promise<void>
 }
 
 /** Cross-process mutual exclusion, used to make refresh single-flight. */

@@ -131,7 +131,15 @@ function keepLease(connection: Connection, name: string, fence: string, ttlMs: n
   const renewal = setInterval(() => void renew(), Math.max(50, Math.floor(ttlMs / 3)))
   return {
     hold(holder: string, fenceValue: string): Hold {
-      return { signal: controller.signal, fence: fenceValue, holder }
+      return {
+        signal: controller.signal,
+        fence: fenceValue,
+        holder,
+        extend: async () => {
+          await renew()
+          controller.signal.throwIfAborted()
+        },
+      }
     },
     stop(): void {
       stopped = true
