@@ -190,6 +190,21 @@ describe.skipIf(skip)('the PostgreSQL shared store', () => {
     expect(order).toEqual(['long-start', 'long-end', 'second'])
   })
 
+  it('extends the lease to a full term on demand, as a refresh does right before sending', async () => {
+    const store = await open({ OAUTH_CLI_LEASE_SECONDS: '5' })
+    const remaining = async (): Promise<number> => {
+      const [row] = await cluster.admin<{ ms: number }>(
+        "SELECT (extract(epoch FROM expires_at - now()) * 1000)::float8 AS ms FROM oauth_cli_leases WHERE key = 'lease-extend'", [], db.database)
+      return row?.ms ?? 0
+    }
+    await store.locker!.withLock('lease-extend', async (hold) => {
+      await cluster.admin("UPDATE oauth_cli_leases SET expires_at = now() + interval '1 second' WHERE key = 'lease-extend'", [], db.database)
+      expect(await remaining()).toBeLessThan(1100)
+      await hold.extend!()
+      expect(await remaining()).toBeGreaterThan(4000)
+    })
+  })
+
   it('aborts the hold when the lease is taken over (the holder was stopped past its expiry)', async () => {
     const store = await open({ OAUTH_CLI_LEASE_SECONDS: '1' })
     const reason = await store.locker!.withLock('lease-stolen', async (hold) => {
