@@ -118,11 +118,11 @@ writeFileSync(
  * /usr/bin/time when `rss`), stdout size and when the first line came.
  */
 let rssMode = false
-function run(file, argv, { input, rss = rssMode, keepOut = false, atFirstLine } = {}) {
+function run(file, argv, { input, rss = rssMode, keepOut = false, atFirstLine, env: runEnv = env } = {}) {
   return new Promise((resolve, reject) => {
     const [cmd, cmdArgs] = rss && TIME ? [TIME, ['-f', 'bench-peak-rss=%M', file, ...argv]] : [file, argv]
     const started = process.hrtime.bigint()
-    const child = spawn(cmd, cmdArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(cmd, cmdArgs, { env: runEnv, stdio: ['pipe', 'pipe', 'pipe'] })
     let out = ''
     let bytes = 0
     let firstLineMs
@@ -193,6 +193,31 @@ const CASES = [
   { name: 'token (refresh)', prepare: () => importCredential(-60_000), run: () => cli(['token', 'bench']), base: () => node(['-e', bareRefresh]), baseName: 'bare node:http token request', target: 1.5 },
 ]
 
+// The shared store (issue 12): a private PostgreSQL cluster when its binaries are here, or BENCH_POSTGRES_URL.
+const shared = await startSharedStore()
+if (shared) {
+  await cli(['import'], { rss: false, env: shared.env, input: `oauth-cli-bundle:v1:${Buffer.from(JSON.stringify(credential)).toString('base64url')}` })
+  // The shared store always encrypts (one scrypt per process): also compared with an encrypted file store.
+  const encrypted = { ...env, XDG_DATA_HOME: join(home, 'data-encrypted'), OAUTH_CLI_PASSPHRASE: 'bench-passphrase' }
+  await cli(['import'], { rss: false, env: encrypted, input: `oauth-cli-bundle:v1:${Buffer.from(JSON.stringify(credential)).toString('base64url')}` })
+  CASES.push(
+    {
+      name: 'token (fresh, shared store)',
+      run: () => cli(['token', 'bench'], { env: shared.env }),
+      base: () => cli(['token', 'bench']),
+      baseName: 'file-store `token`',
+    },
+    {
+      name: 'token (fresh, shared store) vs encrypted file',
+      run: () => cli(['token', 'bench'], { env: shared.env }),
+      base: () => cli(['token', 'bench'], { env: encrypted }),
+      baseName: 'encrypted file-store `token`',
+    },
+  )
+} else {
+  console.error('bench: no PostgreSQL (initdb) here and no BENCH_POSTGRES_URL: the shared-store case is skipped')
+}
+
 const median = (xs) => {
   const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b)
   if (s.length === 0) return NaN
@@ -243,7 +268,54 @@ try {
 } finally {
   server.close()
   server.closeAllConnections?.()
+  shared?.stop()
   rmSync(home, { recursive: true, force: true })
+}
+
+/**
+ * A PostgreSQL for the shared-store case: BENCH_POSTGRES_URL (with PGPASSWORD in
+ * the environment), else a throw-away cluster on 127.0.0.1 at a free port below
+ * 32768, run as the postgres user when we are root (initdb refuses root).
+ */
+async function startSharedStore() {
+  const passphrase = 'bench-passphrase'
+  if (process.env.BENCH_POSTGRES_URL) {
+    return { env: { ...env, OAUTH_CLI_STORE: process.env.BENCH_POSTGRES_URL, PGPASSWORD: process.env.PGPASSWORD ?? '', OAUTH_CLI_PASSPHRASE: passphrase }, stop() {} }
+  }
+  const { execFileSync } = await import('node:child_process')
+  const { readdirSync, chownSync } = await import('node:fs')
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => b - a) : []
+  const bin = versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(`${d}/initdb`))
+  if (!bin) return undefined
+  const root = process.getuid?.() === 0
+  const pgRun = (tool, argv) => execFileSync(root ? 'runuser' : `${bin}/${tool}`, root ? ['-u', 'postgres', '--', `${bin}/${tool}`, ...argv] : argv, { stdio: 'ignore' })
+  const base = mkdtempSync(join(tmpdir(), 'oauth-cli-bench-pg-'))
+  const sockets = join(base, 'sockets')
+  mkdirSync(sockets)
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString())
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString())
+    for (const dir of [base, sockets]) chownSync(dir, uid, gid)
+  }
+  pgRun('initdb', ['-D', join(base, 'data'), '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync'])
+  const port = 20000 + Math.floor(Math.random() * 12000)
+  pgRun('pg_ctl', ['-D', join(base, 'data'), '-l', join(base, 'log'), '-w', 'start', '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off`])
+  const pg = (await import('pg')).default
+  const admin = new pg.Client({ host: sockets, port, user: 'postgres', database: 'postgres' })
+  await admin.connect()
+  await admin.query("CREATE ROLE bench LOGIN PASSWORD 'bench-db-password'")
+  await admin.query('CREATE DATABASE bench OWNER bench')
+  await admin.end()
+  return {
+    env: { ...env, OAUTH_CLI_STORE: `postgres://bench@127.0.0.1:${port}/bench`, PGPASSWORD: 'bench-db-password', OAUTH_CLI_PASSPHRASE: passphrase },
+    stop() {
+      try {
+        pgRun('pg_ctl', ['-D', join(base, 'data'), '-m', 'immediate', '-w', 'stop'])
+      } finally {
+        rmSync(base, { recursive: true, force: true })
+      }
+    },
+  }
 }
 
 /** Runs a case's runner once under /usr/bin/time (`run` reads the switch). */
