@@ -102,6 +102,7 @@ export async function checkKeychain(opts: DoctorOptions, deps: Deps): Promise<Ch
     }
     const fileChosen = opts.store === 'file' || deps.env.OAUTH_CLI_STORE === 'file'
     if (fileChosen) return { name, ok: true, detail: `not available, and not needed: the file store is selected (${reason})` }
+    if (sharedStoreChoice(opts, deps)) return { name, ok: true, detail: `not available, and not needed: the shared store is selected (${reason})` }
     return {
       name,
       ok: 'warn',
