@@ -18,7 +18,7 @@ import { makeTempHome, type TempHome } from '../support/temp-home'
 import { expectExit, parseStdout } from './world'
 
 const skip = shouldSkipPostgres()
-const FOLLOW_ALL = fileURLToPath(new URL('../support/browser-follow-all.mjs', import.meta.url))
+const FOLLOW = fileURLToPath(new URL('../support/browser-follow.mjs', import.meta.url))
 const PASSPHRASE = 'fleet-e2e-passphrase'
 const KEY = { provider: 'oidc', profile: 'default' }
 const LEASE_SECONDS = 2
@@ -66,7 +66,7 @@ async function createFleet(cluster: PostgresCluster, count: number, leaseSeconds
     const home = makeTempHome()
     homes.push(home)
     home.writeConfig({ providers: { oidc: entry(op, overrides) } })
-    const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW_ALL}' "$1"\n`)
+    const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW}' --all "$1"\n`)
     const env = {
       ...home.env,
       BROWSER: browser,
