@@ -223,8 +223,8 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
       expect(human.stdout).toContain(`postgres 127.0.0.1:${cluster.port}/`)
       for (const run of [status, human]) expect(run.stdout + run.stderr).not.toContain(runner.env.PGPASSWORD)
       const doctor = await runner.cli(['doctor', '--json'])
-      const shared = parseStdout<Array<{ name: string; ok: unknown; detail: string }>>(doctor).find((c) => c.name === 'shared store')
-      expect(shared).toMatchObject({ ok: true, detail: expect.stringContaining('schema version 1') })
+      const shared = parseStdout<Array<{ name: string; status: string; detail: string }>>(doctor).find((c) => c.name === 'shared store')
+      expect(shared).toMatchObject({ status: 'ok', detail: expect.stringContaining('schema version 1') })
       expect(doctor.stdout).not.toContain(runner.env.PGPASSWORD)
 
       // Shared → a local file store (another HOME), and back into the shared store.
