@@ -6,7 +6,7 @@
  * names that file and the way back, never the tokens.
  */
 import type { SessionDeps } from './deps'
-import { StoreError, storeKindOf, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 
 /** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
 export async function saveIssued(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
@@ -36,4 +36,37 @@ export async function unsavedError(store: CredentialStore, next: StoredCredentia
     who + fate,
     { cause: err },
   )
+}
+
+/**
+ * The lock a refresh of `key` runs under (session/fresh-token.ts). A login
+ * saves under it too: a refresh in flight would otherwise store the replaced
+ * credential's new tokens over the login's.
+ */
+export function refreshLockName(key: CredentialKey): string {
+  return `refresh-${key.provider}-${key.profile}`
+}
+
+/**
+ * A save (saveIssued by default) under the refresh lock. If the lock cannot be had (a holder that
+ * outlives the lock timeout), the tokens are saved all the same: losing them
+ * would be worse than the race the lock prevents.
+ */
+export async function saveUnderRefreshLock(
+  store: CredentialStore,
+  next: StoredCredential,
+  deps: SessionDeps,
+  save: (store: CredentialStore, next: StoredCredential, deps: SessionDeps) => Promise<void> = saveIssued,
+): Promise<void> {
+  let saving = false
+  try {
+    const locker = await deps.locker()
+    await locker.withLock(refreshLockName(next), async () => {
+      saving = true
+      await save(store, next, deps)
+    })
+  } catch (err) {
+    if (saving || !(err instanceof StoreError)) throw err
+    await save(store, next, deps)
+  }
 }

@@ -6,7 +6,7 @@ import { readStaticCredential } from '../../session/static-credential'
 import { toStaticCredential, toStoredCredential } from '../../session/credentials'
 import { sayTokenNotes } from '../../session/token-notes'
 import { confirmReplace, revokeReplaced } from '../../session/replace-login'
-import { saveIssued } from '../../session/save-issued'
+import { saveIssued, saveUnderRefreshLock } from '../../session/save-issued'
 import { warnIfUnverified } from '../../session/unverified'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
@@ -112,8 +112,10 @@ export async function runLogin(
       : mode === 'client_credentials'
         ? await fetchClientCredentials(provider, key, deps)
         : await oauthLogin(provider, key, mode, opts, deps, onEvent)
-  // Tokens a provider issued are never dropped: a store that cannot take them sends them to an emergency file.
-  await (mode === 'static' ? store.set(credential) : saveIssued(store, credential, deps))
+  // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
+  // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
+  // (A static credential is the user's own input: no emergency file for it.)
+  await saveUnderRefreshLock(store, credential, deps, mode === 'static' ? (s, c) => s.set(c) : saveIssued)
   // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
   return summarize(credential, store)

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { executeLogin } from '../../../src/cli/commands/login'
 import type { LoginOptions } from '../../../src/cli/commands/login'
-import { BufferIO, FakeClock, jsonResponse, makeTestDeps, MemoryStore, RecordingBrowser, recordingHttp, scriptedLoopback } from '../../fakes'
-import { ACME } from '../session/helpers'
+import { getFreshCredential } from '../../../src/session/fresh-token'
+import type { Hold } from '../../../src/store/credential-store'
+import { BufferIO, FakeClock, jsonResponse, makeTestDeps, MemoryStore, memoryLocker, RecordingBrowser, recordingHttp, scriptedLoopback } from '../../fakes'
+import { ACME, provider, stored } from '../session/helpers'
 
 const options: LoginOptions = {
   provider: 'acme', profile: 'default', json: false, verbose: false, store: 'auto', browser: true, timeoutSeconds: 300,
@@ -43,5 +45,37 @@ describe('executeLogin progress', () => {
     expect(await executeLogin(options, deps)).toBe(0)
     expect(io.stderrText).toContain('Waiting for the redirect to http://127.0.0.1:45678/callback')
     expect(io.stderrText).not.toContain('\u001b[')
+  })
+})
+
+describe('a login while a refresh of the same credential is in flight', () => {
+  it('stores the new credential after the refresh, so the refresh cannot write the replaced one over it', async () => {
+    const { deps } = world(false)
+    const store = (await deps.openStore('auto')) as MemoryStore
+    const key = { provider: 'acme', profile: 'default' }
+    await store.set(stored())
+    // The lock a refresh of this credential takes, as the refresh itself names it.
+    const inner = await deps.locker()
+    const refreshHttp = recordingHttp(() => jsonResponse(200, { access_token: 'at-refreshed', token_type: 'Bearer', expires_in: 3600 }))
+    await getFreshCredential(provider('acme', ACME), key, store, { ...deps, http: async () => refreshHttp }, { force: true })
+    const refreshLock = (inner as ReturnType<typeof memoryLocker>).taken.at(-1)!
+    let loginWaits!: () => void
+    const waiting = new Promise<void>((resolve) => (loginWaits = resolve))
+    const locker = {
+      withLock: <T>(name: string, fn: (hold: Hold) => Promise<T>): Promise<T> => {
+        if (name === refreshLock) loginWaits()
+        return inner.withLock(name, fn)
+      },
+    }
+    // A refresh holds the lock; the login completes meanwhile; the refresh then stores what it got.
+    let login!: Promise<number>
+    await inner.withLock(refreshLock, async () => {
+      login = executeLogin(options, { ...deps, locker: async () => locker })
+      await Promise.race([login, waiting])
+      await store.set(stored({ access_token: 'at-refreshed-again' }))
+    })
+    expect(await login).toBe(0)
+    const now = await store.get(key)
+    expect(now.status === 'found' && now.credential.access_token).toBe('at-9')
   })
 })
