@@ -34,7 +34,7 @@ export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume
     // A spinner or a prompt may hold the line: start a new one.
     if (err instanceof CancelledError && deps.io.stderr.isTTY) deps.io.stderr.write('\n')
     const { formatError } = await import('./cli/report')
-    const report = formatError(err, { verbose: flags.verbose })
+    const report = formatError(err, { verbose: flags.verbose, secrets: deps.secrets.values() })
     deps.io.stderr.write(report.text)
     return report.exitCode
   } finally {

@@ -5,17 +5,19 @@
  * (undici, the keychain addon, `open`) are loaded on first use, so a command
  * that does not need them never pays for them.
  */
+import { createKnownSecrets, credentialSecrets, type KnownSecrets } from '../http/known-secrets'
 import type { HttpClient } from '../http/types'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
 import { systemClock, type Clock } from '../platform/clock'
 import type { IO } from '../platform/io'
 import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
+import { secretEnvValues } from '../platform/secret-env'
 import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
 import type { GlobalFlags } from './options'
-import type { CredentialStore, Locker, StoreChoice } from '../store/credential-store'
+import type { CredentialStore, Locker, StoreChoice, StoredCredential } from '../store/credential-store'
 
 export type { Env }
 
@@ -26,6 +28,11 @@ export interface Deps extends SessionDeps {
   platform: NodeJS.Platform
   /** Closes what the opened stores hold open (the shared store's one connection); called once before exit. */
   closeStores?(): Promise<void>
+  /**
+   * Every secret value this process has seen (environment, credentials read or
+   * written, requests sent): error text and the trace redact each one whole.
+   */
+  secrets: KnownSecrets
 }
 
 export interface CreateDepsOptions {
@@ -37,6 +44,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
   const env: Env = { ...proc.env }
   const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
+  const secrets = createKnownSecrets(secretEnvValues(env))
   let http: Promise<HttpClient> | undefined
   const deps: Deps = {
     io,
@@ -46,18 +54,22 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     platform: proc.platform,
     clock: systemClock,
     verbose: flags.verbose,
-    http: () => (http ??= buildHttp(env, flags, io)),
+    secrets,
+    http: () => (http ??= buildHttp(env, flags, io, secrets)),
     onRetry: flags.verbose
       ? (info) => void import('../http/retry').then(({ describeRetry }) => io.stderr.write(`* ${describeRetry(info)}\n`))
       : undefined,
     browser: lazyBrowser(env, proc.platform),
-    ...storePorts(
-      { env, home, platform: proc.platform, verbose: flags.verbose, lockClock: systemClock },
-      {
-        notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
-        // Said once per machine, so never held back by the fast path (whose hand-off would lose it).
-        noticeOnce: (line) => io.stderr.write(`${line}\n`),
-      },
+    ...learningPorts(
+      storePorts(
+        { env, home, platform: proc.platform, verbose: flags.verbose, lockClock: systemClock },
+        {
+          notice: options.notice ?? ((line) => io.stderr.write(`${line}\n`)),
+          // Said once per machine, so never held back by the fast path (whose hand-off would lose it).
+          noticeOnce: (line) => io.stderr.write(`${line}\n`),
+        },
+      ),
+      secrets,
     ),
     listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
     // Small files read synchronously: cheaper at start-up than the promise API.
@@ -147,6 +159,38 @@ export function withWorld(deps: Deps, world: { env: Env; home: string; clock: Cl
   }
 }
 
+/** The store ports, with every credential a store reads or writes joining the known secrets. */
+function learningPorts<P extends Pick<SessionDeps, 'openStore'>>(ports: P, secrets: KnownSecrets): P {
+  return { ...ports, openStore: async (choice) => learningStore(await ports.openStore(choice), secrets) }
+}
+
+/**
+ * The store as opened, except that every credential read or written joins the
+ * known secrets. A proxy, so that whatever else the store offers stays as it is.
+ */
+function learningStore(store: CredentialStore, secrets: KnownSecrets): CredentialStore {
+  const learn = (credential: StoredCredential): StoredCredential => {
+    secrets.add(...credentialSecrets(credential))
+    return credential
+  }
+  const wrapped: Partial<CredentialStore> = {
+    get: async (key) => {
+      const lookup = await store.get(key)
+      if (lookup.status === 'found') learn(lookup.credential)
+      return lookup
+    },
+    set: (credential) => store.set(learn(credential)),
+    list: async (...args) => (await store.list(...args)).map(learn),
+  }
+  return new Proxy(store, {
+    get(target, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(wrapped, prop)) return wrapped[prop as keyof CredentialStore]
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+}
+
 /** The browser adapter (child_process, `open`) loads only when a login needs it. */
 function lazyBrowser(env: Env, platform: NodeJS.Platform): Browser {
   let real: Promise<Browser> | undefined
@@ -169,7 +213,7 @@ function lockOptions(env: Env): { timeoutMs?: number; staleMs?: number } {
   return { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(staleMs === undefined ? {} : { staleMs }) }
 }
 
-async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClient> {
+async function buildHttp(env: Env, flags: GlobalFlags, io: IO, secrets: KnownSecrets): Promise<HttpClient> {
   const options = {
     userAgent: `oauth-cli/${__OAUTH_CLI_VERSION__}`,
     ...(flags.requestTimeoutSeconds ? { timeoutMs: flags.requestTimeoutSeconds * 1000 } : {}),
@@ -180,9 +224,11 @@ async function buildHttp(env: Env, flags: GlobalFlags, io: IO): Promise<HttpClie
     ...options,
     ...(flags.cacert ? { ca: await readCaFile(flags.cacert) } : {}),
   })
-  if (!flags.verbose) return client
+  const { withSecretLearning } = await import('../http/secrets')
+  if (!flags.verbose) return withSecretLearning(client, secrets)
   const { withTrace } = await import('../http/trace')
-  return withTrace(client, (line) => io.stderr.write(`${line}\n`))
+  // Learning first: a secret a request carries is known before the trace prints it.
+  return withSecretLearning(withTrace(client, (line) => io.stderr.write(`${line}\n`), () => secrets.values()), secrets)
 }
 
 /** Reads `--cacert` when the first request is built; a bad file is a usage error naming it. */

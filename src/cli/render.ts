@@ -2,6 +2,7 @@
  * Human and --json renderers. Colour only when io.color allows it (a TTY, no
  * NO_COLOR, no --no-color). Renderers return text; callers write it.
  */
+import { escapeControls } from '../platform/terminal-text'
 import type { ProviderListing } from '../providers/resolve'
 import type { CredentialSummary } from './summary'
 
@@ -79,7 +80,9 @@ function withoutSecrets<T extends { client_secret?: string }>(config: T): Omit<T
   return rest
 }
 
-function formatTable(head: string[], rows: string[][], p: Paint): string {
+function formatTable(head: string[], cells: string[][], p: Paint): string {
+  // Scopes and the like come from the provider's token response: shown, never obeyed.
+  const rows = cells.map((row) => row.map((cell) => escapeControls(cell)))
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
   return `${p.bold(line(head))}\n${rows.map(line).join('\n')}\n`

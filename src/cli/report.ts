@@ -3,6 +3,7 @@
  * "Exit codes"). Every message passes through redaction.
  */
 import { redactText } from '../http/redact'
+import { escapeControls } from '../platform/terminal-text'
 import { contextOf } from './error-context'
 import { hintWithSuggestion } from './suggest'
 import { TransportError } from '../http/types'
@@ -37,13 +38,19 @@ export interface ErrorReport {
 }
 
 
-/** Turns any thrown value into stderr text (message, then the hint on its own line). */
-export function formatError(err: unknown, options: { verbose: boolean }): ErrorReport {
+/**
+ * Turns any thrown value into stderr text (message, then the hint on its own
+ * line). All of it may quote a server (an error_description), so every known
+ * secret value is redacted whole and control characters are escaped; the
+ * message stays one line whatever a server put in it (a hint may have several).
+ */
+export function formatError(err: unknown, options: { verbose: boolean; secrets?: readonly string[] }): ErrorReport {
   const cli = toCliError(err)
-  let text = `oauth-cli: ${redactText(cli.message)}\n`
-  if (cli.hint) text += `${redactText(cli.hint)}\n`
+  const shown = (text: string, multiline = false): string => escapeControls(redactText(text, options.secrets), { multiline })
+  let text = `oauth-cli: ${shown(cli.message)}\n`
+  if (cli.hint) text += `${shown(cli.hint, true)}\n`
   if (options.verbose && err instanceof Error && err.stack && !(err instanceof CliError)) {
-    text += `${redactText(err.stack)}\n`
+    text += `${shown(err.stack, true)}\n`
   }
   return { text, exitCode: cli.exitCode }
 }

@@ -40,17 +40,41 @@ const SECRET_FIELDS = new Set([
 /** A field ending like this is secret too (`csrf_token`, `app_secret`, `x_api_key`). */
 const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey']
 
-/** Header names containing one of these (after normalising) are secret. */
-const SECRET_HEADER_PARTS = ['token', 'secret', 'apikey', 'password', 'session', 'cookie']
+/**
+ * Header names containing one of these (after normalising) are secret:
+ * `X-Auth-Key`, `Authentication`, `X-Signature`, `X-Api-Key`, `Set-Cookie`, `X-Session-Id`.
+ */
+const SECRET_HEADER_PARTS = [
+  'token', 'secret', 'apikey', 'key', 'password', 'passwd', 'session', 'cookie', 'auth', 'signature',
+  'credential', 'csrf', 'xsrf', 'jwt',
+]
+/** Names that match a part above but carry no secret: the challenge tells how to authenticate, not with what. */
+const NOT_SECRET_HEADERS = new Set(['wwwauthenticate', 'proxyauthenticate', 'keepalive'])
 
 /** Headers whose value starts with an auth scheme worth keeping ("Bearer [redacted]"). */
 const AUTH_HEADERS = new Set(['authorization', 'proxyauthorization'])
 
+/**
+ * Request headers known to carry no credential. Every other request header's
+ * value is redacted in the trace: a user's `-H X-Whatever: …` may well be an
+ * API key under a name no pattern foresees, and the user knows what they typed.
+ */
+const HARMLESS_REQUEST_HEADERS = new Set([
+  'accept', 'acceptcharset', 'acceptencoding', 'acceptlanguage', 'cachecontrol', 'connection', 'contentencoding',
+  'contentlanguage', 'contentlength', 'contenttype', 'date', 'expect', 'host', 'ifmatch', 'ifmodifiedsince',
+  'ifnonematch', 'ifrange', 'ifunmodifiedsince', 'origin', 'pragma', 'prefer', 'range', 'referer', 'te',
+  'traceparent', 'tracestate', 'useragent', 'xrequestid', 'xcorrelationid', 'xrequestedwith', 'xhttpmethodoverride',
+  'idempotencykey',
+])
+
 /** Three (JWS) or five (JWE) base64url segments, the first a JSON header (`ey…`). */
 const JWT_PATTERN = /\bey[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g
 
-/** Credentials after an auth scheme, in the RFC 7235 token68 alphabet. */
-const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[A-Za-z0-9\-._~+/]+=*/gi
+/**
+ * Credentials after an auth scheme, up to white space or a delimiter: wider than
+ * RFC 7235's token68, since real tokens hold `:` (LiveChat's `dal:…`) and more.
+ */
+const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[^\s"',;<>()[\]{}]+/gi
 
 /** `name=value` (query strings, form bodies, log lines). */
 const PAIR_PATTERN = /([A-Za-z][\w.-]*)=([^&\s"',;<>]+)/g
@@ -71,7 +95,13 @@ export function isSecretField(name: string): boolean {
 
 function isSecretHeader(name: string): boolean {
   const key = normalise(name)
-  return SECRET_HEADER_PARTS.some((part) => key.includes(part))
+  return !NOT_SECRET_HEADERS.has(key) && SECRET_HEADER_PARTS.some((part) => key.includes(part))
+}
+
+/** Whether a request header other than Authorization may carry a credential (anything not known to be harmless). */
+export function isCredentialRequestHeader(name: string): boolean {
+  const key = normalise(name)
+  return !AUTH_HEADERS.has(key) && !HARMLESS_REQUEST_HEADERS.has(key)
 }
 
 function redactAuthValue(value: string): string {
@@ -80,21 +110,46 @@ function redactAuthValue(value: string): string {
   return match ? `${match[1]} ${REDACTED}` : REDACTED
 }
 
-/**
- * Copies headers into a plain object with secret values replaced. The auth
- * scheme of `Authorization` stays visible, since it tells how the client authenticated.
- */
-export function redactHeaders(headers: HttpHeaders | Record<string, string>): Record<string, string> {
+function headerEntries(headers: HttpHeaders | Record<string, string>): Array<[string, string]> {
   const entries: Array<[string, string]> = []
   // Duck-typed: `instanceof Headers` would load Node's bundled undici (see http/types.ts).
   if (typeof headers.forEach === 'function') (headers as HttpHeaders).forEach((value, name) => entries.push([name, value]))
   else entries.push(...Object.entries(headers))
+  return entries
+}
+
+/**
+ * Copies (response) headers into a plain object with secret values replaced: by
+ * name, and any known secret value anywhere. The auth scheme of `Authorization`
+ * stays visible, since it tells how the client authenticated.
+ */
+export function redactHeaders(headers: HttpHeaders | Record<string, string>, known: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, value] of entries) {
+  for (const [name, value] of headerEntries(headers)) {
     const key = normalise(name)
     if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
     else if (isSecretHeader(name)) out[name] = REDACTED
-    else out[name] = redactText(value)
+    else out[name] = redactText(value, known)
+  }
+  return out
+}
+
+/**
+ * Request headers as the trace shows them: `Authorization` keeps its scheme;
+ * a header the tool filled from a credential (`credentialHeaders`, e.g. a
+ * configured header pair) and any header not known to be harmless are redacted whole.
+ */
+export function redactRequestHeaders(
+  headers: HttpHeaders | Record<string, string>,
+  options: { credentialHeaders?: readonly string[]; known?: readonly string[] } = {},
+): Record<string, string> {
+  const filled = new Set((options.credentialHeaders ?? []).map(normalise))
+  const out: Record<string, string> = {}
+  for (const [name, value] of headerEntries(headers)) {
+    const key = normalise(name)
+    if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
+    else if (filled.has(key) || isCredentialRequestHeader(name) || isSecretHeader(name)) out[name] = REDACTED
+    else out[name] = redactText(value, options.known)
   }
   return out
 }
@@ -186,9 +241,7 @@ function redactJson(value: unknown, key?: string): unknown {
  * `name=value` / `"name":"value"` pairs with a secret name.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text
-  const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
-  for (const secret of known) out = out.split(secret).join(REDACTED)
+  let out = redactKnown(text, secrets)
   out = out.replace(JWT_PATTERN, REDACTED)
   out = out.replace(SCHEME_PATTERN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`)
   out = out.replace(PAIR_PATTERN, (m, name: string) => (isSecretField(name) ? `${name}=${REDACTED}` : m))
@@ -198,5 +251,14 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   out = out.replace(INSPECT_PAIR_PATTERN, (m, name: string, colon: string) =>
     isSecretField(name) ? `${name}${colon}'${REDACTED}'` : m,
   )
+  return out
+}
+
+/** Replaces each known secret value (at least 4 characters), longest first, wherever it appears. */
+export function redactKnown(text: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return text
+  let out = text
+  const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
+  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
   return out
 }

@@ -5,7 +5,8 @@
  */
 import { bodyChunks, concat, readBytes } from './body'
 import { headersToRecord } from './client'
-import { redactBody, redactHeaders, redactText, redactUrl } from './redact'
+import { escapeControls } from '../platform/terminal-text'
+import { redactBody, redactHeaders, redactKnown, redactRequestHeaders, redactText, redactUrl } from './redact'
 import type { HttpClient, HttpHeaders, HttpRequestInit, HttpResponse } from './types'
 
 /** Bodies longer than this are cut in the trace (after redaction, so no secret is split). */
@@ -18,14 +19,25 @@ export const TRACE_BODY_LIMIT = 2048
  */
 export const TRACE_CAPTURE_BYTES = 64 * 1024
 
-/** Wraps a client so that every exchange is written, redacted, line by line. */
-export function withTrace(http: HttpClient, write: (line: string) => void): HttpClient {
+/**
+ * Wraps a client so that every exchange is written, redacted, line by line.
+ * Each line also loses every known secret value (`known`, read at write time,
+ * so a secret learnt from this very request counts) and has its control
+ * characters escaped: what a server sent cannot drive the terminal.
+ */
+export function withTrace(
+  http: HttpClient,
+  writeLine: (line: string) => void,
+  known: () => readonly string[] = () => [],
+): HttpClient {
+  const write = (line: string): void => writeLine(escapeControls(redactKnown(line, known())))
   return async (url, init = {}) => {
     const requestHeaders = sorted(headersToRecord(init.headers ?? {}))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
-    writeHeaders('>', requestHeaders, write)
+    const shown = redactRequestHeaders(requestHeaders, { credentialHeaders: init.credentialHeaders, known: known() })
+    for (const [name, value] of Object.entries(shown)) write(`> ${name}: ${value}`)
     const requestBody = describeRequestBody(init, requestHeaders['content-type'])
-    if (requestBody !== undefined) writeBody('>', requestBody, write)
+    if (requestBody !== undefined) writeBody('>', redactKnown(requestBody, known()), write)
     const started = performance.now()
     let res: HttpResponse
     try {
@@ -36,9 +48,10 @@ export function withTrace(http: HttpClient, write: (line: string) => void): Http
     }
     const elapsed = Math.round(performance.now() - started)
     write(`< ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (${elapsed} ms)`)
-    writeHeaders('<', res.headers, write)
+    writeHeaders('<', res.headers, write, known())
     const { description, response } = await captureResponseBody(res)
-    if (description !== undefined) writeBody('<', description, write)
+    // Known secrets go before the cut, so that none is split by it.
+    if (description !== undefined) writeBody('<', redactKnown(description, known()), write)
     return response
   }
 }
@@ -47,8 +60,13 @@ function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
-function writeHeaders(prefix: string, headers: HttpHeaders | Record<string, string>, write: (line: string) => void): void {
-  for (const [name, value] of Object.entries(redactHeaders(headers))) write(`${prefix} ${name}: ${value}`)
+function writeHeaders(
+  prefix: string,
+  headers: HttpHeaders | Record<string, string>,
+  write: (line: string) => void,
+  known: readonly string[],
+): void {
+  for (const [name, value] of Object.entries(redactHeaders(headers, known))) write(`${prefix} ${name}: ${value}`)
 }
 
 function writeBody(prefix: string, body: string, write: (line: string) => void): void {

@@ -15,6 +15,12 @@ export interface HttpRequestInit {
   signal?: AbortSignal | null
   /** oauth4webapi passes 'manual'; redirects are never followed for token requests. */
   redirect?: 'manual' | 'follow' | 'error'
+  /**
+   * Names of the headers the tool filled from a stored credential (a configured
+   * header pair, say), so that the trace and the known-secrets list treat their
+   * values as secrets whatever the names. Not sent.
+   */
+  credentialHeaders?: readonly string[]
 }
 
 /** The read side of `Headers`: names are case-insensitive, iteration is by lower-case name. */

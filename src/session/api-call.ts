@@ -118,8 +118,16 @@ async function sendOnce(
   provider: ResolvedProvider,
   credential: StoredCredential | undefined,
 ): Promise<ApiResponse> {
-  const headers = { ...(credential ? credentialHeaders(provider, credential) : {}), ...request.headers }
-  const response = await http(request.url, { method: request.method, headers, body: request.body ?? null, redirect: 'manual' })
+  const filled = credential ? credentialHeaders(provider, credential) : {}
+  const headers = { ...filled, ...request.headers }
+  const response = await http(request.url, {
+    method: request.method,
+    headers,
+    body: request.body ?? null,
+    redirect: 'manual',
+    // The trace redacts these by what they are, whatever their names (a configured header pair).
+    credentialHeaders: Object.keys(filled),
+  })
   return {
     status: response.status,
     statusText: response.statusText,

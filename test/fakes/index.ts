@@ -4,6 +4,7 @@
  */
 import type { Deps } from '../../src/cli/deps'
 import type { HttpClient, HttpRequestInit } from '../../src/http/types'
+import { createKnownSecrets } from '../../src/http/known-secrets'
 import type { CallbackServer, CallbackServerOptions, ReceivedCallback, StartCallbackServer } from '../../src/oauth/callback-server'
 import type { Browser, OpenResult } from '../../src/platform/browser-port'
 import type { Clock } from '../../src/platform/clock'
@@ -192,6 +193,7 @@ export function makeTestDeps(overrides: TestDepsOverrides = {}): Deps & { io: Bu
     platform: 'linux',
     clock: new FakeClock(),
     verbose: false,
+    secrets: createKnownSecrets(),
     http: async () => http,
     browser: new RecordingBrowser(),
     openStore: async () => store,

@@ -4,6 +4,7 @@
  * for a provider its clock and redirect port), one line each with what to do.
  * It opens nothing and changes nothing.
  */
+import { escapeControls } from '../../platform/terminal-text'
 import { redactUrl } from '../../http/redact'
 import { ListenError } from '../../oauth/callback-server'
 import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
@@ -356,8 +357,9 @@ export function renderDoctor(results: CheckResult[], p: Paint): string {
   const lines: string[] = []
   for (const r of results) {
     const mark = r.ok === true ? p.green(MARKS.ok) : r.ok === 'warn' ? p.yellow(MARKS.warn) : p.red(MARKS.fail)
-    lines.push(`${mark} ${r.name.padEnd(width)}  ${r.detail}`)
-    if (r.fix && r.ok !== true) lines.push(`  ${' '.repeat(width)}  ${p.dim('fix:')} ${r.fix}`)
+    // Details may quote a server (a discovery error, a clock header): escaped, never obeyed.
+    lines.push(`${mark} ${r.name.padEnd(width)}  ${escapeControls(r.detail)}`)
+    if (r.fix && r.ok !== true) lines.push(`  ${' '.repeat(width)}  ${p.dim('fix:')} ${escapeControls(r.fix)}`)
   }
   return `${lines.join('\n')}\n`
 }

@@ -1,4 +1,5 @@
 /** `oauth-cli login <provider>`: run the right flow, then store the result. */
+import { escapeControls } from '../../platform/terminal-text'
 import { loadProvider } from '../../session/provider-context'
 import { browserLogin, chooseRedirectUri, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
 import { remoteLogin } from '../../session/remote-login'
@@ -161,8 +162,14 @@ async function oauthLogin(
   })
 }
 
-/** Progress lines for the terminal (stderr). The authorization URL is always alone on its line. */
-export function describeEvent(event: LoginEvent, providerName: string): string {
+/**
+ * Progress lines for the terminal (stderr). The authorization URL is always
+ * alone on its line. Device codes and URIs are the server's choice, and a
+ * browser's failure may quote anything: every field is shown with its control
+ * characters escaped, so none can move the cursor or forge a line.
+ */
+export function describeEvent(raw: LoginEvent, providerName: string): string {
+  const event = escapeEventFields(raw)
   switch (event.type) {
     case 'authorize_url':
       if (event.short_url || event.accepts_paste) return describeHeadless(event, providerName)
@@ -189,6 +196,11 @@ export function describeEvent(event: LoginEvent, providerName: string): string {
       return String(never)
     }
   }
+}
+
+function escapeEventFields(event: LoginEvent): LoginEvent {
+  const fields = Object.entries(event).map(([name, value]) => [name, typeof value === 'string' && name !== 'type' ? escapeControls(value) : value])
+  return Object.fromEntries(fields) as LoginEvent
 }
 
 function describeHeadless(event: Extract<LoginEvent, { type: 'authorize_url' }>, providerName: string): string {
