@@ -59,7 +59,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     onRetry: flags.verbose
       ? (info) => void import('../http/retry').then(({ describeRetry }) => io.stderr.write(`* ${describeRetry(info)}\n`))
       : undefined,
-    browser: lazyBrowser(env, proc.platform),
+    browser: lazyBrowser(env, proc.platform, proc.execPath),
     ...learningPorts(
       storePorts(
         { env, home, platform: proc.platform, verbose: flags.verbose, lockClock: systemClock },
@@ -192,10 +192,10 @@ function learningStore(store: CredentialStore, secrets: KnownSecrets): Credentia
 }
 
 /** The browser adapter (child_process, `open`) loads only when a login needs it. */
-function lazyBrowser(env: Env, platform: NodeJS.Platform): Browser {
+function lazyBrowser(env: Env, platform: NodeJS.Platform, execPath: string | undefined): Browser {
   let real: Promise<Browser> | undefined
   const load = (): Promise<Browser> =>
-    (real ??= import('../platform/browser').then(({ createBrowser }) => createBrowser({ env, platform })))
+    (real ??= import('../platform/browser').then(({ createBrowser }) => createBrowser({ env, platform, execPath })))
   return {
     open: async (url) => (await load()).open(url),
     unavailableReason: () => browserUnavailableReason(env, platform),

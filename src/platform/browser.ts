@@ -2,25 +2,33 @@
  * Opens the authorization URL: `$BROWSER` when set (as xdg-utils and Python's
  * webbrowser read it), else the `open` package. Best effort: it reports what
  * happened and never throws, so the caller can print the URL instead.
+ *
+ * The browser is another program (extensions, crash reporters, its own
+ * children): it is started with the environment minus every secret the tool
+ * knows of (platform/secret-env.ts). The `open` package has no `env` option and
+ * would pass on this process's whole environment, so it runs in a small node
+ * helper process that is itself started without the secrets.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { browserUnavailableReason, type Browser, type OpenResult } from './browser-port'
+import { childEnv } from './secret-env'
 
 /** How long a launched command may take to fail before we call it a success. */
 export const EARLY_EXIT_MS = 1_000
 
 type Env = Readonly<Record<string, string | undefined>>
 
-export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Browser {
+export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform; execPath?: string }): Browser {
   return {
     unavailableReason: () => browserUnavailableReason(ctx.env, ctx.platform),
     open: async (url) => {
       try {
+        const env = childEnv(ctx.env)
         const commands = ctx.env.BROWSER?.trim()
-        if (commands) return await openWithBrowserVar(commands, url, ctx.platform)
+        if (commands) return await openWithBrowserVar(commands, url, ctx.platform, env)
         const blocked = browserUnavailableReason(ctx.env, ctx.platform)
         if (blocked) return { opened: false, reason: blocked }
-        return await openWithPackage(url)
+        return await openWithPackage(url, env, ctx.execPath ?? 'node')
       } catch (err) {
         return { opened: false, reason: err instanceof Error ? err.message : String(err) }
       }
@@ -30,7 +38,7 @@ export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform }): Bro
 
 
 /** Tries each `$BROWSER` entry in turn (separated like PATH) until one starts and does not fail early. */
-async function openWithBrowserVar(value: string, url: string, platform: NodeJS.Platform): Promise<OpenResult> {
+async function openWithBrowserVar(value: string, url: string, platform: NodeJS.Platform, env: Env): Promise<OpenResult> {
   const reasons: string[] = []
   for (const entry of value.split(platform === 'win32' ? ';' : ':')) {
     const argv = splitCommand(entry)
@@ -38,7 +46,7 @@ async function openWithBrowserVar(value: string, url: string, platform: NodeJS.P
     if (!command) continue
     // Like Python's webbrowser: `%s` marks where the URL goes, else it is appended.
     const args = rest.some((a) => a.includes('%s')) ? rest.map((a) => a.replaceAll('%s', url)) : [...rest, url]
-    const failure = await launch(command, args)
+    const failure = await launch(command, args, env)
     if (!failure) return { opened: true, via: `$BROWSER (${command})` }
     reasons.push(`${command}: ${failure}`)
   }
@@ -85,8 +93,8 @@ export function splitCommand(line: string): string[] {
 }
 
 /** Starts a detached command; resolves to a failure reason, or undefined when it looks fine. */
-function launch(command: string, args: string[]): Promise<string | undefined> {
-  const child = spawn(command, args, { detached: true, stdio: 'ignore', shell: false, windowsHide: true })
+function launch(command: string, args: string[], env: Env): Promise<string | undefined> {
+  const child = spawn(command, args, { detached: true, stdio: 'ignore', shell: false, windowsHide: true, env })
   return watchEarlyExit(child)
 }
 
@@ -118,24 +126,50 @@ function watchEarlyExit(child: ChildProcess): Promise<string | undefined> {
   })
 }
 
-async function openWithPackage(url: string): Promise<OpenResult> {
-  const { default: open } = await import('open')
-  const child = await open(url, { wait: false })
-  const failure = await watchAfterSpawn(child)
+/**
+ * The helper: imports `open`, opens the URL, and exits 0 once the opener has
+ * run for EARLY_EXIT_MS without failing (1 when it failed), as the in-process
+ * check did. Arguments: the `open` module's URL, then the URL to open.
+ */
+const OPEN_HELPER = `
+const [moduleUrl, target] = process.argv.slice(1)
+const { default: open } = await import(moduleUrl)
+const child = await open(target, { wait: false })
+const end = (ok) => process.exit(ok ? 0 : 1)
+if (child.exitCode !== null) end(child.exitCode === 0)
+child.once('error', () => end(false))
+child.once('exit', (code) => end(code === 0 || code === null))
+setTimeout(() => end(true), ${EARLY_EXIT_MS})
+`
+
+/** Bound on the helper's whole life: node start-up, `open`, and its own EARLY_EXIT_MS. */
+const HELPER_LIMIT_MS = 10_000
+
+async function openWithPackage(url: string, env: Env, execPath: string): Promise<OpenResult> {
+  const moduleUrl = import.meta.resolve('open')
+  const child = spawn(execPath, ['--input-type=module', '-e', OPEN_HELPER, moduleUrl, url], {
+    stdio: 'ignore',
+    shell: false,
+    windowsHide: true,
+    env,
+  })
+  const failure = await watchHelper(child)
   return failure ? { opened: false, reason: failure } : { opened: true, via: 'open' }
 }
 
-/** `open` resolves after the spawn; give its helper the same short chance to fail. */
-function watchAfterSpawn(child: ChildProcess): Promise<string | undefined> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode === 0 ? undefined : `exited with code ${child.exitCode}`)
+/** Waits for the helper to say whether the opener failed; one that outlives the bound is taken as opened. */
+function watchHelper(child: ChildProcess): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => finish(undefined), EARLY_EXIT_MS)
+    const timer = setTimeout(() => finish(undefined), HELPER_LIMIT_MS)
     const finish = (reason: string | undefined): void => {
       clearTimeout(timer)
-      child.removeListener('exit', onExit)
+      child.removeAllListeners('exit')
+      child.removeAllListeners('error')
+      child.on('error', () => undefined)
+      child.unref()
       resolve(reason)
     }
-    const onExit = (code: number | null): void => finish(code === 0 || code === null ? undefined : `exited with code ${code}`)
-    child.once('exit', onExit)
+    child.once('error', (err) => finish(err.message))
+    child.once('exit', (code) => finish(code === 0 ? undefined : 'the system browser opener failed'))
   })
 }

@@ -16,4 +16,6 @@ export interface ProcessLike {
   cwd(): string
   /** Ctrl-C: the full CLI says "cancelled" and exits 130 instead of dying silently. Absent in tests. */
   once?(event: 'SIGINT', listener: () => void): unknown
+  /** The node binary, for helper processes (the `open` launcher); `node` on PATH when absent. */
+  execPath?: string
 }
