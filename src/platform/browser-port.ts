@@ -27,3 +27,22 @@ export function browserUnavailableReason(
   if ((env.SSH_CONNECTION || env.SSH_TTY) && !graphical) return 'SSH session'
   return undefined
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
+
+/**
+ * Whether a URL may be handed to a browser: `https:`, or `http:` on a loopback
+ * host (the sandbox, a local provider). A `file:`, `javascript:` or custom-scheme
+ * URL, or plain http elsewhere, chosen by a server (a device verification URI)
+ * would open a local file, run script, or start another program.
+ */
+export function isBrowsableUrl(url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (parsed.username || parsed.password) return false
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname))
+}

@@ -10,7 +10,7 @@
  * helper process that is itself started without the secrets.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { browserUnavailableReason, type Browser, type OpenResult } from './browser-port'
+import { browserUnavailableReason, isBrowsableUrl, type Browser, type OpenResult } from './browser-port'
 import { childEnv } from './secret-env'
 
 /** How long a launched command may take to fail before we call it a success. */
@@ -22,6 +22,8 @@ export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform; execPa
   return {
     unavailableReason: () => browserUnavailableReason(ctx.env, ctx.platform),
     open: async (url) => {
+      // Defence in depth: callers check first and say why (session/login-flows.ts).
+      if (!isBrowsableUrl(url)) return { opened: false, reason: 'not an https: URL' }
       try {
         const env = childEnv(ctx.env)
         const commands = ctx.env.BROWSER?.trim()

@@ -8,7 +8,7 @@ import type { SessionDeps } from './deps'
 import { buildAuthorizationUrl } from '../oauth/authorize-url'
 import { pastedCallbackParams, validateCallback } from '../oauth/callback'
 import type { ReceivedCallback } from '../oauth/callback-server'
-import type { OpenResult } from '../platform/browser-port'
+import { isBrowsableUrl, type OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
@@ -38,7 +38,15 @@ export type LoginEvent =
   | { type: 'switch_to_device'; reason: string }
   | { type: 'remote_command'; command: string }
   | { type: 'waiting'; redirect_uri: string; timeout_s: number }
-  | { type: 'device_code'; user_code: string; verification_uri: string; verification_uri_complete?: string; opened: boolean }
+  | {
+      type: 'device_code'
+      user_code: string
+      verification_uri: string
+      verification_uri_complete?: string
+      opened: boolean
+      /** The server's URIs that were not opened because they are not https: (or http: on loopback). */
+      refused?: string[]
+    }
   | { type: 'exchanging' }
 
 export interface LoginOptions {
@@ -369,7 +377,11 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
   let browserTried = options.noBrowser
   for (;;) {
     const auth = await startDeviceAuthorization(context, requestScope(provider.config))
-    const opened = !browserTried && (await deps.browser.open(auth.verification_uri_complete ?? auth.verification_uri)).opened
+    // The server chose these URIs: only a web page is opened (never file:, javascript:, another program).
+    const candidates = [auth.verification_uri_complete, auth.verification_uri].filter((u): u is string => u !== undefined)
+    const refused = candidates.filter((u) => !isBrowsableUrl(u))
+    const target = candidates.find((u) => isBrowsableUrl(u))
+    const opened = !browserTried && target !== undefined && (await deps.browser.open(target)).opened
     browserTried = true
     onEvent({
       type: 'device_code',
@@ -377,6 +389,7 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
       verification_uri: auth.verification_uri,
       verification_uri_complete: auth.verification_uri_complete,
       opened,
+      ...(refused.length > 0 ? { refused } : {}),
     })
     const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
     try {

@@ -35,7 +35,7 @@ describe('terminal escapes chosen by a server', SUITE, () => {
           device_code: 'dev-code-1',
           user_code: `ABCD\u001b[8m-EFGH`,
           verification_uri: `https://verify.example/\u001b]8;;https://evil.example/\u0007here\u001b]8;;\u0007`,
-          expires_in: 2,
+          expires_in: 60,
           interval: 1,
         },
       },

@@ -183,8 +183,12 @@ export function describeEvent(raw: LoginEvent, providerName: string): string {
         : `Open this URL in a browser to log in to ${providerName}${event.reason && event.reason !== '--no-browser' ? ` (no browser could be opened: ${event.reason})` : ''}:\n${event.url}\n`
     case 'waiting':
       return `Waiting for the redirect to ${event.redirect_uri} (up to ${event.timeout_s} s; Ctrl-C to cancel)\n`
-    case 'device_code':
-      return `To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}`
+    case 'device_code': {
+      const warnings = (event.refused ?? []).map(
+        (uri) => `warning: ${providerName} gave a verification address that is not an https: URL, so it was not opened: ${uri}\n`,
+      )
+      return `${warnings.join('')}To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}`
+    }
     case 'exchanging':
       return ''
     case 'switch_to_device':
@@ -199,7 +203,9 @@ export function describeEvent(raw: LoginEvent, providerName: string): string {
 }
 
 function escapeEventFields(event: LoginEvent): LoginEvent {
-  const fields = Object.entries(event).map(([name, value]) => [name, typeof value === 'string' && name !== 'type' ? escapeControls(value) : value])
+  const shown = (value: unknown): unknown =>
+    typeof value === 'string' ? escapeControls(value) : Array.isArray(value) ? value.map(shown) : value
+  const fields = Object.entries(event).map(([name, value]) => [name, name === 'type' ? value : shown(value)])
   return Object.fromEntries(fields) as LoginEvent
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createBrowser, splitCommand } from '../../../src/platform/browser'
+import { isBrowsableUrl } from '../../../src/platform/browser-port'
 
 const URL_WITH_QUERY = 'https://id.example.com/authorize?client_id=abc&scope=a%20b&state=x y&redirect_uri=http://127.0.0.1:8085/cb'
 
@@ -83,5 +84,27 @@ describe('splitCommand', () => {
     ["chromium --new-window '%s'", ['chromium', '--new-window', '%s']],
   ])('%s', (line, expected) => {
     expect(splitCommand(line)).toEqual(expected)
+  })
+})
+
+describe('isBrowsableUrl', () => {
+  it.each([
+    ['https://id.example/device', true],
+    ['http://127.0.0.1:8080/x', true],
+    ['http://localhost/x', true],
+    ['http://[::1]:9/x', true],
+    ['http://id.example/device', false],
+    ['file:///etc/passwd', false],
+    ['javascript:alert(1)', false],
+    ['ms-settings:privacy', false],
+    ['https://user:pw@id.example/', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(isBrowsableUrl(url)).toBe(expected)
+  })
+
+  it('is checked by the adapter itself: a non-web URL never reaches $BROWSER', async () => {
+    const result = await createBrowser({ env: { BROWSER: '/bin/false' }, platform: 'linux' }).open('file:///etc/passwd')
+    expect(result).toEqual({ opened: false, reason: 'not an https: URL' })
   })
 })
