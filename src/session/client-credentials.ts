@@ -12,12 +12,13 @@ import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential } from './credentials'
 import { sayTokenNotes } from './token-notes'
 import { InputError } from './errors'
-import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
+import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 
 /**
  * Requests tokens with the client credentials grant. With `previous` (a stored
- * client-credentials credential) it uses the same client, token endpoint and
- * scope again; else the provider's client and `scope` (or the provider's).
+ * client-credentials credential) it uses the same client and scope again; else
+ * the provider's client and `scope`. The token endpoint is always the provider's
+ * own (resolveTokenEndpoint), whatever the stored credential names.
  */
 export async function fetchClientCredentials(
   provider: ResolvedProvider,
@@ -26,12 +27,10 @@ export async function fetchClientCredentials(
   options: { scope?: string; previous?: StoredCredential; signal?: AbortSignal } = {},
 ): Promise<StoredCredential> {
   const { previous } = options
-  const endpoint = previous?.token_endpoint && !provider.config.token_endpoint ? previous.token_endpoint : undefined
-  const metadata = await resolveMetadata(
-    endpoint ? { ...provider, config: { ...provider.config, token_endpoint: endpoint } } : provider,
-    deps,
-    ['token_endpoint'],
-  )
+  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, previous)
+  if (repointedFrom !== undefined) {
+    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
+  }
   const client = toOAuthClient(provider, previous)
   if (provider.config.token_endpoint_auth_method === 'none') {
     // A secret given anyway is not the problem: the client is registered as public, and §4.4 needs a confidential one.

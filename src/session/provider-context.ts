@@ -3,6 +3,7 @@
  * resolved provider (catalog + config file + env + .env + flags), its server
  * metadata (discovered from `issuer` when endpoints are missing) and the client.
  */
+import { escapeControls } from '../platform/terminal-text'
 import { join } from 'node:path'
 import type { SessionDeps } from './deps'
 import { ProtocolError } from '../oauth/errors'
@@ -80,6 +81,41 @@ export async function resolveMetadata(
   const { discoverMetadata } = await import('../oauth/discovery')
   const discovered = await discoverMetadata(c.issuer, await deps.http())
   return { ...discovered, ...definedOnly(configured), issuer: discovered.issuer }
+}
+
+/**
+ * The token endpoint every grant for a stored credential goes to (refresh,
+ * client credentials): the provider's own, configured or discovered from its
+ * issuer, and never one the credential carries. A credential is data from
+ * elsewhere (an imported bundle), and the request carries the client secret
+ * from this machine's environment. When the stored one differs, `repointedFrom`
+ * names it, so the caller can say so.
+ */
+export async function resolveTokenEndpoint(
+  provider: ResolvedProvider,
+  deps: SessionDeps,
+  stored: StoredCredential | undefined,
+): Promise<{ metadata: ServerMetadata; repointedFrom?: string }> {
+  const metadata = await resolveMetadata(provider, deps, ['token_endpoint'])
+  const named = stored?.token_endpoint
+  if (named === undefined || sameUrl(named, metadata.token_endpoint as string)) return { metadata }
+  return { metadata, repointedFrom: named }
+}
+
+/** The warning for a re-pointed credential; control characters escaped, as the stored value is anyone's. */
+export function describeRepointed(provider: ResolvedProvider, key: { profile: string }, from: string, to: string): string {
+  return (
+    `oauth-cli: warning: the stored credential for ${provider.name} (profile ${key.profile}) names the token endpoint ` +
+    `${escapeControls(from)}, which is not ${provider.name}'s; its client secret goes only to ${to}, so the request went there\n`
+  )
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href
+  } catch {
+    return false
+  }
 }
 
 export function toOAuthClient(provider: ResolvedProvider, stored?: StoredCredential): OAuthClient {

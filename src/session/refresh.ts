@@ -10,9 +10,7 @@ import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
-import { ConfigError } from '../providers/errors'
 import { isDeadGrantError } from '../providers/quirks'
-import { validateEndpointUrl } from '../providers/schema'
 import {
   StoreError,
   type CredentialKey,
@@ -29,7 +27,7 @@ import { mergeRefreshed } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { unsavedError } from './save-issued'
-import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
+import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
 export type LockedRenewal = (
@@ -69,13 +67,10 @@ export async function refreshLocked(
 ): Promise<StoredCredential> {
   const { store, view, hold } = slot
   const credential = slot.read.credential
-  const metadata = await resolveMetadata(
-    credential.token_endpoint && !provider.config.token_endpoint
-      ? { ...provider, config: { ...provider.config, token_endpoint: checkedStoredEndpoint(credential.token_endpoint, key) } }
-      : provider,
-    deps,
-    ['token_endpoint'],
-  )
+  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, credential)
+  if (repointedFrom !== undefined) {
+    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
+  }
   // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
   const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
     withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
@@ -117,7 +112,7 @@ export async function refreshLocked(
     throw err
   }
   sayTokenNotes(tokens, deps)
-  const next = mergeRefreshed(credential, tokens, deps.clock.now())
+  const next = { ...mergeRefreshed(credential, tokens, deps.clock.now()), token_endpoint: metadata.token_endpoint }
   return saveRefreshed(store, view, next, revision, deps)
 }
 
@@ -238,25 +233,6 @@ async function saveRefreshed(
       if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
       await deps.clock.sleep(100 * attempt)
     }
-  }
-}
-
-/** A token endpoint kept with a credential (e.g. from an imported bundle) gets the config file's https rule. */
-function checkedStoredEndpoint(endpoint: string, key: CredentialKey): string {
-  try {
-    return validateEndpointUrl(endpoint, 'the stored token endpoint')
-  } catch (err) {
-    let origin = 'not a URL'
-    try {
-      origin = new URL(endpoint).origin
-    } catch {
-      // keep 'not a URL'
-    }
-    throw new ConfigError(
-      'insecure_endpoint',
-      `the stored credential for ${key.provider} (profile ${key.profile}) names a token endpoint that is not https: ${origin}`,
-      { hint: `set token_endpoint for ${key.provider} in the config file, or run: oauth-cli login ${key.provider}`, cause: err },
-    )
   }
 }
 

@@ -115,13 +115,24 @@ describe('getFreshCredential', () => {
     )
   })
 
-  it('refuses a stored token endpoint that is not https before sending anything to it', async () => {
+  it('never sends anything to a stored token endpoint when the provider has none of its own', async () => {
     const store = new MemoryStore()
     await store.set(stored({ token_endpoint: 'http://evil.example/token' }))
     const noEndpoint = provider('acme', { ...ACME, token_endpoint: undefined, issuer: undefined })
     const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
-    await expect(getFreshCredential(noEndpoint, key, store, makeTestDeps({ store, http }))).rejects.toThrow(/not https/)
+    await expect(getFreshCredential(noEndpoint, key, store, makeTestDeps({ store, http }))).rejects.toThrow(/acme has no token_endpoint/)
     expect(http.calls).toHaveLength(0)
+  })
+
+  it('refreshes at the configured token endpoint when the stored one differs, says so, and stores the right one', async () => {
+    const store = new MemoryStore()
+    await store.set(stored({ token_endpoint: 'https://evil.example/token' }))
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(http.calls.map((c) => c.url)).toEqual([ACME.token_endpoint])
+    expect(deps.io.stderrText).toMatch(/names the token endpoint https:\/\/evil\.example\/token, which is not acme's/)
+    expect(credential.token_endpoint).toBe(ACME.token_endpoint)
   })
 
   it('adopts a newer refresh token another process stored when the provider says invalid_grant', async () => {
