@@ -131,13 +131,15 @@ function watchEarlyExit(child: ChildProcess): Promise<string | undefined> {
 /**
  * The helper: imports `open`, opens the URL, and exits 0 once the opener has
  * run for EARLY_EXIT_MS without failing (1 when it failed), as the in-process
- * check did. Arguments: the `open` module's URL, then the URL to open.
+ * check did. Arguments: the `open` module's URL, then the URL to open. (It runs
+ * in the helper process, so the `process` it touches is the helper's own.)
  */
 const OPEN_HELPER = `
-const [moduleUrl, target] = process.argv.slice(1)
+const helper = globalThis.process
+const [moduleUrl, target] = helper.argv.slice(1)
 const { default: open } = await import(moduleUrl)
 const child = await open(target, { wait: false })
-const end = (ok) => process.exit(ok ? 0 : 1)
+const end = (ok) => helper.exit(ok ? 0 : 1)
 if (child.exitCode !== null) end(child.exitCode === 0)
 child.once('error', () => end(false))
 child.once('exit', (code) => end(code === 0 || code === null))
