@@ -5,6 +5,7 @@
  * builds the request from curl-shaped flags (`cli/commands/call.ts`) and
  * prints what comes back.
  */
+import { requireProviderOrigin } from './api-origin'
 import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
 import { TransportError, type HttpClient, type HttpHeaders } from '../http/types'
@@ -118,6 +119,8 @@ async function sendOnce(
   provider: ResolvedProvider,
   credential: StoredCredential | undefined,
 ): Promise<ApiResponse> {
+  // Every request that carries the credential, pages included, goes to one of the provider's origins.
+  requireProviderOrigin(new URL(request.url), provider)
   const filled = credential ? credentialHeaders(provider, credential) : {}
   const headers = { ...filled, ...request.headers }
   const response = await http(request.url, {

@@ -15,6 +15,7 @@ import {
   type PageSink,
   type PaginatedOutcome,
 } from '../../session/api-call'
+import { resolveApiUrl } from '../../session/api-origin'
 import { envTokenInUse, envTokenRefusedHint } from '../../session/env-credential'
 import { PaginationError } from '../../session/paginate'
 import { loadProvider } from '../../session/provider-context'
@@ -65,13 +66,13 @@ Examples:
 `
 
 /**
- * Builds the request from flags — pure. A path is joined to `api_base_url`; an
- * absolute URL must be on one of the provider's own hosts, so credentials are
- * never sent elsewhere by a typo.
+ * Builds the request from flags — pure. A path is joined to `api_base_url` and
+ * an absolute URL must be on one of the provider's own origins
+ * (session/api-origin.ts), so credentials are never sent elsewhere, by a typo or by a crafted path.
  */
 export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, body: string | undefined): ApiRequest {
   if (opts.data !== undefined && opts.jsonBody !== undefined) throw new UsageError('use either -d/--data or --json, not both')
-  const url = resolveTarget(opts.target, provider)
+  const url = resolveApiUrl(opts.target, provider)
   for (const pair of opts.query) {
     const at = pair.indexOf('=')
     // "name=value", not "key=value": redaction (rightly) hides whatever follows "key=" in a message.
@@ -132,45 +133,6 @@ function looksLikeJson(text: string): boolean {
   } catch {
     return false
   }
-}
-
-function resolveTarget(target: string, provider: ResolvedProvider): URL {
-  const base = provider.config.api_base_url
-  if (/^https?:\/\//i.test(target)) {
-    const url = new URL(target)
-    // Origins, not hosts: the scheme and port must match too, so a mistyped http:// never carries a credential in clear.
-    if (!providerOrigins(provider).has(url.origin)) {
-      throw new UsageError(`refusing to send ${provider.name} credentials to ${url.origin}, which is not one of its origins`, {
-        hint: `use a path relative to ${base ?? 'the api_base_url'}, or set api_base_url for ${provider.name} in the config file`,
-      })
-    }
-    return url
-  }
-  if (!base) {
-    throw new UsageError(`${provider.name} has no api_base_url, so "${target}" cannot be resolved`, {
-      hint: `pass a full URL, or set api_base_url for ${provider.name} in the config file`,
-    })
-  }
-  const baseUrl = new URL(base)
-  const basePath = baseUrl.pathname.replace(/\/+$/, '')
-  const path = target.startsWith('/') ? target : `/${target}`
-  // `call livestorm /v1/events` and `call livestorm /events` both mean the same thing.
-  const joined = basePath && (path === basePath || path.startsWith(`${basePath}/`)) ? path : `${basePath}${path}`
-  return new URL(joined, baseUrl.origin)
-}
-
-function providerOrigins(provider: ResolvedProvider): Set<string> {
-  const c = provider.config
-  const origins = new Set<string>()
-  for (const value of [c.api_base_url, c.issuer, c.authorization_endpoint, c.token_endpoint, c.revocation_endpoint]) {
-    if (!value) continue
-    try {
-      origins.add(new URL(value).origin)
-    } catch {
-      // validated elsewhere
-    }
-  }
-  return origins
 }
 
 /** Reads `-d`/`--json` values: text, `@file`, or `@-` for stdin. */
