@@ -6,14 +6,13 @@
  * backslashes, control characters) is refused with exit 2, before any request
  * and before any refresh.
  */
-import { describe, expect, onTestFinished } from 'vitest'
-import { apiRequests, it, SUITE, expectExit, grantTypes, loginAcme } from '../e2e/world'
-import { startHostileServer } from './hostile-server'
+import { describe, expect } from 'vitest'
+import { apiRequests, SUITE, expectExit, grantTypes, loginAcme } from '../e2e/world'
+import { it, type HostileServer, type ScriptedReply } from './hostile-server'
 
 /** Another host on loopback that would love a credential: it answers 401 to provoke a refresh. */
-async function collector() {
-  const server = await startHostileServer({ '/x': { status: 401, body: { error: 'invalid_token' } } })
-  onTestFinished(() => server.close())
+async function collector(startHostile: (routes: Record<string, ScriptedReply>) => Promise<HostileServer>) {
+  const server = await startHostile({ '/x': { status: 401, body: { error: 'invalid_token' } } })
   return { ...server, hostPort: new URL(server.url).host }
 }
 
@@ -30,8 +29,8 @@ const PATHS: Array<[string, (hostPort: string) => string]> = [
 ]
 
 describe('call with a path that names another host', SUITE, () => {
-  it.for(PATHS)('refuses %s with exit 2 and sends nothing anywhere', async ([, path], { makeWorld }) => {
-    const other = await collector()
+  it.for(PATHS)('refuses %s with exit 2 and sends nothing anywhere', async ([, path], { makeWorld, startHostile }) => {
+    const other = await collector(startHostile)
     // An api_base_url with no path, as LiveChat's and Tidio's built-ins have.
     const world = await makeWorld({ acme: (fp) => ({ api_base_url: fp.url }) })
     await loginAcme(world)
@@ -43,8 +42,8 @@ describe('call with a path that names another host', SUITE, () => {
     expect(world.fp.requests.filter((r) => !['/authorize', '/token'].includes(r.path))).toEqual([])
   })
 
-  it('reads host:port/x without a scheme as a path on the API origin, never another host', async ({ makeWorld }) => {
-    const other = await collector()
+  it('reads host:port/x without a scheme as a path on the API origin, never another host', async ({ makeWorld, startHostile }) => {
+    const other = await collector(startHostile)
     const world = await makeWorld({ acme: (fp) => ({ api_base_url: `${fp.url}/api` }) })
     await loginAcme(world)
     const run = await world.cli(['call', 'acme', `${other.hostPort}/x`])
@@ -53,8 +52,8 @@ describe('call with a path that names another host', SUITE, () => {
     expect(apiRequests(world.fp).map((r) => r.path)).toEqual([`/api/${other.hostPort}/x`])
   })
 
-  it('refuses it for a built-in provider with a static credential (LiveChat), before any request', async ({ makeWorld }) => {
-    const other = await collector()
+  it('refuses it for a built-in provider with a static credential (LiveChat), before any request', async ({ makeWorld, startHostile }) => {
+    const other = await collector(startHostile)
     const world = await makeWorld()
     expectExit(await world.cli(['login', 'livechat', '--with-token'], { stdin: 'account-1:pat-secret-value-1\n' }), 0)
     const run = await world.cli(['call', 'livechat', `//${other.hostPort}/x`])
@@ -62,8 +61,8 @@ describe('call with a path that names another host', SUITE, () => {
     expect(other.seen).toEqual([])
   })
 
-  it('still refuses an absolute URL on another origin, and still accepts one on the API origin', async ({ makeWorld }) => {
-    const other = await collector()
+  it('still refuses an absolute URL on another origin, and still accepts one on the API origin', async ({ makeWorld, startHostile }) => {
+    const other = await collector(startHostile)
     const world = await makeWorld({ acme: (fp) => ({ api_base_url: fp.url }) })
     await loginAcme(world)
     expectExit(await world.cli(['call', 'acme', `${other.url}/x`]), 2)

@@ -5,16 +5,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, onTestFinished } from 'vitest'
-import { it, SUITE, expectExit, type MakeWorld } from '../e2e/world'
-import { startHostileServer } from './hostile-server'
+import { describe, expect } from 'vitest'
+import { SUITE, expectExit, type MakeWorld } from '../e2e/world'
+import { it, type HostileServer, type ScriptedReply } from './hostile-server'
 
-async function deviceWorld(makeWorld: MakeWorld, uris: { verification_uri: string; verification_uri_complete?: string }) {
-  const hostile = await startHostileServer({
+type StartHostile = (routes: Record<string, ScriptedReply>) => Promise<HostileServer>
+
+async function deviceWorld(
+  { makeWorld, startHostile }: { makeWorld: MakeWorld; startHostile: StartHostile },
+  uris: { verification_uri: string; verification_uri_complete?: string },
+) {
+  const hostile = await startHostile({
     '/device': { status: 200, body: { device_code: 'dev-code-1', user_code: 'WXYZ-1234', expires_in: 60, interval: 1, ...uris } },
     '/token': { status: 400, body: { error: 'access_denied' } },
   })
-  onTestFinished(() => hostile.close())
   const world = await makeWorld({
     acme: { device_authorization_endpoint: `${hostile.url}/device`, token_endpoint: `${hostile.url}/token` },
   })
@@ -30,8 +34,8 @@ describe('the device verification URI a server chose', SUITE, () => {
     ['a javascript: URL', 'javascript:alert(document.cookie)'],
     ['plain http to another host', 'http://verify.attacker.example/device'],
     ['a custom scheme', 'ms-settings:privacy'],
-  ] as const)('is never handed to the browser when it is %s, but printed with a warning', async ([, uri], { makeWorld }) => {
-    const { run, opened } = await deviceWorld(makeWorld, { verification_uri: uri, verification_uri_complete: `${uri}?user_code=WXYZ-1234` })
+  ] as const)('is never handed to the browser when it is %s, but printed with a warning', async ([, uri], { makeWorld, startHostile }) => {
+    const { run, opened } = await deviceWorld({ makeWorld, startHostile }, { verification_uri: uri, verification_uri_complete: `${uri}?user_code=WXYZ-1234` })
     expectExit(run, 1)
     expect(opened()).toBe('')
     expect(run.stderr).toContain(uri)
@@ -39,8 +43,8 @@ describe('the device verification URI a server chose', SUITE, () => {
     expect(run.stderr).toMatch(/warning: .*not opened/)
   })
 
-  it('opens the https verification_uri when only verification_uri_complete is unsafe', async ({ makeWorld }) => {
-    const { run, opened } = await deviceWorld(makeWorld, {
+  it('opens the https verification_uri when only verification_uri_complete is unsafe', async ({ makeWorld, startHostile }) => {
+    const { run, opened } = await deviceWorld({ makeWorld, startHostile }, {
       verification_uri: 'https://verify.example/device',
       verification_uri_complete: 'file:///etc/passwd',
     })
@@ -49,8 +53,8 @@ describe('the device verification URI a server chose', SUITE, () => {
     expect(run.stderr).toMatch(/warning: .*file:\/\/\/etc\/passwd/)
   })
 
-  it('opens an https verification_uri_complete as before', async ({ makeWorld }) => {
-    const { run, opened } = await deviceWorld(makeWorld, {
+  it('opens an https verification_uri_complete as before', async ({ makeWorld, startHostile }) => {
+    const { run, opened } = await deviceWorld({ makeWorld, startHostile }, {
       verification_uri: 'https://verify.example/device',
       verification_uri_complete: 'https://verify.example/device?user_code=WXYZ-1234',
     })

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { it as worldIt } from '../e2e/world'
 
 export interface ScriptedReply {
   status: number
@@ -44,3 +45,20 @@ export async function startHostileServer(routes: Record<string, ScriptedReply>):
 
 /** ESC, BEL, CR, C1 CSI and a bidi override: none of them may reach the terminal raw. */
 export const RAW_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+/**
+ * The e2e `it` plus a `startHostile` fixture: every hostile server a test
+ * starts is closed when that test ends (correct under concurrent tests too).
+ */
+export const it = worldIt.extend<{ startHostile: (routes: Record<string, ScriptedReply>) => Promise<HostileServer> }>({
+  // eslint-disable-next-line no-empty-pattern
+  startHostile: async ({}, use) => {
+    const servers: HostileServer[] = []
+    await use(async (routes) => {
+      const server = await startHostileServer(routes)
+      servers.push(server)
+      return server
+    })
+    await Promise.all(servers.map((s) => s.close()))
+  },
+})

@@ -6,17 +6,15 @@
  * discovered from its issuer), on every grant path; a credential naming another
  * is re-pointed there, and the tool says so.
  */
-import { describe, expect, onTestFinished } from 'vitest'
-import { it, SUITE, expectExit, grantTypes, loginAcme, type World } from '../e2e/world'
-import { startHostileServer, type HostileServer } from './hostile-server'
+import { describe, expect } from 'vitest'
+import { SUITE, expectExit, grantTypes, loginAcme, type World } from '../e2e/world'
+import { it, type HostileServer, type ScriptedReply } from './hostile-server'
 
 /** A token endpoint an attacker controls, that hands out tokens to whoever asks. */
-async function rogueTokenEndpoint(): Promise<HostileServer> {
-  const rogue = await startHostileServer({
+function rogueTokenEndpoint(startHostile: (routes: Record<string, ScriptedReply>) => Promise<HostileServer>): Promise<HostileServer> {
+  return startHostile({
     '/token': { status: 200, body: { access_token: 'rogue-access', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rogue-refresh' } },
   })
-  onTestFinished(() => rogue.close())
-  return rogue
 }
 
 /** Exports the acme credential, points it at another endpoint, imports it back. */
@@ -32,10 +30,10 @@ async function importPointingAt(world: World, endpoint: string, extra: Record<st
 }
 
 describe('a stored token endpoint and the client secret', SUITE, () => {
-  it('refreshes an issuer-only provider at its discovered endpoint, never the one an imported bundle names', async ({ makeWorld }) => {
+  it('refreshes an issuer-only provider at its discovered endpoint, never the one an imported bundle names', async ({ makeWorld, startHostile }) => {
     const world = await makeWorld({ acme: (fp) => ({ issuer: fp.url, token_endpoint: undefined, authorization_endpoint: undefined }) })
     await loginAcme(world)
-    const rogue = await rogueTokenEndpoint()
+    const rogue = await rogueTokenEndpoint(startHostile)
     await importPointingAt(world, `${rogue.url}/token`)
     const run = await world.cli(['refresh', 'acme'])
     expectExit(run, 0)
@@ -48,11 +46,11 @@ describe('a stored token endpoint and the client secret', SUITE, () => {
     expect(again.stderr).not.toMatch(/warning/)
   })
 
-  it('runs the client credentials grant at the provider endpoint, never the stored one', async ({ makeWorld }) => {
+  it('runs the client credentials grant at the provider endpoint, never the stored one', async ({ makeWorld, startHostile }) => {
     const world = await makeWorld({ acme: (fp) => ({ issuer: fp.url, token_endpoint: undefined }) })
     const login = await world.cli(['login', 'acme', '--client-credentials'])
     expectExit(login, 0)
-    const rogue = await rogueTokenEndpoint()
+    const rogue = await rogueTokenEndpoint(startHostile)
     await importPointingAt(world, `${rogue.url}/token`, { expires_at: new Date(Date.now() - 60_000).toISOString() })
     const run = await world.cli(['token', 'acme'])
     expectExit(run, 0)
@@ -61,10 +59,10 @@ describe('a stored token endpoint and the client secret', SUITE, () => {
     expect(run.stdout.trim()).not.toBe('rogue-access')
   })
 
-  it('keeps using the configured endpoint when a bundle names another (as before)', async ({ makeWorld }) => {
+  it('keeps using the configured endpoint when a bundle names another (as before)', async ({ makeWorld, startHostile }) => {
     const world = await makeWorld()
     await loginAcme(world)
-    const rogue = await rogueTokenEndpoint()
+    const rogue = await rogueTokenEndpoint(startHostile)
     await importPointingAt(world, `${rogue.url}/token`)
     const run = await world.cli(['refresh', 'acme'])
     expectExit(run, 0)

@@ -4,9 +4,9 @@
  * `ESC[2K` plus CR erases a warning and forges a "✓ Logged in". Every such
  * character is shown escaped, in errors, device codes, the trace and status.
  */
-import { describe, expect, onTestFinished } from 'vitest'
-import { it, SUITE, expectExit, loginAcme } from '../e2e/world'
-import { RAW_CONTROLS, startHostileServer } from './hostile-server'
+import { describe, expect } from 'vitest'
+import { SUITE, expectExit, loginAcme } from '../e2e/world'
+import { it, RAW_CONTROLS } from './hostile-server'
 
 const FORGED = '\u001b]0;owned\u0007 \u001b]52;c;cm0gLXJmIH4=\u0007 done\r\u001b[2K\u009b31m\u202e✓ Logged in'
 
@@ -27,8 +27,8 @@ describe('terminal escapes chosen by a server', SUITE, () => {
     expect(run.stderr).toMatch(/^oauth-cli: the refresh failed \(HTTP 400\): invalid_request \(.*done\\r\\x1b\[2K.*\)$/m)
   })
 
-  it('escapes them in a device user_code and verification_uri', async ({ makeWorld }) => {
-    const hostile = await startHostileServer({
+  it('escapes them in a device user_code and verification_uri', async ({ makeWorld, startHostile }) => {
+    const hostile = await startHostile({
       '/device': {
         status: 200,
         body: {
@@ -41,7 +41,6 @@ describe('terminal escapes chosen by a server', SUITE, () => {
       },
       '/token': { status: 400, body: { error: 'access_denied', error_description: FORGED } },
     })
-    onTestFinished(() => hostile.close())
     const world = await makeWorld({
       acme: { device_authorization_endpoint: `${hostile.url}/device`, token_endpoint: `${hostile.url}/token` },
     })
