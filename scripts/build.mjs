@@ -26,8 +26,14 @@ const version = JSON.stringify(pkg.version)
  * stays an external package that is required only then.
  */
 const FAST_LAZY = new Set(['src/store/select-store.ts', 'src/store/postgres-store.ts'].map((p) => resolve(root, p)))
-/** And those fast-commands.cjs (status, providers, call) needs besides: the node:http client. */
-const FAST_COMMANDS_LAZY = new Set([...FAST_LAZY, ...['src/http/client.ts', 'src/http/node-client.ts'].map((p) => resolve(root, p))])
+/**
+ * And those fast-commands.cjs (status, providers, call) needs besides: the
+ * node:http client, and the known-secrets learning every request goes through.
+ */
+const FAST_COMMANDS_LAZY = new Set([
+  ...FAST_LAZY,
+  ...['src/http/client.ts', 'src/http/node-client.ts', 'src/http/secrets.ts'].map((p) => resolve(root, p)),
+])
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 

@@ -54,7 +54,10 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
     if (!sent) return reportUnreachableStore(err, proc) ?? {}
     // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
     if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
-    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? 'default' }), { verbose: false })
+    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? 'default' }), {
+      verbose: false,
+      secrets: base.secrets.values(),
+    })
     base.io.stderr.write(report.text)
     return report.exitCode
   } finally {
