@@ -51,3 +51,10 @@ export async function withDefaultFlag(summary: CredentialSummary, deps: Pick<Ses
   const usual = chooseProfile({ provider: summary.provider, env: deps.env, file: await readProfilesFile(deps) }).profile
   return { ...summary, default: summary.profile === usual }
 }
+
+/** Where a summary's credential lives, for the "stored in …" line of login and import. */
+export function describeStore(summary: CredentialSummary): string {
+  if (summary.store === 'keychain') return 'the OS keychain'
+  if (summary.store === 'postgres') return `the shared store at ${summary.store_location}`
+  return 'the file store'
+}

@@ -8,7 +8,7 @@ import { decodeBundle } from '../../session/bundle'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
-import { summarize, type CredentialSummary } from '../summary'
+import { describeStore, summarize, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { CommonOptions } from '../options'
@@ -55,8 +55,7 @@ export async function executeImport(opts: ImportOptions, deps: Deps): Promise<Ex
   const { summary, replaced } = await runImport(opts, deps)
   if (opts.json) deps.io.stdout.write(renderJson(summary))
   const p = paint(deps.io.color)
-  const where =
-    summary.store === 'keychain' ? 'the OS keychain' : summary.store === 'postgres' ? `the shared store at ${summary.store_location}` : 'the file store'
+  const where = describeStore(summary)
   const replacing = replaced ? ', replacing the one stored before' : ''
   deps.io.stderr.write(`${p.green('✓')} Imported ${summary.provider} (profile ${summary.profile}); stored in ${where}${replacing}\n`)
   if (summary.store === 'postgres') {

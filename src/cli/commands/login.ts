@@ -16,7 +16,7 @@ import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { createSpinner, type Spinner } from '../../platform/spinner'
 import { paint, renderJson } from '../render'
-import { summarize, type CredentialSummary } from '../summary'
+import { describeStore, summarize, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
 import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
 import { LOGIN_FLAGS, type CommonOptions } from '../options'
@@ -229,7 +229,7 @@ export async function executeLogin(opts: LoginOptions, deps: Deps): Promise<Exit
   }
   if (opts.json) deps.io.stdout.write(renderJson(summary))
   const p = paint(deps.io.color)
-  const where = summary.store === 'keychain' ? 'the OS keychain' : 'the file store'
+  const where = describeStore(summary)
   deps.io.stderr.write(`${p.green('✓')} Logged in to ${summary.provider} (profile ${summary.profile}); stored in ${where}\n`)
   return 0
 }

@@ -79,3 +79,12 @@ describe('a login while a refresh of the same credential is in flight', () => {
     expect(now.status === 'found' && now.credential.access_token).toBe('at-9')
   })
 })
+
+describe('the login line on stderr', () => {
+  it('names the shared store it stored in, not the file store', async () => {
+    const { deps, io } = world(false)
+    const shared = new MemoryStore('postgres', 'db.internal:5432/oauth')
+    expect(await executeLogin(options, { ...deps, openStore: async () => shared })).toBe(0)
+    expect(io.stderrText).toMatch(/Logged in to acme \(profile default\); stored in the shared store at db\.internal:5432\/oauth/)
+  })
+})
