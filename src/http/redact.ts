@@ -77,6 +77,8 @@ const JWT_PATTERN = /\bey[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:
 const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[^\s"',;<>()[\]{}]+/gi
 
 /** `name=value` (query strings, form bodies, log lines). */
+/** `scheme://user:password@` in free text (a mistyped --store URL echoed by the option parser, a driver's message). */
+const URL_PASSWORD_PATTERN = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)[^\s/?#@'"]+@/gi
 const PAIR_PATTERN = /([A-Za-z][\w.-]*)=([^&\s"',;<>]+)/g
 /** `"name": "value"` (JSON quoted in a message). */
 const JSON_PAIR_PATTERN = /"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g
@@ -243,6 +245,7 @@ function redactJson(value: unknown, key?: string): unknown {
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = redactKnown(text, secrets)
   out = out.replace(JWT_PATTERN, REDACTED)
+  out = out.replace(URL_PASSWORD_PATTERN, (_m, head: string) => `${head}${REDACTED}@`)
   out = out.replace(SCHEME_PATTERN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`)
   out = out.replace(PAIR_PATTERN, (m, name: string) => (isSecretField(name) ? `${name}=${REDACTED}` : m))
   out = out.replace(JSON_PAIR_PATTERN, (m, name: string, colon: string) =>

@@ -96,6 +96,8 @@ describe('redactText', () => {
     ['"key":"value"', 'got {"refresh_token": "r-123", "scope": "a"}', 'got {"refresh_token": "[redacted]", "scope": "a"}'],
     ["util.inspect shape", "{ client_secret: 'abc', client_id: 'id' }", "{ client_secret: '[redacted]', client_id: 'id' }"],
     ['harmless text', 'could not connect to api.example.com:443', 'could not connect to api.example.com:443'],
+    ['a password in a URL', "argument 'postgress://ci:hunter2@db:5432/oauth' is invalid", "argument 'postgress://ci:[redacted]@db:5432/oauth' is invalid"],
+    ['a URL with a user only', 'connect to postgres://ci@db/oauth', 'connect to postgres://ci@db/oauth'],
   ])('%s', (_name, text, expected) => {
     expect(redactText(text)).toBe(expected)
   })
