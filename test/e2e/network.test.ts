@@ -4,39 +4,14 @@
  * CONNECT proxy started here on 127.0.0.1, for the code exchange, the refresh
  * and the API call alike.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acmeEntry, apiRequests, createWorld, expectExit, grantTypes, last, parseStdout, type World } from './world'
+import { join } from 'node:path'
 import { hasOpenssl } from '../support/openssl'
+import { makePki, startTlsFront, type Pki, type TlsFront } from '../support/tls-front'
 
-
-interface Pki {
-  dir: string
-  caFile: string
-  key: string
-  cert: string
-}
-
-/** A private CA and a leaf for localhost / 127.0.0.1 signed by it (EC keys: fast to make). */
-function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'oauth-cli-pki-'))
-  const file = (name: string): string => join(dir, name)
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  const run = (args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' })
-  run(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=oauth-cli test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-  run(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost'])
-  writeFileSync(file('leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n')
-  run(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-out', file('server.pem'), '-days', '2', '-extfile', file('leaf.ext')])
-  return { dir, caFile: file('ca.pem'), key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8') }
-}
 
 /** Sockets to destroy at the end: tunnels and keep-alive connections outlive their servers' close(). */
 const sockets = new Set<Socket>()
@@ -52,20 +27,9 @@ function pipeBoth(a: Socket, b: Socket): void {
   a.pipe(b).pipe(a)
 }
 
-async function listen(server: Server | TlsServer): Promise<number> {
+async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
-}
-
-/** Terminates TLS for `localhost:<port>` and passes the plain bytes to the fake provider. */
-async function startTlsFront(pki: Pki, upstreamPort: number): Promise<{ server: TlsServer; port: number }> {
-  const server = createTlsServer({ key: pki.key, cert: pki.cert }, (tlsSocket) => {
-    track(tlsSocket)
-    pipeBoth(tlsSocket, track(connect(upstreamPort, '127.0.0.1')))
-  })
-  // A client that refuses our certificate aborts the handshake; that is the point of one test.
-  server.on('tlsClientError', () => {})
-  return { server, port: await listen(server) }
 }
 
 /** A forward proxy that only tunnels (CONNECT), and records every request line it gets. */
@@ -90,24 +54,26 @@ async function startConnectProxy(): Promise<{ server: Server; url: string; seen:
   return { server, url: `http://127.0.0.1:${port}`, seen }
 }
 
-function close(server: Server | TlsServer): Promise<void> {
+function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
 }
 
 describe.skipIf(!hasOpenssl())('HTTPS through a CONNECT proxy with a private CA', { timeout: 30_000 }, () => {
   let pki: Pki
   let world: World
-  let front: { server: TlsServer; port: number }
+  let front: TlsFront
+  let frontPort: number
   let proxy: { server: Server; url: string; seen: string[] }
   let proxyEnv: Record<string, string>
-  const connects = (): string[] => proxy.seen.filter((line) => line === `CONNECT localhost:${front.port}`)
+  const connects = (): string[] => proxy.seen.filter((line) => line === `CONNECT localhost:${frontPort}`)
 
   beforeAll(async () => {
     pki = makePki()
     world = await createWorld()
     front = await startTlsFront(pki, Number(new URL(world.fp.url).port))
+    frontPort = Number(new URL(front.url).port)
     proxy = await startConnectProxy()
-    const https = `https://localhost:${front.port}`
+    const https = front.url
     // The browser's leg (authorize → loopback redirect) stays plain loopback http; every request the CLI makes is https.
     world.home.writeConfig({
       providers: {
@@ -121,8 +87,8 @@ describe.skipIf(!hasOpenssl())('HTTPS through a CONNECT proxy with a private CA'
 
   afterAll(async () => {
     for (const socket of sockets) socket.destroy()
-    await Promise.all([front && close(front.server), proxy && close(proxy.server), world?.close()])
-    if (pki) rmSync(pki.dir, { recursive: true, force: true })
+    await Promise.all([front?.close(), proxy && close(proxy.server), world?.close()])
+    pki?.remove()
   })
 
   it('exchanged the code at the https token endpoint through a CONNECT tunnel', () => {
