@@ -15,6 +15,7 @@ import {
   OIDC_PUBLIC_CLIENT_ID,
   startOidcProvider,
   type RunningOidcProvider,
+  oidcEntry,
 } from '../support/oidc-provider'
 import { runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from '../support/run-cli'
 import { makeTempHome, type TempHome } from '../support/temp-home'
@@ -42,20 +43,6 @@ interface OidcWorld {
   expireStoredAccessToken(): void
 }
 
-/** Endpoints come from discovery: the entry names only the issuer. */
-function oidcEntry(op: RunningOidcProvider): Record<string, unknown> {
-  return {
-    issuer: op.issuer,
-    api_base_url: op.issuer,
-    client_id: OIDC_PUBLIC_CLIENT_ID,
-    token_endpoint_auth_method: 'none',
-    scope: 'openid offline_access',
-    // The client is a native app: any loopback port matches its registered URI (RFC 8252 §7.3).
-    redirect_uri: 'http://127.0.0.1:0/callback',
-    // OIDC Core §11: offline_access (so a refresh token) needs prompt=consent; oidc-provider drops it otherwise.
-    authorization_params: { prompt: 'consent' },
-  }
-}
 
 async function createOidcWorld(): Promise<OidcWorld & { close(): Promise<void> }> {
   const op = await startOidcProvider()

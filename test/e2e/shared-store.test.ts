@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredCredential } from '../../src/store/credential-store'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres-store'
-import { OIDC_PUBLIC_CLIENT_ID, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider'
+import { oidcEntry, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider'
 import { shouldSkipPostgres, startPostgres, type PostgresCluster } from '../support/postgres'
 import { runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from '../support/run-cli'
 import { makeTempHome, type TempHome } from '../support/temp-home'
@@ -45,18 +45,6 @@ interface Fleet {
   close(): Promise<void>
 }
 
-function entry(op: RunningOidcProvider, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    issuer: op.issuer,
-    api_base_url: op.issuer,
-    client_id: OIDC_PUBLIC_CLIENT_ID,
-    token_endpoint_auth_method: 'none',
-    scope: 'openid offline_access',
-    redirect_uri: 'http://127.0.0.1:0/callback',
-    authorization_params: { prompt: 'consent' },
-    ...overrides,
-  }
-}
 
 async function createFleet(cluster: PostgresCluster, count: number, leaseSeconds = LEASE_SECONDS): Promise<Fleet> {
   const db = await cluster.createDatabase()
@@ -65,7 +53,7 @@ async function createFleet(cluster: PostgresCluster, count: number, leaseSeconds
   const makeRunner = (overrides: Record<string, unknown> = {}): Runner => {
     const home = makeTempHome()
     homes.push(home)
-    home.writeConfig({ providers: { oidc: entry(op, overrides) } })
+    home.writeConfig({ providers: { oidc: oidcEntry(op, overrides) } })
     const browser = home.writeExecutable('browser', `#!/bin/sh\nexec '${process.execPath}' '${FOLLOW}' --all "$1"\n`)
     const env = {
       ...home.env,

@@ -9,19 +9,11 @@
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { sandboxCredential, securityHome, type SecurityHome } from './support'
+import { describe, expect, it } from 'vitest'
+import { sandboxCredential, securityHomes } from './support'
 
 const OTHER_UID = 65534
-const homes: SecurityHome[] = []
-const newHome = (): SecurityHome => {
-  const home = securityHome()
-  homes.push(home)
-  return home
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) home.cleanup()
-})
+const newHome = securityHomes()
 
 const PLANTED = sandboxCredential({ access_token: 'at-planted-by-another-user' })
 

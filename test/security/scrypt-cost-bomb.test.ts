@@ -5,19 +5,11 @@
  * next write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createFileStore } from '../../src/store/file-store'
-import { sandboxCredential, securityHome, type SecurityHome } from './support'
+import { sandboxCredential, securityHomes } from './support'
 
-const homes: SecurityHome[] = []
-const newHome = (): SecurityHome => {
-  const home = securityHome()
-  homes.push(home)
-  return home
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) home.cleanup()
-})
+const newHome = securityHomes()
 
 describe('a tampered scrypt cost in an encrypted credential file', () => {
   it('is refused within a second, as corrupt, naming the parameters, without deriving a key', async () => {

@@ -3,6 +3,7 @@
  * data directory the test can plant files in, and a credential to plant.
  */
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 import { createFileStore } from '../../src/store/file-store'
 import type { StoredCredential } from '../../src/store/credential-store'
 import { runCli, type CliRun } from '../support/run-cli'
@@ -16,6 +17,19 @@ export interface SecurityHome extends TempHome {
   fileOf(provider: string, profile?: string): string
   plant(credential: StoredCredential, passphrase?: string): Promise<void>
   cli(args: string[], env?: Record<string, string>, timeoutMs?: number, stdin?: string): Promise<CliRun & { ms: number }>
+}
+
+/** Homes made in a test, cleaned up after each test (register once per file). */
+export function securityHomes(): () => SecurityHome {
+  const homes: SecurityHome[] = []
+  afterEach(() => {
+    for (const home of homes.splice(0)) home.cleanup()
+  })
+  return () => {
+    const home = securityHome()
+    homes.push(home)
+    return home
+  }
 }
 
 export function securityHome(): SecurityHome {

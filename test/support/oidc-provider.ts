@@ -43,6 +43,25 @@ export interface Introspection {
   scope?: string
 }
 
+/**
+ * The config entry of the public native-app client: endpoints come from
+ * discovery, the entry names only the issuer.
+ */
+export function oidcEntry(op: Pick<RunningOidcProvider, 'issuer'>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    issuer: op.issuer,
+    api_base_url: op.issuer,
+    client_id: OIDC_PUBLIC_CLIENT_ID,
+    token_endpoint_auth_method: 'none',
+    scope: 'openid offline_access',
+    // The client is a native app: any loopback port matches its registered URI (RFC 8252 §7.3).
+    redirect_uri: 'http://127.0.0.1:0/callback',
+    // OIDC Core §11: offline_access (so a refresh token) needs prompt=consent; oidc-provider drops it otherwise.
+    authorization_params: { prompt: 'consent' },
+    ...overrides,
+  }
+}
+
 export interface RunningOidcProvider {
   /** `http://127.0.0.1:<port>`, also the origin of every endpoint. */
   issuer: string
