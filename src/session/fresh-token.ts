@@ -7,6 +7,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialMark, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, NotLoggedInError, RefreshRejectedError } from './errors'
+import { refreshLockName } from './save-issued'
 import { warnIfUnverified } from './unverified'
 
 export interface FreshOptions {
@@ -57,7 +58,7 @@ export async function getFreshCredential(
     failIfDead(key, now.mark)
     return undefined
   }
-  return locker.withLock(`refresh-${key.provider}-${key.profile}`, async (hold) => {
+  return locker.withLock(refreshLockName(key), async (hold) => {
     // Another process may have refreshed while we waited for the lock.
     const latest = await view.getVersioned(key)
     if (latest.status === 'missing') throw new NotLoggedInError(key, 'missing')

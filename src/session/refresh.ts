@@ -5,6 +5,7 @@
  */
 import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
+import { safeUrl } from '../http/client'
 import { TransportError } from '../http/types'
 import { OAuthError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
@@ -167,25 +168,12 @@ async function withDeadline<T>(ms: number, endpoint: string | undefined, run: (s
     return await run(controller.signal)
   } catch (err) {
     if (!controller.signal.aborted) throw err
-    let where = 'the token endpoint'
-    try {
-      where = endpoint ? new URL(endpoint).host : where
-    } catch {
-      // keep the generic name
-    }
+    const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined
+    const where = url?.host ?? 'the token endpoint'
     const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
-    throw new TransportError('timeout', endpoint ? safeOrigin(endpoint) : '', `the refresh did not finish within ${seconds}: ${where} answered too slowly; nothing was stored, try again`, { cause: err })
+    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds}: ${where} answered too slowly; nothing was stored, try again`, { cause: err })
   } finally {
     clearTimeout(timer)
-  }
-}
-
-function safeOrigin(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.origin}${u.pathname}`
-  } catch {
-    return ''
   }
 }
 
