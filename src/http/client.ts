@@ -6,10 +6,10 @@
  */
 import { redactText } from './redact'
 import { TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type TransportErrorKind } from './types'
+import type { Env } from '../platform/process'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
-type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * Builds the client: node:http/node:https for every request (keep-alive within
@@ -85,7 +85,7 @@ export function isHeaders(headers: unknown): headers is HttpHeaders {
   return typeof (headers as Partial<HttpHeaders> | undefined)?.forEach === 'function' && typeof (headers as Partial<HttpHeaders>).get === 'function'
 }
 
-function sortedRecord(record: Record<string, string>): Record<string, string> {
+export function sortedRecord(record: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of Object.keys(record).sort()) out[name] = record[name] as string
   return out

@@ -4,7 +4,7 @@
  * Lines start with `> ` (sent), `< ` (received), `* ` (info) or `! ` (failure).
  */
 import { bodyChunks, concat, readBytes } from './body'
-import { headersToRecord } from './client'
+import { headersToRecord, sortedRecord } from './client'
 import { escapeControls } from '../platform/terminal-text'
 import { redactBody, redactHeaders, redactKnown, redactRequestHeaders, redactText, redactUrl } from './redact'
 import type { HttpClient, HttpHeaders, HttpRequestInit, HttpResponse } from './types'
@@ -32,7 +32,7 @@ export function withTrace(
 ): HttpClient {
   const write = (line: string): void => writeLine(escapeControls(redactKnown(line, known())))
   return async (url, init = {}) => {
-    const requestHeaders = sorted(headersToRecord(init.headers ?? {}))
+    const requestHeaders = sortedRecord(headersToRecord(init.headers ?? {}))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
     const shown = redactRequestHeaders(requestHeaders, { credentialHeaders: init.credentialHeaders, known: known() })
     for (const [name, value] of Object.entries(shown)) write(`> ${name}: ${value}`)
@@ -54,10 +54,6 @@ export function withTrace(
     if (description !== undefined) writeBody('<', redactKnown(description, known()), write)
     return response
   }
-}
-
-function sorted(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 function writeHeaders(

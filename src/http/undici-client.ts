@@ -8,8 +8,8 @@ import { Readable } from 'node:stream'
 import { DEFAULT_TIMEOUT_MS, prepareRequest, toTransportError, withSystemCas, withTransportDefaults } from './client'
 import { streamedResponse } from './streamed-response'
 import type { HttpClient, HttpClientOptions } from './types'
+import type { Env } from '../platform/process'
 
-type Env = Readonly<Record<string, string | undefined>>
 type Undici = typeof import('undici')
 
 export async function createUndiciHttpClient(options: HttpClientOptions & { env: Env }): Promise<HttpClient> {

@@ -11,12 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { browserUnavailableReason, isBrowsableUrl, type Browser, type OpenResult } from './browser-port'
+import type { Env } from './process'
 import { childEnv } from './secret-env'
 
 /** How long a launched command may take to fail before we call it a success. */
 export const EARLY_EXIT_MS = 1_000
 
-type Env = Readonly<Record<string, string | undefined>>
 
 export function createBrowser(ctx: { env: Env; platform: NodeJS.Platform; execPath?: string }): Browser {
   return {

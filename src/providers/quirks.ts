@@ -3,6 +3,7 @@
  * about: is this token error a dead grant, is this 429 a spent quota, which
  * hints fit this API error. Providers stay data; nothing here knows a name.
  */
+import { parseJsonOrUndefined } from '../platform/json'
 import type { ApiErrorHint, ProviderConfig, RateLimitQuota } from './types'
 
 /** RFC 6749 §5.2: the grant (code or refresh token) is invalid, expired or revoked. Always dead. */
@@ -100,11 +101,7 @@ export function apiErrorHints(hints: readonly ApiErrorHint[] | undefined, status
 }
 
 function parseJson(body: Uint8Array | string): unknown {
-  try {
-    return JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body))
-  } catch {
-    return undefined
-  }
+  return parseJsonOrUndefined(typeof body === 'string' ? body : new TextDecoder().decode(body))
 }
 
 /** `error.data.region`, `errors.0.code`: own properties only, array indexes as numbers. */

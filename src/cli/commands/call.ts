@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, type OpenOutputFile } from '../../platform/files'
+import { parseJsonOrUndefined } from '../../platform/json'
 import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
 import type { ResolvedProvider } from '../../providers/types'
 import {
@@ -127,12 +128,7 @@ function parseMethod(flag: string | undefined, body: string | undefined): string
 }
 
 function looksLikeJson(text: string): boolean {
-  try {
-    JSON.parse(text)
-    return true
-  } catch {
-    return false
-  }
+  return parseJsonOrUndefined(text) !== undefined
 }
 
 /** Reads `-d`/`--json` values: text, `@file`, or `@-` for stdin. */
