@@ -27,7 +27,7 @@ import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
-import { unsavedError } from './save-issued'
+import { saveIssued, unsavedError } from './save-issued'
 import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
@@ -44,7 +44,8 @@ export const refetchLocked: LockedRenewal = async (provider, key, store, credent
   const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, (signal) =>
     fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
   )
-  await store.set(next)
+  // Tokens the provider issued are never dropped: the same save path as a login's, emergency file included.
+  await saveIssued(store, next, deps)
   return next
 }
 
@@ -171,7 +172,7 @@ async function withDeadline<T>(ms: number, endpoint: string | undefined, run: (s
     const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined
     const where = url?.host ?? 'the token endpoint'
     const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
-    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds}: ${where} answered too slowly; nothing was stored, try again`, { cause: err })
+    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant`, { cause: err })
   } finally {
     clearTimeout(timer)
   }

@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { decodeBundle } from '../../../src/session/bundle'
+import { StoreError } from '../../../src/store/credential-store'
 import { InputError, NotLoggedInError } from '../../../src/session/errors'
 import { fetchClientCredentials } from '../../../src/session/client-credentials'
 import { mergeRefreshed } from '../../../src/session/credentials'
@@ -61,6 +66,31 @@ describe('getFreshCredential with client credentials', () => {
     expect(body.get('client_secret')).toBe('acme-secret-3333')
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential).toMatchObject({ access_token: 'cc-at-1', grant: 'client_credentials' })
+  })
+
+  it('keeps a re-fetched token the store cannot take in an emergency file it names, as a refresh does', async () => {
+    const dataHome = mkdtempSync(join(tmpdir(), 'oauth-cli-cc-rescue-'))
+    onTestFinished(() => rmSync(dataHome, { recursive: true, force: true }))
+    const store = new MemoryStore()
+    await store.set(ccStored)
+    let attempts = 0
+    store.set = async () => {
+      attempts += 1
+      throw new StoreError('io', '/data', 'ENOSPC: no space left on device')
+    }
+    const http = tokenHttp()
+    const deps = makeTestDeps({ store, http, env: { XDG_DATA_HOME: dataHome } })
+    const error = await getFreshCredential(provider('acme', ACME), key, store, deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StoreError)
+    const message = (error as Error).message
+    expect(attempts).toBeGreaterThan(1)
+    expect(message).toMatch(/issued new tokens for profile ci, but they could not be saved \(ENOSPC/)
+    expect(message).not.toContain('cc-at-1')
+    const named = /written to (\S+?) \(/.exec(message)?.[1]
+    expect(named, message).toBeDefined()
+    expect(readdirSync(join(dataHome, 'oauth-cli'))).toContain(named!.split('/').at(-1))
+    const decoded = decodeBundle(readFileSync(named!, 'utf8'))
+    expect(decoded.ok && decoded.credential).toMatchObject({ access_token: 'cc-at-1', grant: 'client_credentials' })
   })
 
   it('fetches again on force (oauth-cli refresh) even when the token is fresh', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TransportError } from '../../../src/http/types'
+import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
 import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
@@ -159,6 +159,27 @@ describe('getFreshCredential', () => {
     expect(store.writes).toBe(1)
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.access_token).toBe('at-old-1111')
+  })
+
+  it('says at the refresh deadline that a rotating provider may have spent the refresh token, not just to try again', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    // The request reached the provider; its answer never came back within the deadline.
+    const http: HttpClient = (_url, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        const signal = init?.signal
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+      })
+    const deps = makeTestDeps({ store, http, env: { OAUTH_CLI_REFRESH_DEADLINE_MS: '50' } })
+    const error = await getFreshCredential(acme, key, store, deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TransportError)
+    const message = (error as Error).message
+    expect(message).toMatch(/did not finish within 50 ms/)
+    expect(message).toMatch(/may have (spent|rotated)/)
+    expect(message).toMatch(/invalid_grant/)
+    expect(message).toMatch(/log in|login/)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
   })
 
   it('refreshes once for concurrent callers and hands both the same new token', async () => {
