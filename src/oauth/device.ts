@@ -5,18 +5,9 @@
 import * as oauth from 'oauth4webapi'
 import type { Clock } from '../platform/clock'
 import { AuthorizationDeniedError, ProtocolError } from './errors'
-import {
-  failureFromRaw,
-  mapRequestError,
-  parseObjectBody,
-  processWith,
-  readErrorBody,
-  readResponse,
-  requestOptions,
-  toAuthorizationServer,
-  toClient,
-  toClientAuth,
-} from './oauth4'
+import type { HttpResponse } from '../http/types'
+import { failureFromRaw, parseObjectBody, readErrorBody, readResponse } from './answers'
+import { mapRequestError, processWith, requestOptions, toAuthorizationServer, toClient, toClientAuth } from './oauth4'
 import { interpretTokenResponse, sendTokenRequest, type TokenEndpointContext } from './token-endpoint'
 import type { DeviceCode, TokenSet } from './types'
 
@@ -78,7 +69,7 @@ export type DevicePollOutcome =
  * nor an OAuth error throws ProtocolError.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
-export async function classifyDevicePollResponse(response: Response, now: number): Promise<DevicePollOutcome> {
+export async function classifyDevicePollResponse(response: HttpResponse, now: number): Promise<DevicePollOutcome> {
   const raw = await readResponse(response)
   const body = parseObjectBody(raw)
   const error = readErrorBody(body)

@@ -1,10 +1,14 @@
 /**
- * The seam between our types and oauth4webapi: metadata, client and client
- * authentication mapping, the `customFetch` adapter over our HttpClient, and the
- * one place where an HTTP answer is turned into an OAuthError or ProtocolError.
+ * The seam between our types and oauth4webapi, for the endpoints it still
+ * serves (discovery, callback validation, device authorization, revocation):
+ * metadata, client and client authentication mapping, and the `customFetch`
+ * adapter over our HttpClient. The token request does without it
+ * (token-endpoint.ts); answers are interpreted in answers.ts.
  */
 import * as oauth from 'oauth4webapi'
 import type { HttpClient, HttpResponse } from '../http/types'
+import { describeResponse, failureFromRaw, readResponse } from './answers'
+import { clientAuthentication } from './client-auth'
 import { OAuthError, ProtocolError } from './errors'
 import type { OAuthClient, ServerMetadata, TokenRequestEncoding } from './types'
 
@@ -22,44 +26,16 @@ export function toClient(client: Pick<OAuthClient, 'client_id'>): oauth.Client {
 }
 
 /**
- * Client authentication, chosen once from `token_endpoint_auth_method`.
- * A client without a secret is a public client whatever the configured method, and
- * identifies itself by `client_id` alone (LiveChat's PKCE apps send no secret).
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
+ * Client authentication for the requests oauth4webapi still sends (device
+ * authorization, revocation): the token request's own (client-auth.ts), so
+ * every endpoint authenticates the client the same way.
  */
 export function toClientAuth(client: OAuthClient): oauth.ClientAuth {
-  const secret = client.client_secret
-  const method = client.token_endpoint_auth_method
-  switch (method) {
-    case 'client_secret_basic':
-      return secret ? clientSecretBasic(secret) : oauth.None()
-    case 'client_secret_post':
-      return secret ? oauth.ClientSecretPost(secret) : oauth.None()
-    case 'none':
-      return oauth.None()
-    default: {
-      const unknown: never = method
-      throw new TypeError(`unknown token_endpoint_auth_method ${String(unknown)}`)
-    }
+  const auth = clientAuthentication(client)
+  return (_as, _client, body, headers) => {
+    for (const [name, value] of Object.entries(auth.parameters)) body.set(name, value)
+    if (auth.authorization !== undefined) headers.set('authorization', auth.authorization)
   }
-}
-
-/**
- * HTTP Basic client authentication with RFC 6749 §2.3.1's form encoding of id and
- * secret. Unlike oauth4webapi's, it leaves RFC 3986 unreserved characters
- * (`-._~`) as they are: a server that decodes sees the same values, and the many
- * servers that do not decode still accept the usual secrets made of them.
- */
-function clientSecretBasic(secret: string): oauth.ClientAuth {
-  return (_as, client, _body, headers) => {
-    const credentials = `${formEncode(client.client_id)}:${formEncode(secret)}`
-    headers.set('authorization', `Basic ${btoa(credentials)}`)
-  }
-}
-
-function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+')
 }
 
 type CustomFetch = (url: string, options: oauth.CustomFetchOptions<string, URLSearchParams | undefined>) => Promise<Response>
@@ -107,77 +83,6 @@ export function requestOptions(http: HttpClient, encoding: TokenRequestEncoding 
     [oauth.allowInsecureRequests]: true,
     ...(signal ? { signal } : {}),
   }
-}
-
-/** A buffered HTTP answer: what every interpretation below is a pure function of. */
-export interface RawResponse {
-  status: number
-  contentType: string
-  text: string
-  /** The endpoint that answered, for messages (origin and path only are shown). */
-  url?: string
-}
-
-/** Buffers a Response once, so it can be interpreted by the pure functions below. */
-export async function readResponse(response: HttpResponse): Promise<RawResponse> {
-  const contentType = response.headers.get('content-type') ?? ''
-  return { status: response.status, contentType, text: await response.text() }
-}
-
-/**
- * Parses a JSON object body; also accepts a form-encoded body, which some older
- * token endpoints send when they ignore `Accept: application/json`.
- */
-export function parseObjectBody(raw: RawResponse): Record<string, unknown> | undefined {
-  if (raw.contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(raw.text))
-  }
-  try {
-    const value: unknown = JSON.parse(raw.text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** An RFC 6749 §5.2 error body, if the body is one. */
-export function readErrorBody(body: Record<string, unknown> | undefined): { error: string; description?: string } | undefined {
-  if (typeof body?.error !== 'string' || body.error === '') return undefined
-  const description = typeof body.error_description === 'string' ? body.error_description : undefined
-  return description === undefined ? { error: body.error } : { error: body.error, description }
-}
-
-/** ` (https://host/path)`: the endpoint without its query, which could carry anything. */
-function shownUrl(url: string | undefined): string {
-  if (url === undefined || !URL.canParse(url)) return ''
-  const { origin, pathname } = new URL(url)
-  return ` (${origin}${pathname})`
-}
-
-/** Status and content type only: a body may hold tokens, so it never reaches a message. */
-export function describeResponse(raw: Pick<RawResponse, 'status' | 'contentType'>): string {
-  return `HTTP ${raw.status}, ${raw.contentType === '' ? 'no content-type' : raw.contentType}`
-}
-
-/**
- * The error for an answer that is not a success: an RFC 6749 §5.2 body at any
- * status gives an OAuthError; anything else a ProtocolError naming status and type.
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
- */
-export function failureFromRaw(step: string, raw: RawResponse): OAuthError | ProtocolError {
-  const body = parseObjectBody(raw)
-  const rfc = readErrorBody(body)
-  if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status)
-  const where = `${step} endpoint${shownUrl(raw.url)}`
-  return body === undefined
-    ? new ProtocolError('not_json', `${where} answered with a body that is not JSON (${describeResponse(raw)})`, {
-        status: raw.status,
-      })
-    : new ProtocolError('invalid_response', `${where} answered without an OAuth error (${describeResponse(raw)})`, {
-        status: raw.status,
-      })
 }
 
 /**

@@ -5,7 +5,8 @@
 import * as oauth from 'oauth4webapi'
 import type { HttpClient } from '../http/types'
 import { OAuthError, ProtocolError } from './errors'
-import { failureFromRaw, mapRequestError, processWith, readResponse, requestOptions, toClient, toClientAuth } from './oauth4'
+import { failureFromRaw, readResponse } from './answers'
+import { mapRequestError, processWith, requestOptions, toClient, toClientAuth } from './oauth4'
 import type { OAuthClient, TokenRequestEncoding } from './types'
 
 export interface RevokeContext {

@@ -1,24 +1,15 @@
 /**
- * The token endpoint: oauth4webapi builds and sends each grant (client
- * authentication, form body, endpoint checks); `parseTokenResponse` interprets the
- * answer as a pure function of status, content type and body.
+ * The token endpoint: each grant is built and sent here (client authentication,
+ * form or JSON body, endpoint checks) through our HttpClient, without
+ * oauth4webapi or the fetch globals (touching `Headers`/`Response` loads
+ * Node's bundled undici and its WebAssembly parser: see http/types.ts), so a
+ * refresh can run in the start-up fast build. `interpretTokenResponse`
+ * interprets the answer as a pure function of status, content type and body.
  */
-import * as oauth from 'oauth4webapi'
-import type { HttpClient } from '../http/types'
+import type { HttpClient, HttpResponse } from '../http/types'
+import { describeResponse, failureFromRaw, parseObjectBody, readErrorBody, readResponse, type RawResponse } from './answers'
+import { clientAuthentication } from './client-auth'
 import { ProtocolError } from './errors'
-import {
-  describeResponse,
-  failureFromRaw,
-  mapRequestError,
-  parseObjectBody,
-  readErrorBody,
-  readResponse,
-  requestOptions,
-  toAuthorizationServer,
-  toClient,
-  toClientAuth,
-  type RawResponse,
-} from './oauth4'
 import type { AccessToken, Grant, OAuthClient, RefreshToken, ServerMetadata, TokenRequestEncoding, TokenSet } from './types'
 
 export interface TokenEndpointContext {
@@ -65,41 +56,68 @@ export function stepOf(grant: Grant): TokenStep {
   }
 }
 
-/** The send half: the request goes out through oauth4webapi and our HttpClient. */
-export async function sendTokenRequest(ctx: TokenEndpointContext, grant: Grant, signal?: AbortSignal): Promise<Response> {
-  const as = toAuthorizationServer(ctx.metadata)
-  const client = toClient(ctx.client)
-  const auth = toClientAuth(ctx.client)
-  const options = requestOptions(ctx.http, ctx.encoding, signal)
-  try {
-    switch (grant.grant_type) {
-      case 'authorization_code':
-        // Our Grant carries the code itself (validated earlier by validateCallback),
-        // so the generic request sends what authorizationCodeGrantRequest would.
-        return await oauth.genericTokenEndpointRequest(as, client, auth, 'authorization_code', codeParameters(grant), options)
-      case 'refresh_token':
-        return await oauth.refreshTokenGrantRequest(as, client, auth, grant.refresh_token, {
-          ...options,
-          additionalParameters: scopeParameters(grant.scope),
-        })
-      case 'urn:ietf:params:oauth:grant-type:device_code':
-        return await oauth.deviceCodeGrantRequest(as, client, auth, grant.device_code, options)
-      case 'client_credentials':
-        return await oauth.clientCredentialsGrantRequest(as, client, auth, scopeParameters(grant.scope), options)
-      default: {
-        const unknown: never = grant
-        throw new TypeError(`unknown grant ${JSON.stringify(unknown)}`)
-      }
+/**
+ * The send half: the grant's fields, then the client's (RFC 6749 §2.3.1), as a
+ * form (§4.1.3, §6) or, with `json` encoding, the same fields as a JSON object.
+ * Redirects are never followed: a token request is not re-sent elsewhere.
+ * Resolves once the answer's head is in; its body is read under `signal` too.
+ */
+export async function sendTokenRequest(ctx: TokenEndpointContext, grant: Grant, signal?: AbortSignal): Promise<HttpResponse> {
+  const url = tokenEndpointUrl(ctx.metadata.token_endpoint)
+  const auth = clientAuthentication(ctx.client)
+  const fields: Record<string, string> = { grant_type: grant.grant_type, ...grantParameters(grant), ...auth.parameters }
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (auth.authorization !== undefined) headers.authorization = auth.authorization
+  let body: string | URLSearchParams
+  if (ctx.encoding === 'json') {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(fields)
+  } else {
+    headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
+    body = new URLSearchParams(fields)
+  }
+  return ctx.http(url, { method: 'POST', headers, body, redirect: 'manual', signal: signal ?? null })
+}
+
+/**
+ * The endpoint as a URL, checked before anything is sent. Plain http: is let
+ * through: the provider schema already restricts it to loopback hosts.
+ */
+function tokenEndpointUrl(value: string | undefined): string {
+  if (value === undefined || value === '') throw new ProtocolError('missing_endpoint', 'no token_endpoint is configured or discovered')
+  if (!URL.canParse(value)) throw new ProtocolError('missing_endpoint', 'token_endpoint is not a valid URL')
+  const url = new URL(value)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ProtocolError('insecure_endpoint', 'token_endpoint must be an https: URL')
+  }
+  return url.href
+}
+
+/** The grant's own fields (RFC 6749 §4.1.3, §4.4.2, §6; RFC 8628 §3.4); every value a non-empty string. */
+function grantParameters(grant: Grant): Record<string, string> {
+  switch (grant.grant_type) {
+    case 'authorization_code': {
+      const params: Record<string, string> = { code: required(grant.code, 'code'), redirect_uri: grant.redirect_uri }
+      if (grant.code_verifier !== undefined) params.code_verifier = grant.code_verifier
+      return params
     }
-  } catch (err) {
-    throw mapRequestError(err, 'token_endpoint')
+    case 'refresh_token':
+      return { refresh_token: required(grant.refresh_token, 'refresh_token'), ...scopeParameters(grant.scope) }
+    case 'urn:ietf:params:oauth:grant-type:device_code':
+      return { device_code: required(grant.device_code, 'device_code') }
+    case 'client_credentials':
+      return scopeParameters(grant.scope)
+    default: {
+      const unknown: never = grant
+      throw new TypeError(`unknown grant ${JSON.stringify((unknown as { grant_type: unknown }).grant_type)}`)
+    }
   }
 }
 
-function codeParameters(grant: Extract<Grant, { grant_type: 'authorization_code' }>): Record<string, string> {
-  const params: Record<string, string> = { code: grant.code, redirect_uri: grant.redirect_uri }
-  if (grant.code_verifier !== undefined) params.code_verifier = grant.code_verifier
-  return params
+/** A grant without its code or token is a bug upstream; nothing is sent (as oauth4webapi refused it). */
+function required(value: string, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`the token request has no ${name}`)
+  return value
 }
 
 function scopeParameters(scope: string | undefined): Record<string, string> {
@@ -107,14 +125,14 @@ function scopeParameters(scope: string | undefined): Record<string, string> {
 }
 
 /**
- * Interprets a token endpoint answer; usable on a fixture Response.
+ * Interprets a token endpoint answer; usable on a fixture Response (or any HttpResponse).
  * A §5.2 error body at any status gives an OAuthError; anything else that is not
  * a usable §5.1 body gives a ProtocolError naming status and content type, never
  * the body. A TransportError never gets here: it comes from the send half.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-export async function parseTokenResponse(response: Response, now: number, step: TokenStep, endpoint?: string): Promise<TokenSet> {
+export async function parseTokenResponse(response: HttpResponse, now: number, step: TokenStep, endpoint?: string): Promise<TokenSet> {
   return interpretTokenResponse({ ...(await readResponse(response)), ...(endpoint ? { url: endpoint } : {}) }, now, step)
 }
 

@@ -1,5 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TransportError } from '../../../src/http/types'
+import { TransportError, type HttpClient, type HttpRequestInit } from '../../../src/http/types'
+import { clientAuthentication } from '../../../src/oauth/client-auth'
 import { OAuthError, ProtocolError } from '../../../src/oauth/errors'
 import { parseTokenResponse, requestToken, type TokenEndpointContext } from '../../../src/oauth/token-endpoint'
 import type {
@@ -317,5 +319,89 @@ describe('requestToken: client_secret_basic encoding', () => {
     const client: OAuthClient = { client_id: 'app:1', client_secret: 'a+b/c d~e' as ClientSecret, token_endpoint_auth_method: 'client_secret_basic' }
     await requestToken(context(http, { client }), codeGrant)
     expect(http.requests[0]?.headers.authorization).toBe(basic('app%3A1', 'a%2Bb%2Fc+d~e'))
+  })
+
+  it('percent-encodes %, & and = and non-ASCII characters as UTF-8', async () => {
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
+    const client: OAuthClient = { client_id: 'ü@x', client_secret: '50%&a=b€' as ClientSecret, token_endpoint_auth_method: 'client_secret_basic' }
+    await requestToken(context(http, { client }), codeGrant)
+    expect(http.requests[0]?.headers.authorization).toBe(basic('%C3%BC%40x', '50%25%26a%3Db%E2%82%AC'))
+  })
+
+  it('gives back any id and secret to a server that form-decodes both halves', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1 }), (id, secret) => {
+        const header = clientAuthentication({ client_id: id, client_secret: secret as ClientSecret, token_endpoint_auth_method: 'client_secret_basic' }).authorization
+        const decoded = Buffer.from((header ?? '').replace(/^Basic /, ''), 'base64').toString('utf8')
+        const [user, password, ...rest] = decoded.split(':')
+        const formDecode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '))
+        expect(rest).toEqual([])
+        expect([formDecode(user ?? ''), formDecode(password ?? '')]).toEqual([id, secret])
+      }),
+    )
+  })
+})
+
+describe('requestToken: JSON encoding', () => {
+  it('sends a refresh grant as a JSON object, with the public client\'s id', async () => {
+    const http = scriptedHttp(jsonResponse(200, refreshWithoutRotationBody))
+    const client: OAuthClient = { client_id: 'cid', token_endpoint_auth_method: 'none' }
+    await requestToken(context(http, { encoding: 'json', client }), { grant_type: 'refresh_token', refresh_token: SECRETS.refreshToken as RefreshToken })
+    const [request] = http.requests
+    expect(request?.headers['content-type']).toBe('application/json')
+    expect(request?.headers.accept).toBe('application/json')
+    expect(JSON.parse(request?.body ?? '')).toEqual({ grant_type: 'refresh_token', refresh_token: SECRETS.refreshToken, client_id: 'cid' })
+  })
+
+  it('keeps client_secret_basic in the Authorization header, out of the JSON body', async () => {
+    const http = scriptedHttp(jsonResponse(200, fullTokenBody))
+    await requestToken(context(http, { encoding: 'json', client: { ...postClient, token_endpoint_auth_method: 'client_secret_basic' } }), {
+      grant_type: 'client_credentials',
+      scope: 'api',
+    })
+    const [request] = http.requests
+    expect(request?.headers.authorization).toBe(basic('cid', SECRETS.clientSecret))
+    expect(JSON.parse(request?.body ?? '')).toEqual({ grant_type: 'client_credentials', scope: 'api' })
+  })
+})
+
+describe('requestToken: answers', () => {
+  const grant = { grant_type: 'refresh_token', refresh_token: SECRETS.refreshToken as RefreshToken } as const
+
+  it('turns an RFC 6749 error body into an OAuthError with error, description and status', async () => {
+    const http = scriptedHttp(jsonResponse(400, { error: 'invalid_grant', error_description: 'refresh token expired' }))
+    expect(await rejection(requestToken(context(http), grant))).toMatchObject({
+      name: 'OAuthError',
+      step: 'refresh',
+      error: 'invalid_grant',
+      error_description: 'refresh token expired',
+      status: 400,
+    })
+  })
+
+  it('turns a 5xx HTML page into a ProtocolError with the status, naming the endpoint but not the body', async () => {
+    const http = scriptedHttp(textResponse(503, html502Body))
+    const err = await rejection(requestToken(context(http), grant))
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err).toMatchObject({ code: 'not_json', status: 503 })
+    expect((err as Error).message).toContain('https://id.acme.example/token')
+    expect((err as Error).message).not.toContain('<html')
+  })
+
+  it.each([
+    ['not a URL', 'token', 'missing_endpoint'],
+    ['not http(s)', 'ftp://id.acme.example/token', 'insecure_endpoint'],
+  ])('refuses a token_endpoint that is %s, sending nothing', async (_name, token_endpoint, code) => {
+    const http = scriptedHttp()
+    const err = await rejection(requestToken(context(http, { metadata: { issuer: 'https://id.acme.example', token_endpoint } }), grant))
+    expect((err as ProtocolError).code).toBe(code)
+    expect(http.requests).toHaveLength(0)
+  })
+
+  it('asks the client never to follow a redirect', async () => {
+    let seen: HttpRequestInit | undefined
+    const http: HttpClient = async (_url, init) => ((seen = init), jsonResponse(200, fullTokenBody))
+    await requestToken(context(http), grant)
+    expect(seen?.redirect).toBe('manual')
   })
 })
