@@ -3,6 +3,7 @@
  * through one buffer so that several reads (a line, then another line, then
  * the rest) each get exactly their part, however the data was chunked.
  */
+import { fstatSync, writeSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
 import type { IO, OutputStream } from './io'
 import type { Env, ProcessLike } from './process'
@@ -20,29 +21,131 @@ export function decideColor(stderrIsTTY: boolean, noColor: boolean, env: Env): b
   return stderrIsTTY && !env.NO_COLOR
 }
 
-export function createNodeIO(proc: ProcessLike, options: { noColor: boolean; env: Env }): IO {
-  const stdin = new StdinReader(proc.stdin)
-  const stderr = wrapStream(proc.stderr)
+export interface NodeIOOptions {
+  noColor: boolean
+  env: Env
+  /**
+   * The file descriptors to write straight to, while the process's own
+   * stream is not needed: by default 1 and 2 for a real Node process, whose
+   * stdout and stderr streams are made on first use (making one costs ~3 ms:
+   * it loads net or tty), none for a stand-in (tests).
+   */
+  fds?: { stdout?: number; stderr?: number }
+}
+
+export function createNodeIO(proc: ProcessLike, options: NodeIOOptions): IO {
+  // Each stream is touched only when needed: making the stdin stream alone costs ~2 ms.
+  let stdin: StdinReader | undefined
+  const reader = (): StdinReader => (stdin ??= new StdinReader(proc.stdin))
+  const fds = options.fds ?? { stdout: madeOnFirstUse(proc, 'stdout') ? 1 : undefined, stderr: madeOnFirstUse(proc, 'stderr') ? 2 : undefined }
+  const stderr = outputStream(() => proc.stderr, fds.stderr)
+  let color: boolean | undefined
   return {
-    stdout: wrapStream(proc.stdout),
+    stdout: outputStream(() => proc.stdout, fds.stdout),
     stderr,
-    stdinIsTTY: proc.stdin.isTTY === true,
-    color: decideColor(proc.stderr.isTTY === true, options.noColor, options.env),
-    readStdin: () => stdin.readAll(),
+    get stdinIsTTY() {
+      return proc.stdin.isTTY === true
+    },
+    get color() {
+      return (color ??= decideColor(stderr.isTTY, options.noColor, options.env))
+    },
+    readStdin: () => reader().readAll(),
     readLine: async (prompt, opts = {}) => {
       if (prompt) stderr.write(prompt)
-      if (opts.hidden && proc.stdin.isTTY) return readHidden(proc.stdin, stdin, stderr, opts.signal)
+      if (opts.hidden && proc.stdin.isTTY) return readHidden(proc.stdin, reader(), stderr, opts.signal)
       // Whatever ends the prompt, what follows starts on a new line: only a line typed on a
       // terminal echoes its own newline (a pipe, Ctrl-D, or a wait that finished first do not).
       let typedOnTerminal = false
       try {
-        const line = await stdin.readLine(opts.signal)
+        const line = await reader().readLine(opts.signal)
         typedOnTerminal = line !== undefined && proc.stdin.isTTY === true
         return line ?? ''
       } finally {
         if (prompt && !typedOnTerminal) stderr.write('\n')
       }
     },
+  }
+}
+
+/** Whether `proc[name]` is Node's lazy getter, not yet a stream (a real process; a stand-in has a plain value). */
+function madeOnFirstUse(proc: ProcessLike, name: 'stdout' | 'stderr'): boolean {
+  return typeof Object.getOwnPropertyDescriptor(proc, name)?.get === 'function'
+}
+
+/**
+ * How much goes straight to the descriptor, in blocking writes, before the
+ * stream takes over: small outputs (a token, an API answer, the held first
+ * MiB of a body) cost no stream; a large body streams with back-pressure.
+ */
+const DIRECT_WRITE_LIMIT = 1024 * 1024
+
+/**
+ * stdout or stderr. With `fd`, writes go straight to it (fs.writeSync) until
+ * DIRECT_WRITE_LIMIT bytes went out, or the descriptor would block (a
+ * non-blocking pipe: EAGAIN); from then on, and without `fd`, through the
+ * stream, in order. A closed reader (EPIPE) is remembered as the stream would
+ * be destroyed: `write` ignores it, `writeAndDrain` rejects.
+ */
+function outputStream(open: () => NodeJS.WriteStream, fd: number | undefined): OutputStream {
+  let stream: OutputStream | undefined
+  const viaStream = (): OutputStream => (stream ??= wrapStream(open()))
+  let direct = fd !== undefined
+  let written = 0
+  let closed: Error | undefined
+  /** Writes what the descriptor takes; the rest (to go through the stream), or undefined when all went out. */
+  const writeDirect = (chunk: string | Uint8Array): Uint8Array | undefined => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    let offset = 0
+    try {
+      while (offset < bytes.byteLength) offset += writeSync(fd as number, bytes, offset)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+      direct = false
+      return bytes.subarray(offset)
+    }
+    written += bytes.byteLength
+    if (written >= DIRECT_WRITE_LIMIT) direct = false
+    return undefined
+  }
+  const closedError = (): Error => closed ?? Object.assign(new Error('the output stream is closed'), { code: 'EPIPE' })
+  return {
+    write: (chunk) => {
+      if (closed) return
+      if (!direct) return viaStream().write(chunk)
+      try {
+        const rest = writeDirect(chunk)
+        if (rest) viaStream().write(rest)
+      } catch (err) {
+        closed = err as Error
+      }
+    },
+    writeAndDrain: async (chunk) => {
+      if (closed) throw closedError()
+      if (!direct) return (viaStream().writeAndDrain as (chunk: string | Uint8Array) => Promise<void>)(chunk)
+      let rest: Uint8Array | undefined
+      try {
+        rest = writeDirect(chunk)
+      } catch (err) {
+        closed = err as Error
+        throw err
+      }
+      if (rest) await (viaStream().writeAndDrain as (chunk: string | Uint8Array) => Promise<void>)(rest)
+    },
+    get isTTY() {
+      if (!stream && fd !== undefined && !mayBeTerminal(fd)) return false
+      // A character device (a terminal, /dev/null) is asked through the stream, which then writes everything.
+      direct = false
+      return viaStream().isTTY
+    },
+  }
+}
+
+/** False for what cannot be a terminal (a pipe, a file, a socket), told without making the stream. */
+function mayBeTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice()
+  } catch {
+    return true
   }
 }
 

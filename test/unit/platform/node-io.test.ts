@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ProcessLike } from '../../../src/platform/process'
 import { createNodeIO, decideColor } from '../../../src/platform/node-io'
 
@@ -153,5 +157,89 @@ describe('createNodeIO', () => {
     const pending = io.readLine('', { signal: controller.signal })
     controller.abort(new Error('gave up'))
     await expect(pending).rejects.toThrow('gave up')
+  })
+})
+
+describe('createNodeIO writing straight to a file descriptor', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'oauth-cli-node-io-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** A process whose stdout stream counts how often it was made. */
+  function countingProcess(): { proc: ProcessLike; made: () => number; streamed: () => Buffer } {
+    const fake = fakeProcess()
+    let made = 0
+    const chunks: Buffer[] = []
+    const stream = Object.assign(new PassThrough(), { isTTY: false }).on('data', (c: Buffer) => chunks.push(c))
+    const proc = Object.defineProperty({ ...fake.proc }, 'stdout', {
+      get: () => {
+        made++
+        return stream
+      },
+    })
+    return { proc, made: () => made, streamed: () => Buffer.concat(chunks) }
+  }
+
+  it('writes small outputs to the descriptor without making the stream', async () => {
+    const file = join(dir, 'out')
+    const fd = openSync(file, 'w')
+    const { proc, made } = countingProcess()
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: fd } })
+    expect(io.stdout.isTTY).toBe(false)
+    io.stdout.write('one ')
+    await io.stdout.writeAndDrain?.(Buffer.from('two'))
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe('one two')
+    expect(made()).toBe(0)
+  })
+
+  it('hands over to the stream past the first MiB, keeping the order of the bytes', async () => {
+    const file = join(dir, 'out')
+    const fd = openSync(file, 'w')
+    const { proc, made, streamed } = countingProcess()
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: fd } })
+    const parts = [Buffer.alloc(700 * 1024, 'a'), Buffer.alloc(700 * 1024, 'b'), Buffer.alloc(10, 'c')]
+    for (const part of parts) await io.stdout.writeAndDrain?.(part)
+    closeSync(fd)
+    expect(made()).toBe(1)
+    expect(Buffer.concat([readFileSync(file), streamed()]).equals(Buffer.concat(parts))).toBe(true)
+    expect(streamed().toString()).toBe('cccccccccc')
+  })
+
+  it('gives what a full non-blocking pipe would not take to the stream, in order', async () => {
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    const { proc, made, streamed } = countingProcess()
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: writer } })
+    // More than a pipe holds (64 KiB on Linux), with nobody reading: the write would block.
+    const body = Buffer.from(Array.from({ length: 300 * 1024 }, (_, i) => i % 251))
+    await io.stdout.writeAndDrain?.(body)
+    io.stdout.write('tail')
+    closeSync(writer)
+    const inPipe: Buffer[] = []
+    const buffer = Buffer.alloc(64 * 1024)
+    for (let n; (n = readSync(reader, buffer)) > 0; ) inPipe.push(Buffer.from(buffer.subarray(0, n)))
+    closeSync(reader)
+    expect(made()).toBe(1)
+    expect(inPipe.length).toBeGreaterThan(0)
+    expect(Buffer.concat([...inPipe, streamed()]).equals(Buffer.concat([body, Buffer.from('tail')]))).toBe(true)
+  })
+
+  it('rejects writeAndDrain with EPIPE once the reader is gone, and write stays quiet', async () => {
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    closeSync(reader)
+    const { proc, made } = countingProcess()
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: writer } })
+    expect(() => io.stdout.write('lost')).not.toThrow()
+    await expect(io.stdout.writeAndDrain?.('lost too')).rejects.toMatchObject({ code: 'EPIPE' })
+    closeSync(writer)
+    expect(made()).toBe(0)
   })
 })
