@@ -29,6 +29,11 @@ export async function* bodyChunks(res: Pick<HttpResponse, 'body'>): AsyncGenerat
   }
 }
 
+/** The body itself when it is already an async iterable (no generator in between, per chunk), else bodyChunks. */
+export function bodyIterable(res: Pick<HttpResponse, 'body'>): AsyncIterable<Uint8Array> {
+  return res.body && isAsyncIterable(res.body) ? res.body : bodyChunks(res)
+}
+
 function isAsyncIterable(body: HttpBody): body is AsyncIterable<Uint8Array> {
   return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function'
 }

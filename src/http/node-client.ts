@@ -72,19 +72,31 @@ function send(
   return new Promise<HttpResponse>((resolve, reject) => {
     if (signal?.aborted) return reject(toTransportError(abortError(), target, signal))
     let phase: Phase = 'connect'
-    let timer: NodeJS.Timeout | undefined
     let settled = false
     let response: IncomingMessage | undefined
     // Destroying the response (not the request) once it exists, so its reader sees the error, not a silent end.
     const destroy = (err: Error): void => void (response ? response.destroy(err) : req.destroy(err))
-    const disarm = (): void => clearTimeout(timer)
+    // One timer for the whole exchange: arming (once per body chunk) only notes the time; the
+    // timer, when it fires, fails the request if the wait armed then has lasted timeoutMs.
+    let timer: NodeJS.Timeout | undefined
+    let armedAt: number | undefined
+    const check = (): void => {
+      timer = undefined
+      if (armedAt === undefined) return
+      const left = armedAt + timeoutMs - Date.now()
+      if (left > 0) return void (timer = setTimeout(check, left).unref())
+      destroy(Object.assign(new Error(`${phase} timeout`), { code: TIMEOUT_CODES[phase] }))
+    }
+    const disarm = (): void => void (armedAt = undefined)
     const arm = (): void => {
-      disarm()
-      timer = setTimeout(() => destroy(Object.assign(new Error(`${phase} timeout`), { code: TIMEOUT_CODES[phase] })), timeoutMs)
+      armedAt = Date.now()
+      // Unreferenced: while a wait is armed the socket holds the process open.
+      timer ??= setTimeout(check, timeoutMs).unref()
     }
     const onAbort = (): void => destroy(abortError())
     const done = (): void => {
       disarm()
+      clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
     }
     const fail = (err: unknown): void => {

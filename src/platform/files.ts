@@ -1,7 +1,6 @@
 /** Writing output files (`call -o <file>`): the one adapter commands use for it. */
-import { constants } from 'node:fs'
-import { access, open, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import type { FileHandle } from 'node:fs/promises'
 
 /** An output file being written chunk by chunk, as a response body arrives. */
 export interface OutputFile {
@@ -18,39 +17,69 @@ export type OpenOutputFile = ((path: string) => Promise<OutputFile>) & { check?:
 
 /**
  * Creates or truncates `path` with mode 0644 (before the umask), like curl's
- * `-o`: a response body is not a secret the tool is keeping.
+ * `-o`: a response body is not a secret the tool is keeping. Chunks are
+ * gathered into batches written with one writev each (no copying), and one
+ * batch is written while the next is gathered, so the disk and the network
+ * work at the same time; at most two batches are held.
  */
 export const openOutputFile: OpenOutputFile = async (path) => {
+  // Loaded with -o only: node:fs/promises pulls in readline and streams.
+  const { open } = await import('node:fs/promises')
   const handle = await open(path, 'w', 0o644)
-  // Small network chunks are gathered into fewer, larger writes (a fraction of the syscalls).
   let pending: Uint8Array[] = []
   let size = 0
-  const flush = async (): Promise<void> => {
-    if (size === 0) return
-    const bytes = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, size)
+  /** The batch being written, if any; a failure surfaces on the next write or close. */
+  let writing: Promise<void> | undefined
+  const flush = (): Promise<void> => {
+    const batch = pending
     pending = []
     size = 0
-    let offset = 0
-    while (offset < bytes.byteLength) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
-      offset += bytesWritten
-    }
+    const previous = writing
+    const current = (async () => {
+      await previous
+      await writeAll(handle, batch)
+    })()
+    writing = current
+    return current
   }
   return {
     write: async (chunk) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      if (bytes.byteLength === 0) return
       pending.push(bytes)
       size += bytes.byteLength
-      if (size >= WRITE_BATCH_BYTES) await flush()
+      if (size < WRITE_BATCH_BYTES) return
+      // Back-pressure: a full batch waits for the one in flight, then goes out while the next is gathered.
+      if (writing) await writing
+      void flush().catch(() => undefined)
     },
     close: async () => {
       try {
-        await flush()
+        if (size > 0) await flush()
+        else await writing
       } finally {
         await handle.close()
       }
     },
   }
+}
+
+/** Writes every byte of `batch` (writev may take part of it). */
+async function writeAll(handle: FileHandle, batch: Uint8Array[]): Promise<void> {
+  let rest = batch
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest)
+    rest = dropBytes(rest, bytesWritten)
+  }
+}
+
+function dropBytes(chunks: Uint8Array[], count: number): Uint8Array[] {
+  let left = count
+  let i = 0
+  while (i < chunks.length && left >= (chunks[i] as Uint8Array).byteLength) left -= (chunks[i++] as Uint8Array).byteLength
+  const rest = chunks.slice(i)
+  if (left > 0 && rest.length > 0) rest[0] = (rest[0] as Uint8Array).subarray(left)
+  return rest
 }
 
 /** How much is gathered before one write to disk. */
@@ -62,6 +91,7 @@ const WRITE_BATCH_BYTES = 1024 * 1024
  * directory. Nothing is created or truncated.
  */
 openOutputFile.check = async (path) => {
+  const [{ access, stat }, { constants }] = await Promise.all([import('node:fs/promises'), import('node:fs')])
   const dir = dirname(resolve(path))
   const dirStat = await stat(dir).catch(() => undefined)
   if (!dirStat) throw new Error(`the directory ${dir} does not exist`)

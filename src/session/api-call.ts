@@ -6,7 +6,7 @@
  * prints what comes back.
  */
 import { requireProviderOrigin } from './api-origin'
-import { bodyChunks, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
+import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
 import { TransportError, type HttpClient, type HttpHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
@@ -135,7 +135,7 @@ async function sendOnce(
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
-    chunks: () => bodyChunks(response),
+    chunks: () => bodyIterable(response),
     bytes: () => readBytes(response, MAX_BUFFERED_BODY_BYTES, request.url),
     discard: () => discardBody(response),
   }
