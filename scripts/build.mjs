@@ -27,13 +27,23 @@ const version = JSON.stringify(pkg.version)
  */
 const FAST_LAZY = new Set(['src/store/select-store.ts', 'src/store/postgres-store.ts'].map((p) => resolve(root, p)))
 /**
- * And those fast-commands.cjs (status, providers, call) needs besides: the
- * node:http client, and the known-secrets learning every request goes through.
+ * The fast build's other CommonJS files, each required only by the command
+ * that needs it, so that main.cjs (token) stays small: `import('./cli/<name>')`
+ * in the fast build becomes `require('./<name>.cjs')` (an import() would send
+ * the file through the ESM loader and its CJS lexer, ~100 ms). `lazy`: the
+ * modules it bundles besides the fast path's own, though imported lazily. To
+ * add one: a row here (and its import() in src/main.ts).
  */
-const FAST_COMMANDS_LAZY = new Set([
-  ...FAST_LAZY,
-  ...['src/http/client.ts', 'src/http/node-client.ts', 'src/http/secrets.ts'].map((p) => resolve(root, p)),
-])
+const FAST_BUNDLES = [
+  // status, providers.
+  { name: 'fast-listing', entry: 'src/cli/fast-listing.ts', lazy: FAST_LAZY },
+  // call: the node:http client, and the known-secrets learning every request goes through.
+  {
+    name: 'fast-commands',
+    entry: 'src/cli/fast-commands.ts',
+    lazy: new Set([...FAST_LAZY, ...['src/http/client.ts', 'src/http/node-client.ts', 'src/http/secrets.ts'].map((p) => resolve(root, p))]),
+  },
+]
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })
 
@@ -59,14 +69,15 @@ const fastPathOnly = (lazy) => ({
   name: 'fast-path-only',
   setup(b) {
     b.onResolve({ filter: /^\.\/main-full$/ }, () => ({ path: './esm/main-full.js', external: true }))
-    // status, providers and call: a second CommonJS file, so that main.cjs (token) stays small. Loaded
-    // with require(): an import() would send the file through the ESM loader and its CJS lexer (~100 ms).
-    b.onResolve({ filter: /^\.\/cli\/fast-commands$/ }, () => ({ path: 'fast-commands', namespace: 'fast-commands-require' }))
-    b.onLoad({ filter: /.*/, namespace: 'fast-commands-require' }, () => ({
-      contents: 'module.exports = require("./fast-commands.cjs")',
+    // The other CommonJS files of the fast build (FAST_BUNDLES): required, never bundled twice.
+    for (const { name } of FAST_BUNDLES) {
+      b.onResolve({ filter: new RegExp(`^\\./cli/${name}$`) }, () => ({ path: name, namespace: 'fast-bundle-require' }))
+      b.onResolve({ filter: new RegExp(`^\\./${name}\\.cjs$`) }, () => ({ path: `./${name}.cjs`, external: true }))
+    }
+    b.onLoad({ filter: /.*/, namespace: 'fast-bundle-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${args.path}.cjs`)})`,
       loader: 'js',
     }))
-    b.onResolve({ filter: /^\.\/fast-commands\.cjs$/ }, () => ({ path: './fast-commands.cjs', external: true }))
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolved' })
@@ -106,10 +117,12 @@ const fastBuild = {
 }
 
 await build({ ...fastBuild, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [fastPathOnly(FAST_LAZY)] })
-await build({
-  ...fastBuild,
-  entryPoints: ['src/cli/fast-commands.ts'],
-  outfile: 'dist/fast-commands.cjs',
-  define: { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
-  plugins: [fastPathOnly(FAST_COMMANDS_LAZY)],
-})
+for (const bundle of FAST_BUNDLES) {
+  await build({
+    ...fastBuild,
+    entryPoints: [bundle.entry],
+    outfile: `dist/${bundle.name}.cjs`,
+    define: { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
+    plugins: [fastPathOnly(bundle.lazy)],
+  })
+}

@@ -39,7 +39,7 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   }
   const listing = parseListingFastPath(argv)
   if (listing) {
-    const code = await (await import('./cli/fast-commands')).tryFastListing(listing, argv, proc)
+    const code = await (await import('./cli/fast-listing')).tryFastListing(listing, argv, proc)
     if (code !== undefined) return code
   }
   const { mainFull } = await import('./main-full')

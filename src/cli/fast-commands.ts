@@ -1,24 +1,18 @@
 /**
- * `status`, `providers` and `call` in the start-up fast build (no commander,
- * no ESM loader). The listings only read, so anything unexpected (an error, a
- * module the fast build left out) is handed whole to the full CLI, which runs
- * the command from the start; their output is held until they finish, so a
- * hand-off never prints anything twice. `call` hands off only while nothing
+ * `call` in the start-up fast build (no commander, no ESM loader; the
+ * listings are in fast-listing.ts). It hands off only while nothing
  * has been sent (or the one request sent was refused with a 401 and needs the
  * refresh code, which the fast build leaves out); once a request went out, its
  * errors are reported here, exactly as the full CLI reports them.
  */
-import type { IO } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
-import { envProfile, resolveProfile } from '../session/profiles'
+import { resolveProfile } from '../session/profiles'
 import type { CallResume } from '../session/api-call'
 import { executeCall } from './commands/call'
-import { executeProviders } from './commands/providers'
-import { executeStatus } from './commands/status'
-import { createDeps, type Deps } from './deps'
+import { createDeps } from './deps'
 import type { ExitCode } from './errors'
 import { rememberContext } from './error-context'
-import type { FastCall, FastListing } from './fast-path'
+import type { FastCall } from './fast-path'
 import { reportUnreachableStore } from './fast-token'
 import { scanGlobalFlags } from './options'
 import { formatError } from './report'
@@ -64,50 +58,4 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
     // Before the full CLI takes over (or the process ends): the shared store's one connection is closed.
     await base.closeStores?.()
   }
-}
-
-export async function tryFastListing(listing: FastListing, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
-  if (listing.opts.verbose) return undefined
-  const notices: string[] = []
-  let deps: Deps | undefined
-  try {
-    deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
-    const held = holdOutput(deps.io)
-    const run = { ...deps, io: held.io }
-    const code =
-      listing.command === 'status'
-        ? await executeStatus({ ...listing.opts, profile: listing.opts.profile ?? envProfile(deps.env) }, run)
-        : await executeProviders({ ...listing.opts, profile: listing.opts.profile ?? 'default' }, run)
-    for (const line of notices) deps.io.stderr.write(`${line}\n`)
-    held.flush()
-    return code
-  } catch (err) {
-    return reportUnreachableStore(err, proc)
-  } finally {
-    await deps?.closeStores?.()
-  }
-}
-
-/** An IO whose stdout and stderr writes are kept, in order, until `flush`. */
-function holdOutput(real: IO): { io: IO; flush(): void } {
-  const held: Array<[stream: 'stdout' | 'stderr', chunk: string | Uint8Array]> = []
-  const holding = (stream: 'stdout' | 'stderr') => ({
-    write: (chunk: string | Uint8Array) => void held.push([stream, chunk]),
-    get isTTY() {
-      return real[stream].isTTY
-    },
-  })
-  const io: IO = {
-    stdout: holding('stdout'),
-    stderr: holding('stderr'),
-    get stdinIsTTY() {
-      return real.stdinIsTTY
-    },
-    get color() {
-      return real.color
-    },
-    readStdin: () => real.readStdin(),
-    readLine: (prompt, options) => real.readLine(prompt, options),
-  }
-  return { io, flush: () => held.splice(0).forEach(([stream, chunk]) => real[stream].write(chunk)) }
 }

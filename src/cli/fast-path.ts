@@ -104,7 +104,7 @@ export function parseCallFastPath(argv: readonly string[]): FastCall | undefined
   return { ...parsed.opts, json: false, provider: parsed.args[0], target: parsed.args[1] } as unknown as FastCall
 }
 
-/** `status [provider]` and `providers`: read-only listings the fast build answers (fast-commands.ts). */
+/** `status [provider]` and `providers`: read-only listings the fast build answers (fast-listing.ts). */
 export type FastListing =
   | { command: 'status'; opts: Omit<StatusOptions, 'profile'> & { profile?: string } }
   | { command: 'providers'; opts: Omit<ProvidersOptions, 'profile'> & { profile?: string } }
