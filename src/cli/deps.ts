@@ -17,7 +17,7 @@ import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
 import type { GlobalFlags } from './options'
-import type { CredentialStore, Locker, StoreChoice, StoredCredential } from '../store/credential-store'
+import type { CredentialKey, CredentialStore, Locker, StoreChoice, StoredCredential } from '../store/credential-store'
 
 export type { Env }
 
@@ -181,6 +181,7 @@ function learningStore(store: CredentialStore, secrets: KnownSecrets): Credentia
     },
     set: (credential) => store.set(learn(credential)),
     list: async (...args) => (await store.list(...args)).map(learn),
+    ...(store.copiesOf ? { copiesOf: async (key: CredentialKey) => (await store.copiesOf!(key)).map(learn) } : {}),
   }
   return new Proxy(store, {
     get(target, prop) {

@@ -69,8 +69,14 @@ export interface CredentialStore {
   get(key: CredentialKey): Promise<StoreLookup>
   /** Atomic: a reader sees the old credential or the new one, never a mix. Clears any mark (a new login). */
   set(credential: StoredCredential): Promise<void>
-  /** Resolves true when something was deleted. */
+  /** Resolves true when something was deleted: every copy the store holds (see `copiesOf`). */
   delete(key: CredentialKey): Promise<boolean>
+  /**
+   * Every copy of the credential the store holds, the one `get` returns first
+   * (the default store may hold one in the keychain and one in the file store).
+   * Absent: a store that holds at most the one `get` returns.
+   */
+  copiesOf?(key: CredentialKey): Promise<StoredCredential[]>
   /**
    * Every readable credential. An unreadable item throws, unless `onUnreadable`
    * is given: then it is told each one (a StoreError naming the item) and the
