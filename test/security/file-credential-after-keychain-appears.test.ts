@@ -62,6 +62,43 @@ describe.runIf(answers)('a credential in the file store once a keychain appears'
     }
   })
 
+  it('a newer file-store login over an older keychain one is the one used and listed, and logout revokes both', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const profile = `p${randomBytes(5).toString('hex')}`
+    const p = ['--profile', profile]
+    const noKeychain = { OAUTH_CLI_STORE: '', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(world.home.home, 'no-bus')}` }
+    const withKeychain = { OAUTH_CLI_STORE: '', DBUS_SESSION_BUS_ADDRESS: bus! }
+    try {
+      expectExit(await world.cli(['login', 'acme', ...p], { env: withKeychain }), 0)
+      const inKeychain = (await keychain.get({ provider: 'acme', profile })) as { credential: { access_token: string; refresh_token: string } }
+      // The keychain goes away for a while: the next login lands in the file store, beside the keychain's copy.
+      const fileLogin = await world.cli(['login', 'acme', ...p, '--json'], { env: noKeychain })
+      expectExit(fileLogin, 0)
+      expect(parseStdout<CredentialSummary>(fileLogin).store).toBe('file')
+      const newest = (await world.cli(['token', 'acme', ...p], { env: noKeychain })).stdout.trim()
+
+      // The keychain is back: the newer login is what token uses and what status lists, once.
+      const token = await world.cli(['token', 'acme', ...p], { env: withKeychain })
+      expectExit(token, 0)
+      expect(token.stdout.trim()).toBe(newest)
+      const status = await world.cli(['status', 'acme', ...p, '--json'], { env: withKeychain })
+      expect(parseStdout<CredentialSummary[]>(status)).toMatchObject([{ provider: 'acme', profile, store: 'file' }])
+
+      // logout revokes both copies' tokens, not only the one in use, and removes both.
+      const logout = await world.cli(['logout', 'acme', ...p], { env: withKeychain })
+      expectExit(logout, 0)
+      expect(world.fp.isTokenActive(inKeychain.credential.refresh_token)).toBe(false)
+      expect(world.fp.isTokenActive(inKeychain.credential.access_token)).toBe(false)
+      expect(world.fp.isTokenActive(newest)).toBe(false)
+      expect(world.fp.issuedRefreshTokens().filter((t) => world.fp.isTokenActive(t))).toEqual([])
+      expect(await keychain.get({ provider: 'acme', profile })).toEqual({ status: 'missing' })
+      const after = await world.cli(['status', 'acme', ...p, '--json'], { env: withKeychain })
+      expect(parseStdout<CredentialSummary[]>(after)).toEqual([])
+    } finally {
+      await keychain.delete({ provider: 'acme', profile }).catch(() => undefined)
+    }
+  })
+
   it('a new login with the keychain answering goes to the keychain and is listed there', async ({ makeWorld }) => {
     const world = await makeWorld()
     const profile = `p${randomBytes(5).toString('hex')}`

@@ -4,12 +4,12 @@
  * the credentials are kept, so nothing live is forgotten; `--local` skips it.
  */
 import type { ResolvedProvider } from '../../providers/types'
-import { loadCredential } from '../../session/fresh-token'
+import { logOut } from '../../session/logout'
 import { openCredentialContext } from '../../session/provider-context'
 import { revokeCredential, type RevokeOutcome } from '../../session/revoke-credential'
 import { warnIfUnverified } from '../../session/unverified'
 import { NotLoggedInError } from '../../session/errors'
-import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential, type StoreKind } from '../../store/credential-store'
+import { type CredentialKey, type CredentialStore, type StoredCredential, type StoreKind } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { AuthRequiredError, CliError, runHint, type ExitCode } from '../errors'
 import { renderJson } from '../render'
@@ -45,22 +45,8 @@ async function logoutFrom(
   deps: Deps,
   opts: LogoutOptions,
 ): Promise<RevokeOutcome> {
-  if (opts.local) {
-    const unreadable = await loadCredential(store, key).then(
-      () => undefined,
-      (err: unknown) => {
-        // An item nothing can read can still be removed: that is what --local is for.
-        if (err instanceof StoreError && (err.kind === 'corrupt' || err.kind === 'bad_passphrase')) return err
-        return nothingToLogOut(err)
-      },
-    )
-    await store.delete(key)
-    return { revoked: false, reason: unreadable ? 'the stored item was unreadable' : '--local' }
-  }
-  const credential = await loadCredential(store, key).catch(nothingToLogOut)
-  const result = await revoke(provider, credential, deps, opts)
-  await store.delete(key)
-  return result
+  // Read, revoked and deleted under the refresh lock: a refresh in flight can neither resurrect it nor be revoked half-way.
+  return logOut(store, key, deps, { local: opts.local, revoke: (credential) => revoke(provider, credential, deps, opts) }).catch(nothingToLogOut)
 }
 
 /** Exit 3 is right for scripts (nothing is there), but "run login" is not what a logout wants to hear. */
