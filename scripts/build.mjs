@@ -27,6 +27,17 @@ const version = JSON.stringify(pkg.version)
  */
 const FAST_LAZY = new Set(['src/store/select-store.ts', 'src/store/postgres-store.ts'].map((p) => resolve(root, p)))
 /**
+ * And those a request and a refresh need: the node:http client, the
+ * known-secrets learning, and everything a refresh loads up to the save and
+ * the emergency file (nothing the fast build leaves out may come once a
+ * refresh request went out).
+ */
+const REQUESTS_LAZY = new Set([
+  ...FAST_LAZY,
+  ...['src/http/client.ts', 'src/http/node-client.ts', 'src/http/secrets.ts'].map((p) => resolve(root, p)),
+  ...['src/session/fresh-token.ts', 'src/session/refresh.ts', 'src/session/rescue.ts', 'src/store/versioned.ts', 'src/store/lock.ts'].map((p) => resolve(root, p)),
+])
+/**
  * The fast build's other CommonJS files, each required only by the command
  * that needs it, so that main.cjs (token) stays small: `import('./cli/<name>')`
  * in the fast build becomes `require('./<name>.cjs')` (an import() would send
@@ -37,12 +48,10 @@ const FAST_LAZY = new Set(['src/store/select-store.ts', 'src/store/postgres-stor
 const FAST_BUNDLES = [
   // status, providers.
   { name: 'fast-listing', entry: 'src/cli/fast-listing.ts', lazy: FAST_LAZY },
-  // call: the node:http client, and the known-secrets learning every request goes through.
-  {
-    name: 'fast-commands',
-    entry: 'src/cli/fast-commands.ts',
-    lazy: new Set([...FAST_LAZY, ...['src/http/client.ts', 'src/http/node-client.ts', 'src/http/secrets.ts'].map((p) => resolve(root, p))]),
-  },
+  // call: the node:http client, and the known-secrets learning every request goes through; a 401's refresh.
+  { name: 'fast-commands', entry: 'src/cli/fast-commands.ts', lazy: REQUESTS_LAZY },
+  // token with a stale token: the same, for its refresh.
+  { name: 'fast-refresh', entry: 'src/cli/fast-refresh.ts', lazy: REQUESTS_LAZY },
 ]
 
 rmSync(resolve(root, 'dist'), { recursive: true, force: true })

@@ -29,7 +29,9 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   const token = parseTokenFastPath(argv)
   if (token) {
     const code = await tryFastToken(token, argv, proc)
-    if (code !== undefined) return code
+    // A stored token that needs renewing: refreshed in the fast build's own file (cli/fast-refresh.ts).
+    const done = code === 'refresh' ? await (await import('./cli/fast-refresh')).tryFastRefresh(token, argv, proc) : code
+    if (done !== undefined) return done
   }
   const call = parseCallFastPath(argv)
   if (call) {

@@ -19,7 +19,8 @@ import type { FastToken } from './fast-path'
 import { renderTokenJson } from './summary'
 import { scanGlobalFlags } from './options'
 
-export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
+/** An exit code; `'refresh'` when the stored token needs renewing (fast-refresh.ts does it); undefined: the full CLI. */
+export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | 'refresh' | undefined> {
   // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
   if (opts.verbose) return undefined
   const held: Array<string | Uint8Array> = []
@@ -28,7 +29,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
     deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.push(`${line}\n`) })
     const stderr: OutputStream = { isTTY: deps.io.stderr.isTTY, write: (chunk) => void held.push(chunk) }
     const value = await readToken(opts, { ...deps, io: { ...deps.io, stderr } }, { refresh: false })
-    if (value === undefined) return undefined
+    if (value === undefined || value === 'refresh') return value
     for (const chunk of held) deps.io.stderr.write(chunk)
     deps.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
     return 0

@@ -29,13 +29,15 @@ export interface TokenRequest {
  * `--json` also its type and expiry). `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is the answer
  * as is: the store is not opened, and its lifetime is unknown, so `--min-ttl`
  * cannot check it. With `refresh: false` nothing is refreshed or written: the
- * answer is undefined when that would be needed (nothing stored, or too
- * little life left), and the caller hands over to the full command.
+ * answer is `'refresh'` when the stored credential has too little life left
+ * and can be renewed (the caller runs the refreshing use case, `refresh:
+ * true`), and undefined for anything else the full command must decide
+ * (nothing stored, or expired with no way to renew it).
  * @throws TokenLifetimeError when even a renewed token lives less than `--min-ttl`
  */
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<StoredCredential | undefined>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<StoredCredential | 'refresh' | undefined>
 export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: true }): Promise<StoredCredential>
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<StoredCredential | undefined> {
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<StoredCredential | 'refresh' | undefined> {
   const { profile } = await resolveProfile(req.provider, req.profile, deps)
   const provider = await loadProvider(req.provider, { config: req.config }, deps)
   const fromEnv = readEnvCredential(provider, profile, deps.env, deps.clock.now())
@@ -46,7 +48,7 @@ export async function readToken(req: TokenRequest, deps: SessionDeps, options: {
     const lookup = await store.get(key)
     if (lookup.status !== 'found') return undefined
     const credential = lookup.credential
-    if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) return undefined
+    if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) return isRenewable(credential) ? 'refresh' : undefined
     // Said on every use, as getFreshCredential does for the full command.
     warnIfUnverified(provider, credential, deps)
     return credential

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { readToken } from '../../../src/session/read-token'
+import type { StoredCredential } from '../../../src/store/credential-store'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
 import { stored } from './helpers'
 
@@ -11,6 +12,9 @@ const files = {
   }),
 }
 const req = { provider: 'acme', store: 'auto' as const }
+
+/** The answer as the test reads it: the token printed, 'refresh' (renew first), or undefined (the full CLI decides). */
+const shown = (answer: StoredCredential | 'refresh' | undefined) => (typeof answer === 'string' ? answer : answer?.access_token)
 
 async function world(lifeS: number | undefined, extra: { files?: Record<string, string>; env?: Record<string, string>; profile?: string } = {}) {
   const store = new MemoryStore()
@@ -26,31 +30,37 @@ describe('readToken without refreshing (the start-up fast path)', () => {
   it.each([
     ['a fresh stored token', 3600, {}, 'at-old-1111'],
     ['nothing stored', undefined, {}, undefined],
-    ['a token inside the refresh skew', 30, {}, undefined],
-    ['a token with less left than --min-ttl', 1200, { minTtlSeconds: 1800 }, undefined],
+    ['a token inside the refresh skew', 30, {}, 'refresh'],
+    ['a token with less left than --min-ttl', 1200, { minTtlSeconds: 1800 }, 'refresh'],
     ['a token with more left than --min-ttl', 3600, { minTtlSeconds: 1800 }, 'at-old-1111'],
   ])('answers %s with %j, sending nothing', async (_case, lifeS, more, expected) => {
     const { deps, http } = await world(lifeS)
-    expect((await readToken({ ...req, ...more }, deps, { refresh: false }))?.access_token).toBe(expected)
+    expect(shown(await readToken({ ...req, ...more }, deps, { refresh: false }))).toBe(expected)
     expect(http.calls).toHaveLength(0)
   })
 
   it('resolves the profile itself: profiles.json names the default of the provider', async () => {
     const { deps } = await world(3600, { profile: 'work', files: { [PROFILES]: JSON.stringify({ default_profiles: { acme: 'work' } }) } })
-    expect((await readToken(req, deps, { refresh: false }))?.access_token).toBe('at-old-1111')
-    expect((await readToken({ ...req, profile: 'default' }, deps, { refresh: false }))?.access_token).toBeUndefined()
+    expect(shown(await readToken(req, deps, { refresh: false }))).toBe('at-old-1111')
+    expect(shown(await readToken({ ...req, profile: 'default' }, deps, { refresh: false }))).toBeUndefined()
   })
 
   it('answers the environment token without opening the store', async () => {
     const { deps } = await world(undefined, { env: { OAUTH_CLI_ACME_TOKEN: 'env-at' } })
-    expect((await readToken(req, { ...deps, openStore: () => Promise.reject(new Error('opened')) }, { refresh: false }))?.access_token).toBe('env-at')
+    expect(shown(await readToken(req, { ...deps, openStore: () => Promise.reject(new Error('opened')) }, { refresh: false }))).toBe('env-at')
+  })
+
+  it('leaves an expired token that cannot be renewed to the full command (its error), not to a refresh', async () => {
+    const { deps, store } = await world(undefined)
+    await store.set(stored({ refresh_token: undefined, expires_at: new Date(deps.clock.now() - 1000).toISOString() }))
+    expect(await readToken(req, deps, { refresh: false })).toBeUndefined()
   })
 })
 
 describe('readToken refreshing (the token command)', () => {
   it('refreshes a token inside the skew and stores the new one', async () => {
     const { deps, http, store } = await world(30)
-    expect((await readToken(req, deps, { refresh: true }))?.access_token).toBe('at-new')
+    expect((await readToken(req, deps, { refresh: true })).access_token).toBe('at-new')
     expect(http.calls).toHaveLength(1)
     const lookup = await store.get({ provider: 'acme', profile: 'default' })
     expect(lookup.status === 'found' && lookup.credential.access_token).toBe('at-new')

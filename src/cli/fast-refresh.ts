@@ -1,0 +1,75 @@
+/**
+ * `oauth-cli token` when the stored token needs renewing, in the start-up
+ * fast build (its own CommonJS file, required only then): the full `token`
+ * command's use case and printing (`executeToken`: the refresh lock and its
+ * heartbeat, the token endpoint's resolution, the provider's quirks, the
+ * save and its emergency file), with no commander, ESM loader or fetch.
+ * Its errors are reported here as the full CLI reports them. Only a module
+ * the fast build leaves out (discovery, a proxy's transport), which is met
+ * before any request goes out, hands the command whole to the full CLI.
+ * stderr is held until the first request is sent (or the answer is known),
+ * so that a hand-off never prints anything twice.
+ */
+import type { OutputStream } from '../platform/io'
+import type { ProcessLike } from '../platform/process'
+import { CancelledError } from '../session/errors'
+import { resolveProfile } from '../session/profiles'
+import { executeToken } from './commands/token'
+import { createDeps } from './deps'
+import type { ExitCode } from './errors'
+import { rememberContext } from './error-context'
+import type { FastToken } from './fast-path'
+import { scanGlobalFlags } from './options'
+import { formatError } from './report'
+
+export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
+  const held: Array<string | Uint8Array> = []
+  let sent = false
+  const say = (chunk: string | Uint8Array): void => void (sent ? base.io.stderr.write(chunk) : held.push(chunk))
+  const release = (): void => {
+    sent = true
+    for (const chunk of held.splice(0)) base.io.stderr.write(chunk)
+  }
+  const base = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => say(`${line}\n`) })
+  const stderr: OutputStream = {
+    get isTTY() {
+      return base.io.stderr.isTTY
+    },
+    write: say,
+  }
+  const deps = {
+    ...base,
+    io: { ...base.io, stderr },
+    http: async () => {
+      const client = await base.http()
+      return ((url, init) => {
+        if (!sent) release()
+        return client(url, init)
+      }) as Awaited<ReturnType<typeof base.http>>
+    },
+  }
+  // Ctrl-C while waiting (the lock, the provider) ends as in the full CLI: one "cancelled" line, exit 130.
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    proc.once?.('SIGINT', () => reject(new CancelledError()))
+  })
+  interrupted.catch(() => undefined)
+  let profile: string | undefined
+  try {
+    profile = (await resolveProfile(opts.provider, opts.profile, deps)).profile
+    const code = await Promise.race([executeToken({ ...opts, profile }, deps), interrupted])
+    release()
+    return code
+  } catch (err) {
+    if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
+    release()
+    if (err instanceof CancelledError && base.io.stderr.isTTY) base.io.stderr.write('\n')
+    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? opts.profile ?? 'default' }), {
+      verbose: false,
+      secrets: base.secrets.values(),
+    })
+    base.io.stderr.write(report.text)
+    return report.exitCode
+  } finally {
+    await base.closeStores?.()
+  }
+}
