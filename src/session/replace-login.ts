@@ -1,6 +1,7 @@
 /**
- * A `login` over an existing credential: it says it replaces it (and asks first
- * on a terminal, as gh does; `--force` or no terminal goes ahead), and, at a
+ * A `login` over an existing credential: it asks first on a terminal, as gh
+ * does (`--force` or no terminal goes ahead), says it replaced it once the new
+ * one is stored (never before: a login that fails replaces nothing), and, at a
  * provider with `revoke_replaced_on_login` (LiveChat caps live tokens per client
  * and user), revokes the replaced tokens once the new ones are stored.
  */
@@ -10,9 +11,18 @@ import { StoreError, type CredentialKey, type CredentialStore, type StoredCreden
 import { ReplaceDeclinedError } from './errors'
 import { revokeCredential } from './revoke-credential'
 
+/** What a login replaces: the stored credential (undefined when none is readable), and what to say once the new one is stored. */
+export interface Replacement {
+  credential?: StoredCredential
+  /** Said only after the new credential is stored: a login that fails replaced nothing, so it announces nothing. */
+  notice?: string
+}
+
 /**
  * The credential this login would replace, after the user agreed (or did not
- * have to). Undefined when nothing is stored.
+ * have to: `--force`, or no terminal). Nothing is said here, only asked: a
+ * login that then fails (empty input, no way to finish in CI) must not have
+ * claimed to replace anything.
  * @throws ReplaceDeclinedError when the user answered anything but yes; nothing was changed
  */
 export async function confirmReplace(
@@ -20,28 +30,26 @@ export async function confirmReplace(
   key: CredentialKey,
   deps: SessionDeps,
   options: { force: boolean },
-): Promise<StoredCredential | undefined> {
+): Promise<Replacement> {
   let lookup: Awaited<ReturnType<CredentialStore['get']>>
+  const what = `${key.provider} (profile ${key.profile})`
   try {
     lookup = await store.get(key)
   } catch (err) {
     // An item nothing can read is what a new login fixes ("inspect or remove it, then log in again").
     if (err instanceof StoreError && err.kind === 'corrupt') {
-      deps.io.stderr.write(`The stored credentials for ${key.provider} (profile ${key.profile}) cannot be read; this login replaces them.\n`)
-      return undefined
+      return { notice: `The stored credentials for ${what} could not be read; the new login replaced them.\n` }
     }
     throw err
   }
-  if (lookup.status !== 'found') return undefined
-  const what = `${key.provider} (profile ${key.profile})`
+  if (lookup.status !== 'found') return {}
   const interactive = deps.io.stdinIsTTY && deps.io.stderr.isTTY
   if (options.force || !interactive) {
-    deps.io.stderr.write(`Already logged in to ${what}: this login replaces the stored credentials.\n`)
-    return lookup.credential
+    return { credential: lookup.credential, notice: `Already logged in to ${what}: the new login replaced the stored credentials.\n` }
   }
   const answer = await deps.io.readLine(`Already logged in to ${what}. Log in again and replace the stored credentials? [y/N] `)
   if (!/^\s*y(es)?\s*$/i.test(answer)) throw new ReplaceDeclinedError(key)
-  return lookup.credential
+  return { credential: lookup.credential }
 }
 
 /**

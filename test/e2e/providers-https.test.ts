@@ -154,7 +154,7 @@ describe.skipIf(!hasOpenssl())('built-in providers end to end over HTTPS', { con
       const [firstRefresh] = world.fp.issuedRefreshTokens()
       const again = await cli(['login', 'livechat'])
       expectExit(again, 0)
-      expect(again.stderr).toContain('Already logged in to livechat (profile default): this login replaces the stored credentials.')
+      expect(again.stderr).toContain('Already logged in to livechat (profile default): the new login replaced the stored credentials.')
       expect(again.stderr).toContain('Revoked the replaced livechat tokens (profile default).')
       expect(world.fp.isTokenActive(firstAccess!)).toBe(false)
       expect(world.fp.isTokenActive(firstRefresh!)).toBe(false)

@@ -105,8 +105,8 @@ export async function runLogin(
   // Open the store first: a store problem should surface before the user logs in.
   const store = await deps.openStore(opts.store)
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
-  // Asked before the flow: a declined replacement leaves everything as it was.
-  const replaced = await confirmReplace(store, key, deps, { force: opts.force === true })
+  // Asked before the flow: a declined replacement leaves everything as it was. Said only once it happened.
+  const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
   const credential =
     mode === 'static'
       ? await staticLogin(provider, key, deps, opts)
@@ -117,8 +117,9 @@ export async function runLogin(
   // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
   // (A static credential is the user's own input: no emergency file for it.)
   await saveUnderRefreshLock(store, credential, deps, mode === 'static' ? (s, c) => s.set(c) : saveIssued)
+  if (replacement.notice) deps.io.stderr.write(replacement.notice)
   // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
-  await revokeReplaced(provider, replaced, credential, deps)
+  await revokeReplaced(provider, replacement.credential, credential, deps)
   return summarize(credential, store)
 }
 

@@ -1,6 +1,6 @@
 /**
  * A login over an existing credential (issue 13; shared/providers.md "What the
- * tool gets wrong today" 5 for LiveChat's 25-token cap): it says it replaces it,
+ * tool gets wrong today" 5 for LiveChat's 25-token cap): it says it replaced it once stored,
  * asks first on a terminal, and at a provider with `revoke_replaced_on_login`
  * revokes the replaced tokens once the new ones are stored.
  */
@@ -60,13 +60,13 @@ function world(options: { tty?: boolean; answer?: string; revoke?: 'ok' | 'down'
 const deletes = (http: ReturnType<typeof world>['http']) => http.calls.filter((c) => c.method === 'DELETE')
 
 describe('login over an existing credential', () => {
-  it('without a terminal goes ahead, says it replaces, and at LiveChat revokes the replaced pair after storing the new one', async () => {
+  it('without a terminal goes ahead, says it replaced once the new one is stored, and at LiveChat revokes the replaced pair after storing the new one', async () => {
     const w = world()
     await w.store.set(OLD)
     await runLogin(base, w.deps, () => {})
     const saved = await w.store.get({ provider: 'livechat', profile: 'default' })
     expect(saved.status === 'found' && saved.credential.access_token).toBe('dal:at-new-3333')
-    expect(w.io.stderrText).toContain('Already logged in to livechat (profile default): this login replaces the stored credentials.')
+    expect(w.io.stderrText).toContain('Already logged in to livechat (profile default): the new login replaced the stored credentials.')
     expect(w.io.prompts).toEqual([])
     // DELETE /v2/token with each old token as Bearer, refresh token first; never the new ones.
     expect(deletes(w.http).map((c) => [c.url, c.headers.get('authorization')])).toEqual([
@@ -76,6 +76,32 @@ describe('login over an existing credential', () => {
     const exchange = w.http.calls.findIndex((c) => c.method === 'POST')
     expect(exchange).toBeLessThan(w.http.calls.findIndex((c) => c.method === 'DELETE'))
     expect(w.io.stderrText).toContain('Revoked the replaced livechat tokens (profile default).')
+  })
+
+  it('--with-token with nothing on stdin fails naming what is missing, says nothing of replacing, and keeps the stored credential', async () => {
+    const w = world()
+    await w.store.set(OLD)
+    const error = await rejectionOf(runLogin({ ...base, withToken: true }, w.deps, () => {}))
+    const report = formatError(error, { verbose: false })
+    expect(report.exitCode).toBe(2)
+    expect(report.text).toMatch(/no ACCOUNT_ID:PAT was given for livechat/)
+    expect(w.io.stderrText).not.toMatch(/replac/i)
+    const kept = await w.store.get({ provider: 'livechat', profile: 'default' })
+    expect(kept.status === 'found' && kept.credential).toEqual(OLD)
+  })
+
+  it('CI=true login --force that cannot finish here says nothing of replacing, and keeps the stored credential', async () => {
+    const w = world()
+    await w.store.set(OLD)
+    const deps = { ...w.deps, env: { CI: 'true' }, browser: new RecordingBrowser(undefined, 'no display') }
+    const error = await rejectionOf(runLogin({ ...base, force: true }, deps, () => {}))
+    const report = formatError(error, { verbose: false })
+    expect(report.exitCode).toBe(2)
+    expect(report.text).toMatch(/cannot finish here/)
+    expect(w.io.stderrText).not.toMatch(/replac/i)
+    expect(w.http.calls).toEqual([])
+    const kept = await w.store.get({ provider: 'livechat', profile: 'default' })
+    expect(kept.status === 'found' && kept.credential).toEqual(OLD)
   })
 
   it('asks on a terminal; "y" replaces', async () => {
@@ -105,7 +131,7 @@ describe('login over an existing credential', () => {
     await w.store.set(OLD)
     await runLogin({ ...base, force: true }, w.deps, () => {})
     expect(w.io.prompts).toEqual([])
-    expect(w.io.stderrText).toContain('this login replaces the stored credentials')
+    expect(w.io.stderrText).toContain('the new login replaced the stored credentials')
   })
 
   it('a failed revoke of the replaced tokens does not fail the login, and says so', async () => {
@@ -142,7 +168,7 @@ describe('login over an existing credential', () => {
       return { status: 'missing' }
     }
     await runLogin(base, w.deps, () => {})
-    expect(w.io.stderrText).toContain('cannot be read; this login replaces them')
+    expect(w.io.stderrText).toContain('could not be read; the new login replaced them')
     expect(deletes(w.http)).toEqual([])
   })
 
