@@ -25,6 +25,7 @@ import type { TokenOptions } from './commands/token'
 import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
 import { suggestName } from './suggest'
+import { secretFlagPointer } from './secret-flags'
 import { COMMON_FLAGS, JSON_FLAG, longName, takesValue, type ProviderCommandOptions } from './options'
 
 /** The run halves, injectable so parse tests can pass spies. */
@@ -108,10 +109,12 @@ function usageError(err: CommanderError, argv: string[], program: Command): Usag
   const text = err.message.replace(/^error: /, '')
   const [first = text] = text.split('\n')
   const suggested = /\(Did you mean (\S+?)\?\)/.exec(text)?.[1]
-  const option = /^unknown option '([^']+)'/.exec(first)?.[1]
-  const habit = option !== undefined && Object.hasOwn(CURL_HABITS, option.split('=')[0]!) ? CURL_HABITS[option.split('=')[0]!] : undefined
-  const lines = [habit ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
-  return new UsageError(first, { hint: lines.join('\n') })
+  // `--name=value`: only the name is repeated, since an unknown option's value may be a secret typed in the wrong place.
+  const option = /^unknown option '([^'=]+)/.exec(first)?.[1]
+  const habit = option !== undefined && Object.hasOwn(CURL_HABITS, option) ? CURL_HABITS[option] : undefined
+  const secret = option === undefined ? undefined : secretFlagPointer(option, argv, commandWord(argv))
+  const lines = [habit ?? secret ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
+  return new UsageError(option === undefined ? first : `unknown option '${option}'`, { hint: lines.join('\n') })
 }
 
 /** `help <unknown>`: an unknown command (exit 2, with did-you-mean), not the general help. */
