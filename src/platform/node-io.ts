@@ -3,7 +3,7 @@
  * through one buffer so that several reads (a line, then another line, then
  * the rest) each get exactly their part, however the data was chunked.
  */
-import { fstatSync, writeSync } from 'node:fs'
+import { fstatSync, statSync, writeSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
 import type { IO, OutputStream } from './io'
 import type { Env, ProcessLike } from './process'
@@ -140,10 +140,13 @@ function outputStream(open: () => NodeJS.WriteStream, fd: number | undefined): O
   }
 }
 
-/** False for what cannot be a terminal (a pipe, a file, a socket), told without making the stream. */
+/** False for what cannot be a terminal (a pipe, a file, a socket, /dev/null), told without making the stream. */
 function mayBeTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice()
+    const stat = fstatSync(fd)
+    if (!stat.isCharacterDevice()) return false
+    // `> /dev/null` in a script is common, and is not a terminal either.
+    return stat.rdev !== statSync('/dev/null').rdev
   } catch {
     return true
   }

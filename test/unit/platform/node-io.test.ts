@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -192,6 +192,16 @@ describe('createNodeIO writing straight to a file descriptor', () => {
     await io.stdout.writeAndDrain?.(Buffer.from('two'))
     closeSync(fd)
     expect(readFileSync(file, 'utf8')).toBe('one two')
+    expect(made()).toBe(0)
+  })
+
+  it.runIf(existsSync('/dev/null'))('tells /dev/null is no terminal without making the stream', () => {
+    const fd = openSync('/dev/null', 'w')
+    const { proc, made } = countingProcess()
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: fd } })
+    expect(io.stdout.isTTY).toBe(false)
+    io.stdout.write('gone')
+    closeSync(fd)
     expect(made()).toBe(0)
   })
 
