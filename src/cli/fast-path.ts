@@ -99,9 +99,75 @@ export function parseTokenFastPath(argv: readonly string[]): FastToken | undefin
 export type FastCall = Omit<CallOptions, 'profile'> & { profile?: string }
 
 export function parseCallFastPath(argv: readonly string[]): FastCall | undefined {
-  const parsed = parseFast(argv, { name: 'call', rows: CALL_ROWS, minArgs: 2, maxArgs: 2 })
+  const parsed = parseCommanderForms(argv, { name: 'call', rows: CALL_ROWS, minArgs: 2, maxArgs: 2 })
   if (!parsed) return undefined
   return { ...parsed.opts, json: false, provider: parsed.args[0], target: parsed.args[1] } as unknown as FastCall
+}
+
+/**
+ * Parses `[root flags] <name> [args and flags]` as commander (with positional
+ * options) reads it, in every form commander takes: `--name value`,
+ * `--name=value`, `-X value`, `-Xvalue`, switches run together (`-is`, where
+ * the last letter may take the rest or the next argument as its value:
+ * `-iXPOST`, `-iX POST`), and `--`, after which everything is an argument.
+ * Undefined where commander would fail or print help, and for a value that
+ * starts with "-" (commander takes it, but scanGlobalFlags, which shapes Deps
+ * first, could read it as a flag): commander then does it all.
+ */
+function parseCommanderForms(argv: readonly string[], command: FastCommand): { opts: Record<string, unknown>; args: string[] } | undefined {
+  const opts: Record<string, unknown> = { json: false, verbose: false, store: 'auto' }
+  for (const [key, row] of command.rows) {
+    if (row.repeatable) opts[key] = []
+    else if (!takesValue(row) && !(key in opts) && !(key in COMMON_FLAGS)) opts[key] = false
+  }
+  const args: string[] = []
+  let seenCommand = false
+  const queue = [...argv]
+  for (let arg = queue.shift(); arg !== undefined; arg = queue.shift()) {
+    if (arg === '--') {
+      if (!seenCommand) return undefined
+      args.push(...queue.splice(0))
+      break
+    }
+    if (arg.length < 2 || !arg.startsWith('-')) {
+      if (seenCommand) args.push(arg)
+      else if (arg === command.name) seenCommand = true
+      else return undefined
+      continue
+    }
+    const rows = seenCommand ? command.rows : ROOT_ROWS
+    let found: Row | undefined
+    let value: string | undefined
+    const exact = rows.find(([, row]) => longName(row) === arg || shortName(row) === arg)
+    if (exact) {
+      found = exact
+      if (takesValue(exact[1])) {
+        if (queue.length === 0) return undefined
+        value = queue.shift()
+      }
+    } else if (arg[1] !== '-') {
+      // `-abc`: the first letter's row; a switch puts `-bc` back, a row with a value takes `bc`.
+      found = rows.find(([, row]) => shortName(row) === arg.slice(0, 2))
+      if (found && takesValue(found[1])) value = arg.slice(2)
+      else if (found) queue.unshift(`-${arg.slice(2)}`)
+    } else {
+      const at = arg.indexOf('=')
+      found = at > 2 ? rows.find(([, row]) => longName(row) === arg.slice(0, at) && takesValue(row)) : undefined
+      value = arg.slice(at + 1)
+    }
+    if (!found || value?.startsWith('-')) return undefined
+    const [key, row] = found
+    if (!takesValue(row)) {
+      if (!GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) opts[key] = true
+      continue
+    }
+    const read = tryReadValue(row, value)
+    if (read === undefined) return undefined
+    if (GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) continue
+    opts[key] = row.repeatable ? [...(opts[key] as unknown[]), read] : read
+  }
+  const enough = args.length >= command.minArgs && args.length <= command.maxArgs
+  return seenCommand && enough ? { opts, args } : undefined
 }
 
 /** `status [provider]` and `providers`: read-only listings the fast build answers (fast-listing.ts). */

@@ -59,6 +59,31 @@ describe('call with OAuth tokens', SUITE, () => {
     expect(JSON.parse(echo.body)).toEqual({ y: 2 })
   })
 
+  it('sends the same request and prints the same answer for every spelling commander accepts', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const spelled = [
+      ['call', 'acme', '/things/7', '-X', 'PUT', '-H', 'X-Foo: bar', '-d', '{"y":2}', '-q', 'a=1', '-i'],
+      ['call', 'acme', '/things/7', '--method=PUT', '--header=X-Foo: bar', '--data={"y":2}', '--query=a=1', '--include'],
+      ['call', 'acme', '/things/7', '-XPUT', '-HX-Foo: bar', '-d{"y":2}', '-qa=1', '-i'],
+      ['call', '-iXPUT', 'acme', '-H', 'X-Foo: bar', '--json', '{"y":2}', '/things/7', '-q', 'a=1'],
+    ]
+    const runs = []
+    for (const argv of spelled) runs.push(await world.cli(argv))
+    const [first, ...others] = runs.map((run) => {
+      expectExit(run, 0)
+      const body = run.stdout.split(/\r?\n\r?\n/).slice(1).join('\n\n')
+      const { date: _date, ...head } = Object.fromEntries(run.stdout.split(/\r?\n\r?\n/)[0]!.split(/\r?\n/).slice(1).map((l) => l.split(': ')))
+      return { head, echo: JSON.parse(body) as Echo, stderr: run.stderr }
+    })
+    expect(first?.echo).toMatchObject({ method: 'PUT', path: '/api/things/7', query: { a: '1' }, body: '{"y":2}' })
+    expect(first?.echo.headers['x-foo']).toBe('bar')
+    for (const other of others) expect(other).toEqual(first)
+    // After --, "-X" and "PUT" are arguments, not a method: too many arguments, exit 2, nothing sent.
+    const before = apiRequests(world.fp, '/api/things/7').length
+    expectExit(await world.cli(['--profile=default', 'call', 'acme', '--', '/things/7', '-X', 'PUT']), 2)
+    expect(apiRequests(world.fp, '/api/things/7')).toHaveLength(before)
+  })
+
   it('prints the status line and headers before the body with -i', async ({ makeWorld }) => {
     const world = await loggedIn(makeWorld)
     const run = await world.cli(['call', 'acme', '/things', '-i'])
