@@ -11,16 +11,17 @@ import { StoreError, type CredentialKey, type CredentialStore, type StoredCreden
 import { ReplaceDeclinedError } from './errors'
 import { revokeCredential } from './revoke-credential'
 
-/** What a login replaces: the stored credential (undefined when none is readable), and what to say once the new one is stored. */
+/** What a login over a stored credential says once the new one is stored (a login that fails replaced nothing, so it says nothing). */
 export interface Replacement {
-  credential?: StoredCredential
-  /** Said only after the new credential is stored: a login that fails replaced nothing, so it announces nothing. */
+  /** Said if the save did replace a credential (or the unreadable item). */
   notice?: string
+  /** The stored item could not be read: the save overwrites it whatever it held. */
+  unreadable?: boolean
 }
 
 /**
- * The credential this login would replace, after the user agreed (or did not
- * have to: `--force`, or no terminal). Nothing is said here, only asked: a
+ * Asks before a login over a stored credential (unless `--force`, or no
+ * terminal), and says what to tell once it is replaced. Nothing is said here, only asked: a
  * login that then fails (empty input, no way to finish in CI) must not have
  * claimed to replace anything.
  * @throws ReplaceDeclinedError when the user answered anything but yes; nothing was changed
@@ -38,18 +39,18 @@ export async function confirmReplace(
   } catch (err) {
     // An item nothing can read is what a new login fixes ("inspect or remove it, then log in again").
     if (err instanceof StoreError && err.kind === 'corrupt') {
-      return { notice: `The stored credentials for ${what} could not be read; the new login replaced them.\n` }
+      return { notice: `The stored credentials for ${what} could not be read; the new login replaced them.\n`, unreadable: true }
     }
     throw err
   }
   if (lookup.status !== 'found') return {}
   const interactive = deps.io.stdinIsTTY && deps.io.stderr.isTTY
   if (options.force || !interactive) {
-    return { credential: lookup.credential, notice: `Already logged in to ${what}: the new login replaced the stored credentials.\n` }
+    return { notice: `Already logged in to ${what}: the new login replaced the stored credentials.\n` }
   }
   const answer = await deps.io.readLine(`Already logged in to ${what}. Log in again and replace the stored credentials? [y/N] `)
   if (!/^\s*y(es)?\s*$/i.test(answer)) throw new ReplaceDeclinedError(key)
-  return { credential: lookup.credential }
+  return {}
 }
 
 /**

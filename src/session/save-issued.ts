@@ -48,25 +48,33 @@ export function refreshLockName(key: CredentialKey): string {
 }
 
 /**
- * A save (saveIssued by default) under the refresh lock. If the lock cannot be had (a holder that
- * outlives the lock timeout), the tokens are saved all the same: losing them
- * would be worse than the race the lock prevents.
+ * A save (saveIssued by default) under the refresh lock (a shared store's
+ * lease, as its refreshes use). Resolves the credential it replaced, as read
+ * under that lock just before the save: a refresh that ran meanwhile (while
+ * the user was in the browser) has replaced the one read before the login, so
+ * only this one is what the new login really replaces (and may revoke). If the
+ * lock cannot be had (a holder that outlives the lock timeout), the tokens are
+ * saved all the same: losing them would be worse than the race the lock prevents.
  */
 export async function saveUnderRefreshLock(
   store: CredentialStore,
   next: StoredCredential,
   deps: SessionDeps,
   save: (store: CredentialStore, next: StoredCredential, deps: SessionDeps) => Promise<void> = saveIssued,
-): Promise<void> {
+): Promise<StoredCredential | undefined> {
   let saving = false
+  const replaceNow = async (): Promise<StoredCredential | undefined> => {
+    // Unreadable is what a new login fixes: nothing to revoke then.
+    const before = await store.get(next).catch(() => ({ status: 'missing' as const }))
+    saving = true
+    await save(store, next, deps)
+    return before.status === 'found' ? before.credential : undefined
+  }
   try {
-    const locker = await deps.locker()
-    await locker.withLock(refreshLockName(next), async () => {
-      saving = true
-      await save(store, next, deps)
-    })
+    const locker = store.locker ?? (await deps.locker())
+    return await locker.withLock(refreshLockName(next), replaceNow)
   } catch (err) {
     if (saving || !(err instanceof StoreError)) throw err
-    await save(store, next, deps)
+    return replaceNow()
   }
 }

@@ -116,10 +116,10 @@ export async function runLogin(
   // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
   // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
   // (A static credential is the user's own input: no emergency file for it.)
-  await saveUnderRefreshLock(store, credential, deps, mode === 'static' ? (s, c) => s.set(c) : saveIssued)
-  if (replacement.notice) deps.io.stderr.write(replacement.notice)
-  // Only once the new credential is safe: revoke what it replaced, where the provider asks for it.
-  await revokeReplaced(provider, replacement.credential, credential, deps)
+  const replaced = await saveUnderRefreshLock(store, credential, deps, mode === 'static' ? (s, c) => s.set(c) : saveIssued)
+  if (replacement.notice && (replaced !== undefined || replacement.unreadable)) deps.io.stderr.write(replacement.notice)
+  // Only once the new credential is safe: revoke what it replaced (as stored at the save), where the provider asks for it.
+  await revokeReplaced(provider, replaced, credential, deps)
   return summarize(credential, store)
 }
 

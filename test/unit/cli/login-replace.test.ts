@@ -104,6 +104,26 @@ describe('login over an existing credential', () => {
     expect(kept.status === 'found' && kept.credential).toEqual(OLD)
   })
 
+  it('revokes the pair stored when the new one is saved, not the one read before the browser flow (a refresh meanwhile)', async () => {
+    const w = world()
+    await w.store.set(OLD)
+    const REFRESHED = { ...OLD, access_token: 'dal:at-refreshed-5555', refresh_token: 'rt-refreshed-6666' }
+    // While the user is in the browser, a `call` elsewhere refreshes the stored pair at the rotating provider.
+    const deps = {
+      ...w.deps,
+      browser: new RecordingBrowser(async (url) => {
+        await w.store.set(REFRESHED)
+        const state = new URL(url).searchParams.get('state') as string
+        setTimeout(() => w.loop.deliver(new URLSearchParams({ code: 'dal:code-1', state })), 5)
+        return { opened: true, via: 'test' }
+      }),
+    }
+    await runLogin(base, deps, () => {})
+    expect(deletes(w.http).map((c) => c.headers.get('authorization'))).toEqual(['Bearer rt-refreshed-6666', 'Bearer dal:at-refreshed-5555'])
+    const saved = await w.store.get({ provider: 'livechat', profile: 'default' })
+    expect(saved.status === 'found' && saved.credential.access_token).toBe('dal:at-new-3333')
+  })
+
   it('asks on a terminal; "y" replaces', async () => {
     const w = world({ tty: true, answer: 'y' })
     await w.store.set(OLD)
