@@ -1,5 +1,42 @@
+import { watch } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect } from 'vitest'
-import { it, SUITE, expectExit, loginAcme, paramsOf, statusJson } from './world'
+import { systemClock } from '../../src/platform/clock'
+import { refreshLockName } from '../../src/session/save-issued'
+import { createFileStore } from '../../src/store/file-store'
+import { createFileLocker } from '../../src/store/lock'
+import { it, SUITE, expectExit, loginAcme, paramsOf, statusJson, type World } from './world'
+
+/** Resolves once another process tries to take a lock in `dir` (its aside file appears), or fails after `ms`. */
+function lockAttempted(dir: string, ms = 10_000): { seen: Promise<void>; close(): void } {
+  let close = (): void => undefined
+  const seen = new Promise<void>((resolve, reject) => {
+    const watcher = watch(dir, (_event, name) => {
+      // A waiter's attempt writes `<name>.lock.<nonce>.tmp` (not the holder's `.beat.tmp` or a guard's staging).
+      if (name !== null && /\.lock\.[0-9a-f]{16}\.tmp$/.test(name)) resolve()
+    })
+    const timer = setTimeout(() => reject(new Error(`nobody asked for a lock in ${dir} within ${ms} ms`)), ms)
+    close = () => {
+      clearTimeout(timer)
+      watcher.close()
+    }
+  })
+  return { seen, close }
+}
+
+/** A refresh as the CLI does it, spending the stored refresh token at the provider: the rotated pair. */
+async function refreshAtProvider(world: World, refreshToken: string): Promise<{ access_token: string; refresh_token: string; expires_in: number }> {
+  const response = await fetch(`${world.fp.url}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${world.fp.clientId}:${world.fp.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+  })
+  expect(response.status).toBe(200)
+  return (await response.json()) as { access_token: string; refresh_token: string; expires_in: number }
+}
 
 describe('logout', SUITE, () => {
   it('revokes at the RFC 7009 endpoint with client authentication, then forgets the credentials', async ({ makeWorld }) => {
@@ -67,6 +104,40 @@ describe('logout', SUITE, () => {
     expectExit(local, 0)
     expect(local.stderr).toMatch(/local/i)
     expect(await statusJson(world)).toEqual([])
+  })
+
+  it('waits for a refresh holding the lock, then revokes the rotated pair it stored and removes it: nothing comes back', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const dataDir = join(world.env.XDG_DATA_HOME!, 'oauth-cli')
+    const store = createFileStore({ dir: dataDir })
+    const key = { provider: 'acme', profile: 'default' }
+    const locks = join(dataDir, 'locks')
+    // The refresh of another process, by hand: it holds the lock while it spends the refresh token and stores the new pair.
+    const refresher = createFileLocker(locks, systemClock)
+    let rotated!: { access_token: string; refresh_token: string }
+    let logout!: ReturnType<World['spawn']>
+    await refresher.withLock(refreshLockName(key), async () => {
+      const attempt = lockAttempted(locks)
+      try {
+        logout = world.spawn(['logout', 'acme'])
+        await Promise.race([attempt.seen, logout.exited.then(() => undefined)])
+        const before = await store.get(key)
+        if (before.status !== 'found') throw new Error('logout removed the credential while a refresh held the lock')
+        const answer = await refreshAtProvider(world, before.credential.refresh_token!)
+        rotated = answer
+        await store.set({ ...before.credential, access_token: answer.access_token, refresh_token: answer.refresh_token, updated_at: new Date().toISOString() })
+        await attempt.seen
+      } finally {
+        attempt.close()
+      }
+    })
+    const run = await logout.exited
+    expectExit(run, 0)
+    expect(await statusJson(world)).toEqual([])
+    expect(world.fp.isTokenActive(rotated.refresh_token)).toBe(false)
+    expect(world.fp.isTokenActive(rotated.access_token)).toBe(false)
+    expect([...world.fp.issuedAccessTokens(), ...world.fp.issuedRefreshTokens()].filter((t) => world.fp.isTokenActive(t))).toEqual([])
   })
 
   it('removes only the named profile', async ({ makeWorld }) => {
