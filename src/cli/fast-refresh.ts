@@ -21,6 +21,7 @@ import { rememberContext } from './error-context'
 import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
 import { formatError } from './report'
+import { withStderr } from './with-stderr'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
   const held: Array<string | Uint8Array> = []
@@ -39,7 +40,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
   }
   const deps = {
     ...base,
-    io: { ...base.io, stderr },
+    io: withStderr(base.io, stderr),
     http: async () => {
       const client = await base.http()
       return ((url, init) => {

@@ -18,6 +18,7 @@ import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 import { renderTokenJson } from './summary'
 import { scanGlobalFlags } from './options'
+import { withStderr } from './with-stderr'
 
 /** An exit code; `'refresh'` when the stored token needs renewing (fast-refresh.ts does it); undefined: the full CLI. */
 export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | 'refresh' | undefined> {
@@ -28,7 +29,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
   try {
     deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.push(`${line}\n`) })
     const stderr: OutputStream = { isTTY: deps.io.stderr.isTTY, write: (chunk) => void held.push(chunk) }
-    const value = await readToken(opts, { ...deps, io: { ...deps.io, stderr } }, { refresh: false })
+    const value = await readToken(opts, { ...deps, io: withStderr(deps.io, stderr) }, { refresh: false })
     if (value === undefined || value === 'refresh') return value
     for (const chunk of held) deps.io.stderr.write(chunk)
     deps.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
