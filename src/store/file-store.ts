@@ -9,7 +9,23 @@
  * so they can be raised later without breaking old files.
  */
 import { byCodeUnits } from '../platform/sort'
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import {
   decodeFileNamePart,
@@ -104,7 +120,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       const path = join(root, fileNameFor(key))
       if (!guardDir(root)) return false
       const removed = await unlinkIfExists(path)
-      if (removed) await syncDir(root)
+      if (removed) syncDir(root)
       return removed
     },
     list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
@@ -278,11 +294,15 @@ async function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Pr
 }
 
 /**
- * node:crypto and node:fs/promises load only when a file is encrypted or
- * written: reading a plain credential (the `token` hot path) needs neither.
+ * node:crypto loads only when a file is encrypted or written: reading a plain
+ * credential (the `token` hot path) does not need it. Required, not
+ * import()ed: in the CommonJS fast build an import() starts the ESM loader.
+ * Files are written with synchronous calls: a save is a handful of small
+ * operations on a refresh's critical path, each of which would otherwise wait
+ * for a thread-pool round trip.
  */
-const crypto = () => import('node:crypto')
-const fsp = () => import('node:fs/promises')
+const requireBuiltin = createRequire(import.meta.url)
+const crypto = async (): Promise<typeof import('node:crypto')> => requireBuiltin('node:crypto')
 
 function b64(text: string): Buffer {
   return Buffer.from(text, 'base64')
@@ -322,35 +342,35 @@ function isIntIn(value: unknown, min: number, max: number): value is number {
 /** Temp file in the same directory (0600 from creation, O_EXCL), fsync, rename over, fsync the directory. */
 async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
   const target = join(dir, name)
-  const [{ randomBytes }, { open, rename }] = await Promise.all([crypto(), fsp()])
+  const { randomBytes } = await crypto()
   const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    const handle = await open(temp, 'wx', 0o600)
+    const fd = openSync(temp, 'wx', 0o600)
     try {
-      await handle.writeFile(data, 'utf8')
-      await handle.sync()
+      writeFileSync(fd, data, 'utf8')
+      fsyncSync(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
-    await renameWithRetry(rename, temp, target)
+    await renameWithRetry(async (from, to) => renameSync(from, to), temp, target)
   } catch (err) {
     await unlinkIfExists(temp).catch(() => undefined)
     throw ioError('write', target, err)
   }
-  await syncDir(dir)
+  syncDir(dir)
 }
 
 /** Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows now), then removes it. */
 async function probeWrite(dir: string, bytes: number): Promise<void> {
-  const [{ randomBytes }, { open }] = await Promise.all([crypto(), fsp()])
+  const { randomBytes } = await crypto()
   const temp = join(dir, `.write-check.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    const handle = await open(temp, 'wx', 0o600)
+    const fd = openSync(temp, 'wx', 0o600)
     try {
-      await handle.writeFile(Buffer.alloc(Math.max(1, bytes)))
-      await handle.sync()
+      writeFileSync(fd, Buffer.alloc(Math.max(1, bytes)))
+      fsyncSync(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
   } catch (err) {
     throw ioError('write to', dir, err)
@@ -383,18 +403,17 @@ async function renameWithRetry(
 }
 
 async function mkdirPrivateDir(dir: string): Promise<void> {
-  await mkdirPrivate((await fsp()).mkdir, dir, (err) => ioError('create', dir, err))
+  await mkdirPrivate(async (path, options) => mkdirSync(path, options), dir, (err) => ioError('create', dir, err))
 }
 
 /** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */
-async function syncDir(dir: string): Promise<void> {
-  const { open } = await fsp()
+function syncDir(dir: string): void {
   try {
-    const handle = await open(dir, 'r')
+    const fd = openSync(dir, 'r')
     try {
-      await handle.sync()
+      fsyncSync(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
   } catch {
     // best effort: the rename itself is already atomic
@@ -490,8 +509,7 @@ function insecure(path: string, message: string, fix: string): StoreError {
 }
 
 async function unlinkIfExists(path: string): Promise<boolean> {
-  const { unlink } = await fsp()
-  return unlessMissing(async () => (await unlink(path), true), false, (err) => ioError('delete', path, err))
+  return unlessMissing(async () => (unlinkSync(path), true), false, (err) => ioError('delete', path, err))
 }
 
 function ioError(verb: string, path: string, err: unknown): StoreError {

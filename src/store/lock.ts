@@ -20,7 +20,7 @@
  * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
 import { randomBytes } from 'node:crypto'
-import * as nodeFs from 'node:fs/promises'
+import * as nodeFs from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
@@ -28,7 +28,7 @@ import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
 import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
 
-/** The file operations the locker uses; node:fs/promises by default. */
+/** The file operations the locker uses; node:fs's by default (syncFs). */
 export interface LockFileSystem {
   writeFile(path: string, data: string, options: { flag: 'wx'; mode: number }): Promise<void>
   link(existingPath: string, newPath: string): Promise<void>
@@ -73,6 +73,24 @@ interface Context {
   pollMs: number
 }
 
+/**
+ * The default file operations: node:fs's synchronous calls behind the promise
+ * interface. Taking and releasing a lock is a dozen small operations on a
+ * refresh's critical path; each would otherwise wait for a thread-pool round
+ * trip (and node:fs/promises would have to load first). Same system calls,
+ * same errors (as rejections).
+ */
+const syncFs: LockFileSystem = {
+  writeFile: async (path, data, options) => nodeFs.writeFileSync(path, data, options),
+  link: async (existingPath, newPath) => nodeFs.linkSync(existingPath, newPath),
+  readFile: async (path, encoding) => nodeFs.readFileSync(path, encoding),
+  readdir: async (path) => nodeFs.readdirSync(path),
+  rename: async (oldPath, newPath) => nodeFs.renameSync(oldPath, newPath),
+  unlink: async (path) => nodeFs.unlinkSync(path),
+  mkdir: async (path, options) => nodeFs.mkdirSync(path, options),
+  rmdir: async (path) => nodeFs.rmdirSync(path),
+}
+
 /** A guard is held for a few file operations; one older than this was abandoned. */
 const GUARD_STALE_MS = 10_000
 /** How long a release waits for the guard before leaving the lock to stale detection. */
@@ -85,7 +103,7 @@ const GUARD_TAKEN = new Set(['EEXIST', 'ENOTEMPTY', 'EPERM', 'EACCES', 'EBUSY'])
 /** A Locker keeping its lock files in `dir` (created 0700), timed by `clock`. */
 export function createFileLocker(dir: string, clock: Clock, options: FileLockerOptions = {}): Locker {
   const ctx: Context = {
-    fs: options.fs ?? nodeFs,
+    fs: options.fs ?? syncFs,
     clock,
     staleMs: options.staleMs ?? 20_000,
     timeoutMs: options.timeoutMs ?? 45_000,
