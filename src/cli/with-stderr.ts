@@ -1,8 +1,8 @@
 /**
  * The same IO with another stderr (the fast paths hold stderr back until they
  * know their answer). Its getters keep reading the real IO lazily: a spread
- * (`{ ...io }`) would read `stdinIsTTY`, which creates `process.stdin` (a
- * stream over the pipe: ~3 ms) in commands that never read it.
+ * (`{ ...io }`) would read `stdinIsTTY`, which creates the stdin stream
+ * (~3 ms over a pipe) in commands that never read it.
  */
 import type { IO, OutputStream } from '../platform/io'
 

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect } from 'vitest'
 import type { TokenFault } from '../support/fake-provider'
 import { REPO_ROOT, type CliRun } from '../support/run-cli'
-import { apiRequests, expectExit, grantTypes, it, last, loginAcme, SUITE, tokenRequests, type World } from './world'
+import { apiRequests, expectExit, grantTypes, it, last, loginAcme, paramsOf, SUITE, tokenRequests, type World } from './world'
 
 /** bin/ and dist/*.cjs only: the fast build without the full CLI it could hand over to. */
 const fastOnly = mkdtempSync(join(tmpdir(), 'oauth-cli-fast-only-'))
@@ -98,6 +98,25 @@ describe('token refreshing in the fast build', SUITE, () => {
     const [c, d] = await Promise.all([fast(ours, ['status', 'acme', '--json']), full(theirs, ['status', 'acme', '--json'])])
     const shape = (run: CliRun) => (JSON.parse(run.stdout) as Array<Record<string, unknown>>).map(({ status, refreshable, expires_at }) => ({ status, refreshable, expires: expires_at === null }))
     expect(shape(c)).toEqual(shape(d))
+  })
+
+  it('says as the full CLI does when even the renewed token lives less than --min-ttl', async ({ makeWorld }) => {
+    const [ours, theirs] = await Promise.all([staleWorld(makeWorld), staleWorld(makeWorld)])
+    const [a, b] = await Promise.all([fast(ours, ['token', 'acme', '--min-ttl', '7200']), full(theirs, ['token', 'acme', '--min-ttl', '7200'])])
+    expectExit(a, 1)
+    expect(normalised(a, ours)).toEqual(normalised(b, theirs))
+  })
+
+  it('ends on Ctrl-C while the provider has not answered as the full CLI does: one "cancelled" line, exit 130', async ({ makeWorld }) => {
+    const world = await staleWorld(makeWorld)
+    world.fp.injectTokenFault('hang')
+    const cli = world.spawn(['token', 'acme'], { entry: FAST_ONLY_BIN, env: { NODE_PATH: join(REPO_ROOT, 'node_modules') } })
+    await world.fp.waitForRequest((r) => r.path === '/token' && paramsOf(r).get('grant_type') === 'refresh_token')
+    cli.child.kill('SIGINT')
+    const run = await cli.exited
+    expectExit(run, 130)
+    expect(run.stdout).toBe('')
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
   })
 
   it('reports an unreachable token endpoint as the full CLI does, and keeps the stored credential', async ({ makeWorld }) => {
