@@ -181,6 +181,7 @@ export const CALL_FLAGS = {
   output: flag<string | undefined>({ flags: '-o, --output <file>', description: 'write the response body (and with -i the headers) to <file> instead of stdout' }),
   fail: flag<boolean>({ flags: '-f, --fail', description: 'on an HTTP error status print no body (exit 4 either way), as curl -f' }),
   silent: flag<boolean>({ flags: '-s, --silent', description: 'accepted for curl habits: only the result is printed anyway' }),
+  showError: flag<boolean>({ flags: '-S, --show-error', description: 'accepted for curl habits (-sS): errors are always shown' }),
 } as const
 
 export const TOKEN_FLAGS = {

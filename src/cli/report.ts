@@ -3,6 +3,7 @@
  * "Exit codes"). Every message passes through redaction.
  */
 import { redactText } from '../http/redact'
+import { isReaderGone } from '../platform/io'
 import { escapeControls } from '../platform/terminal-text'
 import { contextOf } from './error-context'
 import { hintWithSuggestion } from './suggest'
@@ -45,11 +46,14 @@ export interface ErrorReport {
  * message stays one line whatever a server put in it (a hint may have several).
  */
 export function formatError(err: unknown, options: { verbose: boolean; secrets?: readonly string[] }): ErrorReport {
+  // `| head -1` stopped reading: it has what it wanted, nothing failed (see ReaderGoneError).
+  if (isReaderGone(err)) return { text: '', exitCode: 0 }
   const cli = toCliError(err)
   const shown = (text: string, multiline = false): string => escapeControls(redactText(text, options.secrets), { multiline })
   let text = `oauth-cli: ${shown(cli.message)}\n`
   if (cli.hint) text += `${shown(cli.hint, true)}\n`
-  if (options.verbose && err instanceof Error && err.stack && !(err instanceof CliError)) {
+  // A stack helps with a bug, not with a Ctrl-C.
+  if (options.verbose && err instanceof Error && err.stack && !(err instanceof CliError) && cli.exitCode !== 130) {
     text += `${shown(err.stack, true)}\n`
   }
   return { text, exitCode: cli.exitCode }

@@ -5,7 +5,7 @@
  */
 import { fstatSync, statSync, writeSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
-import type { IO, OutputStream } from './io'
+import { ReaderGoneError, type IO, type OutputStream } from './io'
 import type { Env, ProcessLike } from './process'
 
 /**
@@ -107,7 +107,7 @@ function outputStream(open: () => NodeJS.WriteStream, fd: number | undefined): O
     if (written >= DIRECT_WRITE_LIMIT) direct = false
     return undefined
   }
-  const closedError = (): Error => closed ?? Object.assign(new Error('the output stream is closed'), { code: 'EPIPE' })
+  const closedError = (): Error => (closed ? readerGoneOr(closed) : new ReaderGoneError())
   return {
     write: (chunk) => {
       if (closed) return
@@ -127,7 +127,7 @@ function outputStream(open: () => NodeJS.WriteStream, fd: number | undefined): O
         rest = writeDirect(chunk)
       } catch (err) {
         closed = err as Error
-        throw err
+        throw readerGoneOr(closed)
       }
       if (rest) await (viaStream().writeAndDrain as (chunk: string | Uint8Array) => Promise<void>)(rest)
     },
@@ -152,10 +152,18 @@ function mayBeTerminal(fd: number): boolean {
   }
 }
 
+/** What a write to a stream (or descriptor) whose reader went away fails with. */
+const CLOSED_READER = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END'])
+
+/** ReaderGoneError for a reader that went away (`| head -1`), else the error itself. */
+function readerGoneOr(err: Error): Error {
+  return CLOSED_READER.has((err as NodeJS.ErrnoException).code ?? '') ? new ReaderGoneError() : err
+}
+
 function wrapStream(stream: NodeJS.WriteStream): OutputStream {
   // A reader that goes away (`| head`) makes the stream emit EPIPE after a write already
-  // returned: without a listener that is an uncaught 'error' and a stack trace. The next
-  // write then finds the stream destroyed and fails the way the caller reports.
+  // returned: without a listener that is an uncaught 'error' and a stack trace. Later
+  // writes are dropped (the stream is destroyed); a draining writer is told ReaderGoneError.
   stream.on('error', () => undefined)
   return {
     write: (chunk) => {
@@ -163,11 +171,11 @@ function wrapStream(stream: NodeJS.WriteStream): OutputStream {
     },
     writeAndDrain: (chunk) =>
       new Promise<void>((resolve, reject) => {
-        if (stream.destroyed) return reject(Object.assign(new Error('the output stream is closed'), { code: 'EPIPE' }))
+        if (stream.destroyed) return reject(new ReaderGoneError())
         const settle = (err?: Error | null): void => {
           stream.off('drain', onDrain)
           stream.off('error', settle)
-          if (err) reject(err)
+          if (err) reject(readerGoneOr(err))
           else resolve()
         }
         const onDrain = (): void => settle()

@@ -450,11 +450,11 @@ describe('call: a user-supplied Authorization header', SUITE, () => {
 })
 
 describe('curl habits', SUITE, () => {
-  it('-v points at --verbose; -L is refused with the reason; -G and --data-urlencode point at -q', async ({ makeWorld }) => {
+  // -L, refused with its reason first: process-boundary.test.ts.
+  it('-v points at --verbose; -G and --data-urlencode point at -q', async ({ makeWorld }) => {
     const world = await makeWorld()
     const cases: Array<[string[], string]> = [
       [['-v'], 'did you mean "--verbose"?'],
-      [['-L'], 'never follows redirects: credentials must not follow a redirect'],
       [['-G'], '-q name=value'],
       [['--data-urlencode', 'a=b'], 'use -q name=value'],
     ]

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, type OpenOutputFile } from '../../platform/files'
+import { isReaderGone } from '../../platform/io'
 import { parseJsonOrUndefined } from '../../platform/json'
 import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
 import type { ResolvedProvider } from '../../providers/types'
@@ -202,6 +203,7 @@ function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): Body
         try {
           await (stdout.writeAndDrain ? stdout.writeAndDrain(data) : stdout.write(data))
         } catch (err) {
+          if (isReaderGone(err)) throw err
           throw new CliError(`cannot write the response body to stdout: ${reasonOf(err)}`)
         }
       },
@@ -308,7 +310,13 @@ export async function executeCall(
   // -i with -o: the head goes into the file before the body, as curl does.
   if (opts.include) await writeHead(formatIncluded(response), opts, deps, sink)
   if (opts.fail && response.status >= 400) await response.discard()
-  else await writeBody(response, sink)
+  else {
+    await writeBody(response, sink).catch(async (err: unknown) => {
+      // `| head -1` has its line: the rest is not read, and the status still decides the exit code.
+      if (!isReaderGone(err)) throw err
+      await response.discard()
+    })
+  }
   await sink.close()
   if (response.status >= 400) {
     throw httpStatusError(opts, response, undefined, deps.env, false, { provider: session.provider, now: deps.clock.now() })
