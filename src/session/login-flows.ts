@@ -46,6 +46,8 @@ export type LoginEvent =
       opened: boolean
       /** The server's URIs that were not opened because they are not https: (or http: on loopback). */
       refused?: string[]
+      /** On the first code only: how long the login waits in all, and how long each code lives (its expires_in). */
+      wait?: { timeout_s: number; code_expires_s: number }
     }
   | { type: 'exchanging' }
 
@@ -375,7 +377,7 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
   // then is replaced by a new one, printed again: in CI the log shows the code that is current.
   const deadline = deps.clock.now() + options.timeoutSeconds * 1000
   let browserTried = options.noBrowser
-  for (;;) {
+  for (let first = true; ; first = false) {
     const auth = await startDeviceAuthorization(context, requestScope(provider.config))
     // The server chose these URIs: only a web page is opened (never file:, javascript:, another program).
     const candidates = [auth.verification_uri_complete, auth.verification_uri].filter((u): u is string => u !== undefined)
@@ -390,6 +392,9 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
       verification_uri_complete: auth.verification_uri_complete,
       opened,
       ...(refused.length > 0 ? { refused } : {}),
+      ...(first
+        ? { wait: { timeout_s: options.timeoutSeconds, code_expires_s: Math.max(0, Math.round((auth.expires_at - deps.clock.now()) / 1000)) } }
+        : {}),
     })
     const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
     try {

@@ -188,7 +188,7 @@ export function describeEvent(raw: LoginEvent, providerName: string): string {
       const warnings = (event.refused ?? []).map(
         (uri) => `warning: ${providerName} gave a verification address that is not an https: URL, so it was not opened: ${uri}\n`,
       )
-      return `${warnings.join('')}To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}`
+      return `${warnings.join('')}To log in to ${providerName}, visit ${event.verification_uri} and enter the code: ${event.user_code}\n${event.opened ? '(opened in your browser)\n' : ''}${event.wait ? describeDeviceWait(event.wait) : ''}`
     }
     case 'exchanging':
       return ''
@@ -201,6 +201,12 @@ export function describeEvent(raw: LoginEvent, providerName: string): string {
       return String(never)
     }
   }
+}
+
+/** Said once, with the first code: a code that expires before --timeout is replaced by a new one. */
+function describeDeviceWait(wait: { timeout_s: number; code_expires_s: number }): string {
+  const codes = wait.code_expires_s < wait.timeout_s ? `; each code is valid for ${wait.code_expires_s} s, then a new one is shown` : ''
+  return `Waiting for the approval (up to ${wait.timeout_s} s${codes}; Ctrl-C to cancel)\n`
 }
 
 function escapeEventFields(event: LoginEvent): LoginEvent {
