@@ -101,13 +101,15 @@ export async function checkKeychain(opts: DoctorOptions, deps: Deps): Promise<Ch
     if (err instanceof StoreError && err.kind === 'timeout') {
       return { name, ok: 'warn', detail: `the OS keychain did not answer in time: ${reason}`, fix: 'unlock the keychain, or use --store file' }
     }
+    // The line already says it is the keychain that is missing: only why.
+    const why = reason.replace(/^the OS keychain is not available: /, '')
     const fileChosen = opts.store === 'file' || deps.env.OAUTH_CLI_STORE === 'file'
-    if (fileChosen) return { name, ok: true, detail: `not available, and not needed: the file store is selected (${reason})` }
-    if (sharedStoreChoice(opts, deps)) return { name, ok: true, detail: `not available, and not needed: the shared store is selected (${reason})` }
+    if (fileChosen) return { name, ok: true, detail: `not needed: the file store is selected (none here: ${why})` }
+    if (sharedStoreChoice(opts, deps)) return { name, ok: true, detail: `not needed: the shared store is selected (none here: ${why})` }
     return {
       name,
       ok: 'warn',
-      detail: `no OS keychain (${reason}); credentials go to the file store`,
+      detail: `no OS keychain (${why}); credentials go to the file store`,
       fix: deps.platform === 'linux'
         ? 'run a Secret Service (gnome-keyring, KWallet, KeePassXC) in this session, or set OAUTH_CLI_PASSPHRASE to encrypt the file store'
         : 'set OAUTH_CLI_PASSPHRASE to encrypt the file store',
@@ -352,25 +354,51 @@ function portFailure(err: unknown, port: string, uri: string): CheckResult {
 
 const MARKS = { ok: '✓', warn: '!', fail: '✗' }
 
-export function renderDoctor(results: CheckResult[], p: Paint): string {
-  const width = Math.max(...results.map((r) => r.name.length))
+/** Columns the report fits in on a terminal, as --help does. */
+export const DOCTOR_WIDTH = 80
+
+/**
+ * One line per check (and its fix), greppable; with `width` (a terminal), a
+ * long detail wraps under its column instead.
+ */
+export function renderDoctor(results: CheckResult[], p: Paint, width = Number.POSITIVE_INFINITY): string {
+  const names = Math.max(...results.map((r) => r.name.length))
+  const indent = ' '.repeat(names + 4)
   const lines: string[] = []
   for (const r of results) {
     const mark = r.ok === true ? p.green(MARKS.ok) : r.ok === 'warn' ? p.yellow(MARKS.warn) : p.red(MARKS.fail)
     // Details may quote a server (a discovery error, a clock header): escaped, never obeyed.
-    lines.push(`${mark} ${r.name.padEnd(width)}  ${escapeControls(r.detail)}`)
-    if (r.fix && r.ok !== true) lines.push(`  ${' '.repeat(width)}  ${p.dim('fix:')} ${escapeControls(r.fix)}`)
+    const [first = '', ...rest] = wrapWords(escapeControls(r.detail), width - indent.length)
+    lines.push(`${mark} ${r.name.padEnd(names)}  ${first}`, ...rest.map((line) => indent + line))
+    if (r.fix && r.ok !== true) {
+      const [head = '', ...more] = wrapWords(`fix: ${escapeControls(r.fix)}`, width - indent.length)
+      lines.push(`${indent}${p.dim('fix:')}${head.slice('fix:'.length)}`, ...more.map((line) => indent + line))
+    }
   }
   return `${lines.join('\n')}\n`
+}
+
+/** Lines of at most `width` characters, broken at spaces; a longer word (a path) stays whole on its own line. */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  return [...lines, line]
 }
 
 /** Exit 0 when every check passed or only warned, 1 when one failed. */
 export async function executeDoctor(opts: DoctorOptions, deps: Deps): Promise<ExitCode> {
   const results = await runDoctor(opts, deps)
   const color = deps.io.color && deps.io.stdout.isTTY
-  deps.io.stdout.write(opts.json ? renderJson(results.map(toCheckJson)) : renderDoctor(results, paint(color)))
+  const terminal = deps.io.stdout.isTTY ? DOCTOR_WIDTH : undefined
+  deps.io.stdout.write(opts.json ? renderJson(results.map(toCheckJson)) : renderDoctor(results, paint(color), terminal))
   if (!opts.provider && !opts.json) {
-    deps.io.stderr.write('name a provider to also check its clock and redirect port: oauth-cli doctor <provider>\n')
+    deps.io.stderr.write("to check a provider's clock and redirect port too: oauth-cli doctor <provider>\n")
   }
   return results.some((r) => r.ok === false) ? 1 : 0
 }

@@ -57,7 +57,7 @@ describe('doctor on a machine without a keychain', () => {
     expect(await executeDoctor(options(), deps)).toBe(0)
     expect(deps.io.stdoutText).toBe(
       [
-        '! keychain     no OS keychain (the OS keychain is not available: no Secret Service on the session bus); credentials go to the file store',
+        '! keychain     no OS keychain (no Secret Service on the session bus); credentials go to the file store',
         '               fix: run a Secret Service (gnome-keyring, KWallet, KeePassXC) in this session, or set OAUTH_CLI_PASSPHRASE to encrypt the file store',
         '✓ file store   /home/test/.local/share/oauth-cli: 1 credential (not encrypted; set OAUTH_CLI_PASSPHRASE to encrypt it)',
         '✓ config file  /home/test/.config/oauth-cli/config.json does not exist (built-in providers only)',
@@ -68,7 +68,7 @@ describe('doctor on a machine without a keychain', () => {
         '',
       ].join('\n'),
     )
-    expect(deps.io.stderrText).toBe('name a provider to also check its clock and redirect port: oauth-cli doctor <provider>\n')
+    expect(deps.io.stderrText).toBe("to check a provider's clock and redirect port too: oauth-cli doctor <provider>\n")
   })
 
   it('calls the missing keychain fine when the file store was chosen', async () => {
