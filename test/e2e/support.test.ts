@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider'
 import { BROWSER_FOLLOW, runCli, spawnCli } from '../support/run-cli'
 import { makeTempHome } from '../support/temp-home'
+import { createWorld } from './world'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -231,5 +232,37 @@ describe('run-cli harness', () => {
     const cli = spawnCli([], { env: {}, entry: script, timeoutMs: 500, keepStdinOpen: true })
     await expect(cli.waitForStderr(/still here/, 5000)).resolves.toBeTruthy()
     await expect(cli.exited).rejects.toThrow(/timed out after 500 ms[\s\S]*still here/)
+  })
+})
+
+/** Whether a process with that pid still exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('a world left with a running CLI (a test that failed before stopping it)', () => {
+  it('stops a sandbox CLI still serving when the world closes, within a bound', async () => {
+    const world = await createWorld()
+    const cli = world.spawn(['sandbox', '--port', '0'], { timeoutMs: 60_000, keepStdinOpen: true })
+    cleanups.push(() => cli.stop(0))
+    await cli.waitForStderr(/Press Ctrl\+C to stop/)
+    const pid = cli.child.pid!
+    await world.close()
+    expect(isAlive(pid)).toBe(false)
+  })
+
+  it('stop() escalates to SIGKILL for a CLI that ignores SIGTERM', async () => {
+    const home = makeTempHome()
+    cleanups.push(() => home.cleanup())
+    const script = home.writeExecutable('stubborn.mjs', 'process.on("SIGTERM", () => {}); process.stderr.write("up\\n"); setInterval(() => {}, 1000)')
+    const cli = spawnCli([], { env: {}, entry: script, timeoutMs: 60_000, keepStdinOpen: true })
+    await cli.waitForStderr(/up/)
+    await cli.stop(200)
+    expect(isAlive(cli.child.pid!)).toBe(false)
   })
 })

@@ -24,6 +24,7 @@ export interface World {
   env: Record<string, string>
   configPath: string
   cli(args: string[], opts?: Partial<CliOptions>): Promise<CliRun>
+  /** A CLI in the background; still running when the world closes, it is stopped (SIGTERM, then SIGKILL). */
   spawn(args: string[], opts?: Partial<CliOptions>): SpawnedCli
   /** A `$BROWSER` that does nothing (as when the user never finishes in the browser). */
   noopBrowser(): string
@@ -60,13 +61,18 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   })
   const env = { ...home.env, ACME_CLIENT_SECRET: fp.clientSecret, BROWSER: BROWSER_FOLLOW }
   let scripts = 0
+  const spawned: SpawnedCli[] = []
   const world: World = {
     fp,
     home,
     env,
     configPath,
     cli: (args, opts = {}) => runCli(args, { ...opts, env: { ...env, ...opts.env } }),
-    spawn: (args, opts = {}) => spawnCli(args, { ...opts, env: { ...env, ...opts.env } }),
+    spawn: (args, opts = {}) => {
+      const cli = spawnCli(args, { ...opts, env: { ...env, ...opts.env } })
+      spawned.push(cli)
+      return cli
+    },
     noopBrowser: () => home.writeExecutable(`noop-browser-${++scripts}`, '#!/bin/sh\nexit 0\n'),
     followBrowser(flags = []) {
       const n = ++scripts
@@ -76,6 +82,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       return { path, log: () => readOrEmpty(logFile) }
     },
     async close() {
+      // A CLI the test left running (it failed before stopping a sandbox or a login) ends first,
+      // before its provider and HOME go away under it.
+      await Promise.all(spawned.map((cli) => cli.stop()))
       await fp.close()
       home.cleanup()
     },

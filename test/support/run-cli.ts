@@ -38,6 +38,11 @@ export interface SpawnedCli {
   waitForStderr(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** Resolves on exit; rejects (after killing the CLI) when it outlives the timeout. */
   exited: Promise<CliRun>
+  /**
+   * Ends the CLI if it still runs (a sandbox a failed test never stopped): SIGTERM, then
+   * SIGKILL after `graceMs`; resolves once it is gone, within a bound.
+   */
+  stop(graceMs?: number): Promise<void>
   writeStdin(text: string): void
   endStdin(): void
 }
@@ -63,6 +68,24 @@ function describeRun(args: string[], run: CliRun): string {
   return `oauth-cli ${args.join(' ')}\n--- exit ${run.exitCode}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
 }
 
+/** Every CLI spawned and not yet gone: a test that fails (or a worker that exits) must not leave one behind. */
+const running = new Set<ChildProcessWithoutNullStreams>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/** Ends `child` if it still runs: `signal`, then SIGKILL after `graceMs`; resolves once it has exited (bounded). */
+export async function stopChild(child: ChildProcessWithoutNullStreams, graceMs = 2_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const within = (ms: number): Promise<boolean> =>
+    Promise.race([gone.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())])
+  child.kill('SIGTERM')
+  if (await within(graceMs)) return
+  child.kill('SIGKILL')
+  if (!(await within(5_000))) throw new Error(`pid ${child.pid} survived SIGKILL for 5 s`)
+}
+
 export function spawnCli(args: string[], opts: CliOptions): SpawnedCli {
   const env = { PATH: testPath(), ...opts.env }
   const child = spawn(process.execPath, [opts.entry ?? CLI_BIN, ...args], {
@@ -70,6 +93,8 @@ export function spawnCli(args: string[], opts: CliOptions): SpawnedCli {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
@@ -102,6 +127,7 @@ export function spawnCli(args: string[], opts: CliOptions): SpawnedCli {
     stderr: () => err,
     waitForStderr: (re, waitMs = 10_000) => waitForMatch(() => err, re, waitMs, child, exited, args),
     exited,
+    stop: (graceMs) => stopChild(child, graceMs),
     writeStdin: (text) => void child.stdin.write(text),
     endStdin: () => void child.stdin.end(),
   }

@@ -20,19 +20,23 @@ describe('oauth-cli sandbox', () => {
     const deps = makeTestDeps()
     const stop = new AbortController()
     const running = executeSandbox({ port: 0, accessTokenTtl: 30 }, deps, stop.signal)
-    const banner = await waitForBanner(() => deps.io.stderrText)
-    const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1] ?? ''
-    expect(banner).toContain('oauth-cli-sandbox')
-    expect(banner).toContain('oauth-cli login sandbox')
-    expect(banner).toContain('oauth-cli call sandbox /me')
-    expect(banner).toContain('expire after 30 s')
-    // Not the default port: the banner says how to point the provider here.
-    expect(banner).toContain(`"token_endpoint": "${url}/token"`)
-    expect(deps.io.stdoutText).toBe('')
-    const metadata = await fetch(`${url}/.well-known/oauth-authorization-server`)
-    expect(await metadata.json()).toMatchObject({ issuer: url })
-
-    stop.abort()
+    // A failed assertion must not leave the sandbox serving in this worker.
+    let url = ''
+    try {
+      const banner = await waitForBanner(() => deps.io.stderrText)
+      url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1] ?? ''
+      expect(banner).toContain('oauth-cli-sandbox')
+      expect(banner).toContain('oauth-cli login sandbox')
+      expect(banner).toContain('oauth-cli call sandbox /me')
+      expect(banner).toContain('expire after 30 s')
+      // Not the default port: the banner says how to point the provider here.
+      expect(banner).toContain(`"token_endpoint": "${url}/token"`)
+      expect(deps.io.stdoutText).toBe('')
+      const metadata = await fetch(`${url}/.well-known/oauth-authorization-server`)
+      expect(await metadata.json()).toMatchObject({ issuer: url })
+    } finally {
+      stop.abort()
+    }
     await expect(running).resolves.toBe(0)
     await expect(fetch(url)).rejects.toThrow()
   })
