@@ -2,13 +2,10 @@
 'use strict'
 // Thin shim: the logic is in dist/ (built from src/ by `npm run build`).
 // CommonJS on purpose: see src/main.ts on start-up time.
-// A reader that went away (`| head -1`) has what it wanted: without a listener its EPIPE is a stack trace.
-process.stdout.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err
-})
 // `--version` alone is answered before dist/ is even loaded: scripts and version checks call it in loops.
 if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
-  process.stdout.write(`oauth-cli ${require('../package.json').version}\n`)
+  // A reader that went away (`| head -1`) has what it wanted: without a listener its EPIPE is a stack trace.
+  process.stdout.on('error', () => undefined).write(`oauth-cli ${require('../package.json').version}\n`)
 } else {
   run()
 }

@@ -15,15 +15,16 @@ import { tryFastToken } from './cli/fast-token'
 
 export async function main(proc: ProcessLike): Promise<ExitCode> {
   const argv = proc.argv.slice(2)
+  // A reader that went away (`| head -1`) has what it wanted: without a listener its EPIPE is a stack trace.
   if (isVersionRequest(argv)) {
-    proc.stdout.write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
+    proc.stdout.on('error', () => undefined).write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
     return 0
   }
   // Precomputed from the real commander tree at build time (null when running from source).
   const key = helpKey(argv)
   const help = key !== undefined && __OAUTH_CLI_HELP__ && Object.hasOwn(__OAUTH_CLI_HELP__, key) ? __OAUTH_CLI_HELP__[key] : undefined
   if (help !== undefined) {
-    proc.stdout.write(help)
+    proc.stdout.on('error', () => undefined).write(help)
     return 0
   }
   const token = parseTokenFastPath(argv)
