@@ -25,7 +25,6 @@ import {
   writeFileSync,
   type Stats,
 } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import {
   decodeFileNamePart,
@@ -295,14 +294,14 @@ async function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Pr
 
 /**
  * node:crypto loads only when a file is encrypted or written: reading a plain
- * credential (the `token` hot path) does not need it. Required, not
- * import()ed: in the CommonJS fast build an import() starts the ESM loader.
- * Files are written with synchronous calls: a save is a handful of small
- * operations on a refresh's critical path, each of which would otherwise wait
- * for a thread-pool round trip.
+ * credential (the `token` hot path) does not need it. getBuiltinModule, not
+ * import() (in the CommonJS fast build it starts the ESM loader) nor
+ * createRequire (`node:module` alone loads it too). Files are written with
+ * synchronous calls: a save is a handful of small operations on a refresh's
+ * critical path, each of which would otherwise wait for a thread-pool round
+ * trip.
  */
-const requireBuiltin = createRequire(import.meta.url)
-const crypto = async (): Promise<typeof import('node:crypto')> => requireBuiltin('node:crypto')
+const crypto = async (): Promise<typeof import('node:crypto')> => process.getBuiltinModule('node:crypto')
 
 function b64(text: string): Buffer {
   return Buffer.from(text, 'base64')
