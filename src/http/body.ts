@@ -4,7 +4,7 @@
  * answers, pages, traces), so no body is ever held whole in memory unasked and
  * a small compressed body cannot expand into an unbounded buffer.
  */
-import { TransportError, type HttpBody, type HttpResponse } from './types'
+import { TransportError, type ChunkConsumer, type ChunkPusher, type HttpBody, type HttpResponse } from './types'
 
 /** The most a body read whole may hold (decoded): far above any token answer or page. */
 export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024
@@ -29,8 +29,18 @@ export async function* bodyChunks(res: Pick<HttpResponse, 'body'>): AsyncGenerat
   }
 }
 
+/**
+ * Hands each chunk of `chunks` to `consume` as it arrives, waiting on the
+ * promises it returns: through the body's own `eachChunk` where it has one
+ * (the production transports' bodies: no promise per chunk), else by iterating.
+ */
+export async function forEachChunk(chunks: AsyncIterable<Uint8Array> & Partial<ChunkPusher>, consume: ChunkConsumer): Promise<void> {
+  if (typeof chunks.eachChunk === 'function') return chunks.eachChunk(consume)
+  for await (const chunk of chunks) await consume(chunk)
+}
+
 /** The body itself when it is already an async iterable (no generator in between, per chunk), else bodyChunks. */
-export function bodyIterable(res: Pick<HttpResponse, 'body'>): AsyncIterable<Uint8Array> {
+export function bodyIterable(res: Pick<HttpResponse, 'body'>): AsyncIterable<Uint8Array> & Partial<ChunkPusher> {
   return res.body && isAsyncIterable(res.body) ? res.body : bodyChunks(res)
 }
 

@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Readable } from 'node:stream'
 import { readBytes, MAX_BUFFERED_BODY_BYTES } from './body'
 import { toTransportError } from './client'
-import { TransportError, type HttpHeaders, type HttpResponse } from './types'
+import { TransportError, type ChunkConsumer, type ChunkPusher, type HttpHeaders, type HttpResponse } from './types'
 
 type RawHeaders = Record<string, string | string[] | undefined>
 
@@ -86,7 +86,7 @@ export async function streamedResponse(init: StreamedResponseInit): Promise<Http
   // Decoded bytes no longer match these, so they would only mislead.
   const headers = new PlainHeaders(init.headers, decodable ? ['content-encoding', 'content-length'] : [])
   const source = decodable ? decode(await import('node:zlib'), init.body, codings) : init.body
-  return new StreamedResponse(url, status, headers, chunks(source, url, init.waiting))
+  return new StreamedResponse(url, status, headers, Object.assign(chunks(source, url, init.waiting), { eachChunk: pushChunks(source, url, init.waiting) }))
 }
 
 function hostOf(url: URL): string {
@@ -132,6 +132,58 @@ async function* chunks(source: Readable, url: URL, waiting?: (waiting: boolean) 
     // Stopped early (a break, an error): drop the connection rather than read the rest.
     if (!source.readableEnded) source.destroy()
   }
+}
+
+/**
+ * The Readable's chunks pushed to a consumer from its 'data' events (what -o
+ * writes from: no promise per chunk), paused while a promise the consumer
+ * returned is pending. Errors are TransportErrors, as the iterator's; a
+ * consumer that throws (a full disk) stops the body and the connection.
+ */
+function pushChunks(source: Readable, url: URL, waiting?: (waiting: boolean) => void): ChunkPusher['eachChunk'] {
+  return (consume: ChunkConsumer) =>
+    new Promise<void>((resolve, reject) => {
+      let settled = false
+      /** The promise the consumer returned for the last chunk, until it settles. */
+      let busy: Promise<void> | undefined
+      const finish = (err?: unknown): void => {
+        if (settled) return
+        settled = true
+        waiting?.(false)
+        source.off('data', onData).off('end', onEnd).off('error', onError)
+        if (err === undefined) return resolve()
+        if (!source.readableEnded) source.destroy()
+        reject(err)
+      }
+      const onData = (chunk: Buffer): void => {
+        waiting?.(false)
+        let pending: Promise<void> | undefined
+        try {
+          pending = consume(chunk)
+        } catch (err) {
+          return finish(err)
+        }
+        if (!pending) return void waiting?.(true)
+        source.pause()
+        busy = pending
+        pending.then(
+          () => {
+            busy = undefined
+            if (settled) return
+            waiting?.(true)
+            source.resume()
+          },
+          (err: unknown) => finish(err),
+        )
+      }
+      // The last chunk's write is part of the body: the end waits for it.
+      const onEnd = (): void => void (busy ? busy.then(() => finish(), finish) : finish())
+      const onError = (err: unknown): void => finish(bodyError(err, url))
+      if (source.readableEnded) return resolve()
+      if (source.destroyed) return reject(bodyError(source.errored ?? new Error('the response body was already closed'), url))
+      waiting?.(true)
+      source.on('data', onData).once('end', onEnd).once('error', onError)
+    })
 }
 
 function bodyError(err: unknown, url: URL): TransportError {

@@ -31,7 +31,19 @@ export interface HttpHeaders {
 }
 
 /** A chunked body: a web ReadableStream (global Response) or any async iterable of bytes. */
-export type HttpBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>
+export type HttpBody = (AsyncIterable<Uint8Array> & Partial<ChunkPusher>) | ReadableStream<Uint8Array>
+
+/**
+ * What the production transports' bodies offer besides iteration: the chunks
+ * handed to `consume` as they arrive, without a promise per chunk. The body
+ * waits while a promise `consume` returned is pending (back-pressure).
+ */
+export interface ChunkPusher {
+  eachChunk(consume: ChunkConsumer): Promise<void>
+}
+
+/** Takes a chunk; a promise when the next should wait for it. */
+export type ChunkConsumer = (chunk: Uint8Array) => Promise<void> | undefined
 
 /**
  * The part of `Response` the tool uses. Read the body once: by iterating

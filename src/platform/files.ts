@@ -4,8 +4,12 @@ import type { FileHandle } from 'node:fs/promises'
 
 /** An output file being written chunk by chunk, as a response body arrives. */
 export interface OutputFile {
-  /** Resolves once the chunk is taken (written, or gathered into the next write): the caller reads no faster than the disk writes. */
-  write(chunk: string | Uint8Array): Promise<void>
+  /**
+   * Takes the chunk (into the next write): undefined, or, when the caller must
+   * wait for the disk before the next one, a promise that resolves once it may
+   * go on (rejects on a failed write).
+   */
+  write(chunk: string | Uint8Array): Promise<void> | undefined
   close(): Promise<void>
 }
 
@@ -43,15 +47,16 @@ export const openOutputFile: OpenOutputFile = async (path) => {
     return current
   }
   return {
-    write: async (chunk) => {
+    write: (chunk): Promise<void> | undefined => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      if (bytes.byteLength === 0) return
+      if (bytes.byteLength === 0) return undefined
       pending.push(bytes)
       size += bytes.byteLength
-      if (size < WRITE_BATCH_BYTES) return
+      if (size < WRITE_BATCH_BYTES) return undefined
+      const start = (): void => void flush().catch(() => undefined)
+      if (!writing) return void start()
       // Back-pressure: a full batch waits for the one in flight, then goes out while the next is gathered.
-      if (writing) await writing
-      void flush().catch(() => undefined)
+      return writing.then(start)
     },
     close: async () => {
       try {

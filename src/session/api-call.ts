@@ -8,7 +8,7 @@
 import { requireProviderOrigin } from './api-origin'
 import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
-import { TransportError, type HttpClient, type HttpHeaders } from '../http/types'
+import { TransportError, type ChunkPusher, type HttpClient, type HttpHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoreChoice, StoredCredential } from '../store/credential-store'
@@ -32,8 +32,8 @@ export interface ApiResponse {
   status: number
   statusText: string
   headers: HttpHeaders
-  /** The body as it arrives. */
-  chunks(): AsyncIterable<Uint8Array>
+  /** The body as it arrives (with the transport's push-style reader, where it has one: see http/body's forEachChunk). */
+  chunks(): AsyncIterable<Uint8Array> & Partial<ChunkPusher>
   /** The whole body, refused past MAX_BUFFERED_BODY_BYTES (a page, a body to pretty-print). */
   bytes(): Promise<Uint8Array>
   /** Drops the body unread (an answer that is about to be retried). */

@@ -1,5 +1,6 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import type { Command } from 'commander'
+import { forEachChunk } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, type OpenOutputFile } from '../../platform/files'
 import { isReaderGone } from '../../platform/io'
@@ -187,7 +188,8 @@ export function formatIncluded(response: Pick<ApiResponse, 'status' | 'statusTex
 interface BodySink {
   terminal: boolean
   color: boolean
-  write(data: string | Uint8Array): Promise<void>
+  /** undefined when the data was taken at once, else a promise to wait for before the next write. */
+  write(data: string | Uint8Array): Promise<void> | undefined
   close(): Promise<void>
 }
 
@@ -211,16 +213,22 @@ function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): Body
     }
   }
   let file: Promise<Awaited<ReturnType<OpenOutputFile>>> | undefined
+  let opened: Awaited<ReturnType<OpenOutputFile>> | undefined
   const failed = (err: unknown): CliError =>
     new CliError(`cannot write the response body to ${path}: ${reasonOf(err)}`, { hint: 'check that the directory exists and is writable' })
+  const fail = (err: unknown): never => {
+    throw failed(err)
+  }
   return {
     terminal: false,
     color: false,
-    write: async (data) => {
+    // No promise per chunk once the file is open: the body streams from the socket's events (http/body's forEachChunk).
+    write: (data) => {
+      if (!opened) return (file ??= openFile(path)).then((handle) => void (opened = handle)).then(() => opened?.write(data)).catch(fail)
       try {
-        await (await (file ??= openFile(path))).write(data)
+        return opened.write(data)?.catch(fail)
       } catch (err) {
-        throw failed(err)
+        return fail(err)
       }
     },
     close: async () => {
@@ -265,16 +273,16 @@ async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
   // fails half-way (a reset, a stall), not at all. Past that it streams, in bounded memory.
   const held: Uint8Array[] = []
   let size = 0
-  for await (const chunk of response.chunks()) {
-    if (size < HELD_BODY_BYTES) {
-      held.push(chunk)
-      size += chunk.byteLength
-      if (size >= HELD_BODY_BYTES) for (const part of held.splice(0)) await sink.write(part)
-      continue
-    }
-    await sink.write(chunk)
+  const writeAll = async (parts: Uint8Array[]): Promise<void> => {
+    for (const part of parts) await sink.write(part)
   }
-  for (const part of held) await sink.write(part)
+  await forEachChunk(response.chunks(), (chunk) => {
+    if (size >= HELD_BODY_BYTES) return sink.write(chunk)
+    held.push(chunk)
+    size += chunk.byteLength
+    return size >= HELD_BODY_BYTES ? writeAll(held.splice(0)) : undefined
+  })
+  await writeAll(held)
 }
 
 /** How much of a body is held back before streaming starts (see writeBody). */

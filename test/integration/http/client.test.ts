@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { bodyChunks } from '../../../src/http/body'
+import { bodyChunks, forEachChunk } from '../../../src/http/body'
 import { createHttpClient } from '../../../src/http/client'
-import { TransportError, type HttpClient } from '../../../src/http/types'
+import { TransportError, type ChunkPusher, type HttpClient } from '../../../src/http/types'
 import { hasOpenssl } from '../../support/openssl'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
@@ -364,5 +364,82 @@ describe('createHttpClient (node:http) bodies and connections', () => {
     // The reader takes its time (longer than the timeout) before reading.
     await new Promise<void>((resolve) => setTimeout(resolve, 300))
     expect(await res.text()).toBe('ab')
+  })
+})
+
+describe('a body pushed to its consumer (forEachChunk, what call -o writes from)', () => {
+  const body = (res: { body: unknown }) => res.body as AsyncIterable<Uint8Array> & Partial<ChunkPusher>
+
+  it('hands over every chunk in order, the next only once the promise for the last settled', async () => {
+    const parts = Array.from({ length: 40 }, (_, i) => Buffer.alloc(32 * 1024, i))
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      for (const part of parts) res.write(part)
+      res.end()
+    })
+    const res = await (await client())(`${base}/big`)
+    expect(typeof body(res).eachChunk).toBe('function')
+    const got: Buffer[] = []
+    let busy = false
+    let overlapped = false
+    await forEachChunk(body(res), (chunk) => {
+      if (busy) overlapped = true
+      got.push(Buffer.from(chunk))
+      if (got.length % 3 !== 0) return undefined
+      busy = true
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          busy = false
+          resolve()
+        }),
+      )
+    })
+    expect(overlapped).toBe(false)
+    expect(Buffer.concat(got).equals(Buffer.concat(parts))).toBe(true)
+  })
+
+  it('rejects with "reset" when the server cuts the body off', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('partial', () => res.socket?.destroy())
+    })
+    const res = await (await client())(`${base}/cut`)
+    const err = await expectTransportError(forEachChunk(body(res), () => undefined))
+    expect(err.kind).toBe('reset')
+  })
+
+  it('rejects with "timeout" when the body stalls mid-way', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('partial')
+    })
+    const res = await (await client({ timeoutMs: 200 }))(`${base}/stall`)
+    const err = await expectTransportError(forEachChunk(body(res), () => undefined))
+    expect(err.kind).toBe('timeout')
+  })
+
+  it('does not time out while the consumer takes its time with a chunk', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      res.write('a', () => setImmediate(() => res.end('b')))
+    })
+    const res = await (await client({ timeoutMs: 100 }))(`${base}/ok`)
+    const got: string[] = []
+    await forEachChunk(body(res), (chunk) => {
+      got.push(Buffer.from(chunk).toString())
+      // Longer than the timeout: a slow disk, not a stalled server.
+      return got.length === 1 ? new Promise<void>((resolve) => setTimeout(resolve, 300)) : undefined
+    })
+    expect(got.join('')).toBe('ab')
+  })
+
+  it('stops the body with the error a consumer throws (a full disk)', async () => {
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      res.write('a', () => setImmediate(() => res.end('b')))
+    })
+    const res = await (await client())(`${base}/ok`)
+    const full = Object.assign(new Error('no space left'), { code: 'ENOSPC' })
+    await expect(forEachChunk(body(res), () => Promise.reject(full))).rejects.toBe(full)
   })
 })
