@@ -24,6 +24,8 @@ export interface PostgresTarget {
   sslmode: SslMode
   /** PEM text of the CA to verify the server against (sslrootcert), or 'system'. */
   sslrootcert?: string
+  /** Where that CA came from (a path, or `system`), for messages. */
+  sslrootcertFrom?: string
   connectTimeoutMs: number
   /** `host:port/db`: the only form of the target in messages and `status`. */
   location: string
@@ -87,7 +89,7 @@ export function resolvePostgresTarget(url: string, sources: TargetSources): Post
     user,
     ...(password !== undefined ? { password } : {}),
     sslmode: sslmode as SslMode,
-    ...rootCert(query.get('sslrootcert') ?? env.PGSSLROOTCERT, sources),
+    ...rootCert(query.get('sslrootcert') ?? env.PGSSLROOTCERT, sslmode as SslMode, sources),
     connectTimeoutMs: connectTimeout(query.get('connect_timeout') ?? env.PGCONNECT_TIMEOUT) * 1000,
     location,
   }
@@ -104,18 +106,35 @@ function connectTimeout(text: string | undefined): number {
   return Math.max(2, Math.floor(n))
 }
 
-function rootCert(path: string | undefined, sources: TargetSources): { sslrootcert?: string } {
+/**
+ * The CA as libpq finds it: sslrootcert / PGSSLROOTCERT, else
+ * `~/.postgresql/root.crt` when it exists. verify-ca and verify-full without
+ * one fail before connecting, as in libpq (no silent trust in other CAs);
+ * `system` (libpq 16) means the system's trusted roots and verify-full only.
+ */
+function rootCert(path: string | undefined, sslmode: SslMode, sources: TargetSources): { sslrootcert?: string; sslrootcertFrom?: string } {
+  const verifies = sslmode === 'verify-ca' || sslmode === 'verify-full'
   if (path === undefined || path === '') {
-    // libpq's default root certificate file, used only when it exists.
-    const fallback = sources.readFile(`${sources.homedir}/.postgresql/root.crt`)
-    return fallback === undefined ? {} : { sslrootcert: fallback }
+    const fallback = `${sources.homedir}/.postgresql/root.crt`
+    const text = sources.readFile(fallback)
+    if (text !== undefined) return { sslrootcert: text, sslrootcertFrom: fallback }
+    if (!verifies) return {}
+    throw configError(
+      `sslmode ${sslmode} needs the CA that signed the database server's certificate, and there is no root certificate file ${fallback}`,
+      'point PGSSLROOTCERT (or sslrootcert= in the URL) at the PEM file of that CA, or use sslrootcert=system for the system\'s trusted roots with verify-full',
+    )
   }
-  if (path === 'system') return { sslrootcert: 'system' }
+  if (path === 'system') {
+    if (sslmode !== 'verify-full') {
+      throw configError(`sslrootcert=system may be used only with sslmode verify-full (got ${sslmode}), as in libpq`, 'set sslmode=verify-full (URL or PGSSLMODE)')
+    }
+    return { sslrootcert: 'system', sslrootcertFrom: 'system' }
+  }
   const text = sources.readFile(path)
   if (text === undefined) {
     throw configError(`the CA file ${path} named by sslrootcert / PGSSLROOTCERT does not exist`, 'point PGSSLROOTCERT at the PEM file of the CA that signed the database server certificate')
   }
-  return { sslrootcert: text }
+  return { sslrootcert: text, sslrootcertFrom: path }
 }
 
 /**

@@ -108,9 +108,16 @@ function clientConfig(target: PostgresTarget, ssl: ClientConfig['ssl']): ClientC
   }
 }
 
-/** libpq's sslmode as Node TLS options (false: plain text). */
+/**
+ * libpq's sslmode as Node TLS options (false: plain text). The driver checks
+ * the server's name against the host (and sends SNI only for a name, never an
+ * IP address); verify-ca and a verifying require skip that name check.
+ * @see https://www.postgresql.org/docs/15/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS
+ */
 function sslOptions(target: PostgresTarget): ClientConfig['ssl'] {
+  // 'system' (only verify-full gets here with it): Node's trusted roots.
   const ca = target.sslrootcert && target.sslrootcert !== 'system' ? { ca: target.sslrootcert } : {}
+  const chainOnly = { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } satisfies ConnectionOptions
   switch (target.sslmode) {
     case 'disable':
       return false
@@ -118,14 +125,12 @@ function sslOptions(target: PostgresTarget): ClientConfig['ssl'] {
     case 'prefer':
       return { rejectUnauthorized: false }
     case 'require':
-      // libpq: with a root certificate at hand, require verifies the chain as verify-ca does.
-      return target.sslrootcert && target.sslrootcert !== 'system'
-        ? { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined }
-        : { rejectUnauthorized: false }
+      // libpq: with a root certificate at hand (sslrootcert, or ~/.postgresql/root.crt), require verifies the chain as verify-ca does.
+      return target.sslrootcert && target.sslrootcert !== 'system' ? chainOnly : { rejectUnauthorized: false }
     case 'verify-ca':
-      return { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } satisfies ConnectionOptions
+      return chainOnly
     case 'verify-full':
-      return { ...ca, rejectUnauthorized: true, servername: target.host }
+      return { ...ca, rejectUnauthorized: true } satisfies ConnectionOptions
     default: {
       const never: never = target.sslmode
       throw new Error(`unexpected sslmode ${String(never)}`)
@@ -147,7 +152,7 @@ export function toStoreError(err: unknown, target: PostgresTarget, doing: string
   if (sqlstate && DENIED_CODES.has(sqlstate)) {
     return new StoreError('denied', where, `the shared store at ${where} refused: ${detail}`, {
       cause: err,
-      hint: deniedHint(sqlstate, target),
+      hint: deniedHint(sqlstate, target, detail),
     })
   }
   if (sqlstate === '57014') {
@@ -156,11 +161,10 @@ export function toStoreError(err: unknown, target: PostgresTarget, doing: string
       hint: 'the database is overloaded or locked; try again shortly',
     })
   }
-  if (isTlsFailure(err)) {
-    return new StoreError('denied', where, `cannot ${doing} the shared store at ${where}: TLS failed (${detail})`, {
-      cause: err,
-      hint: 'point PGSSLROOTCERT at the CA that signed the server certificate, or set PGSSLMODE (require skips verification)',
-    })
+  const tls = tlsFailure(err, target)
+  if (tls) {
+    // A trust problem, not a network one: trying again will not help, the configuration must change (exit 2).
+    return new StoreError('denied', where, `cannot ${doing} the shared store at ${where}: ${tls.message}`, { cause: err, hint: tls.hint })
   }
   if (sqlstate && !/^(08|57P)/.test(sqlstate)) {
     return new StoreError('io', where, `the shared store at ${where} failed: ${detail}`, { cause: err })
@@ -171,12 +175,15 @@ export function toStoreError(err: unknown, target: PostgresTarget, doing: string
   })
 }
 
-function deniedHint(sqlstate: string, target: PostgresTarget): string {
+function deniedHint(sqlstate: string, target: PostgresTarget, detail: string): string {
   switch (sqlstate) {
     case '28P01':
       return `check the password of role ${target.user}: PGPASSWORD, ~/.pgpass, or the URL`
     case '28000':
-      return `the server's pg_hba.conf does not let role ${target.user} in from here (or wants TLS: set PGSSLMODE=require)`
+      if (/no encryption/.test(detail)) {
+        return `the server takes connections from here only over TLS, and sslmode is ${target.sslmode}: set sslmode=verify-full (with PGSSLROOTCERT) or require, in the URL or PGSSLMODE`
+      }
+      return `the server's pg_hba.conf does not let role ${target.user} in from here (or wants TLS: set PGSSLMODE=verify-full or require)`
     case '3D000':
       return `create the database ${target.database} (createdb ${target.database}), or name another in the URL`
     default:
@@ -184,12 +191,49 @@ function deniedHint(sqlstate: string, target: PostgresTarget): string {
   }
 }
 
-function isTlsFailure(err: unknown): boolean {
+/** OpenSSL's verdicts on a chain it could not build to a trusted root. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+])
+
+/** A TLS failure as a message and the change that fixes it; undefined when `err` is not one. */
+function tlsFailure(err: unknown, target: PostgresTarget): { message: string; hint: string } | undefined {
   const code = (err as { code?: unknown } | undefined)?.code
-  return (
-    typeof code === 'string' &&
-    /^(ERR_TLS_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_SSL_|HOSTNAME_MISMATCH)/.test(code)
-  ) || (err instanceof Error && /does not support SSL/i.test(err.message))
+  const message = err instanceof Error ? err.message : ''
+  const trusted = target.sslrootcertFrom === 'system' ? "the system's trusted roots" : target.sslrootcertFrom ?? 'the CA file'
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const cert = (err as { cert?: { subjectaltname?: string; subject?: { CN?: string } } }).cert
+    const listed = cert?.subjectaltname ?? (cert?.subject?.CN ? `CN=${cert.subject.CN}` : 'no names')
+    return {
+      message: `TLS failed: the server's certificate is not for ${target.host} (sslmode verify-full; it names ${listed})`,
+      hint: 'connect by a host name the certificate lists (the URL or PGHOST), or have the server certificate reissued for this name; sslmode=verify-ca checks the CA without the host name',
+    }
+  }
+  if (typeof code === 'string' && UNTRUSTED.has(code)) {
+    return {
+      message: `TLS failed: the server's certificate is not trusted (not signed by a CA in ${trusted}; sslmode ${target.sslmode}: ${message})`,
+      hint: "point PGSSLROOTCERT (or sslrootcert= in the URL) at the PEM file of the CA that signed the database server's certificate",
+    }
+  }
+  if (typeof code === 'string' && /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code)) {
+    return {
+      message: `TLS failed (sslmode ${target.sslmode}: ${message || code})`,
+      hint: 'check the server certificate (dates, key usage) and the CA named by PGSSLROOTCERT',
+    }
+  }
+  if (/does not support SSL/i.test(message)) {
+    return {
+      message: `the server does not speak TLS, and sslmode ${target.sslmode} requires it`,
+      hint: 'turn on ssl in the server (ssl = on in postgresql.conf), or connect to the server that does',
+    }
+  }
+  return undefined
 }
 
 /** The driver's message (never carries the password) or the errno code. */

@@ -15,6 +15,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 
+/** How a test wants the server: TLS and the host lines of pg_hba.conf. */
+export interface PostgresOptions {
+  /** ssl=on with this certificate and key (PEM), e.g. from tls-front's makePki. */
+  tls?: { cert: string; key: string }
+  /**
+   * The TCP lines of pg_hba.conf, in order (e.g. `hostssl all all 127.0.0.1/32 scram-sha-256`,
+   * `hostnossl all all 127.0.0.1/32 reject`). Default: initdb's (`host … scram-sha-256`).
+   * The superuser's trust over the private socket directory is always kept.
+   */
+  hba?: string[]
+}
+
 export interface PostgresCluster {
   host: '127.0.0.1'
   port: number
@@ -84,7 +96,7 @@ async function freeLowPort(): Promise<number> {
   }
 }
 
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresCluster> {
   const bin = findBinDir()
   if (!bin) throw new Error(postgresUnavailableReason())
   const base = mkdtempSync(join(tmpdir(), 'oauth-cli-pg-'))
@@ -95,11 +107,25 @@ export async function startPostgres(): Promise<PostgresCluster> {
   ownByPostgres(base)
   ownByPostgres(sockets)
   runPg(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C'])
+  const settings: string[] = []
+  if (options.tls) {
+    // The server refuses a key that others can read, and must own it.
+    for (const [name, text, mode] of [['server.crt', options.tls.cert, 0o644], ['server.key', options.tls.key, 0o600]] as const) {
+      writeFileSync(join(data, name), text, { mode })
+      chmodSync(join(data, name), mode)
+      ownByPostgres(join(data, name))
+    }
+    settings.push('-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key')
+  }
+  if (options.hba) {
+    writeFileSync(join(data, 'pg_hba.conf'), `local all all trust\n${options.hba.join('\n')}\n`)
+    ownByPostgres(join(data, 'pg_hba.conf'))
+  }
   let port = 0
   const start = (): void => {
     runPg(join(bin, 'pg_ctl'), [
       '-D', data, '-l', join(base, 'server.log'), '-w', '-t', '30', 'start',
-      '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${settings.join(' ')}`.trimEnd(),
     ])
   }
   for (let attempt = 1; ; attempt++) {

@@ -16,6 +16,8 @@ export interface Pki {
   caFile: string
   key: string
   cert: string
+  /** Another leaf from the same CA, for these subjectAltName entries (e.g. `DNS:db.example.test`). */
+  issue(names: string[]): { key: string; cert: string }
   remove(): void
 }
 
@@ -26,15 +28,21 @@ export function makePki(): Pki {
   const run = (args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' })
   run(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=oauth-cli test CA',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-  run(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost'])
-  writeFileSync(file('leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n')
-  run(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-out', file('server.pem'), '-days', '2', '-extfile', file('leaf.ext')])
+  let serial = 0
+  const issue = (names: string[]): { key: string; cert: string } => {
+    const leaf = `leaf-${serial++}`
+    run(['req', ...ec, '-keyout', file(`${leaf}.key`), '-out', file(`${leaf}.csr`), '-subj', `/CN=${(names[0] ?? '').replace(/^\w+:/, '')}`])
+    writeFileSync(file(`${leaf}.ext`), `subjectAltName=${names.join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`)
+    run(['x509', '-req', '-in', file(`${leaf}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+      '-out', file(`${leaf}.pem`), '-days', '2', '-extfile', file(`${leaf}.ext`)])
+    return { key: readFileSync(file(`${leaf}.key`), 'utf8'), cert: readFileSync(file(`${leaf}.pem`), 'utf8') }
+  }
+  const loopback = issue(['DNS:localhost', 'IP:127.0.0.1'])
   return {
     dir,
     caFile: file('ca.pem'),
-    key: readFileSync(file('server.key'), 'utf8'),
-    cert: readFileSync(file('server.pem'), 'utf8'),
+    ...loopback,
+    issue,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }

@@ -31,8 +31,11 @@ describe('resolvePostgresTarget', () => {
 
   it('fills what the URL leaves out from the libpq environment, with libpq defaults after that', () => {
     const env = { PGHOST: 'pg.example', PGPORT: '5433', PGUSER: 'runner', PGDATABASE: 'creds', PGPASSWORD: 'env-pw', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '3' }
-    expect(resolvePostgresTarget('postgres://', sources(env))).toMatchObject({
+    // verify-full needs a CA: libpq's default file.
+    const rootCrt = { '/home/ci/.postgresql/root.crt': '-----BEGIN CERTIFICATE-----\n' }
+    expect(resolvePostgresTarget('postgres://', sources(env, rootCrt))).toMatchObject({
       host: 'pg.example', port: 5433, user: 'runner', database: 'creds', password: 'env-pw', sslmode: 'verify-full', connectTimeoutMs: 3000,
+      sslrootcertFrom: '/home/ci/.postgresql/root.crt',
     })
     expect(resolvePostgresTarget('postgresql://', sources())).toMatchObject({
       host: 'localhost', port: 5432, user: 'ci-os-user', database: 'ci-os-user', sslmode: 'prefer', connectTimeoutMs: 10_000,
@@ -51,6 +54,19 @@ describe('resolvePostgresTarget', () => {
     expect(resolvePostgresTarget('postgres://db/x', sources({ PGSSLROOTCERT: '/ca.pem' }, { '/ca.pem': pem })).sslrootcert).toBe(pem)
     const err = thrown(() => resolvePostgresTarget('postgres://db/x', sources({ PGSSLROOTCERT: '/missing.pem' })))
     expect([err.kind, err.message]).toEqual(['config', expect.stringContaining('/missing.pem')])
+  })
+
+  it('verify-ca and verify-full without any root certificate fail before connecting, as libpq does; require without one does not verify', () => {
+    for (const mode of ['verify-ca', 'verify-full']) {
+      const err = thrown(() => resolvePostgresTarget(`postgres://db/x?sslmode=${mode}`, sources()))
+      expect([err.kind, err.message, err.hint]).toEqual(['config', expect.stringContaining('root.crt'), expect.stringContaining('PGSSLROOTCERT')])
+    }
+    expect(resolvePostgresTarget('postgres://db/x?sslmode=require', sources()).sslrootcert).toBeUndefined()
+  })
+
+  it('sslrootcert=system only with verify-full (libpq 16)', () => {
+    expect(resolvePostgresTarget('postgres://db/x?sslmode=verify-full&sslrootcert=system', sources()).sslrootcert).toBe('system')
+    expect(thrown(() => resolvePostgresTarget('postgres://db/x?sslmode=require&sslrootcert=system', sources())).message).toContain('verify-full')
   })
 
   it.each([
