@@ -27,8 +27,11 @@ export async function unsavedError(store: CredentialStore, next: StoredCredentia
   const { rescueCredential } = await import('./rescue')
   const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
   const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
+  const kind = storeKindOf(store, next)
+  // The shared store is named by its URL, which may hold a password: never repeated, the same OAUTH_CLI_STORE names it.
+  const restore = kind === 'postgres' ? `oauth-cli import < ${path} (with this command's OAUTH_CLI_STORE or --store)` : `oauth-cli import --store ${kind} < ${path}`
   const fate = path
-    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with oauth-cli import --store ${storeKindOf(store, next)} < ${path}, then delete that file`
+    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with ${restore}, then delete that file`
     : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
   return new StoreError(
     err instanceof StoreError ? err.kind : 'io',

@@ -36,10 +36,13 @@ const loadClient = (): typeof Client => requirePackage('pg/lib/client') as typeo
 
 export async function connect(target: PostgresTarget): Promise<Connection> {
   const PgClient = loadClient()
-  const open = async (ssl: ClientConfig['ssl']): Promise<Client> => {
-    const client = new PgClient(clientConfig(target, ssl))
-    // An idle connection the server drops emits 'error'; the next query reports it.
-    client.on('error', () => undefined)
+  let ssl: ClientConfig['ssl'] = sslOptions(target)
+  let broken = false
+  const open = async (config: ClientConfig['ssl']): Promise<Client> => {
+    const client = new PgClient(clientConfig(target, config))
+    // An idle connection the server drops emits 'error' (and 'end'): the next query opens a new one.
+    client.on('error', () => void (client === current && (broken = true)))
+    client.on('end', () => void (client === current && (broken = true)))
     try {
       await client.connect()
     } catch (err) {
@@ -48,42 +51,80 @@ export async function connect(target: PostgresTarget): Promise<Connection> {
     }
     return client
   }
-  let client: Client
-  try {
-    const first = sslOptions(target)
+  let current: Client | undefined
+  const establish = async (): Promise<Client> => {
     try {
-      client = await open(first)
+      try {
+        return await open(ssl)
+      } catch (err) {
+        // sslmode prefer/allow (libpq's default): a server without TLS is spoken to in plain text.
+        if (!(ssl && (target.sslmode === 'prefer' || target.sslmode === 'allow') && isNoSslError(err))) throw err
+        ssl = false
+        return await open(false)
+      }
     } catch (err) {
-      // sslmode prefer/allow (libpq's default): a server without TLS is spoken to in plain text.
-      if (!(first && (target.sslmode === 'prefer' || target.sslmode === 'allow') && isNoSslError(err))) throw err
-      client = await open(false)
+      throw toStoreError(err, target, 'connect to')
     }
-  } catch (err) {
-    throw toStoreError(err, target, 'connect to')
   }
+  current = await establish()
+  let reopening: Promise<Client> | undefined
   let closed = false
+  /**
+   * The connection, opened again when the server dropped it (a restart, a
+   * failover, pg_terminate_backend): the lease and the row versions live in
+   * the database, not in the session, so a new session carries on where the
+   * old one stopped. A query that was in flight when it broke is not repeated
+   * here: its caller knows whether it may be (a compare-and-set is retried).
+   */
+  const live = async (): Promise<Client> => {
+    if (!broken && current) return current
+    reopening ??= (async () => {
+      const old = current
+      current = undefined
+      void old?.end().catch(() => undefined)
+      broken = false
+      try {
+        current = await establish()
+        return current
+      } catch (err) {
+        broken = true
+        throw err
+      } finally {
+        reopening = undefined
+      }
+    })()
+    return reopening
+  }
+  const run = async <R extends QueryResultRow>(doing: string, send: (client: Client) => Promise<R[]>): Promise<R[]> => {
+    if (closed) throw toStoreError(new Error('Connection terminated'), target, doing)
+    const client = await live()
+    try {
+      return await send(client)
+    } catch (err) {
+      if (!hasSqlState(err) && client === current) broken = true
+      throw toStoreError(err, target, doing)
+    }
+  }
   return {
     target,
-    async query<R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) {
-      try {
-        return (await client.query<R>({ text: sql, values: params as unknown[] })).rows
-      } catch (err) {
-        throw toStoreError(err, target, 'query')
-      }
-    },
+    query: <R extends QueryResultRow>(sql: string, params: readonly unknown[] = []) =>
+      run<R>('query', async (client) => (await client.query<R>({ text: sql, values: params as unknown[] })).rows),
     async script(sql) {
-      try {
-        await client.query(sql)
-      } catch (err) {
-        throw toStoreError(err, target, 'set up')
-      }
+      await run('set up', async (client) => (await client.query(sql), []))
     },
     async close() {
       if (closed) return
       closed = true
-      await client.end().catch(() => undefined)
+      await reopening?.catch(() => undefined)
+      await current?.end().catch(() => undefined)
     },
   }
+}
+
+/** A server's answer (an error with a SQLSTATE) rather than a lost connection. */
+function hasSqlState(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57P)/.test(code)
 }
 
 function clientConfig(target: PostgresTarget, ssl: ClientConfig['ssl']): ClientConfig {
@@ -242,7 +283,7 @@ function describeCause(err: unknown): string {
   const code = (err as { code?: unknown } | undefined)?.code
   const message = err instanceof Error ? err.message : String(err)
   if (/timeout expired|timeout exceeded when trying to connect/i.test(message)) return 'no answer within PGCONNECT_TIMEOUT'
-  if (/Connection terminated/i.test(message)) return 'the connection was closed by the server'
+  if (/Connection terminated|not queryable/i.test(message)) return 'the connection was closed by the server'
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
   return message || String(code ?? 'unknown error')
 }

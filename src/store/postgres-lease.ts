@@ -51,8 +51,10 @@ export function createPostgresLocker(connection: Connection, ready: () => Promis
         return await fn(keeper.hold(options.holder, fence))
       } finally {
         keeper.stop()
-        // Compare-and-delete: after a take-over the row is another holder's, and stays.
-        await connection.query('DELETE FROM oauth_cli_leases WHERE key = $1 AND fence = $2', [name, fence]).catch(() => undefined)
+        // Compare-and-delete: after a take-over the row is another holder's, and stays. Tried again once
+        // (on a new connection, when the server dropped this one) so the fleet does not wait out the lease.
+        const release = (): Promise<unknown> => connection.query('DELETE FROM oauth_cli_leases WHERE key = $1 AND fence = $2', [name, fence])
+        await release().catch(release).catch(() => undefined)
       }
     },
   }

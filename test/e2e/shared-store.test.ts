@@ -6,6 +6,7 @@
  * SIGSTOP/SIGCONT, the database stopped and started again.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { readFileSync } from 'node:fs'
 import { createServer as createNetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,6 +108,8 @@ interface HoldingProxy {
   forward(target: string): Promise<number>
   /** Delivers the kept answer (or `body`) to the held client. */
   answer(body?: Record<string, unknown>): void
+  /** The provider's answer kept by `forward`, parsed. */
+  kept(): Record<string, unknown>
   close(): Promise<void>
 }
 
@@ -142,6 +145,10 @@ async function startHoldingProxy(): Promise<HoldingProxy> {
       if (!held) throw new Error('nothing held')
       const text = body ? JSON.stringify(body) : (kept?.text ?? '{}')
       held.res.writeHead(body ? 200 : (kept?.status ?? 200), { 'content-type': 'application/json' }).end(text)
+    },
+    kept() {
+      if (!kept) throw new Error('nothing forwarded')
+      return JSON.parse(kept.text) as Record<string, unknown>
     },
     async close() {
       server.closeAllConnections()
@@ -370,6 +377,87 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
       expectExit(token, 0)
       expect(token.stdout).toBe(`${before.access_token}\n`)
     } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('the holder\'s connection killed (pg_terminate_backend) while it holds the lease: the issued tokens are stored over a new connection, exit 0', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      const [{ since } = { since: "" }] = await cluster.admin<{ since: string }>('SELECT now()::text AS since')
+      const holder = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      // The holder's own backend (the test's store connected before `since`).
+      const killed = await cluster.admin<{ pid: number }>(
+        "WITH holder AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE application_name = 'oauth-cli' AND backend_start > $1::timestamptz) " +
+          'SELECT pid FROM holder WHERE pg_terminate_backend(pid)',
+        [since],
+      )
+      expect(killed).toHaveLength(1)
+      await eventually(async () => (await cluster.admin('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [killed[0]!.pid])).length === 0, 10_000, 'the backend to exit')
+      expect(await proxy.forward(`${fleet.op.issuer}/token`)).toBe(200)
+      proxy.answer()
+      const run = await holder.exited
+      expectExit(run, 0)
+      const issued = proxy.kept()
+      expect(run.stdout).toBe(`${String(issued.access_token)}\n`)
+      const stored = await fleet.stored()
+      expect([stored.access_token, stored.refresh_token]).toEqual([issued.access_token, issued.refresh_token])
+      // The mark and the lease are gone: the next refresh needs no wait and no login.
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('PostgreSQL stopped between a refresh\'s read and its write: the issued tokens go to the emergency bundle, exit 5 naming host and port; restored from it, the fleet carries on within one lease', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      const via = fleet.runnerVia(proxy.url)
+      const holder = via.spawn(['token', 'oidc'])
+      await proxy.arrived
+      cluster.stop()
+      let run: CliRun
+      try {
+        expect(await proxy.forward(`${fleet.op.issuer}/token`)).toBe(200)
+        proxy.answer()
+        run = await holder.exited
+      } finally {
+        cluster.start()
+      }
+      const issued = proxy.kept()
+      expectExit(run, 5)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain(`127.0.0.1 port ${cluster.port}`)
+      for (const secret of [issued.access_token, issued.refresh_token, via.env.PGPASSWORD]) expect(run.stderr).not.toContain(String(secret))
+      const bundlePath = /written to (\S+) \(mode 0600/.exec(run.stderr)?.[1]
+      expect(bundlePath, run.stderr).toBeDefined()
+      // The way back the message gives, as given (the same OAUTH_CLI_STORE).
+      const restore = /restore them with (oauth-cli import[^<]*)</.exec(run.stderr)?.[1]?.trim().split(/\s+/).slice(1)
+      expect(restore, run.stderr).toBeDefined()
+      const imported = await via.cli(restore!, { stdin: readFileSync(bundlePath!, 'utf8') })
+      expectExit(imported, 0)
+      const stored = await fleet.stored()
+      expect([stored.access_token, stored.refresh_token]).toEqual([issued.access_token, issued.refresh_token])
+      // The dead holder's lease is not in the way for longer than one lease.
+      await fleet.expire()
+      const started = Date.now()
+      const next = await fleet.runners[0]!.cli(['token', 'oidc'])
+      expectExit(next, 0)
+      expect(Date.now() - started).toBeLessThan((LEASE_SECONDS + 5) * 1000)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+      expect(fleet.refreshes()).toBe(2)
+    } finally {
+      await proxy.close()
       await fleet.close()
     }
   }, 60_000)
