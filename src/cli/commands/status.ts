@@ -72,6 +72,11 @@ export async function runStatus(opts: StatusOptions, deps: Deps): Promise<Status
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
   const rows = await runStatus(opts, deps)
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps)
+  // Filtered to one profile (--profile or OAUTH_CLI_PROFILE): it is that profile that is empty, not the store.
+  if (rows.length === 0 && opts.profile !== undefined && !opts.json) {
+    deps.io.stdout.write(`No stored credentials for profile ${opts.profile}. Run: oauth-cli login <provider> --profile ${opts.profile}\n`)
+    return 0
+  }
   // Human output marks the default profile with `*`, as `git branch` marks the current branch.
   const human = rows.map(({ default: isDefault, ...row }) => ({ ...row, profile: isDefault ? `${row.profile} *` : row.profile }))
   deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(human, deps.clock.now(), paint(deps.io.color)))
