@@ -27,7 +27,7 @@ import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
-import { saveIssued, unsavedError } from './save-issued'
+import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
 import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
@@ -200,9 +200,10 @@ async function checkWritableBeforeSpending(store: CredentialStore, credential: S
 
 /**
  * The provider may already have spent the old refresh token, so new tokens are
- * worth a few tries to keep (a keychain that hiccups, a file briefly locked by
- * a reader on Windows). If they still cannot be saved they go to an emergency
- * file (session/rescue.ts), and the error names it and the way back.
+ * worth a few tries to keep, and then an emergency file (retryWrite). When a
+ * newer credential was written meanwhile by a holder that came after us (our
+ * hold ended) or a writer that took no lock, the newer one wins (never
+ * overwritten), and ours go to the emergency file all the same (rescueSuperseded).
  */
 async function saveRefreshed(
   store: CredentialStore,
@@ -211,18 +212,15 @@ async function saveRefreshed(
   revision: Revision,
   deps: SessionDeps,
 ): Promise<StoredCredential> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if ((await view.compareAndSet(next, revision)) !== undefined) return next
-      // Written meanwhile by a holder that came after us (our hold ended): never overwrite the newer one.
-      const now = await view.getVersioned(next)
-      if (now.status === 'found') return now.credential
-      throw new StoreError('io', store.location, `the credentials for ${next.provider} (profile ${next.profile}) were removed while being refreshed`)
-    } catch (err) {
-      if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
-      await deps.clock.sleep(100 * attempt)
-    }
-  }
+  const newer = await retryWrite(store, next, deps, async (): Promise<StoredCredential | undefined> => {
+    if ((await view.compareAndSet(next, revision)) !== undefined) return undefined
+    const now = await view.getVersioned(next)
+    if (now.status === 'found') return now.credential
+    throw new StoreError('io', store.location, `the credentials for ${next.provider} (profile ${next.profile}) were removed while being refreshed`)
+  })
+  if (newer === undefined) return next
+  await rescueSuperseded(store, next, newer, deps)
+  return newer
 }
 
 /**

@@ -10,15 +10,43 @@ import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type
 
 /** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
 export async function saveIssued(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
+  await retryWrite(store, next, deps, () => store.set(next))
+}
+
+/**
+ * A write of the just-issued `next`, tried again on a StoreError (a keychain
+ * that hiccups, a file briefly locked by a reader on Windows); when it still
+ * fails, `next` goes to the emergency file and the error names it. Shared by
+ * a login's save (saveIssued) and a refresh's compare-and-set (refresh.ts).
+ */
+export async function retryWrite<T>(store: CredentialStore, next: StoredCredential, deps: SessionDeps, write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await store.set(next)
-      return
+      return await write()
     } catch (err) {
       if (attempt >= 3 || !(err instanceof StoreError)) throw await unsavedError(store, next, err, deps)
       await deps.clock.sleep(100 * attempt)
     }
   }
+}
+
+/**
+ * A newer credential was stored while `next` was being issued (a writer that
+ * did not take the lock: an import, a login whose lock wait timed out, a
+ * runner whose lease was taken over). The newer one stays, but `next` is not
+ * dropped: it goes to the emergency file, and one line says so and where.
+ * Nothing is kept when the stored one already holds the same refresh token
+ * (the grant is stored; only a spare access token would be).
+ */
+export async function rescueSuperseded(store: CredentialStore, next: StoredCredential, newer: StoredCredential, deps: SessionDeps): Promise<void> {
+  if (next.refresh_token === undefined || newer.refresh_token === next.refresh_token) return
+  const { rescueCredential } = await import('./rescue')
+  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+  const what = `oauth-cli: warning: ${next.provider} (profile ${next.profile}) was replaced while this refresh ran (by an import, a login or another runner), and the newer credentials are kept and used`
+  const fate = path
+    ? `; the tokens this refresh was issued were written to ${path} (mode 0600, readable only by you): to use them instead, ${restoreCommand(store, next, path)}; either way, then delete that file`
+    : `; the tokens this refresh was issued could not be written to an emergency file either, so they are dropped`
+  deps.io.stderr.write(`${what}${fate}\n`)
 }
 
 /** Writes `next` to an emergency file and returns the error to throw: where it went, and how to restore it. */
@@ -27,11 +55,8 @@ export async function unsavedError(store: CredentialStore, next: StoredCredentia
   const { rescueCredential } = await import('./rescue')
   const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
   const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
-  const kind = storeKindOf(store, next)
-  // The shared store is named by its URL, which may hold a password: never repeated, the same OAUTH_CLI_STORE names it.
-  const restore = kind === 'postgres' ? `oauth-cli import < ${path} (with this command's OAUTH_CLI_STORE or --store)` : `oauth-cli import --store ${kind} < ${path}`
   const fate = path
-    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with ${restore}, then delete that file`
+    ? `; they were written to ${path} (mode 0600, readable only by you): restore them with ${restoreCommand(store, next, path)}, then delete that file`
     : `; no emergency file could be written either, so they are lost; if ${next.provider} rotates refresh tokens the stored one is spent: run oauth-cli login ${next.provider}`
   return new StoreError(
     err instanceof StoreError ? err.kind : 'io',
@@ -39,6 +64,13 @@ export async function unsavedError(store: CredentialStore, next: StoredCredentia
     who + fate,
     { cause: err },
   )
+}
+
+/** The import that puts an emergency file back into the store `next` belongs in. */
+function restoreCommand(store: CredentialStore, next: StoredCredential, path: string): string {
+  const kind = storeKindOf(store, next)
+  // The shared store is named by its URL, which may hold a password: never repeated, the same OAUTH_CLI_STORE names it.
+  return kind === 'postgres' ? `oauth-cli import < ${path} (with this command's OAUTH_CLI_STORE or --store)` : `oauth-cli import --store ${kind} < ${path}`
 }
 
 /**

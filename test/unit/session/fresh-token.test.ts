@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { decodeBundle } from '../../../src/session/bundle'
 import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
 import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
@@ -146,6 +150,38 @@ describe('getFreshCredential', () => {
     const deps = makeTestDeps({ store, http })
     const credential = await getFreshCredential(acme, key, store, deps)
     expect(credential.access_token).toBe('at-other-6666')
+  })
+
+  it('keeps the newer credential written during a refresh, and rescues the refreshed tokens to a 0600 file it names', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'oauth-cli-rescue-'))
+    try {
+      const store = new MemoryStore()
+      await store.set(stored())
+      const http = recordingHttp(async () => {
+        // A writer that did not take the lock (an import) stores a newer credential meanwhile.
+        await store.set(stored({ access_token: 'at-other-6666', refresh_token: 'rt-other-7777', expires_at: '2026-01-01T02:00:00Z' }))
+        return jsonResponse(200, refreshedBody())
+      })
+      const deps = makeTestDeps({ store, http, homedir: home })
+      const credential = await getFreshCredential(acme, key, store, deps)
+      expect(credential.access_token).toBe('at-other-6666')
+      const saved = await store.get(key)
+      expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-other-7777')
+      const lines = deps.io.stderrText.split('\n').filter((line) => line !== '')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/acme \(profile default\) was replaced while this refresh ran/)
+      expect(lines[0]).not.toContain('rt-new-5555')
+      const path = /written to (\S+) \(mode 0600/.exec(lines[0]!)?.[1]
+      expect(path).toBeDefined()
+      expect(path!.startsWith(home)).toBe(true)
+      expect(statSync(path!).mode & 0o777).toBe(0o600)
+      const rescued = decodeBundle(readFileSync(path!, 'utf8'))
+      expect(rescued.ok && rescued.credential.refresh_token).toBe('rt-new-5555')
+      expect(rescued.ok && rescued.credential.access_token).toBe('at-new-4444')
+      expect(lines[0]).toContain(`oauth-cli import --store file < ${path}`)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 
   it('leaves the stored credential untouched when the token endpoint is unreachable', async () => {
