@@ -7,7 +7,8 @@
  */
 import type { Client, ClientConfig, QueryResultRow } from 'pg'
 import { createRequire } from 'node:module'
-import type { ConnectionOptions } from 'node:tls'
+import { Socket } from 'node:net'
+import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import { StoreError } from './credential-store'
 import type { PostgresTarget } from './postgres-config'
 
@@ -32,7 +33,34 @@ const DENIED_CODES = new Set(['28P01', '28000', '3D000', '42501', '3F000'])
  * from the CommonJS fast path no detour through the ESM loader.
  */
 const requirePackage = createRequire(import.meta.url)
-const loadClient = (): typeof Client => requirePackage('pg/lib/client') as typeof Client
+const loadClient = (): typeof Client => {
+  seedNodeStreams()
+  return requirePackage('pg/lib/client') as typeof Client
+}
+
+/**
+ * The driver's `lib/stream.js` asks at load time whether it runs in a
+ * Cloudflare Worker, and on Node 20 (no `navigator`) does so by making a
+ * `Response`, which loads Node's bundled undici (measured ~15-60 ms of a
+ * 100-300 ms `token` on the shared store). Its Node half is two lines: it is
+ * put in the module cache first, so the question is never asked.
+ */
+function seedNodeStreams(): void {
+  let path: string
+  try {
+    path = requirePackage.resolve('pg/lib/stream')
+  } catch {
+    return
+  }
+  const cache = requirePackage.cache
+  if (cache[path]) return
+  const exports = {
+    getStream: (): Socket => new Socket(),
+    // node:tls only when the server agreed to TLS, as the driver does.
+    getSecureStream: (options: ConnectionOptions): TLSSocket => (requirePackage('node:tls') as typeof import('node:tls')).connect(options),
+  }
+  cache[path] = { id: path, filename: path, loaded: true, exports, children: [], paths: [] } as unknown as NodeJS.Module
+}
 
 export async function connect(target: PostgresTarget): Promise<Connection> {
   const PgClient = loadClient()

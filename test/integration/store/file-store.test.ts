@@ -175,6 +175,19 @@ describe('file store with a passphrase', () => {
     expect(second.iv).not.toBe(first.iv)
   })
 
+  it('a write after a read (a refresh) reuses the key the read derived: the same salt, a fresh IV, readable by another process', async () => {
+    await createFileStore({ dir, passphrase: 'pw' }).set(makeCredential())
+    const first = JSON.parse(await readFile(credentialFile(), 'utf8')) as Record<string, string>
+    const refresher = createFileStore({ dir, passphrase: 'pw' })
+    expect((await refresher.get(key)).status).toBe('found')
+    await refresher.set(makeCredential({ access_token: 'refreshed-access' }))
+    const second = JSON.parse(await readFile(credentialFile(), 'utf8')) as Record<string, string>
+    expect(second.salt).toBe(first.salt)
+    expect(second.iv).not.toBe(first.iv)
+    expect(second).toMatchObject({ n: 16384, r: 8, p: 1 })
+    expect(await createFileStore({ dir, passphrase: 'pw' }).get(key)).toMatchObject({ credential: { access_token: 'refreshed-access' } })
+  })
+
   it('says the passphrase does not match that file when it is wrong', async () => {
     await createFileStore({ dir, passphrase: 'right' }).set(makeCredential())
     const before = await readFile(credentialFile())
