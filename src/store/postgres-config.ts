@@ -121,7 +121,7 @@ function rootCert(path: string | undefined, sslmode: SslMode, sources: TargetSou
     if (!verifies) return {}
     throw configError(
       `sslmode ${sslmode} needs the CA that signed the database server's certificate, and there is no root certificate file ${fallback}`,
-      'point PGSSLROOTCERT (or sslrootcert= in the URL) at the PEM file of that CA, or use sslrootcert=system for the system\'s trusted roots with verify-full',
+      'point PGSSLROOTCERT (or sslrootcert= in the URL) at the PEM file of that CA, or use sslrootcert=system (Node\'s trusted roots and NODE_EXTRA_CA_CERTS) with verify-full',
     )
   }
   if (path === 'system') {
