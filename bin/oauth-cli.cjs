@@ -4,20 +4,32 @@
 // CommonJS on purpose: see src/main.ts on start-up time.
 // `--version` alone is answered before dist/ is even loaded: scripts and version checks call it in loops.
 if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
-  // A reader that went away (`| head -1`) has what it wanted: without a listener its EPIPE is a stack trace.
-  process.stdout.on('error', () => undefined).write(`oauth-cli ${require('../package.json').version}\n`)
+  writeStdout(`oauth-cli ${require('../package.json').version}\n`)
 } else {
   run()
 }
 
+/**
+ * Writes straight to file descriptor 1: building `process.stdout` costs more
+ * than the rest of `--version` (its stream loads tty/net). A reader that went
+ * away (EPIPE) gets nothing more, quietly, as every other command's output
+ * (exit 0); a non-blocking stdout that is full (EAGAIN), or anything else,
+ * gets the rest through `process.stdout`, which waits for it.
+ */
+function writeStdout(text) {
+  const fs = require('node:fs')
+  const bytes = Buffer.from(text)
+  let offset = 0
+  try {
+    while (offset < bytes.length) offset += fs.writeSync(1, bytes, offset, bytes.length - offset)
+  } catch (err) {
+    if (err && err.code === 'EPIPE') return
+    process.stdout.on('error', () => undefined)
+    process.stdout.write(bytes.subarray(offset))
+  }
+}
+
 function run() {
-  // Ctrl-C where nothing handles it (the fast builds) ends as in the full CLI, whose own handler
-  // (a second listener) says it otherwise: one "cancelled" line, exit 130.
-  process.on('SIGINT', () => {
-    if (process.listenerCount('SIGINT') > 1) return
-    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}oauth-cli: cancelled\n`)
-    process.exit(130)
-  })
   require('../dist/main.cjs')
     .main(process)
     .then((code) => {
