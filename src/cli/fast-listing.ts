@@ -6,7 +6,6 @@
  * the full CLI, which runs the command from the start; their output is held
  * until they finish, so a hand-off never prints anything twice.
  */
-import type { IO } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
 import { envProfile } from '../session/profiles'
 import { executeProviders } from './commands/providers'
@@ -15,6 +14,7 @@ import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastListing } from './fast-path'
 import { reportUnreachableStore } from './fast-token'
+import { holdOutput } from './held-output'
 import { scanGlobalFlags } from './options'
 
 export async function tryFastListing(listing: FastListing, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
@@ -23,7 +23,8 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
   let deps: Deps | undefined
   try {
     deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
-    const held = holdOutput(deps.io)
+    const real = deps.io
+    const held = holdOutput(() => real)
     const run = { ...deps, io: held.io }
     const code =
       listing.command === 'status'
@@ -37,28 +38,4 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
   } finally {
     await deps?.closeStores?.()
   }
-}
-
-/** An IO whose stdout and stderr writes are kept, in order, until `flush`. */
-function holdOutput(real: IO): { io: IO; flush(): void } {
-  const held: Array<[stream: 'stdout' | 'stderr', chunk: string | Uint8Array]> = []
-  const holding = (stream: 'stdout' | 'stderr') => ({
-    write: (chunk: string | Uint8Array) => void held.push([stream, chunk]),
-    get isTTY() {
-      return real[stream].isTTY
-    },
-  })
-  const io: IO = {
-    stdout: holding('stdout'),
-    stderr: holding('stderr'),
-    get stdinIsTTY() {
-      return real.stdinIsTTY
-    },
-    get color() {
-      return real.color
-    },
-    readStdin: () => real.readStdin(),
-    readLine: (prompt, options) => real.readLine(prompt, options),
-  }
-  return { io, flush: () => held.splice(0).forEach(([stream, chunk]) => real[stream].write(chunk)) }
 }

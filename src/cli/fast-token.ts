@@ -6,33 +6,31 @@
  * error: in any of those cases it answers undefined and the full CLI runs the
  * command from the start, so behaviour and messages are the full CLI's (one
  * exception: a shared store that does not answer, which the full CLI would
- * wait for a second time). Everything for stderr (notices, warnings) is held back until the answer is
+ * wait for a second time). Everything (notices, warnings, the answer) is held back until the answer is
  * known, so a hand-off never prints one twice.
  */
-import type { OutputStream } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
 import { readToken } from '../session/read-token'
 import { StoreError } from '../store/credential-store'
 import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
+import { holdOutput } from './held-output'
 import { renderTokenJson } from './summary'
 import { scanGlobalFlags } from './options'
-import { withStderr } from './with-stderr'
 
 /** An exit code; `'refresh'` when the stored token needs renewing (fast-refresh.ts does it); undefined: the full CLI. */
 export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | 'refresh' | undefined> {
   // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
   if (opts.verbose) return undefined
-  const held: Array<string | Uint8Array> = []
   let deps: Deps | undefined
+  const held = holdOutput(() => (deps as Deps).io)
   try {
-    deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.push(`${line}\n`) })
-    const stderr: OutputStream = { isTTY: deps.io.stderr.isTTY, write: (chunk) => void held.push(chunk) }
-    const value = await readToken(opts, { ...deps, io: withStderr(deps.io, stderr) }, { refresh: false })
+    deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.io.stderr.write(`${line}\n`) })
+    const value = await readToken(opts, { ...deps, io: held.io }, { refresh: false })
     if (value === undefined || value === 'refresh') return value
-    for (const chunk of held) deps.io.stderr.write(chunk)
-    deps.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
+    held.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
+    held.flush()
     return 0
   } catch (err) {
     // Whatever else went wrong, the full CLI says it properly (and with the right exit code).

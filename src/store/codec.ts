@@ -5,17 +5,16 @@
  * items, which must stay small (see {@link KEYCHAIN_ITEM_MAX_LENGTH}). Pure: no
  * I/O (zlib and hashing are computation only).
  */
-import { createRequire } from 'node:module'
 import type { CredentialKey, StoredCredential } from './credential-store'
 import { parseJsonOrUndefined } from '../platform/json'
 
 /**
  * zlib and crypto are needed only for large keychain items; loading them
  * lazily (and synchronously, as the codec is) keeps them off the `token` path.
+ * getBuiltinModule, not createRequire: `node:module` alone loads the ESM loader (~1 ms).
  */
-const requireBuiltin = createRequire(import.meta.url)
-const zlib = (): typeof import('node:zlib') => requireBuiltin('node:zlib')
-const nodeCrypto = (): typeof import('node:crypto') => requireBuiltin('node:crypto')
+const zlib = (): typeof import('node:zlib') => process.getBuiltinModule('node:zlib')
+const nodeCrypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 export type ParseResult =
   | { ok: true; credential: StoredCredential }
