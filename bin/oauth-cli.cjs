@@ -2,13 +2,6 @@
 'use strict'
 // Thin shim: the logic is in dist/ (built from src/ by `npm run build`).
 // CommonJS on purpose: see src/main.ts on start-up time.
-// `--version` alone is answered before dist/ is even loaded: scripts and version checks call it in loops.
-if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
-  writeStdout(`oauth-cli ${require('../package.json').version}\n`)
-} else {
-  run()
-}
-
 /**
  * Writes straight to file descriptor 1: building `process.stdout` costs more
  * than the rest of `--version` (its stream loads tty/net). A reader that went
@@ -30,7 +23,7 @@ function writeStdout(text) {
 }
 
 function run() {
-  require('../dist/main.cjs')
+  loadBundle(require('node:path').join(__dirname, '..', 'dist', 'main.cjs'))
     .main(process)
     .then((code) => {
       process.exitCode = code
@@ -46,4 +39,66 @@ function run() {
       }
       setTimeout(finish, 250).unref()
     })
+}
+
+/**
+ * The fast build's CommonJS files (dist/main.cjs and the fast-*.cjs it
+ * requires), loaded as require() would, but compiled with the V8 code cache
+ * `npm run build` wrote beside each (`<file>.cache`): compiling them is most
+ * of their start-up cost. The cache names the build it belongs to (the
+ * `//# oauth-cli-build=` line the build appends to the file); a cache of
+ * another build, or one V8 rejects (another Node version, other V8 flags), is
+ * ignored and the file compiles as without it.
+ */
+const bundles = new Map()
+function loadBundle(file) {
+  const loaded = bundles.get(file)
+  if (loaded) return loaded.module.exports
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const vm = require('node:vm')
+  const source = fs.readFileSync(file, 'utf8')
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename: file,
+    cachedData: readCache(fs, `${file}.cache`, source),
+  })
+  const dir = path.dirname(file)
+  const bundle = new module.constructor(file, module)
+  bundle.filename = file
+  bundle.paths = module.paths
+  bundles.set(file, { module: bundle, script })
+  // Its sibling bundles load the same way; anything else as the file's own require() would.
+  const requireFromBundle = (id) => (/^\.\/fast-[\w-]+\.cjs$/.test(id) ? loadBundle(path.join(dir, id)) : bundle.require(id))
+  script.runInThisContext()(bundle.exports, requireFromBundle, bundle, file, dir)
+  bundle.loaded = true
+  return bundle.exports
+}
+
+/** The cached code, when it was made for this very build of `source`. */
+function readCache(fs, cacheFile, source) {
+  let data
+  try {
+    data = fs.readFileSync(cacheFile)
+  } catch {
+    return undefined
+  }
+  // <build id>\n<V8 code cache>
+  const newline = data.indexOf(10)
+  if (newline <= 0 || newline > 64) return undefined
+  return source.endsWith(`//# oauth-cli-build=${data.toString('latin1', 0, newline)}\n`) ? data.subarray(newline + 1) : undefined
+}
+
+/** For the build: each bundle loaded so far, with its compiled script (to make its cache from). */
+function compiledBundles() {
+  return [...bundles].map(([file, { script }]) => ({ file, script }))
+}
+
+if (require.main !== module) {
+  // scripts/build.mjs: the loader, to warm and write the code caches.
+  module.exports = { loadBundle, compiledBundles }
+} else if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
+  // Answered before dist/ is even loaded: scripts and version checks call it in loops.
+  writeStdout(`oauth-cli ${require('../package.json').version}\n`)
+} else {
+  run()
 }

@@ -12,11 +12,12 @@
 // imports resolve to a stub that rejects, and the fast path then hands the
 // command to dist/esm/main-full.js, which does it from the start.
 import { build } from 'esbuild'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import Module from 'node:module'
-import { dirname, resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import vm from 'node:vm'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
@@ -76,69 +77,37 @@ await build({
 const { renderAllHelp } = await import(pathToFileURL(resolve(root, 'dist/esm/help-snapshot.js')).href)
 const help = await renderAllHelp()
 
-/**
- * How main.cjs requires a fast bundle: compiled with the V8 code cache the
- * build wrote beside it (<name>.cjs.v8cache), as Node's require would compile
- * it otherwise. Compiling ~250 KB of JavaScript is the largest part of a fast
- * command's own start-up (`call`: ~7 ms of ~48). A cache V8 refuses (another
- * Node version, other V8 flags) only costs the read: V8 compiles as usual.
- * Without a cache file, a plain require. Such a script has no import(): the
- * plugin below makes every package's import() a require.
- */
-const FAST_BUNDLE_LOADER = `
-const { readFileSync } = require('node:fs')
-const { join } = require('node:path')
-const Module = require('node:module')
-const vm = require('node:vm')
-exports.load = (file) => {
-  const filename = join(__dirname, file)
-  const loaded = require.cache[filename]
-  if (loaded) return loaded.exports
-  let cachedData
-  try {
-    cachedData = readFileSync(filename + '.v8cache')
-  } catch {
-    return require(filename)
-  }
-  const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData })
-  const mod = new Module(filename)
-  mod.filename = filename
-  mod.paths = Module._nodeModulePaths(__dirname)
-  require.cache[filename] = mod
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(filename), mod, filename, __dirname)
-  mod.loaded = true
-  return mod.exports
-}
-`
-
-/** Writes the V8 code cache of a built fast bundle (see FAST_BUNDLE_LOADER), which must not import(). */
-function writeCodeCache(file) {
-  const dynamic = /\bimport\(\s*["'`]([^"'`]*)/.exec(readFileSync(file, 'utf8'))
-  if (dynamic) throw new Error(`${file} imports ${dynamic[1]} dynamically, which a script compiled from a code cache cannot`)
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file })
-  writeFileSync(`${file}.v8cache`, script.createCachedData())
-}
-
 const fastPathOnly = (lazy) => ({
   name: 'fast-path-only',
   setup(b) {
-    b.onResolve({ filter: /^\.\/main-full$/ }, () => ({ path: './esm/main-full.js', external: true }))
+    // The hand-off to the full CLI: its ESM is imported by dist/esm-import.cjs, a file require() compiles
+    // (code compiled with a V8 code cache, as bin/ loads the fast build, cannot import()).
+    b.onResolve({ filter: /^\.\/main-full$/ }, () => ({ path: 'main-full', namespace: 'main-full-import' }))
+    b.onLoad({ filter: /.*/, namespace: 'main-full-import' }, () => ({
+      contents:
+        'exports.mainFull = (...args) => require("./esm-import.cjs")("./esm/main-full.js").then((full) => full.mainFull(...args))\n',
+      loader: 'js',
+    }))
+    b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }))
+    // Node built-ins and packages imported lazily: required (the same exports; an import() from
+    // CommonJS would load the ESM loader, and cannot run in code compiled with a code cache).
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'external-require' } : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'external-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)})`,
+      loader: 'js',
+      resolveDir: root,
+    }))
     // The other CommonJS files of the fast build (FAST_BUNDLES): required, never bundled twice.
     for (const { name } of FAST_BUNDLES) {
       b.onResolve({ filter: new RegExp(`^\\./cli/${name}$`) }, () => ({ path: name, namespace: 'fast-bundle-require' }))
       b.onResolve({ filter: new RegExp(`^\\./${name}\\.cjs$`) }, () => ({ path: `./${name}.cjs`, external: true }))
     }
     b.onLoad({ filter: /.*/, namespace: 'fast-bundle-require' }, (args) => ({
-      contents: `module.exports = require("fast-bundle-loader").load(${JSON.stringify(`${args.path}.cjs`)})`,
+      contents: `module.exports = require(${JSON.stringify(`./${args.path}.cjs`)})`,
       loader: 'js',
     }))
-    // A package's import() becomes a require(): a bundle compiled from its code cache cannot import()
-    // (FAST_BUNDLE_LOADER), and a require skips the ESM loader besides.
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'package-require' } : undefined))
-    b.onLoad({ filter: /.*/, namespace: 'package-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js' }))
-    b.onResolve({ filter: /.*/, namespace: 'package-require' }, (args) => ({ path: args.path, external: true }))
-    b.onResolve({ filter: /^fast-bundle-loader$/ }, () => ({ path: 'fast-bundle-loader', namespace: 'fast-bundle-loader' }))
-    b.onLoad({ filter: /.*/, namespace: 'fast-bundle-loader' }, () => ({ contents: FAST_BUNDLE_LOADER, loader: 'js' }))
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolved' })
@@ -186,5 +155,66 @@ for (const bundle of FAST_BUNDLES) {
     define: { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
     plugins: [fastPathOnly(bundle.lazy)],
   })
-  writeCodeCache(resolve(root, `dist/${bundle.name}.cjs`))
+}
+writeFileSync(resolve(root, 'dist/esm-import.cjs'), "'use strict'\nmodule.exports = (specifier) => import(specifier)\n")
+await writeCodeCaches(['main', ...FAST_BUNDLES.map((b) => b.name)].map((name) => resolve(root, `dist/${name}.cjs`)))
+
+/**
+ * The V8 code cache of each fast-build file, as bin/oauth-cli.cjs reads it
+ * (`<file>.cache`: the build id, a newline, the cache). Compiling the files is
+ * most of their start-up cost; the cache holds the functions a run needs, so it
+ * is made after warm runs of the fast paths (token, status, providers) in a
+ * throw-away world. The id (a hash of the file, appended to it) ties a cache
+ * to its build; V8 rejects one made by another Node version, and the file then
+ * compiles as without it. Best effort: a failed warm run only makes a colder cache.
+ */
+async function writeCodeCaches(files) {
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8')
+    // Code compiled with a code cache cannot import(): every one must have become a require (fastPathOnly).
+    const dynamic = /\bimport\(\s*["'`]([^"'`]*)/.exec(text)
+    if (dynamic) throw new Error(`${file} imports ${dynamic[1]} dynamically, which a script compiled from a code cache cannot`)
+    const id = createHash('sha256').update(text).digest('hex').slice(0, 16)
+    writeFileSync(file, `${text}//# oauth-cli-build=${id}\n`)
+  }
+  const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
+  const world = mkdtempSync(join(tmpdir(), 'oauth-cli-build-warm-'))
+  try {
+    const env = warmWorld(world)
+    const main = loadBundle(files[0])
+    for (const argv of [['token', 'warm'], ['token', 'warm', '--json'], ['status', '--json'], ['status'], ['providers'], ['providers', '--json']]) {
+      const out = []
+      const sink = (chunks) => ({ isTTY: false, destroyed: false, writableLength: 0, write: (c, cb) => (chunks.push(String(c)), cb?.(), true), on() { return this }, once() { return this }, off() { return this } })
+      const proc = { argv: ['node', 'oauth-cli', ...argv], env, platform: process.platform, stdin: { isTTY: false }, stdout: sink(out), stderr: sink(out), cwd: () => world, execPath: process.execPath }
+      const code = await main.main(proc).catch((err) => err)
+      if (code !== 0) console.warn(`build: warming the code cache with \`${argv.join(' ')}\` ended with ${code}: ${out.join('').slice(0, 300)}`)
+    }
+    for (const file of files) loadBundle(file)
+  } finally {
+    rmSync(world, { recursive: true, force: true })
+  }
+  for (const { file, script } of compiledBundles()) {
+    const id = /\/\/# oauth-cli-build=(\w+)\n$/.exec(readFileSync(file, 'utf8'))[1]
+    writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]))
+  }
+}
+
+/** A config-file provider with a fresh token in a private file store, as the fast paths meet them. */
+function warmWorld(dir) {
+  const env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), XDG_STATE_HOME: join(dir, 'state'), OAUTH_CLI_STORE: 'file' }
+  mkdirSync(join(env.XDG_CONFIG_HOME, 'oauth-cli'), { recursive: true })
+  const api = 'https://warm.invalid'
+  writeFileSync(
+    join(env.XDG_CONFIG_HOME, 'oauth-cli', 'config.json'),
+    JSON.stringify({ providers: { warm: { authorization_endpoint: `${api}/authorize`, token_endpoint: `${api}/token`, api_base_url: api, client_id: 'warm' } } }),
+  )
+  const credentials = join(env.XDG_DATA_HOME, 'oauth-cli', 'credentials')
+  mkdirSync(credentials, { recursive: true, mode: 0o700 })
+  const now = Date.now()
+  const credential = {
+    version: 1, provider: 'warm', profile: 'default', kind: 'oauth', access_token: 'warm-access-token', token_type: 'Bearer',
+    refresh_token: 'warm-refresh-token', expires_at: new Date(now + 3600_000).toISOString(), scope: [], client_id: 'warm', updated_at: new Date(now).toISOString(),
+  }
+  writeFileSync(join(credentials, 'warm@default.json'), `${JSON.stringify(credential, null, 2)}\n`, { mode: 0o600 })
+  return env
 }

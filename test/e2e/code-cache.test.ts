@@ -1,82 +1,120 @@
 /**
- * The fast bundles (dist/fast-*.cjs) are compiled from the V8 code cache the
- * build writes beside each (<name>.cjs.v8cache): compiling them was the
- * largest part of a fast command's own start-up. A cache V8 refuses (another
- * Node, other V8 flags, a damaged file) changes nothing but the speed.
+ * The fast build is compiled with the V8 code cache `npm run build` writes
+ * beside each file (dist/<file>.cjs.cache). A cache that does not fit (another
+ * build's, damaged bytes V8 rejects, a missing one) must change nothing but
+ * speed: the same stdout, stderr and exit code. Each case runs a private copy
+ * of bin/ and dist/, so the shared build is never touched.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import Module from 'node:module'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import vm from 'node:vm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { basename, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { REPO_ROOT, runCli } from '../support/run-cli'
 import { makeTempHome } from '../support/temp-home'
+import { expectExit, it, loginAcme, SUITE, type World } from './world'
 
-const DIST = join(REPO_ROOT, 'dist')
-const bundles = readdirSync(DIST).filter((f) => /^fast-.*\.cjs$/.test(f))
+let copies: string
+beforeAll(() => {
+  copies = mkdtempSync(join(tmpdir(), 'oauth-cli-cache-'))
+})
+afterAll(() => rmSync(copies, { recursive: true, force: true }))
 
-const home = makeTempHome()
-/** A copy of the built binary without the full CLI (dist/esm), so that a hand-off to it would fail. */
-function fastOnlyCopy(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  mkdirSync(join(dir, 'bin'))
-  mkdirSync(join(dir, 'dist'))
-  copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'))
-  copyFileSync(join(REPO_ROOT, 'bin', 'oauth-cli.cjs'), join(dir, 'bin', 'oauth-cli.cjs'))
-  for (const file of readdirSync(DIST).filter((f) => /\.cjs(\.v8cache)?$/.test(f))) copyFileSync(join(DIST, file), join(dir, 'dist', file))
-  return dir
+/** A copy of the built CLI whose caches `spoil` rewrote; answers its bin. */
+function copyWith(name: string, spoil: (cacheFile: string) => void): string {
+  const root = join(copies, name)
+  for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true })
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'))
+  for (const file of ['main', 'fast-listing', 'fast-commands']) spoil(join(root, 'dist', `${file}.cjs.cache`))
+  return join(root, 'bin', 'oauth-cli.cjs')
 }
-const fastOnly = fastOnlyCopy('oauth-cli-fast-cached-')
-/** The same, with its code caches damaged. */
-const damaged = fastOnlyCopy('oauth-cli-damaged-cache-')
-for (const file of bundles) writeFileSync(join(damaged, 'dist', `${file}.v8cache`), Buffer.alloc(4096, 7))
 
-const api = createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization }))
-})
-let env: Record<string, string>
-beforeAll(async () => {
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`
-  home.writeConfig({
-    providers: { acme: { authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, api_base_url: base, client_id: 'c', redirect_uri: 'http://127.0.0.1:0/callback' } },
+const SPOILERS: Array<[string, (cacheFile: string) => void]> = [
+  ['missing', (file) => unlinkSync(file)],
+  // The right build id, but bytes V8 rejects.
+  ['damaged', (file) => {
+    const data = readFileSync(file)
+    const newline = data.indexOf(10)
+    writeFileSync(file, Buffer.concat([data.subarray(0, newline + 1), Buffer.alloc(data.length - newline - 1, 0x5a)]))
+  }],
+  // Another build's: its id does not match the file's.
+  ['of another build', (file) => {
+    const data = readFileSync(file)
+    writeFileSync(file, Buffer.concat([Buffer.from('0123456789abcdef'), data.subarray(data.indexOf(10))]))
+  }],
+]
+
+async function answers(world: World, entry?: string): Promise<Array<{ exitCode: number | null; stdout: string; stderr: string }>> {
+  const runs = []
+  for (const argv of [['token', 'acme'], ['token', 'acme', '--json'], ['status', '--json'], ['providers'], ['token', 'nosuch'], ['status', '--verbose']]) {
+    runs.push(await world.cli(argv, entry ? { entry } : {}))
+  }
+  return runs
+}
+
+describe('the fast build with a code cache that does not fit', SUITE, () => {
+  it.each(SPOILERS)('a cache that is %s changes nothing the user sees', async (name, spoil) => {
+    const entry = copyWith(name.replace(/\W/g, '-'), spoil)
+    const world = await (await import('./world')).createWorld()
+    try {
+      await loginAcme(world)
+      const expected = await answers(world)
+      expectExit(expected[0]!, 0)
+      expect(await answers(world, entry)).toEqual(expected)
+    } finally {
+      await world.close()
+    }
   })
-  env = { ...home.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), OAUTH_CLI_ACME_TOKEN: 'cached-bundle-token-1' }
-})
-afterAll(async () => {
-  home.cleanup()
-  for (const dir of [fastOnly, damaged]) rmSync(dir, { recursive: true, force: true })
-  await new Promise<void>((resolve) => api.close(() => resolve()))
 })
 
-describe('the fast bundles\' code cache', () => {
-  it.each(bundles)('is written beside %s, and this Node accepts it', (file) => {
-    const filename = join(DIST, file)
-    const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData: readFileSync(`${filename}.v8cache`) })
-    expect(script.cachedDataRejected).toBe(false)
+describe('the code cache as the installed build uses it', () => {
+  it('is accepted by this Node for every fast-build file', () => {
+    const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../../bin/oauth-cli.cjs') as {
+      loadBundle(file: string): unknown
+      compiledBundles(): Array<{ file: string; script: { cachedDataRejected?: boolean } }>
+    }
+    const files = readdirSync(join(REPO_ROOT, 'dist')).filter((n) => n.endsWith('.cjs.cache')).map((n) => join(REPO_ROOT, 'dist', n.slice(0, -'.cache'.length)))
+    expect(files.length).toBeGreaterThanOrEqual(3)
+    for (const file of files) loadBundle(file)
+    expect(compiledBundles().map(({ file, script }) => [basename(file), script.cachedDataRejected])).toEqual(files.map((f) => [basename(f), false]))
   })
 
   it.each([
     ['providers', ['providers']],
-    // A script compiled from a cache could not import() (-o loads node:fs/promises so): the fast build requires packages instead.
+    // A script compiled from a cache cannot import() (-o loads node:fs/promises lazily): the fast build requires packages instead.
     ['call -o (node:fs/promises, loaded lazily)', ['call', 'acme', '/x', '-o', 'out.json']],
     ['call', ['call', 'acme', '/x', '-i']],
-  ])('runs %s from the cached bundles alone (no full CLI to hand over to), as the installed build does; a damaged cache changes nothing', async (_what, argv) => {
-    const full = await runCli(argv, { env })
-    const readOut = (): string | undefined => (argv.includes('-o') ? readFileSync(join(home.home, 'out.json'), 'utf8') : undefined)
-    const fullOut = readOut()
-    const cached = await runCli(argv, { env, entry: join(fastOnly, 'bin', 'oauth-cli.cjs') })
-    const cachedOut = readOut()
-    const refused = await runCli(argv, { env, entry: join(damaged, 'bin', 'oauth-cli.cjs') })
-    expect(full.exitCode).toBe(0)
-    const head = (run: typeof full) => ({ ...run, stdout: run.stdout.replace(/^date: .*$/im, 'date: -') })
-    expect(head(cached)).toEqual(head(full))
-    expect(head(refused)).toEqual(head(full))
-    expect(cachedOut).toEqual(fullOut)
-    expect(readOut()).toEqual(fullOut)
+  ])('runs %s from the cached fast build alone (no full CLI to hand over to), as the full build does', async (_what, argv) => {
+    const api = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', date: 'Tue, 01 Dec 2026 00:00:00 GMT' })
+      res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization }))
+    })
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
+    const home = makeTempHome()
+    try {
+      const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`
+      home.writeConfig({
+        providers: { acme: { authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, api_base_url: base, client_id: 'c', redirect_uri: 'http://127.0.0.1:0/callback' } },
+      })
+      const env = { ...home.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), OAUTH_CLI_ACME_TOKEN: 'cached-bundle-token-1' }
+      // bin/, package.json and dist/'s CommonJS files with their caches: no dist/esm, no node_modules.
+      const root = join(copies, `fast-only-${argv.join('-').replace(/\W/g, '')}`)
+      mkdirSync(join(root, 'dist'), { recursive: true })
+      cpSync(join(REPO_ROOT, 'bin'), join(root, 'bin'), { recursive: true })
+      cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'))
+      for (const name of readdirSync(join(REPO_ROOT, 'dist')).filter((n) => /\.cjs(\.cache)?$/.test(n))) cpSync(join(REPO_ROOT, 'dist', name), join(root, 'dist', name))
+      const readOut = (): string | undefined => (argv.includes('-o') ? readFileSync(join(home.home, 'out.json'), 'utf8') : undefined)
+      const full = await runCli(argv, { env })
+      const fullOut = readOut()
+      const cached = await runCli(argv, { env, entry: join(root, 'bin', 'oauth-cli.cjs') })
+      expect(full.exitCode).toBe(0)
+      expect(cached).toEqual(full)
+      expect(readOut()).toEqual(fullOut)
+    } finally {
+      home.cleanup()
+      await new Promise<void>((resolve) => api.close(() => resolve()))
+    }
   })
 })
