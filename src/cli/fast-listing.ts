@@ -1,5 +1,5 @@
 /**
- * `status` and `providers` in the start-up fast build (no commander, no ESM
+ * `status`, `providers` and `profile [list]` in the start-up fast build (no commander, no ESM
  * loader), built as their own CommonJS file (dist/fast-listing.cjs) so that
  * a listing loads none of `call`'s code. They only read, so anything
  * unexpected (an error, a module the fast build left out) is handed whole to
@@ -8,6 +8,7 @@
  */
 import type { ProcessLike } from '../platform/process'
 import { envProfile } from '../session/profiles'
+import { executeProfileList } from './commands/profile'
 import { executeProviders } from './commands/providers'
 import { executeStatus } from './commands/status'
 import { createDeps, type Deps } from './deps'
@@ -29,7 +30,9 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
     const code =
       listing.command === 'status'
         ? await executeStatus({ ...listing.opts, profile: listing.opts.profile ?? envProfile(deps.env) }, run)
-        : await executeProviders({ ...listing.opts, profile: listing.opts.profile ?? 'default' }, run)
+        : listing.command === 'providers'
+          ? await executeProviders({ ...listing.opts, profile: listing.opts.profile ?? 'default' }, run)
+          : await executeProfileList(listing.opts, run)
     for (const line of notices) deps.io.stderr.write(`${line}\n`)
     held.flush()
     return code

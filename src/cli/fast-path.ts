@@ -1,11 +1,12 @@
 /**
  * The start-up fast path for the commands scripts run in loops: `--version`,
- * `token <provider>`, and the read-only listings `status` and `providers`. It reads the same option table as commander
+ * `token <provider>`, and the read-only listings `status`, `providers` and `profile [list]`. It reads the same option table as commander
  * (`options.ts`), recognises only the exact forms it understands and answers
  * undefined for anything else, which then goes through the full commander
  * tree. A unit test checks that both parse every accepted form to the same
  * options.
  */
+import type { ProfileListOptions } from './commands/profile'
 import type { ProvidersOptions } from './commands/providers'
 import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
@@ -58,7 +59,10 @@ interface FastCommand {
  * commander would; undefined for any form it does not know (commander then
  * explains). Common options given before and after the command: after wins.
  */
-function parseFast(argv: readonly string[], command: FastCommand): { opts: Record<string, unknown>; args: string[] } | undefined {
+function parseFast(
+  argv: readonly string[],
+  command: FastCommand,
+): { opts: Record<string, unknown>; args: string[]; argIndexes: number[]; commandIndex: number } | undefined {
   const opts: Record<string, unknown> = { json: false, verbose: false, store: 'auto' }
   // As commander reads them when not given: repeatable rows [], switches false.
   for (const [key, row] of command.rows) {
@@ -66,13 +70,19 @@ function parseFast(argv: readonly string[], command: FastCommand): { opts: Recor
     else if (!takesValue(row) && !(key in opts) && !(key in COMMON_FLAGS)) opts[key] = false
   }
   const args: string[] = []
+  const argIndexes: number[] = []
+  let commandIndex = -1
   let seenCommand = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (!arg.startsWith('-')) {
-      if (!seenCommand && arg === command.name) seenCommand = true
-      else if (seenCommand && args.length < command.maxArgs) args.push(arg)
-      else return undefined
+      if (!seenCommand && arg === command.name) {
+        seenCommand = true
+        commandIndex = i
+      } else if (seenCommand && args.length < command.maxArgs) {
+        args.push(arg)
+        argIndexes.push(i)
+      } else return undefined
       continue
     }
     const found = (seenCommand ? command.rows : ROOT_ROWS).find(([, row]) => longName(row) === arg || shortName(row) === arg)
@@ -87,7 +97,7 @@ function parseFast(argv: readonly string[], command: FastCommand): { opts: Recor
     if (GLOBAL_ONLY.has(key as keyof typeof COMMON_FLAGS)) continue
     opts[key] = row.repeatable ? [...(opts[key] as unknown[]), value] : value
   }
-  return seenCommand && args.length >= command.minArgs ? { opts, args } : undefined
+  return seenCommand && args.length >= command.minArgs ? { opts, args, argIndexes, commandIndex } : undefined
 }
 
 export function parseTokenFastPath(argv: readonly string[]): FastToken | undefined {
@@ -170,10 +180,11 @@ function parseCommanderForms(argv: readonly string[], command: FastCommand): { o
   return seenCommand && enough ? { opts, args } : undefined
 }
 
-/** `status [provider]` and `providers`: read-only listings the fast build answers (fast-listing.ts). */
+/** `status [provider]`, `providers` and `profile [list]`: read-only listings the fast build answers (fast-listing.ts). */
 export type FastListing =
   | { command: 'status'; opts: Omit<StatusOptions, 'profile'> & { profile?: string } }
   | { command: 'providers'; opts: Omit<ProvidersOptions, 'profile'> & { profile?: string } }
+  | { command: 'profile list'; opts: ProfileListOptions }
 
 export function parseListingFastPath(argv: readonly string[]): FastListing | undefined {
   const status = parseFast(argv, { name: 'status', rows: ROOT_ROWS, minArgs: 0, maxArgs: 1 })
@@ -183,6 +194,11 @@ export function parseListingFastPath(argv: readonly string[]): FastListing | und
   }
   const providers = parseFast(argv, { name: 'providers', rows: ROOT_ROWS, minArgs: 0, maxArgs: 0 })
   if (providers) return { command: 'providers', opts: providers.opts as unknown as Omit<ProvidersOptions, 'profile'> }
+  // `profile` runs its default subcommand `list`; commander takes flags after `profile` or after `list`, not between.
+  const profile = parseFast(argv, { name: 'profile', rows: ROOT_ROWS, minArgs: 0, maxArgs: 1 })
+  if (profile && (profile.args.length === 0 || (profile.args[0] === 'list' && profile.argIndexes[0] === profile.commandIndex + 1))) {
+    return { command: 'profile list', opts: profile.opts as unknown as ProfileListOptions }
+  }
   return undefined
 }
 

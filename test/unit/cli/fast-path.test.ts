@@ -68,11 +68,15 @@ async function listingViaCommander(argv: string[]): Promise<{ command: string; o
       seen = { command: 'providers', opts: { ...opts } }
       return 0
     },
+    profileList: async (opts) => {
+      seen = { command: 'profile list', opts: { ...opts } }
+      return 0
+    },
   }).catch(() => undefined)
   return seen
 }
 
-describe('the status and providers fast path', () => {
+describe('the status, providers and profile list fast path', () => {
   it.each([
     [['status']],
     [['status', '--json']],
@@ -86,8 +90,26 @@ describe('the status and providers fast path', () => {
     const fast = parseListingFastPath(argv)
     const full = await listingViaCommander(argv)
     expect(full).toBeDefined()
-    const profile = fast?.opts.profile ?? (fast?.command === 'providers' ? 'default' : undefined)
+    const given = fast && 'profile' in fast.opts ? fast.opts.profile : undefined
+    const profile = given ?? (fast?.command === 'providers' ? 'default' : undefined)
     expect({ command: fast?.command, opts: { ...fast?.opts, profile } }).toEqual(full)
+  })
+
+  it.each([
+    [['profile']],
+    [['profile', 'list']],
+    [['profile', '--json']],
+    [['profile', 'list', '--json', '--config', '/tmp/c.json']],
+    [['--json', 'profile', 'list']],
+    [['--store', 'file', 'profile', '--no-color']],
+    [['profile', 'list', '--profile', 'w']],
+  ])('parses %j exactly as commander does (profile list)', async (argv) => {
+    const fast = parseListingFastPath(argv)
+    const full = await listingViaCommander(argv)
+    expect(full).toBeDefined()
+    // As for providers, commander fills in a --profile that `profile list` does not read.
+    const given = fast && 'profile' in fast.opts ? (fast.opts as { profile?: string }).profile : undefined
+    expect({ command: fast?.command, opts: { ...fast?.opts, profile: given ?? 'default' } }).toEqual(full)
   })
 
   it.each([
@@ -97,6 +119,11 @@ describe('the status and providers fast path', () => {
     [['providers', 'extra']],
     [['providers', '--help']],
     [['status', '--store', 'cloud']],
+    [['profile', '--json', 'list']],
+    [['profile', 'list', 'extra']],
+    [['profile', 'use', 'acme', 'work']],
+    [['profile', 'lists']],
+    [['profile', '--help']],
   ])('leaves %j to commander', (argv) => {
     expect(parseListingFastPath(argv)).toBeUndefined()
   })

@@ -1,0 +1,64 @@
+/**
+ * The start-up fast build (dist/main.cjs and the fast-*.cjs it loads) against
+ * the full CLI (dist/esm/main-full.js run directly, as it runs after a
+ * hand-off): for every command the fast build answers, the same stdout, stderr
+ * and exit code, in the states a user meets (nothing stored, logged in, a
+ * default profile chosen, OAUTH_CLI_PROFILE set, an unknown provider).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
+import { REPO_ROOT } from '../support/run-cli'
+import { expectExit, it, loginAcme, SUITE, type World } from './world'
+
+let dir: string
+let fullCli: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'oauth-cli-parity-'))
+  fullCli = join(dir, 'full-cli.mjs')
+  const mainFull = pathToFileURL(join(REPO_ROOT, 'dist', 'esm', 'main-full.js')).href
+  writeFileSync(fullCli, `import { mainFull } from ${JSON.stringify(mainFull)}\nprocess.exitCode = await mainFull(process, process.argv.slice(2))\n`)
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const COMMANDS = [
+  ['status'],
+  ['status', '--json'],
+  ['status', 'acme'],
+  ['status', 'acme', '--json'],
+  ['status', 'nosuch'],
+  ['providers'],
+  ['providers', '--json'],
+  ['profile'],
+  ['profile', '--json'],
+  ['profile', 'list'],
+  ['--json', 'profile', 'list'],
+  ['token', 'acme'],
+  ['token', 'acme', '--json'],
+]
+
+async function expectSameAnswers(world: World, env: Record<string, string> = {}): Promise<void> {
+  for (const argv of COMMANDS) {
+    const fast = await world.cli(argv, { env })
+    const full = await world.cli(argv, { env, entry: fullCli })
+    expect({ argv, ...fast }).toEqual({ argv, ...full })
+  }
+}
+
+describe('the fast build answers as the full CLI does', SUITE, () => {
+  it('with nothing stored', async ({ makeWorld }) => {
+    await expectSameAnswers(await makeWorld())
+  })
+
+  it('logged in, with a default profile chosen, and with OAUTH_CLI_PROFILE set', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    await loginAcme(world, ['--profile', 'work'])
+    await expectSameAnswers(world)
+    expectExit(await world.cli(['profile', 'use', 'acme', 'work']), 0)
+    await expectSameAnswers(world)
+    await expectSameAnswers(world, { OAUTH_CLI_PROFILE: 'default' })
+  })
+})
