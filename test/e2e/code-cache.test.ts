@@ -27,7 +27,7 @@ function copyWith(name: string, spoil: (cacheFile: string) => void): string {
   const root = join(copies, name)
   for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true })
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'))
-  for (const file of ['main', 'fast-listing', 'fast-commands']) spoil(join(root, 'dist', `${file}.cjs.cache`))
+  for (const name of readdirSync(join(root, 'dist')).filter((n) => n.endsWith('.cjs.cache'))) spoil(join(root, 'dist', name))
   return join(root, 'bin', 'oauth-cli.cjs')
 }
 
