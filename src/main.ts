@@ -12,19 +12,22 @@ import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'
 import { helpKey, isVersionRequest, parseCallFastPath, parseListingFastPath, parseTokenFastPath } from './cli/fast-path'
 import { tryFastToken } from './cli/fast-token'
+import type { OutputStream } from './platform/io'
+import { createNodeIO } from './platform/node-io'
 
 export async function main(proc: ProcessLike): Promise<ExitCode> {
   const argv = proc.argv.slice(2)
-  // A reader that went away (`| head -1`) has what it wanted: without a listener its EPIPE is a stack trace.
+  // Straight to the descriptor (no stream to build); a reader that went away ends it quietly, as any output.
+  const stdout = (): OutputStream => createNodeIO(proc, { noColor: true, env: proc.env }).stdout
   if (isVersionRequest(argv)) {
-    proc.stdout.on('error', () => undefined).write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
+    stdout().write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
     return 0
   }
   // Precomputed from the real commander tree at build time (null when running from source).
   const key = helpKey(argv)
   const help = key !== undefined && __OAUTH_CLI_HELP__ && Object.hasOwn(__OAUTH_CLI_HELP__, key) ? __OAUTH_CLI_HELP__[key] : undefined
   if (help !== undefined) {
-    proc.stdout.on('error', () => undefined).write(help)
+    stdout().write(help)
     return 0
   }
   const token = parseTokenFastPath(argv)

@@ -51,18 +51,21 @@ function fifo(): { path: string; reader: number } {
 }
 
 describe.skipIf(process.platform === 'win32')('output on an unusual stdout', () => {
-  it.each([['--version'], ['-V'], ['version']])('%s to a pipe whose reader is gone: exit 0, no stack trace', async (arg) => {
-    const { path, reader } = fifo()
-    const writer = openSync(path, constants.O_WRONLY)
-    closeSync(reader)
-    try {
-      const run = await runWithStdout([arg], writer)
-      expect(run.stderr).toBe('')
-      expect(run.exitCode).toBe(0)
-    } finally {
-      closeSync(writer)
-    }
-  })
+  it.each([[['--version']], [['-V']], [['version']], [['--help']], [['help', 'token']], [['token', '-h']]])(
+    '%j to a pipe whose reader is gone: exit 0, no stack trace',
+    async (args) => {
+      const { path, reader } = fifo()
+      const writer = openSync(path, constants.O_WRONLY)
+      closeSync(reader)
+      try {
+        const run = await runWithStdout(args, writer)
+        expect(run.stderr).toBe('')
+        expect(run.exitCode).toBe(0)
+      } finally {
+        closeSync(writer)
+      }
+    },
+  )
 
   it('--version when the direct write meets a full non-blocking stdout (EAGAIN) part-way: the rest follows, once, exit 0', async () => {
     // Fault injection: the first write to fd 1 takes 5 bytes, the next finds the pipe full (as a
