@@ -4,7 +4,7 @@
  * the rest) each get exactly their part, however the data was chunked.
  */
 import { fstatSync, statSync, writeSync } from 'node:fs'
-import { StringDecoder } from 'node:string_decoder'
+import type { StringDecoder } from 'node:string_decoder'
 import { ReaderGoneError, type IO, type OutputStream } from './io'
 import type { Env, ProcessLike } from './process'
 
@@ -202,7 +202,8 @@ function abortError(message: string): Error {
 class StdinReader {
   private text = ''
   private ended = false
-  private readonly decoder = new StringDecoder('utf8')
+  // Loaded with the first read of stdin: commands that never read it do not load string_decoder.
+  private readonly decoder: StringDecoder = new (process.getBuiltinModule('node:string_decoder').StringDecoder)('utf8')
 
   constructor(private readonly stream: NodeJS.ReadStream) {}
 
