@@ -178,21 +178,24 @@ async function writeCodeCaches(files) {
     writeFileSync(file, `${text}//# oauth-cli-build=${id}\n`)
   }
   const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
-  const world = mkdtempSync(join(tmpdir(), 'oauth-cli-build-warm-'))
+  const main = loadBundle(files[0])
+  let world
   try {
+    world = mkdtempSync(join(tmpdir(), 'oauth-cli-build-warm-'))
     const env = warmWorld(world)
-    const main = loadBundle(files[0])
-    for (const argv of [['token', 'warm'], ['token', 'warm', '--json'], ['status', '--json'], ['status'], ['providers'], ['providers', '--json']]) {
+    for (const argv of [['token', 'warm'], ['token', 'warm', '--json'], ['status', '--json'], ['status'], ['providers'], ['providers', '--json'], ['profile']]) {
       const out = []
       const sink = (chunks) => ({ isTTY: false, destroyed: false, writableLength: 0, write: (c, cb) => (chunks.push(String(c)), cb?.(), true), on() { return this }, once() { return this }, off() { return this } })
       const proc = { argv: ['node', 'oauth-cli', ...argv], env, platform: process.platform, stdin: { isTTY: false }, stdout: sink(out), stderr: sink(out), cwd: () => world, execPath: process.execPath }
       const code = await main.main(proc).catch((err) => err)
       if (code !== 0) console.warn(`build: warming the code cache with \`${argv.join(' ')}\` ended with ${code}: ${out.join('').slice(0, 300)}`)
     }
-    for (const file of files) loadBundle(file)
+  } catch (err) {
+    console.warn(`build: the code cache is written without warm runs (${err?.message ?? err})`)
   } finally {
-    rmSync(world, { recursive: true, force: true })
+    if (world) rmSync(world, { recursive: true, force: true })
   }
+  for (const file of files) loadBundle(file)
   for (const { file, script } of compiledBundles()) {
     const id = /\/\/# oauth-cli-build=(\w+)\n$/.exec(readFileSync(file, 'utf8'))[1]
     writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]))
