@@ -44,7 +44,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
   const env: Env = { ...proc.env }
   const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
-  const secrets = createKnownSecrets(secretEnvValues(env))
+  const secrets = createKnownSecrets(() => secretEnvValues(env))
   let http: Promise<HttpClient> | undefined
   const deps: Deps = {
     io,

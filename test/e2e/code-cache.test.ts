@@ -2,8 +2,10 @@
  * The fast build is compiled with the V8 code cache `npm run build` writes
  * beside each file (dist/<file>.cjs.cache). A cache that does not fit (another
  * build's, damaged bytes V8 rejects, a missing one) must change nothing but
- * speed: the same stdout, stderr and exit code. Each case runs a private copy
- * of bin/ and dist/, so the shared build is never touched.
+ * speed: the same stdout, stderr and exit code. This Node accepts the caches
+ * the build wrote, and the cached fast build runs on its own (no dist/esm to
+ * hand over to), lazily loaded built-ins included. Each case runs a private
+ * copy of bin/ and dist/, so the shared build is never touched.
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'

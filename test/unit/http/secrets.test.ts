@@ -33,6 +33,17 @@ describe('known secrets', () => {
     expect(known.values()).toEqual(['long-enough'])
   })
 
+  it('finds the initial secrets given as a function only when they are first asked for, and then has them', () => {
+    let found = 0
+    const known = createKnownSecrets(() => (found++, ['env-secret-1']))
+    known.add('stored-token-1')
+    expect(found).toBe(0)
+    expect(known.values()).toEqual(['stored-token-1', 'env-secret-1'])
+    known.add('another-token-22')
+    expect(known.values()).toEqual(['another-token-22', 'stored-token-1', 'env-secret-1'])
+    expect(found).toBe(1)
+  })
+
   it('lists the longest first, so a token is replaced before a secret inside it', () => {
     expect(createKnownSecrets(['secret-1', 'prefix:secret-1']).values()).toEqual(['prefix:secret-1', 'secret-1'])
   })
