@@ -23,6 +23,13 @@ function writeStdout(text) {
 }
 
 function run() {
+  // Ctrl-C where nothing handles it (the fast builds) ends as in the full CLI, whose own handler
+  // (a second listener) says it otherwise: one "cancelled" line, exit 130.
+  process.on('SIGINT', () => {
+    if (process.listenerCount('SIGINT') > 1) return
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}oauth-cli: cancelled\n`)
+    process.exit(130)
+  })
   loadBundle(require('node:path').join(__dirname, '..', 'dist', 'main.cjs'))
     .main(process)
     .then((code) => {
