@@ -3,7 +3,10 @@
  * (and may have spent the old refresh token), so dropping them would lose the
  * grant. They are written whole, as an `oauth-cli export` bundle, to a new
  * private file (0600, O_EXCL) in the first directory that takes it; the caller
- * names that file, never its content.
+ * names that file, never its content. The name carries the pid and a random
+ * suffix besides the second, so rescues of one credential never clash (a clash
+ * is tried again under a new suffix, in the same directory): only a directory
+ * that cannot be written sends the file to the next one.
  */
 import { join } from 'node:path'
 import { resolvePaths } from '../platform/paths'
@@ -17,28 +20,58 @@ export interface RescueContext {
   now: number
 }
 
+/** Names tried per directory before a clash counts as the directory failing (each one is 64 random bits). */
+const NAMES_PER_DIR = 4
+
 /** The path written, or undefined when no candidate directory took the file. */
 export async function rescueCredential(credential: StoredCredential, ctx: RescueContext): Promise<string | undefined> {
-  const [{ mkdir, open }, { tmpdir }] = await Promise.all([import('node:fs/promises'), import('node:os')])
+  const [{ mkdir, open }, { tmpdir }, { randomBytes }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:crypto')])
   const stamp = new Date(ctx.now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
-  const name = `rescued-${encodeFileNamePart(credential.provider)}@${encodeFileNamePart(credential.profile)}-${stamp}.bundle`
+  const prefix = `rescued-${encodeFileNamePart(credential.provider)}@${encodeFileNamePart(credential.profile)}-${stamp}-${process.pid}`
   const stateHome = ctx.env.XDG_STATE_HOME || join(ctx.homedir, '.local', 'state')
   const dirs = [resolvePaths(ctx.env, ctx.homedir).dataDir, join(stateHome, 'oauth-cli'), ctx.homedir, tmpdir()]
+  const content = `${encodeBundle(credential)}\n`
   for (const dir of dirs) {
-    const path = join(dir, name)
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 })
-      const handle = await open(path, 'wx', 0o600)
-      try {
-        await handle.writeFile(`${encodeBundle(credential)}\n`, 'utf8')
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      return path
     } catch {
-      // next directory
+      continue
+    }
+    for (let i = 0; i < NAMES_PER_DIR; i++) {
+      const path = join(dir, `${prefix}-${randomBytes(8).toString('hex')}.bundle`)
+      const written = await writeNew(open, path, content)
+      if (written === 'written') return path
+      if (written === 'failed') break
     }
   }
   return undefined
+}
+
+/** Creates `path` (never over an existing file), writes and syncs it: 'exists' when the name was taken. */
+async function writeNew(
+  open: typeof import('node:fs/promises').open,
+  path: string,
+  content: string,
+): Promise<'written' | 'exists' | 'failed'> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, 'wx', 0o600)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists' : 'failed'
+  }
+  let written = false
+  try {
+    await handle.writeFile(content, 'utf8')
+    await handle.sync()
+    written = true
+  } catch {
+    // a full disk: tried in the next directory
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+  if (written) return 'written'
+  // A partial file would hold part of a secret: not left behind.
+  const { rm } = await import('node:fs/promises')
+  await rm(path, { force: true }).catch(() => undefined)
+  return 'failed'
 }
