@@ -6,6 +6,7 @@
  * names that file and the way back, never the tokens.
  */
 import type { SessionDeps } from './deps'
+import { encodeFileNamePart } from '../store/codec'
 import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 
 /** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
@@ -79,7 +80,18 @@ function restoreCommand(store: CredentialStore, next: StoredCredential, path: st
  * credential's new tokens over the login's.
  */
 export function refreshLockName(key: CredentialKey): string {
-  return `refresh-${key.provider}-${key.profile}`
+  return `refresh-${lockNamePart(key.provider)}-${lockNamePart(key.profile)}`
+}
+
+/**
+ * A part of a lock name with every `-` encoded too (encodeFileNamePart keeps
+ * it), so the `-` between provider and profile is the only one: provider `a-b`
+ * profile `c` and provider `a` profile `b-c` get different locks. Plain names
+ * read as before (`refresh-acme-default`). The name is also the shared store's
+ * lease key (store/postgres-lease.ts), so both stay consistent.
+ */
+function lockNamePart(name: string): string {
+  return encodeFileNamePart(name).replaceAll('-', '%2D')
 }
 
 /**
