@@ -14,6 +14,7 @@ import { helpKey, isVersionRequest, parseCallFastPath, parseListingFastPath, par
 import { tryFastToken } from './cli/fast-token'
 import type { OutputStream } from './platform/io'
 import { createNodeIO } from './platform/node-io'
+import { readFileSync } from 'node:fs'
 
 export async function main(proc: ProcessLike): Promise<ExitCode> {
   const argv = proc.argv.slice(2)
@@ -23,9 +24,9 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
     stdout().write(`oauth-cli ${__OAUTH_CLI_VERSION__}\n`)
     return 0
   }
-  // Precomputed from the real commander tree at build time (null when running from source).
+  // Precomputed from the real commander tree at build time (none when running from source).
   const key = helpKey(argv)
-  const help = key !== undefined && __OAUTH_CLI_HELP__ && Object.hasOwn(__OAUTH_CLI_HELP__, key) ? __OAUTH_CLI_HELP__[key] : undefined
+  const help = key === undefined ? undefined : precomputedHelp(key)
   if (help !== undefined) {
     stdout().write(help)
     return 0
@@ -50,4 +51,22 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   }
   const { mainFull } = await import('./main-full')
   return mainFull(proc, argv)
+}
+
+/**
+ * A command's --help text from the file the build wrote beside this bundle
+ * (read only for --help: kept out of the bundle every `token` compiles). No
+ * file, an unreadable one, or no text for that key: undefined, and commander
+ * answers it in the full CLI.
+ */
+function precomputedHelp(key: string): string | undefined {
+  if (!__OAUTH_CLI_HELP__) return undefined
+  try {
+    const texts: unknown = JSON.parse(readFileSync(new URL(__OAUTH_CLI_HELP__, import.meta.url), 'utf8'))
+    if (typeof texts !== 'object' || texts === null || !Object.hasOwn(texts, key)) return undefined
+    const text: unknown = (texts as Record<string, unknown>)[key]
+    return typeof text === 'string' ? text : undefined
+  } catch {
+    return undefined
+  }
 }

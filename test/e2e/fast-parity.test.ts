@@ -5,7 +5,7 @@
  * and exit code, in the states a user meets (nothing stored, logged in, a
  * default profile chosen, OAUTH_CLI_PROFILE set, an unknown provider).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -60,5 +60,19 @@ describe('the fast build answers as the full CLI does', SUITE, () => {
     expectExit(await world.cli(['profile', 'use', 'acme', 'work']), 0)
     await expectSameAnswers(world)
     await expectSameAnswers(world, { OAUTH_CLI_PROFILE: 'default' })
+  })
+
+  it('prints every precomputed --help as the full command tree does', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    // dist/help.json, which main.cjs reads only for --help: every command it holds, in each spelling.
+    const keys = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'dist', 'help.json'), 'utf8')) as Record<string, string>)
+    expect(keys).toContain('token')
+    const spellings = keys.flatMap((key) => (key === '' ? [['--help'], ['-h'], ['help']] : [[key, '--help'], ['help', key]]))
+    for (const argv of spellings) {
+      const fast = await world.cli(argv)
+      const full = await world.cli(argv, { entry: fullCli })
+      expect({ argv, ...fast }).toEqual({ argv, ...full })
+      expect(fast.stdout).toMatch(/^Usage: oauth-cli/)
+    }
   })
 })
