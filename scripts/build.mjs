@@ -14,6 +14,7 @@
 // command to dist/esm/main-full.js, which does it from the start.
 import { build } from 'esbuild'
 import { createHash } from 'node:crypto'
+import { createServer } from 'node:http'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -166,8 +167,9 @@ await writeCodeCaches(['main', ...FAST_BUNDLES.map((b) => b.name)].map((name) =>
  * The V8 code cache of each fast-build file, as bin/oauth-cli.cjs reads it
  * (`<file>.cache`: the build id, a newline, the cache). Compiling the files is
  * most of their start-up cost; the cache holds the functions a run needs, so it
- * is made after warm runs of the fast paths (token, status, providers) in a
- * throw-away world. The id (a hash of the file, appended to it) ties a cache
+ * is made after warm runs of the fast paths (token, status, providers,
+ * profile, call, a refresh) in a throw-away world whose provider is a loopback
+ * server of the build's own. The id (a hash of the file, appended to it) ties a cache
  * to its build; V8 rejects one made by another Node version, and the file then
  * compiles as without it. Best effort: a failed warm run only makes a colder cache.
  */
@@ -183,10 +185,24 @@ async function writeCodeCaches(files) {
   const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
   const main = loadBundle(files[0])
   let world
+  let server
   try {
     world = mkdtempSync(join(tmpdir(), 'oauth-cli-build-warm-'))
-    const env = warmWorld(world)
-    for (const argv of [['token', 'warm'], ['token', 'warm', '--json'], ['status', '--json'], ['status'], ['providers'], ['providers', '--json'], ['profile']]) {
+    // Without a loopback server (none can listen here), only the runs that send nothing.
+    server = await startWarmServer().catch((err) => void console.warn(`build: the code cache is warmed without call and refresh (${err?.message ?? err})`))
+    const { env, staleToken } = warmWorld(world, server?.url ?? 'https://warm.invalid')
+    const runs = [
+      ['token', 'warm'], ['token', 'warm', '--json'], ['status', '--json'], ['status'], ['providers'], ['providers', '--json'], ['profile'],
+      // call: a JSON answer on stdout and a body to a file (the loopback server below).
+      ['call', 'warm', '/x'], ['call', 'warm', '/x', '-o', join(world, 'body.out')],
+      // A stale token: its refresh; then a call whose token the API refuses once (401, refresh, the retry).
+      () => staleToken(), ['token', 'warm'], () => server.refuseNext(), ['call', 'warm', '/x'],
+    ].slice(0, server ? undefined : 7)
+    for (const argv of runs) {
+      if (typeof argv === 'function') {
+        argv()
+        continue
+      }
       const out = []
       const sink = (chunks) => ({ isTTY: false, destroyed: false, writableLength: 0, write: (c, cb) => (chunks.push(String(c)), cb?.(), true), on() { return this }, once() { return this }, off() { return this } })
       const proc = { argv: ['node', 'oauth-cli', ...argv], env, platform: process.platform, stdin: { isTTY: false }, stdout: sink(out), stderr: sink(out), cwd: () => world, execPath: process.execPath }
@@ -194,8 +210,9 @@ async function writeCodeCaches(files) {
       if (code !== 0) console.warn(`build: warming the code cache with \`${argv.join(' ')}\` ended with ${code}: ${out.join('').slice(0, 300)}`)
     }
   } catch (err) {
-    console.warn(`build: the code cache is written without warm runs (${err?.message ?? err})`)
+    console.warn(`build: the code cache is written without (some) warm runs (${err?.message ?? err})`)
   } finally {
+    await server?.stop()
     if (world) rmSync(world, { recursive: true, force: true })
   }
   for (const file of files) loadBundle(file)
@@ -205,22 +222,64 @@ async function writeCodeCaches(files) {
   }
 }
 
-/** A config-file provider with a fresh token in a private file store, as the fast paths meet them. */
-function warmWorld(dir) {
-  const env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), XDG_STATE_HOME: join(dir, 'state'), OAUTH_CLI_STORE: 'file' }
+/**
+ * The API and token endpoint of the warm runs, on loopback only (127.0.0.1, a
+ * port the system picks): a JSON answer for any path, a rotated token from
+ * /token, and a 401 for the next API request after `refuseNext()`.
+ */
+async function startWarmServer() {
+  let refuse = false
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      if (req.url === '/token') {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        res.end(JSON.stringify({ access_token: 'warm-access-token-2', token_type: 'Bearer', expires_in: 3600, refresh_token: 'warm-refresh-token-2' }))
+        return
+      }
+      if (refuse) {
+        refuse = false
+        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' })
+        res.end(JSON.stringify({ error: 'invalid_token' }))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: true, path: req.url, items: [1, 2, 3] }))
+    })
+  })
+  await new Promise((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done))
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    refuseNext: () => void (refuse = true),
+    stop: () => {
+      server.closeAllConnections()
+      return new Promise((done) => server.close(() => done()))
+    },
+  }
+}
+
+/**
+ * A config-file provider (its endpoints on the warm server) with a fresh token
+ * in a private file store, as the fast paths meet them; `staleToken()` makes
+ * the stored token one that needs a refresh.
+ */
+function warmWorld(dir, api) {
+  const env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), XDG_STATE_HOME: join(dir, 'state'), XDG_CACHE_HOME: join(dir, 'cache'), OAUTH_CLI_STORE: 'file' }
   mkdirSync(join(env.XDG_CONFIG_HOME, 'oauth-cli'), { recursive: true })
-  const api = 'https://warm.invalid'
   writeFileSync(
     join(env.XDG_CONFIG_HOME, 'oauth-cli', 'config.json'),
     JSON.stringify({ providers: { warm: { authorization_endpoint: `${api}/authorize`, token_endpoint: `${api}/token`, api_base_url: api, client_id: 'warm' } } }),
   )
   const credentials = join(env.XDG_DATA_HOME, 'oauth-cli', 'credentials')
   mkdirSync(credentials, { recursive: true, mode: 0o700 })
-  const now = Date.now()
-  const credential = {
-    version: 1, provider: 'warm', profile: 'default', kind: 'oauth', access_token: 'warm-access-token', token_type: 'Bearer',
-    refresh_token: 'warm-refresh-token', expires_at: new Date(now + 3600_000).toISOString(), scope: [], client_id: 'warm', updated_at: new Date(now).toISOString(),
+  const store = (life) => {
+    const now = Date.now()
+    const credential = {
+      version: 1, provider: 'warm', profile: 'default', kind: 'oauth', access_token: 'warm-access-token', token_type: 'Bearer',
+      refresh_token: 'warm-refresh-token', expires_at: new Date(now + life).toISOString(), scope: [], client_id: 'warm', updated_at: new Date(now).toISOString(),
+    }
+    writeFileSync(join(credentials, 'warm@default.json'), `${JSON.stringify(credential, null, 2)}\n`, { mode: 0o600 })
   }
-  writeFileSync(join(credentials, 'warm@default.json'), `${JSON.stringify(credential, null, 2)}\n`, { mode: 0o600 })
-  return env
+  store(3600_000)
+  return { env, staleToken: () => store(-60_000) }
 }

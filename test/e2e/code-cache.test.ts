@@ -83,15 +83,35 @@ describe('the code cache as the installed build uses it', () => {
     expect(compiledBundles().map(({ file, script }) => [basename(file), script.cachedDataRejected])).toEqual(files.map((f) => [basename(f), false]))
   })
 
-  it.each([
+  /** A stored token for the cases that need one: expired (a refresh), or one the API refuses (a 401, a refresh, the retry). */
+  type Stored = 'expired' | 'refused'
+  it.each<[string, string[], Stored?]>([
     ['providers', ['providers']],
     // A script compiled from a cache cannot import() (-o loads node:fs/promises lazily): the fast build requires packages instead.
     ['call -o (node:fs/promises, loaded lazily)', ['call', 'acme', '/x', '-o', 'out.json']],
     ['call', ['call', 'acme', '/x', '-i']],
-  ])('runs %s from the cached fast build alone (no full CLI to hand over to), as the full build does', async (_what, argv) => {
+    // The build warms these too, so their caches hold the refresh's lazily compiled code.
+    ['token with an expired token (its refresh)', ['token', 'acme', '--json'], 'expired'],
+    ['call refused with a 401 (a refresh, the retry)', ['call', 'acme', '/x'], 'refused'],
+  ])('runs %s from the cached fast build alone (no full CLI to hand over to), as the full build does', async (_what, argv, stored) => {
+    let issued = 0
     const api = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', date: 'Tue, 01 Dec 2026 00:00:00 GMT' })
-      res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization }))
+      req.resume()
+      req.on('end', () => {
+        if (req.url === '/token') {
+          issued += 1
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+          res.end(JSON.stringify({ access_token: `cached-bundle-issued-${issued}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `cached-bundle-rotated-${issued}` }))
+          return
+        }
+        if (req.headers.authorization === 'Bearer cached-bundle-refused') {
+          res.writeHead(401, { 'content-type': 'application/json' })
+          res.end('{"error":"invalid_token"}')
+          return
+        }
+        res.writeHead(200, { 'content-type': 'application/json', date: 'Tue, 01 Dec 2026 00:00:00 GMT' })
+        res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization?.replace(/-\d+$/, '-n') }))
+      })
     })
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
     const home = makeTempHome()
@@ -100,20 +120,45 @@ describe('the code cache as the installed build uses it', () => {
       home.writeConfig({
         providers: { acme: { authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, api_base_url: base, client_id: 'c', redirect_uri: 'http://127.0.0.1:0/callback' } },
       })
-      const env = { ...home.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), OAUTH_CLI_ACME_TOKEN: 'cached-bundle-token-1' }
+      const env = { ...home.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), ...(stored ? {} : { OAUTH_CLI_ACME_TOKEN: 'cached-bundle-token-1' }) }
+      const credentialFile = join(home.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials', 'acme@default.json')
+      const store = (): void => {
+        if (!stored) return
+        mkdirSync(join(credentialFile, '..'), { recursive: true, mode: 0o700 })
+        const now = Date.now()
+        const credential = {
+          version: 1, provider: 'acme', profile: 'default', kind: 'oauth', token_type: 'Bearer', scope: [], client_id: 'c',
+          access_token: stored === 'refused' ? 'cached-bundle-refused' : 'cached-bundle-expired', refresh_token: 'cached-bundle-refresh',
+          expires_at: new Date(now + (stored === 'expired' ? -60_000 : 3600_000)).toISOString(), updated_at: new Date(now).toISOString(),
+        }
+        writeFileSync(credentialFile, `${JSON.stringify(credential, null, 2)}\n`, { mode: 0o600 })
+      }
+      /** What was stored (the tokens) and written to -o. */
+      const state = (): unknown => {
+        const saved = stored ? JSON.parse(readFileSync(credentialFile, 'utf8')) : undefined
+        return {
+          saved: saved && [saved.access_token.replace(/-\d+$/, '-n'), saved.refresh_token.replace(/-\d+$/, '-n')],
+          out: argv.includes('-o') ? readFileSync(join(home.home, 'out.json'), 'utf8') : undefined,
+        }
+      }
       // bin/, package.json and dist/'s CommonJS files with their caches: no dist/esm, no node_modules.
-      const root = join(copies, `fast-only-${argv.join('-').replace(/\W/g, '')}`)
+      const root = join(copies, `fast-only-${argv.join('-').replace(/\W/g, '')}${stored ?? ''}`)
       mkdirSync(join(root, 'dist'), { recursive: true })
       cpSync(join(REPO_ROOT, 'bin'), join(root, 'bin'), { recursive: true })
       cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'))
       for (const name of readdirSync(join(REPO_ROOT, 'dist')).filter((n) => /\.cjs(\.cache)?$/.test(n))) cpSync(join(REPO_ROOT, 'dist', name), join(root, 'dist', name))
-      const readOut = (): string | undefined => (argv.includes('-o') ? readFileSync(join(home.home, 'out.json'), 'utf8') : undefined)
+      const anonymise = (run: Awaited<ReturnType<typeof runCli>>) => ({ ...run, stdout: run.stdout.replace(/-\d+"/g, '-n"').replace(/"expires_at":"[^"]*"/, '"expires_at":"…"') })
+      store()
       const full = await runCli(argv, { env })
-      const fullOut = readOut()
+      const fullState = state()
+      store()
       const cached = await runCli(argv, { env, entry: join(root, 'bin', 'oauth-cli.cjs') })
       expect(full.exitCode).toBe(0)
-      expect(cached).toEqual(full)
-      expect(readOut()).toEqual(fullOut)
+      expect(anonymise(cached)).toEqual(anonymise(full))
+      expect(state()).toEqual(fullState)
+      // Each refresh went to the token endpoint: two when refreshing, none otherwise.
+      expect(issued).toBe(stored ? 2 : 0)
+      if (stored) expect(fullState).toMatchObject({ saved: ['cached-bundle-issued-n', 'cached-bundle-rotated-n'] })
     } finally {
       home.cleanup()
       await new Promise<void>((resolve) => api.close(() => resolve()))
