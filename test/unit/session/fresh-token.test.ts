@@ -107,16 +107,26 @@ describe('getFreshCredential', () => {
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-new-5555')
   })
 
-  it('says plainly when new tokens could not be saved at all', async () => {
-    const store = new MemoryStore()
-    await store.set(stored())
-    store.set = async () => {
-      throw new StoreError('io', '/data', 'disk full')
+  it('says plainly when new tokens could not be saved at all, and names the emergency file holding them', async () => {
+    // A home of its own: the emergency file is really written, and must not pile up in a shared directory.
+    const home = mkdtempSync(join(tmpdir(), 'oauth-cli-unsaved-'))
+    try {
+      const store = new MemoryStore()
+      await store.set(stored())
+      store.set = async () => {
+        throw new StoreError('io', '/data', 'disk full')
+      }
+      const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+      const error = await getFreshCredential(acme, key, store, makeTestDeps({ store, http, homedir: home })).catch((e: unknown) => e)
+      const message = (error as Error).message
+      expect(message).toMatch(/issued new tokens for profile default, but they could not be saved \(disk full\)/)
+      const path = /written to (\S+) \(mode 0600/.exec(message)?.[1]
+      expect(path?.startsWith(home)).toBe(true)
+      const rescued = decodeBundle(readFileSync(path!, 'utf8'))
+      expect(rescued.ok && rescued.credential.refresh_token).toBe('rt-new-5555')
+    } finally {
+      rmSync(home, { recursive: true, force: true })
     }
-    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
-    await expect(getFreshCredential(acme, key, store, makeTestDeps({ store, http }))).rejects.toThrow(
-      /issued new tokens for profile default, but they could not be saved \(disk full\)/,
-    )
   })
 
   it('never sends anything to a stored token endpoint when the provider has none of its own', async () => {
