@@ -11,11 +11,10 @@ import type { CallResume } from '../session/api-call'
 import { executeCall } from './commands/call'
 import { createDeps } from './deps'
 import type { ExitCode } from './errors'
-import { rememberContext } from './error-context'
 import type { FastCall } from './fast-path'
 import { reportUnreachableStore } from './fast-token'
 import { scanGlobalFlags } from './options'
-import { formatError } from './report'
+import { reportOnStderr } from './report'
 
 /** The full CLI takes over: from the start, or (after a 401) from the refresh. */
 export interface HandOff {
@@ -48,12 +47,7 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
     if (!sent) return reportUnreachableStore(err, proc) ?? {}
     // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
     if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
-    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? 'default' }), {
-      verbose: false,
-      secrets: base.secrets.values(),
-    })
-    base.io.stderr.write(report.text)
-    return report.exitCode
+    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? 'default' }, base)
   } finally {
     // Before the full CLI takes over (or the process ends): the shared store's one connection is closed.
     await base.closeStores?.()

@@ -17,10 +17,9 @@ import { resolveProfile } from '../session/profiles'
 import { executeToken } from './commands/token'
 import { createDeps } from './deps'
 import type { ExitCode } from './errors'
-import { rememberContext } from './error-context'
 import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
-import { formatError } from './report'
+import { reportOnStderr } from './report'
 import { withStderr } from './with-stderr'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
@@ -64,12 +63,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()
     if (err instanceof CancelledError && base.io.stderr.isTTY) base.io.stderr.write('\n')
-    const report = formatError(rememberContext(err, { provider: opts.provider, profile: profile ?? opts.profile ?? 'default' }), {
-      verbose: false,
-      secrets: base.secrets.values(),
-    })
-    base.io.stderr.write(report.text)
-    return report.exitCode
+    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? opts.profile ?? 'default' }, base)
   } finally {
     await base.closeStores?.()
   }

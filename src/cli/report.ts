@@ -5,7 +5,7 @@
 import { redactText } from '../http/redact'
 import { isReaderGone } from '../platform/io'
 import { escapeControls } from '../platform/terminal-text'
-import { contextOf } from './error-context'
+import { contextOf, rememberContext, type ErrorContext } from './error-context'
 import { hintWithSuggestion } from './suggest'
 import { TransportError } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
@@ -57,6 +57,21 @@ export function formatError(err: unknown, options: { verbose: boolean; secrets?:
     text += `${shown(err.stack, true)}\n`
   }
   return { text, exitCode: cli.exitCode }
+}
+
+/**
+ * An error that escaped a fast-build command once its request went out,
+ * written to stderr as the full CLI's handler writes it (a fast build runs only
+ * without --verbose, so never a stack). Answers the exit code.
+ */
+export function reportOnStderr(
+  err: unknown,
+  context: ErrorContext,
+  deps: { io: { stderr: { write(chunk: string): void } }; secrets: { values(): readonly string[] } },
+): ExitCode {
+  const report = formatError(rememberContext(err, context), { verbose: false, secrets: deps.secrets.values() })
+  deps.io.stderr.write(report.text)
+  return report.exitCode
 }
 
 export function toCliError(err: unknown): CliError {
