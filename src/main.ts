@@ -4,9 +4,10 @@
  * each time, so `--version`, `--help` and a `token` whose stored token is still
  * fresh are answered here without loading commander, the protocol code or the
  * HTTP client. This file is built as one CommonJS bundle (scripts/build.mjs);
- * anything else, including a token that needs a refresh and every error, is
- * handed whole to the code-split ESM CLI (`main-full.ts`), which does the work
- * from scratch, so no object ever crosses between the two builds.
+ * a stale token's refresh, `call` and the read-only listings are answered by
+ * the fast build's other CommonJS files, required only for them. Anything else
+ * is handed whole to the code-split ESM CLI (`main-full.ts`), which does the
+ * work from scratch, so no object ever crosses between the two builds.
  */
 import type { ProcessLike } from './platform/process'
 import type { ExitCode } from './cli/errors'

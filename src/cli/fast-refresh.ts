@@ -20,7 +20,7 @@ import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
-import { withStderr } from './with-stderr'
+import { withOutput } from './held-output'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
   const held: Array<string | Uint8Array> = []
@@ -39,7 +39,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
   }
   const deps = {
     ...base,
-    io: withStderr(base.io, stderr),
+    io: withOutput(() => base.io, { stderr }),
     http: async () => {
       const client = await base.http()
       return ((url, init) => {
