@@ -171,7 +171,8 @@ function redactPairs(encoded: string): string {
     .join('&')
 }
 
-function safeDecode(text: string): string {
+/** application/x-www-form-urlencoded decoding of one value; the text itself when it does not decode. */
+export function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '))
   } catch {

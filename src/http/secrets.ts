@@ -6,7 +6,7 @@
  */
 import { headersToRecord } from './client'
 import type { KnownSecrets } from './known-secrets'
-import { isCredentialRequestHeader, isSecretField } from './redact'
+import { isCredentialRequestHeader, isSecretField, safeDecode } from './redact'
 import type { HttpClient, HttpRequestInit } from './types'
 
 /** Bodies larger than this are not searched for secret fields (an upload, not a grant). */
@@ -44,7 +44,7 @@ function authSecrets(value: string): string[] {
   const at = decoded.indexOf(':')
   if (at < 0) return [credentials]
   const secret = decoded.slice(at + 1)
-  return [credentials, secret, formDecode(secret)]
+  return [credentials, secret, safeDecode(secret)]
 }
 
 function learnFromBody(known: KnownSecrets, init: HttpRequestInit): void {
@@ -77,13 +77,5 @@ function learnFromJson(known: KnownSecrets, value: unknown, key?: string): void 
     for (const item of value) learnFromJson(known, item, key)
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) learnFromJson(known, v, k)
-  }
-}
-
-function formDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '))
-  } catch {
-    return text
   }
 }

@@ -1,3 +1,5 @@
+import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+
 /** The Browser port: opening a URL for the user is best effort, never fatal. */
 export type OpenResult = { opened: true; via: string } | { opened: false; reason: string }
 
@@ -28,8 +30,6 @@ export function browserUnavailableReason(
   return undefined
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
-
 /**
  * Whether a URL may be handed to a browser: `https:`, or `http:` on a loopback
  * host (the sandbox, a local provider). A `file:`, `javascript:` or custom-scheme
@@ -44,5 +44,5 @@ export function isBrowsableUrl(url: string): boolean {
     return false
   }
   if (parsed.username || parsed.password) return false
-  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname))
+  return parsed.protocol === 'https:' || isLoopbackRedirectUri(parsed)
 }

@@ -11,15 +11,15 @@ import type { Env } from './process'
 /** Name parts (after upper-casing) that mark a variable as secret. */
 const SECRET_NAME = /(SECRET|PASSWORD|PASSPHRASE|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)PGPASS)/
 
-/** A URL with a password in it (`postgres://user:pw@host/db`): the whole value is a secret. */
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i
+/** A URL with a password in it (`postgres://user:pw@host/db`): the whole value is a secret (the password is group 1). */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]+)@/i
 
-export function isSecretEnvName(name: string): boolean {
+function isSecretEnvName(name: string): boolean {
   return SECRET_NAME.test(name.toUpperCase())
 }
 
 /** Whether this variable carries a secret, by its name or (a connection URL with a password) by its value. */
-export function isSecretEnvEntry(name: string, value: string | undefined): boolean {
+function isSecretEnvEntry(name: string, value: string | undefined): boolean {
   if (value === undefined || value === '') return false
   // A proxy URL with credentials is the user's own, and the browser needs it to reach the provider.
   if (/_PROXY$/i.test(name)) return false
@@ -32,7 +32,7 @@ export function secretEnvValues(env: Env): string[] {
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !isSecretEnvEntry(name, value)) continue
     values.push(value)
-    const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]+)@/i.exec(value)?.[1]
+    const password = URL_WITH_PASSWORD.exec(value)?.[1]
     if (password) values.push(password, safeDecode(password))
   }
   return values
