@@ -24,7 +24,7 @@ import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
 import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
-import { suggestName } from './suggest'
+import { hintWithSuggestion } from './suggest'
 import { secretFlagPointer } from './secret-flags'
 import { COMMON_FLAGS, JSON_FLAG, longName, takesValue, type ProviderCommandOptions } from './options'
 
@@ -161,10 +161,7 @@ function checkHelpTopic(argv: string[]): void {
   if (argv[0] !== 'help' || argv[1] === undefined || argv[1].startsWith('-')) return
   const names = COMMANDS.map(([name]) => name).filter((name) => !name.startsWith('__'))
   if (names.includes(argv[1])) return
-  const suggestion = suggestName(argv[1], names)
-  throw new UsageError(`unknown command '${argv[1]}'`, {
-    hint: [suggestion ? `did you mean "${suggestion}"?` : undefined, 'run: oauth-cli --help'].filter(Boolean).join('\n'),
-  })
+  throw new UsageError(`unknown command '${argv[1]}'`, { hint: hintWithSuggestion(argv[1], names, 'run: oauth-cli --help') })
 }
 
 function usageHint(argv: string[], program: Command): string {

@@ -80,10 +80,7 @@ export function toCliError(err: unknown): CliError {
     const hint = err.code === 'unknown_provider' && err.known ? hintWithSuggestion(providerOf(err.message), err.known, err.hint) : err.hint
     return new UsageError(err.message, { hint, cause: err })
   }
-  if (err instanceof NotLoggedInError) {
-    return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
-  }
-  if (err instanceof InterruptedRefreshError) {
+  if (err instanceof NotLoggedInError || err instanceof InterruptedRefreshError) {
     return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
   }
   if (err instanceof RefreshRejectedError) {

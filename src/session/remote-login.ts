@@ -7,7 +7,6 @@
  */
 import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
-import type { ResolvedProvider } from '../providers/types'
 import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
 import { InputError } from './errors'
 import { startLoginTimer } from './login-timeout'
@@ -17,7 +16,6 @@ import {
   type LoginEvent,
   type LoginOptions,
   type LoginFlow,
-  type LoginResult,
 } from './login-flows'
 import { resolveMetadata, toOAuthClient } from './provider-context'
 

@@ -41,7 +41,6 @@ import {
   StoreError,
   type CredentialKey,
   type CredentialStore,
-  type ListOptions,
   type StoreLookup,
   type StoredCredential,
 } from './credential-store'

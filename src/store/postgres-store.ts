@@ -19,7 +19,6 @@ import {
   type CredentialKey,
   type CredentialMark,
   type CredentialStore,
-  type Revision,
   type StoredCredential,
   type VersionedLookup,
   type VersionedStore,

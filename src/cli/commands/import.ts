@@ -3,7 +3,6 @@
  * a hidden prompt on a terminal) and stores it, optionally under another
  * profile. A bad bundle is a usage error whose message never echoes the input.
  */
-import { storeKindOf } from '../../store/credential-store'
 import { decodeBundle } from '../../session/bundle'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'

@@ -1,5 +1,4 @@
 /** `oauth-cli refresh <provider>`: refresh now; a rotated refresh token replaces the old one. */
-import { storeKindOf } from '../../store/credential-store'
 import { getFreshCredential } from '../../session/fresh-token'
 import { openCredentialContext } from '../../session/provider-context'
 import type { Deps } from '../deps'
