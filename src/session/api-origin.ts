@@ -14,8 +14,13 @@ import { InputError } from './errors'
 /** C0 controls, space-like DEL, and C1 controls: the URL parser strips or rewrites some of them. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
+/** Each resolved provider's origins, worked out once: every page of `--paginate` is checked against them. */
+const originsOf = new WeakMap<ResolvedProvider, ReadonlySet<string>>()
+
 /** The origins the provider's credential may go to. */
-export function providerOrigins(provider: ResolvedProvider): Set<string> {
+export function providerOrigins(provider: ResolvedProvider): ReadonlySet<string> {
+  const known = originsOf.get(provider)
+  if (known) return known
   const c = provider.config
   const origins = new Set<string>()
   for (const value of [c.api_base_url, c.issuer, c.authorization_endpoint, c.token_endpoint, c.revocation_endpoint]) {
@@ -26,6 +31,7 @@ export function providerOrigins(provider: ResolvedProvider): Set<string> {
       // validated by the provider schema
     }
   }
+  originsOf.set(provider, origins)
   return origins
 }
 
