@@ -86,7 +86,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
 }
 
 /** Where a world keeps its credentials and locks: the user's, or the demo's throwaway one. */
-export interface StoreWorld {
+interface StoreWorld {
   env: Env
   home: string
   platform: NodeJS.Platform
@@ -96,7 +96,7 @@ export interface StoreWorld {
 }
 
 /** The store and lock ports of a world, each built on first use (the keychain addon, the lock code). */
-export function storePorts(
+function storePorts(
   world: StoreWorld,
   say: { notice: (line: string) => void; noticeOnce: (line: string) => void },
 ): Pick<SessionDeps, 'openStore' | 'locker'> & Pick<Deps, 'closeStores'> {

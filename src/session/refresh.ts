@@ -155,7 +155,7 @@ async function adoptWrittenMeanwhile(view: VersionedStore, key: CredentialKey, u
  * an idle timeout, which a dripping answer never trips).
  * `OAUTH_CLI_REFRESH_DEADLINE_MS` (undocumented) shortens it for tests.
  */
-export const REFRESH_DEADLINE_MS = 30_000
+const REFRESH_DEADLINE_MS = 30_000
 
 function refreshDeadlineMs(env: SessionDeps['env']): number {
   const raw = env.OAUTH_CLI_REFRESH_DEADLINE_MS

@@ -51,7 +51,7 @@ export async function rescueSuperseded(store: CredentialStore, next: StoredCrede
 }
 
 /** Writes `next` to an emergency file and returns the error to throw: where it went, and how to restore it. */
-export async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
+async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
   const reason = err instanceof Error ? err.message : String(err)
   const { rescueCredential } = await import('./rescue')
   const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })

@@ -10,9 +10,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const FILE = 'keychain-fallback.json'
-export const FALLBACK_MEMORY_MS = 24 * 3600_000
+const FALLBACK_MEMORY_MS = 24 * 3600_000
 /** A keychain that only did not answer in time may answer soon: that is remembered for less. */
-export const TRANSIENT_FALLBACK_MEMORY_MS = 10 * 60_000
+const TRANSIENT_FALLBACK_MEMORY_MS = 10 * 60_000
 
 export interface FallbackMemory {
   /** What the environment looked like; a different one is another "machine". */

@@ -150,7 +150,7 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
  * Loads the provider, builds the request from flags (reading a body from a
  * file or stdin), then opens the session that sends it with a fresh credential.
  */
-export async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
+async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
   const ownAuthorization = request.headers.authorization !== undefined
@@ -286,7 +286,7 @@ async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
 }
 
 /** How much of a body is held back before streaming starts (see writeBody). */
-export const HELD_BODY_BYTES = 1024 * 1024
+const HELD_BODY_BYTES = 1024 * 1024
 
 /** One compact item per line (--ndjson). */
 export function formatNdjson(items: readonly unknown[]): string {

@@ -50,7 +50,7 @@ export interface CheckJson {
   fix: string | null
 }
 
-export function toCheckJson(r: CheckResult): CheckJson {
+function toCheckJson(r: CheckResult): CheckJson {
   return { name: r.name, status: r.ok === true ? 'ok' : r.ok === 'warn' ? 'warn' : 'fail', detail: r.detail, fix: r.ok === true ? null : r.fix ?? null }
 }
 
@@ -355,7 +355,7 @@ function portFailure(err: unknown, port: string, uri: string): CheckResult {
 const MARKS = { ok: '✓', warn: '!', fail: '✗' }
 
 /** Columns the report fits in on a terminal, as --help does. */
-export const DOCTOR_WIDTH = 80
+const DOCTOR_WIDTH = 80
 
 /**
  * One line per check (and its fix), greppable; with `width` (a terminal), a
@@ -379,7 +379,7 @@ export function renderDoctor(results: CheckResult[], p: Paint, width = Number.PO
 }
 
 /** Lines of at most `width` characters, broken at spaces; a longer word (a path) stays whole on its own line. */
-export function wrapWords(text: string, width: number): string[] {
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = []
   let line = ''
   for (const word of text.split(' ')) {
