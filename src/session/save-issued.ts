@@ -7,7 +7,7 @@
  */
 import type { SessionDeps } from './deps'
 import { encodeFileNamePart } from '../store/codec'
-import { StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import { ABSENT, StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 
 /** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
 export async function saveIssued(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
@@ -95,26 +95,26 @@ function lockNamePart(name: string): string {
 }
 
 /**
- * A save (saveIssued by default) under the refresh lock (a shared store's
- * lease, as its refreshes use). Resolves the credential it replaced, as read
- * under that lock just before the save: a refresh that ran meanwhile (while
- * the user was in the browser) has replaced the one read before the login, so
- * only this one is what the new login really replaces (and may revoke). If the
- * lock cannot be had (a holder that outlives the lock timeout), the tokens are
- * saved all the same: losing them would be worse than the race the lock prevents.
+ * A login's save under the refresh lock (a shared store's lease, as its
+ * refreshes use). Resolves the credential it replaced, as read under that lock
+ * just before the save: a refresh that ran meanwhile (while the user was in
+ * the browser) has replaced the one read before the login, so only this one is
+ * what the new login really replaces (and may revoke). `issued`: tokens a
+ * provider issued (saveIssued: retried, else the emergency file); false for a
+ * static credential, the user's own input, which is simply set.
  */
 export async function saveUnderRefreshLock(
   store: CredentialStore,
   next: StoredCredential,
   deps: SessionDeps,
-  save: (store: CredentialStore, next: StoredCredential, deps: SessionDeps) => Promise<void> = saveIssued,
+  options: { issued: boolean } = { issued: true },
 ): Promise<StoredCredential | undefined> {
   let saving = false
   const replaceNow = async (): Promise<StoredCredential | undefined> => {
     // Unreadable is what a new login fixes: nothing to revoke then.
     const before = await store.get(next).catch(() => ({ status: 'missing' as const }))
     saving = true
-    await save(store, next, deps)
+    await (options.issued ? saveIssued(store, next, deps) : store.set(next))
     return before.status === 'found' ? before.credential : undefined
   }
   try {
@@ -122,6 +122,52 @@ export async function saveUnderRefreshLock(
     return await locker.withLock(refreshLockName(next), replaceNow)
   } catch (err) {
     if (saving || !(err instanceof StoreError)) throw err
-    return replaceNow()
+    // The lock cannot be taken at all (its directory cannot be made): nobody holds it, and refreshes fail the same way.
+    if (err.kind !== 'locked' && err.kind !== 'lease_timeout') return replaceNow()
+    return saveDespiteHolder(store, next, err, deps, options.issued)
   }
+}
+
+/**
+ * The lock's holder is alive past the lock timeout (a refresh, a logout) and
+ * may be writing this credential right now. Only a store whose compare-and-set
+ * is atomic (a shared store's row version) can take the login then: the
+ * holder's own compare-and-set fails after it, and rescues the holder's tokens
+ * (rescueSuperseded). A local store's compare-and-set is a read and a write
+ * that only the lock keeps together, so a write now could overwrite what the
+ * holder just stored, or be overwritten by it, both silently: nothing is
+ * written. Issued tokens go to the emergency file the error names, with the
+ * command that restores them once the holder is done; a static credential is
+ * not stored, and the error says to try again.
+ */
+async function saveDespiteHolder(
+  store: CredentialStore,
+  next: StoredCredential,
+  lockError: StoreError,
+  deps: SessionDeps,
+  issued: boolean,
+): Promise<StoredCredential | undefined> {
+  let reason = new StoreError(lockError.kind, lockError.location, `${lockError.message}; without the lock a login writes nothing, since that process may be storing these credentials now`, {
+    cause: lockError,
+    hint: lockError.hint,
+  })
+  if (store.versioned) {
+    try {
+      const read = await store.versioned.getVersioned(next)
+      if ((await store.versioned.compareAndSet(next, read.status === 'found' ? read.revision : ABSENT)) !== undefined) {
+        return read.status === 'found' ? read.credential : undefined
+      }
+      reason = new StoreError(lockError.kind, lockError.location, `${lockError.message}, and the stored credentials changed meanwhile`, { hint: lockError.hint })
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err
+      reason = err
+    }
+  }
+  if (!issued) {
+    throw new StoreError(reason.kind, reason.location, `${reason.message}; the credential for ${next.provider} (profile ${next.profile}) was not stored: try again once that is done`, {
+      cause: reason,
+      hint: reason.hint,
+    })
+  }
+  throw await unsavedError(store, next, reason, deps)
 }

@@ -7,7 +7,7 @@ import { readStaticCredential } from '../../session/static-credential'
 import { toStaticCredential, toStoredCredential } from '../../session/credentials'
 import { sayTokenNotes } from '../../session/token-notes'
 import { confirmReplace, revokeReplaced } from '../../session/replace-login'
-import { saveIssued, saveUnderRefreshLock } from '../../session/save-issued'
+import { saveUnderRefreshLock } from '../../session/save-issued'
 import { warnIfUnverified } from '../../session/unverified'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
@@ -116,7 +116,7 @@ export async function runLogin(
   // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
   // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
   // (A static credential is the user's own input: no emergency file for it.)
-  const replaced = await saveUnderRefreshLock(store, credential, deps, mode === 'static' ? (s, c) => s.set(c) : saveIssued)
+  const replaced = await saveUnderRefreshLock(store, credential, deps, { issued: mode !== 'static' })
   if (replacement.notice && (replaced !== undefined || replacement.unreadable)) deps.io.stderr.write(replacement.notice)
   // Only once the new credential is safe: revoke what it replaced (as stored at the save), where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
