@@ -10,6 +10,7 @@
  * so they can be raised later without breaking old files.
  */
 import { byCodeUnits } from '../platform/sort'
+import { randomHex } from '../platform/unique-name'
 import {
   closeSync,
   constants,
@@ -306,8 +307,8 @@ async function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Pr
 }
 
 /**
- * node:crypto loads only when a file is encrypted or written: reading a plain
- * credential (the `token` hot path) does not need it. getBuiltinModule, not
+ * node:crypto loads only when a file is encrypted: reading or writing a plain
+ * credential (`token`, and its refresh) does not need it. getBuiltinModule, not
  * import() (in the CommonJS fast build it starts the ESM loader) nor
  * createRequire (`node:module` alone loads it too). Files are written with
  * synchronous calls: a save is a handful of small operations on a refresh's
@@ -354,8 +355,7 @@ function isIntIn(value: unknown, min: number, max: number): value is number {
 /** Temp file in the same directory (0600 from creation, O_EXCL), fsync, rename over, fsync the directory. */
 async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
   const target = join(dir, name)
-  const { randomBytes } = await crypto()
-  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = join(dir, `.${name}.${randomHex(6)}.tmp`)
   try {
     const fd = openSync(temp, 'wx', 0o600)
     try {
@@ -374,8 +374,7 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
 
 /** Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows now), then removes it. */
 async function probeWrite(dir: string, bytes: number): Promise<void> {
-  const { randomBytes } = await crypto()
-  const temp = join(dir, `.write-check.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = join(dir, `.write-check.${randomHex(6)}.tmp`)
   try {
     const fd = openSync(temp, 'wx', 0o600)
     try {

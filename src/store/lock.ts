@@ -19,11 +19,11 @@
  * one entry named by its holder's nonce, so a stale guard is cleared by
  * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
-import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
+import { randomHex } from '../platform/unique-name'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
 import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
@@ -152,7 +152,7 @@ function newOwner(clock: Clock): LockOwner {
     pid: process.pid,
     hostname: hostname(),
     created_at: new Date(clock.now()).toISOString(),
-    nonce: randomBytes(8).toString('hex'),
+    nonce: randomHex(8),
   }
 }
 

@@ -5,7 +5,7 @@
  * has no full CLI at all (no dist/esm), so any hand-off would fail. Its
  * answers, errors included, are the full CLI's, compared run for run.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect } from 'vitest'
@@ -71,6 +71,19 @@ describe('token refreshing in the fast build', SUITE, () => {
     expectExit(await fast(world, ['token', 'acme', '--min-ttl', '7200']), 1)
     expect(last(tokenRequests(world.fp)).params.get('refresh_token')).toBe(rotated)
     expect(world.fp.isTokenActive(last(world.fp.issuedRefreshTokens()))).toBe(true)
+  })
+
+  it('loads no node:crypto for a refresh saved in a plain file store (its loading is a third of the refresh\'s own work)', async ({ makeWorld }) => {
+    const world = await staleWorld(makeWorld)
+    const loaded = join(world.home.home, 'modules.json')
+    const preload = join(world.home.home, 'record-modules.cjs')
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)))\n`)
+    const run = await fast(world, ['token', 'acme'], { NODE_OPTIONS: `--require "${preload}"` })
+    expectExit(run, 0)
+    expect(run.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+    const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[]
+    expect(modules).toContain('NativeModule http')
+    expect(modules.filter((m) => /crypto/.test(m))).toEqual([])
   })
 
   it('prints the --json summary of the refreshed token', async ({ makeWorld }) => {
