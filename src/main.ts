@@ -35,8 +35,9 @@ export async function main(proc: ProcessLike): Promise<ExitCode> {
   const token = parseTokenFastPath(argv)
   if (token) {
     const code = await tryFastToken(token, argv, proc)
-    // A stored token that needs renewing: refreshed in the fast build's own file (cli/fast-refresh.ts).
-    const done = code === 'refresh' ? await (await import('./cli/fast-refresh')).tryFastRefresh(token, argv, proc) : code
+    // A stored token that needs renewing: refreshed in the fast build's own file (cli/fast-refresh.ts),
+    // handed the profile and provider resolved here (plain data), not read and validated again.
+    const done = typeof code === 'object' ? await (await import('./cli/fast-refresh')).tryFastRefresh(token, argv, proc, code.refresh) : code
     if (done !== undefined) return done
   }
   const call = parseCallFastPath(argv)

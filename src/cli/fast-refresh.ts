@@ -13,7 +13,7 @@
 import type { OutputStream } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
 import { CancelledError } from '../session/errors'
-import { resolveProfile } from '../session/profiles'
+import type { TokenResolution } from '../session/read-token'
 import { executeToken } from './commands/token'
 import { createDeps } from './deps'
 import type { ExitCode } from './errors'
@@ -22,7 +22,7 @@ import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
 import { withOutput } from './held-output'
 
-export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
+export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike, resolved: TokenResolution): Promise<ExitCode | undefined> {
   const held: Array<string | Uint8Array> = []
   let sent = false
   const say = (chunk: string | Uint8Array): void => void (sent ? base.io.stderr.write(chunk) : held.push(chunk))
@@ -53,17 +53,16 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     proc.once?.('SIGINT', () => reject(new CancelledError()))
   })
   interrupted.catch(() => undefined)
-  let profile: string | undefined
+  const { profile } = resolved
   try {
-    profile = (await resolveProfile(opts.provider, opts.profile, deps)).profile
-    const code = await Promise.race([executeToken({ ...opts, profile }, deps), interrupted])
+    const code = await Promise.race([executeToken({ ...opts, profile, resolved }, deps), interrupted])
     release()
     return code
   } catch (err) {
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()
     if (err instanceof CancelledError && base.io.stderr.isTTY) base.io.stderr.write('\n')
-    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? opts.profile ?? 'default' }, base)
+    return reportOnStderr(err, { provider: opts.provider, profile }, base)
   } finally {
     await base.closeStores?.()
   }

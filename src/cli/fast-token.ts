@@ -10,7 +10,7 @@
  * known, so a hand-off never prints one twice.
  */
 import type { ProcessLike } from '../platform/process'
-import { readToken } from '../session/read-token'
+import { readToken, type RefreshDue } from '../session/read-token'
 import { StoreError } from '../store/credential-store'
 import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
@@ -19,8 +19,8 @@ import { holdOutput } from './held-output'
 import { renderTokenJson } from './summary'
 import { scanGlobalFlags } from './options'
 
-/** An exit code; `'refresh'` when the stored token needs renewing (fast-refresh.ts does it); undefined: the full CLI. */
-export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | 'refresh' | undefined> {
+/** An exit code; RefreshDue when the stored token needs renewing (fast-refresh.ts does it, with what was resolved here); undefined: the full CLI. */
+export async function tryFastToken(opts: FastToken, argv: string[], proc: ProcessLike): Promise<ExitCode | RefreshDue | undefined> {
   // --verbose promises an HTTP trace; the full CLI gives it (there is none to give here, but say nothing less).
   if (opts.verbose) return undefined
   let deps: Deps | undefined
@@ -28,7 +28,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
   try {
     deps = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => held.io.stderr.write(`${line}\n`) })
     const value = await readToken(opts, { ...deps, io: held.io }, { refresh: false })
-    if (value === undefined || value === 'refresh') return value
+    if (value === undefined || 'refresh' in value) return value
     held.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
     held.flush()
     return 0

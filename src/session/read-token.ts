@@ -12,6 +12,7 @@ import { readEnvCredential } from './env-credential'
 import { TokenLifetimeError } from './errors'
 import { resolveProfile } from './profiles'
 import { loadProvider } from './provider-context'
+import type { ResolvedProvider } from '../providers/types'
 import { warnIfUnverified } from './unverified'
 
 export interface TokenRequest {
@@ -22,6 +23,19 @@ export interface TokenRequest {
   store: StoreChoice
   /** `--min-ttl <seconds>`: the token lives at least this long (refreshed first if not). */
   minTtlSeconds?: number
+  /** What a `refresh: false` read of the same request resolved ({@link RefreshDue}): not resolved again. */
+  resolved?: TokenResolution
+}
+
+/** The profile and the provider a read resolved: plain data, so it can cross from one fast-build file to another. */
+export interface TokenResolution {
+  profile: string
+  provider: ResolvedProvider
+}
+
+/** The `refresh: false` answer for a stored credential that needs renewing, with what the read resolved. */
+export interface RefreshDue {
+  refresh: TokenResolution
 }
 
 /**
@@ -29,17 +43,16 @@ export interface TokenRequest {
  * `--json` also its type and expiry). `OAUTH_CLI_<PROVIDER>_TOKEN`, when set, is the answer
  * as is: the store is not opened, and its lifetime is unknown, so `--min-ttl`
  * cannot check it. With `refresh: false` nothing is refreshed or written: the
- * answer is `'refresh'` when the stored credential has too little life left
- * and can be renewed (the caller runs the refreshing use case, `refresh:
- * true`), and undefined for anything else the full command must decide
- * (nothing stored, or expired with no way to renew it).
+ * answer is {@link RefreshDue} when the stored credential has too little life
+ * left and can be renewed (the caller runs the refreshing use case, `refresh:
+ * true`, handing it `resolved`), and undefined for anything else the full
+ * command must decide (nothing stored, or expired with no way to renew it).
  * @throws TokenLifetimeError when even a renewed token lives less than `--min-ttl`
  */
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<StoredCredential | 'refresh' | undefined>
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: false }): Promise<StoredCredential | RefreshDue | undefined>
 export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: true }): Promise<StoredCredential>
-export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<StoredCredential | 'refresh' | undefined> {
-  const { profile } = await resolveProfile(req.provider, req.profile, deps)
-  const provider = await loadProvider(req.provider, { config: req.config }, deps)
+export async function readToken(req: TokenRequest, deps: SessionDeps, options: { refresh: boolean }): Promise<StoredCredential | RefreshDue | undefined> {
+  const { profile, provider } = req.resolved ?? (await resolve(req, deps))
   const fromEnv = readEnvCredential(provider, profile, deps.env, deps.clock.now())
   if (fromEnv) return fromEnv.credential
   const store = await deps.openStore(req.store)
@@ -48,7 +61,9 @@ export async function readToken(req: TokenRequest, deps: SessionDeps, options: {
     const lookup = await store.get(key)
     if (lookup.status !== 'found') return undefined
     const credential = lookup.credential
-    if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) return isRenewable(credential) ? 'refresh' : undefined
+    if (expiresWithin(credential, deps.clock.now(), minimumLifeMs(credential, req.minTtlSeconds))) {
+      return isRenewable(credential) ? { refresh: { profile, provider } } : undefined
+    }
     // Said on every use, as getFreshCredential does for the full command.
     warnIfUnverified(provider, credential, deps)
     return credential
@@ -59,6 +74,11 @@ export async function readToken(req: TokenRequest, deps: SessionDeps, options: {
   const credential = await getFreshCredential(provider, key, store, deps, { minTtlMs })
   if (req.minTtlSeconds !== undefined) checkMinTtl(credential, req.minTtlSeconds, deps.clock.now())
   return credential
+}
+
+async function resolve(req: TokenRequest, deps: SessionDeps): Promise<TokenResolution> {
+  const { profile } = await resolveProfile(req.provider, req.profile, deps)
+  return { profile, provider: await loadProvider(req.provider, { config: req.config }, deps) }
 }
 
 /** After the refresh: a token that still lives less than asked means the provider's lifetime is shorter. */

@@ -1,7 +1,7 @@
 /** `oauth-cli token <provider>`: a valid access token on stdout and nothing else. */
 import type { Command } from 'commander'
 import { TokenLifetimeError } from '../../session/errors'
-import { readToken } from '../../session/read-token'
+import { readToken, type TokenResolution } from '../../session/read-token'
 import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
@@ -12,6 +12,8 @@ import type { StoredCredential } from '../../store/credential-store'
 export interface TokenOptions extends ProviderCommandOptions {
   /** `--min-ttl <seconds>`: the printed token lives at least this long (refreshed first if not). */
   minTtlSeconds?: number
+  /** The fast build's hand-over (cli/fast-refresh.ts): the profile and provider its read already resolved. */
+  resolved?: TokenResolution
 }
 
 export function defineToken(ctx: CommandContext, run: (opts: TokenOptions, deps: Deps) => Promise<ExitCode> = executeToken): Command {

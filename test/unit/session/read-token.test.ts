@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readToken } from '../../../src/session/read-token'
+import { readToken, type RefreshDue } from '../../../src/session/read-token'
 import type { StoredCredential } from '../../../src/store/credential-store'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
 import { stored } from './helpers'
@@ -14,7 +14,7 @@ const files = {
 const req = { provider: 'acme', store: 'auto' as const }
 
 /** The answer as the test reads it: the token printed, 'refresh' (renew first), or undefined (the full CLI decides). */
-const shown = (answer: StoredCredential | 'refresh' | undefined) => (typeof answer === 'string' ? answer : answer?.access_token)
+const shown = (answer: StoredCredential | RefreshDue | undefined) => (answer === undefined ? undefined : 'refresh' in answer ? 'refresh' : answer.access_token)
 
 async function world(lifeS: number | undefined, extra: { files?: Record<string, string>; env?: Record<string, string>; profile?: string } = {}) {
   const store = new MemoryStore()
@@ -55,6 +55,14 @@ describe('readToken without refreshing (the start-up fast path)', () => {
     await store.set(stored({ refresh_token: undefined, expires_at: new Date(deps.clock.now() - 1000).toISOString() }))
     expect(await readToken(req, deps, { refresh: false })).toBeUndefined()
   })
+
+  it('answers a renewal due with the profile and provider it resolved, for the refreshing read', async () => {
+    const { deps } = await world(30, { profile: 'work', files: { [PROFILES]: JSON.stringify({ default_profiles: { acme: 'work' } }) } })
+    const answer = await readToken(req, deps, { refresh: false })
+    expect(answer).toMatchObject({ refresh: { profile: 'work', provider: { name: 'acme', client_id: 'acme-client' } } })
+    // Plain data: it crosses from one fast-build file to the other as it is.
+    expect(structuredClone(answer)).toEqual(answer)
+  })
 })
 
 describe('readToken refreshing (the token command)', () => {
@@ -64,5 +72,16 @@ describe('readToken refreshing (the token command)', () => {
     expect(http.calls).toHaveLength(1)
     const lookup = await store.get({ provider: 'acme', profile: 'default' })
     expect(lookup.status === 'found' && lookup.credential.access_token).toBe('at-new')
+  })
+
+  it('refreshes with what a read without refreshing resolved, reading no config, profiles.json or .env again', async () => {
+    const { deps, http } = await world(30, { profile: 'work', files: { [PROFILES]: JSON.stringify({ default_profiles: { acme: 'work' } }) } })
+    const due = await readToken(req, deps, { refresh: false })
+    if (due === undefined || !('refresh' in due)) throw new Error('expected a renewal due')
+    const read: string[] = []
+    const counted = { ...deps, readTextFile: async (path: string) => (read.push(path), deps.readTextFile(path)) }
+    expect((await readToken({ ...req, resolved: due.refresh }, counted, { refresh: true })).access_token).toBe('at-new')
+    expect(read).toEqual([])
+    expect(http.calls).toHaveLength(1)
   })
 })
