@@ -75,7 +75,8 @@ function loadBundle(file) {
   bundle.paths = module.paths
   bundles.set(file, { module: bundle, script })
   // Its sibling bundles load the same way; anything else as the file's own require() would.
-  const requireFromBundle = (id) => (/^\.\/fast-[\w-]+\.cjs$/.test(id) ? loadBundle(path.join(dir, id)) : bundle.require(id))
+  const requireFromBundle = (id) =>
+    id.startsWith('./fast-') && /^\.\/fast-[\w-]+\.cjs$/.test(id) ? loadBundle(path.join(dir, id)) : bundle.require(id)
   script.runInThisContext()(bundle.exports, requireFromBundle, bundle, file, dir)
   bundle.loaded = true
   return bundle.exports

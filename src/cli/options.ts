@@ -46,7 +46,7 @@ export function longName(row: Flag): string {
 }
 
 export function takesValue(row: Flag): boolean {
-  return /[<[]/.test(row.flags)
+  return row.flags.includes('<') || row.flags.includes('[')
 }
 
 /** The key commander stores a row's value under (`--no-browser` → `browser`, `--min-ttl` → `minTtl`). */

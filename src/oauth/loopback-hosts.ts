@@ -25,7 +25,8 @@ export function isLoopbackRedirectUri(url: URL): boolean {
  */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase()
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  // 127.0.0.1 before the pattern: compiling it costs more than every other check here.
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 /** `https:`, or `http:` on a loopback host: a URL on which a secret may travel. */

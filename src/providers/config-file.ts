@@ -45,7 +45,7 @@ export async function loadConfigFile(
     return { path, providers: {}, exists: false }
   }
   // Editors on Windows may save a byte order mark, which JSON.parse rejects.
-  const source = text.replace(/^\uFEFF/, '')
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   if (source.trim() === '') return { path, providers: {}, exists: true }
   const parsed = parseJson(path, source)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

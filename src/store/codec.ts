@@ -105,11 +105,17 @@ export function describeKey(key: CredentialKey): string {
  * look like the hidden temp files written next to them.
  */
 export function encodeFileNamePart(name: string): string {
-  const encoded = Array.from(new TextEncoder().encode(name), (byte) => {
-    const ch = String.fromCharCode(byte)
-    return /[A-Za-z0-9._-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  }).join('')
+  const encoded = [...name].every((ch) => isFileNameSafe(ch.charCodeAt(0)))
+    ? name
+    : Array.from(new TextEncoder().encode(name), (byte) =>
+        isFileNameSafe(byte) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+      ).join('')
   return encoded.startsWith('.') ? `%2E${encoded.slice(1)}` : encoded
+}
+
+/** `[A-Za-z0-9._-]`, by code (no pattern to compile on every start). */
+function isFileNameSafe(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x2e || code === 0x5f || code === 0x2d
 }
 
 /** Inverse of {@link encodeFileNamePart}; undefined when the text is not such a name. */

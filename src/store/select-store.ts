@@ -82,7 +82,9 @@ function choiceFromEnv(env: SelectStoreContext['env']): StoreChoice {
 }
 
 export function isSharedStoreUrl(value: string): value is SharedStoreUrl {
-  return /^postgres(ql)?:\/\//i.test(value)
+  // Any case, as /^postgres(ql)?:\/\//i, without compiling a case-insensitive pattern on every start (~0.1 ms).
+  const scheme = value.slice(0, 13).toLowerCase()
+  return scheme.startsWith('postgres://') || scheme.startsWith('postgresql://')
 }
 
 /**

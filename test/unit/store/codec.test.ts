@@ -65,6 +65,12 @@ describe('credential codec', () => {
     expect(encodeFileNamePart('a@b/c:d')).toBe('a%40b%2Fc%3Ad')
     expect(encodeFileNamePart('..')).toBe('%2E.')
   })
+
+  it('leaves names of safe characters as they are and encodes any other as its UTF-8 bytes', () => {
+    expect(encodeFileNamePart('my-idp.dev_2')).toBe('my-idp.dev_2')
+    expect(encodeFileNamePart('café')).toBe('caf%C3%A9')
+    expect(encodeFileNamePart('a b\u{1F600}')).toBe('a%20b%F0%9F%98%80')
+  })
 })
 
 /** Deterministic but incompressible text, so the chunked layout is reached. */
