@@ -2,7 +2,8 @@
 import { storeKindOf, type CredentialStore, type StoreKind, type StoredCredential } from '../store/credential-store'
 import { isRenewable } from '../session/credentials'
 import type { SessionDeps } from '../session/deps'
-import { chooseProfile, readProfilesFile } from '../session/profiles'
+import { chooseProfile, readProfilesFile, type ProfilesFile } from '../session/profiles'
+import type { Env } from '../platform/process'
 
 /** shared/SPEC.md "JSON output": snake_case, `scope` as OAuth's space-separated string. */
 export interface CredentialSummary {
@@ -48,8 +49,16 @@ export function renderTokenJson(credential: Pick<StoredCredential, 'access_token
  * `refresh --json` prints the same object as a status row.
  */
 export async function withDefaultFlag(summary: CredentialSummary, deps: Pick<SessionDeps, 'env' | 'homedir' | 'readTextFile'>): Promise<CredentialSummary & { default: boolean }> {
-  const usual = chooseProfile({ provider: summary.provider, env: deps.env, file: await readProfilesFile(deps) }).profile
-  return { ...summary, default: summary.profile === usual }
+  return { ...summary, default: isDefaultProfile(summary, deps.env, await readProfilesFile(deps)) }
+}
+
+/**
+ * Whether `profile` is the one its provider's commands use without --profile
+ * (OAUTH_CLI_PROFILE, then profiles.json, then `default`): the `default` of a
+ * status row and of `refresh --json`, decided by one rule.
+ */
+export function isDefaultProfile(key: { provider: string; profile: string }, env: Env, profiles: ProfilesFile): boolean {
+  return chooseProfile({ provider: key.provider, env, file: profiles }).profile === key.profile
 }
 
 /** Where a summary's credential lives, for the "stored in …" line of login and import. */

@@ -1,14 +1,14 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
 import { byCodeUnits } from '../../platform/sort'
 import { NotLoggedInError } from '../../session/errors'
-import { chooseProfile, readProfilesFile } from '../../session/profiles'
+import { chooseProfile, readProfilesFile, type ProfilesFile } from '../../session/profiles'
 import { redactText } from '../../http/redact'
 import type { StoreError } from '../../store/credential-store'
 import { corruptHint } from '../report'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import { paint, renderJson, renderStatus } from '../render'
-import { summarize, type CredentialSummary } from '../summary'
+import { isDefaultProfile, summarize, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { CommonOptions } from '../options'
@@ -43,35 +43,38 @@ function flagUnreadable(err: StoreError, deps: Deps): void {
  * name is a usage error with did-you-mean (exit 2), a known one is exit 3 with
  * the login to run (`--json` still prints its `[]`).
  */
-async function nothingStoredFor(provider: string, opts: StatusOptions, deps: Deps): Promise<never> {
+async function nothingStoredFor(provider: string, opts: StatusOptions, deps: Deps, profiles: ProfilesFile): Promise<never> {
   const { loadProvider } = await import('../../session/provider-context')
   await loadProvider(provider, { config: opts.config }, deps)
   if (opts.json) deps.io.stdout.write(renderJson([]))
-  const profile = opts.profile ?? chooseProfile({ provider, env: deps.env, file: await readProfilesFile(deps) }).profile
+  const profile = opts.profile ?? chooseProfile({ provider, env: deps.env, file: profiles }).profile
   throw new NotLoggedInError({ provider, profile }, 'missing')
 }
 
 /** A status row; `default` marks the profile its provider's commands use without `--profile`. */
 export type StatusRow = CredentialSummary & { default: boolean }
 
-/** Grouped by provider (sorted by provider, then profile); every profile unless one is asked for. */
-export async function runStatus(opts: StatusOptions, deps: Deps): Promise<StatusRow[]> {
-  const profiles = await readProfilesFile(deps)
+/**
+ * Grouped by provider (sorted by provider, then profile); every profile unless one is asked for.
+ * `profiles`: profiles.json as the caller read it (read here otherwise), so that a run reads it once.
+ */
+export async function runStatus(opts: StatusOptions, deps: Deps, profiles?: ProfilesFile): Promise<StatusRow[]> {
+  const defaults = profiles ?? (await readProfilesFile(deps))
   const rows: StatusRow[] = []
   // The default store lists the keychain and the file store both; storeKindOf says where each lives.
   const store = await deps.openStore(opts.store)
   for (const credential of await store.list({ onUnreadable: (err) => flagUnreadable(err, deps) })) {
     if (opts.provider && credential.provider !== opts.provider) continue
     if (opts.profile !== undefined && credential.profile !== opts.profile) continue
-    const usual = chooseProfile({ provider: credential.provider, env: deps.env, file: profiles }).profile
-    rows.push({ ...summarize(credential, store), default: credential.profile === usual })
+    rows.push({ ...summarize(credential, store), default: isDefaultProfile(credential, deps.env, defaults) })
   }
   return rows.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
 }
 
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
-  const rows = await runStatus(opts, deps)
-  if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps)
+  const profiles = await readProfilesFile(deps)
+  const rows = await runStatus(opts, deps, profiles)
+  if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
   // Filtered to one profile (--profile or OAUTH_CLI_PROFILE): it is that profile that is empty, not the store.
   if (rows.length === 0 && opts.profile !== undefined && !opts.json) {
     deps.io.stdout.write(`No stored credentials for profile ${opts.profile}. Run: oauth-cli login <provider> --profile ${opts.profile}\n`)

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { executeStatus, runStatus } from '../../../src/cli/commands/status'
+import { NotLoggedInError } from '../../../src/session/errors'
+import { makeCredential, makeTestDeps, MemoryStore } from '../../fakes'
+
+const common = { json: true, verbose: false, store: 'auto' as const }
+const PROFILES = '/home/test/.config/oauth-cli/profiles.json'
+
+/** Test deps whose readTextFile counts the reads of profiles.json. */
+function countingDeps(options: { profiles?: string; env?: Record<string, string>; store?: MemoryStore } = {}) {
+  const files: Record<string, string> = options.profiles === undefined ? {} : { [PROFILES]: options.profiles }
+  const reads: string[] = []
+  const deps = makeTestDeps({
+    env: options.env ?? {},
+    ...(options.store ? { store: options.store } : {}),
+    readTextFile: async (path) => {
+      reads.push(path)
+      return files[path]
+    },
+  })
+  return { deps, profileReads: () => reads.filter((path) => path === PROFILES).length }
+}
+
+async function storeWith(...keys: Array<[provider: string, profile: string]>): Promise<MemoryStore> {
+  const store = new MemoryStore()
+  for (const [provider, profile] of keys) await store.set(makeCredential({ provider, profile }))
+  return store
+}
+
+describe('status', () => {
+  it('marks the default profile of each provider as profiles.json names it, reading the file once', async () => {
+    const store = await storeWith(['livechat', 'default'], ['livechat', 'work'], ['tidio', 'default'])
+    const { deps, profileReads } = countingDeps({ store, profiles: JSON.stringify({ default_profiles: { livechat: 'work' } }) })
+    expect(await executeStatus(common, deps)).toBe(0)
+    const rows = JSON.parse(deps.io.stdoutText) as Array<{ provider: string; profile: string; default: boolean }>
+    expect(rows.map(({ provider, profile, default: isDefault }) => [provider, profile, isDefault])).toEqual([
+      ['livechat', 'default', false],
+      ['livechat', 'work', true],
+      ['tidio', 'default', true],
+    ])
+    expect(profileReads()).toBe(1)
+  })
+
+  it('takes OAUTH_CLI_PROFILE for every provider default over profiles.json', async () => {
+    const store = await storeWith(['livechat', 'work'], ['livechat', 'ci'])
+    const { deps } = countingDeps({ store, env: { OAUTH_CLI_PROFILE: 'ci' }, profiles: JSON.stringify({ default_profiles: { livechat: 'work' } }) })
+    const rows = await runStatus(common, deps)
+    expect(rows.map((row) => [row.profile, row.default])).toEqual([
+      ['ci', true],
+      ['work', false],
+    ])
+  })
+
+  it('says which profile is not logged in for a provider with nothing stored, reading profiles.json once', async () => {
+    const { deps, profileReads } = countingDeps({ profiles: JSON.stringify({ default_profiles: { livechat: 'work' } }) })
+    const err = await executeStatus({ ...common, provider: 'livechat' }, deps).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NotLoggedInError)
+    expect((err as NotLoggedInError).key).toEqual({ provider: 'livechat', profile: 'work' })
+    expect(deps.io.stdoutText).toBe('[]\n')
+    expect(profileReads()).toBe(1)
+  })
+})
