@@ -37,6 +37,8 @@ function run() {
       // The answer is out. Should anything still hold the process (a keychain call
       // abandoned after its timeout stays queued in the native thread pool), end it,
       // but only once stdout and stderr have drained (pipes are asynchronous on macOS).
+      // With nothing that could (a fresh `token`), it ends by itself: no timer to make (~0.2 ms).
+      if (!mayBeHeld()) return
       const finish = () => {
         if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
           setTimeout(finish, 50).unref()
@@ -46,6 +48,16 @@ function run() {
       }
       setTimeout(finish, 250).unref()
     })
+}
+
+/**
+ * Whether anything could still hold the process once main() answered: an active
+ * handle or request, or a package's code, whose native work (a keychain call
+ * abandoned after its timeout) is listed nowhere. Where only this file and
+ * Node's built-ins ran, and nothing is active, the process is about to end.
+ */
+function mayBeHeld() {
+  return process.getActiveResourcesInfo().length > 0 || Object.keys(require.cache).some((file) => file !== __filename)
 }
 
 /**
