@@ -1,6 +1,7 @@
 /** Converting between a fresh TokenSet and what is stored. Pure. */
 import type { TokenSet } from '../oauth/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
+import { isoTime } from '../platform/iso-time'
 
 /** Refresh this long before expiry, at most: one named constant (STYLE.md, "Time"). */
 export const REFRESH_SKEW_MS = 60_000
@@ -40,7 +41,7 @@ export function toStoredCredential(
     client_secret: context.client_secret,
     token_endpoint: context.token_endpoint,
     extra: Object.keys(tokens.extra).length > 0 ? tokens.extra : undefined,
-    updated_at: new Date(context.now).toISOString(),
+    updated_at: isoTime(context.now),
   }
 }
 
@@ -61,7 +62,7 @@ export function toStaticCredential(
     access_token: value,
     token_type: kind === 'static' ? 'static' : 'Bearer',
     scope: [],
-    updated_at: new Date(now).toISOString(),
+    updated_at: isoTime(now),
   }
 }
 
@@ -82,7 +83,7 @@ export function mergeRefreshed(old: StoredCredential, tokens: TokenSet, now: num
     expires_at: isoOrUndefined(tokens.expires_at),
     scope: tokens.scope.length > 0 ? tokens.scope : old.scope,
     extra: { ...old.extra, ...tokens.extra },
-    updated_at: new Date(now).toISOString(),
+    updated_at: isoTime(now),
   }
 }
 
@@ -94,8 +95,8 @@ function head(key: CredentialKey): Pick<StoredCredential, 'version' | 'provider'
 /** An expiry no Date can hold is unknown: issued tokens are never lost to a RangeError. */
 function isoOrUndefined(ms: number | undefined): string | undefined {
   if (ms === undefined) return undefined
-  const date = new Date(ms)
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
+  const time = new Date(ms).getTime()
+  return Number.isNaN(time) ? undefined : isoTime(time)
 }
 
 /** True when the access token expires within `ttlMs` from `now` (or has no refresh-worthy expiry). */

@@ -29,6 +29,7 @@ import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } fr
 import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
 import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
+import { isoTime } from '../platform/iso-time'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
 export type LockedRenewal = (
@@ -86,7 +87,7 @@ export async function refreshLocked(
     kind: 'refresh_in_flight',
     holder: hold.holder,
     fence: hold.fence,
-    at: new Date(deps.clock.now()).toISOString(),
+    at: isoTime(deps.clock.now()),
   })
   if (revision === undefined) return adoptWrittenMeanwhile(view, key, credential)
   let tokens: TokenSet
@@ -135,7 +136,7 @@ async function refuseInterruptedRotation(key: CredentialKey, slot: RefreshSlot, 
   if (mark?.kind !== 'refresh_in_flight' || mark.fence === slot.hold.fence) return
   if (!slot.read.credential.rotation_seen) return
   await slot.view
-    .mark(key, slot.read.revision, { kind: 'dead', error: INTERRUPTED_REFRESH, at: new Date(deps.clock.now()).toISOString() })
+    .mark(key, slot.read.revision, { kind: 'dead', error: INTERRUPTED_REFRESH, at: isoTime(deps.clock.now()) })
     .catch(() => undefined)
   throw new InterruptedRefreshError(key, mark.holder, mark.at)
 }
@@ -245,7 +246,7 @@ async function adoptNewerOrFail(
   // Remembered on the credential (status stops calling it refreshable; a new login replaces it) and, in a
   // shared store, marked dead for the others: both by compare-and-set on the revision that was refreshed.
   if (again.status === 'found') {
-    const at = new Date(deps.clock.now()).toISOString()
+    const at = isoTime(deps.clock.now())
     const remembered =
       again.credential.refresh_rejected_at === undefined
         ? await view.compareAndSet({ ...again.credential, refresh_rejected_at: at }, revision).catch(() => undefined)

@@ -19,10 +19,11 @@
  * one entry named by its holder's nonce, so a stale guard is cleared by
  * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
-import * as nodeFs from 'node:fs'
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
+import { isoTime } from '../platform/iso-time'
 import { randomHex } from '../platform/unique-name'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
@@ -81,14 +82,14 @@ interface Context {
  * same errors (as rejections).
  */
 const syncFs: LockFileSystem = {
-  writeFile: async (path, data, options) => nodeFs.writeFileSync(path, data, options),
-  link: async (existingPath, newPath) => nodeFs.linkSync(existingPath, newPath),
-  readFile: async (path, encoding) => nodeFs.readFileSync(path, encoding),
-  readdir: async (path) => nodeFs.readdirSync(path),
-  rename: async (oldPath, newPath) => nodeFs.renameSync(oldPath, newPath),
-  unlink: async (path) => nodeFs.unlinkSync(path),
-  mkdir: async (path, options) => nodeFs.mkdirSync(path, options),
-  rmdir: async (path) => nodeFs.rmdirSync(path),
+  writeFile: async (path, data, options) => writeFileSync(path, data, options),
+  link: async (existingPath, newPath) => linkSync(existingPath, newPath),
+  readFile: async (path, encoding) => readFileSync(path, encoding),
+  readdir: async (path) => readdirSync(path),
+  rename: async (oldPath, newPath) => renameSync(oldPath, newPath),
+  unlink: async (path) => unlinkSync(path),
+  mkdir: async (path, options) => mkdirSync(path, options),
+  rmdir: async (path) => rmdirSync(path),
 }
 
 /** A guard is held for a few file operations; one older than this was abandoned. */
@@ -151,7 +152,7 @@ function newOwner(clock: Clock): LockOwner {
   return {
     pid: process.pid,
     hostname: hostname(),
-    created_at: new Date(clock.now()).toISOString(),
+    created_at: isoTime(clock.now()),
     nonce: randomHex(8),
   }
 }
@@ -227,7 +228,7 @@ async function renew(ctx: Context, path: string, owner: LockOwner): Promise<bool
   return withGuard(ctx, path, ctx.clock.now() + Math.floor(ctx.staleMs / 4), async () => {
     const text = await readIfExists(ctx.fs, path)
     if (text === undefined || parseOwner(text)?.nonce !== owner.nonce) return false
-    const next = JSON.stringify({ ...owner, heartbeat_at: new Date(ctx.clock.now()).toISOString() } satisfies LockOwner)
+    const next = JSON.stringify({ ...owner, heartbeat_at: isoTime(ctx.clock.now()) } satisfies LockOwner)
     const aside = `${path}.${owner.nonce}.beat.tmp`
     await ctx.fs.unlink(aside).catch(() => undefined)
     if (!(await writeExclusive(ctx.fs, aside, next))) return true
