@@ -70,15 +70,15 @@ export async function refreshLocked(
 ): Promise<StoredCredential> {
   const { store, view, hold } = slot
   const credential = slot.read.credential
-  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, credential)
-  if (repointedFrom !== undefined) {
-    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
-  }
-  // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
-  const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
-    withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
-  )
-  await checkWritableBeforeSpending(store, credential)
+  // The store's check runs while the endpoint and the HTTP client are made ready (a file store's sync waits
+  // in the thread pool); it is settled before anything else happens, their failures first, as in sequence.
+  const writable = checkWritableBeforeSpending(store, credential)
+  writable.catch(() => undefined)
+  const { metadata, context } = await prepareRequest(provider, key, credential, deps).catch(async (err: unknown) => {
+    await writable.catch(() => undefined)
+    throw err
+  })
+  await writable
   await refuseInterruptedRotation(key, slot, deps)
   // A full lease term ahead of the request, however long the work before it took.
   await hold.extend?.()
@@ -117,6 +117,19 @@ export async function refreshLocked(
   sayTokenNotes(tokens, deps)
   const next = { ...mergeRefreshed(credential, tokens, deps.clock.now()), token_endpoint: metadata.token_endpoint }
   return saveRefreshed(store, view, next, revision, deps)
+}
+
+/** The token endpoint (re-pointed, when the provider moved it) and the client that will send the refresh. */
+async function prepareRequest(provider: ResolvedProvider, key: CredentialKey, credential: StoredCredential, deps: SessionDeps) {
+  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, credential)
+  if (repointedFrom !== undefined) {
+    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
+  }
+  // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
+  const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
+    withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
+  )
+  return { metadata, context }
 }
 
 /** Transport failures that mean the request never reached the provider. */

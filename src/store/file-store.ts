@@ -15,6 +15,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  fsync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -372,14 +373,19 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
   syncDir(dir)
 }
 
-/** Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows now), then removes it. */
+/**
+ * Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows
+ * now), then removes it. The sync waits in the thread pool, not on this
+ * thread: a refresh prepares its request meanwhile (and sends nothing before
+ * this resolved).
+ */
 async function probeWrite(dir: string, bytes: number): Promise<void> {
   const temp = join(dir, `.write-check.${randomHex(6)}.tmp`)
   try {
     const fd = openSync(temp, 'wx', 0o600)
     try {
       writeFileSync(fd, Buffer.alloc(Math.max(1, bytes)))
-      fsyncSync(fd)
+      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())))
     } finally {
       closeSync(fd)
     }

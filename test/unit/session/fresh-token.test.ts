@@ -276,3 +276,67 @@ describe('getFreshCredential', () => {
     expect(credential.access_token).toBe('at-new-4444')
   })
 })
+
+describe("getFreshCredential and the store's check before spending the refresh token", () => {
+  /** A store whose writability check answers only when told to, recording when it was asked. */
+  function checkedStore() {
+    const store = new MemoryStore() as MemoryStore & { checkWritable: (key: unknown, bytes: number) => Promise<void> }
+    const asked: number[] = []
+    let settle: { resolve: () => void; reject: (err: Error) => void } | undefined
+    store.checkWritable = (_key, bytes) =>
+      new Promise<void>((resolve, reject) => {
+        asked.push(bytes)
+        settle = { resolve, reject }
+      })
+    return { store, asked, answer: () => settle as NonNullable<typeof settle> }
+  }
+  /** Until nothing is left to run: the refresh has gone as far as it can without the check's answer. */
+  const idle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  it('sends the refresh only once the check passed, though the check runs while the request is prepared', async () => {
+    const { store, asked, answer } = checkedStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+    const refreshed = getFreshCredential(acme, key, store, makeTestDeps({ store, http }))
+    await idle()
+    expect(asked).toHaveLength(1)
+    expect(http.calls).toHaveLength(0)
+    answer().resolve()
+    expect((await refreshed).access_token).toBe('at-new-4444')
+    expect(http.calls).toHaveLength(1)
+  })
+
+  it('sends nothing, and keeps the stored refresh token, when the store cannot take the answer', async () => {
+    const { store, answer } = checkedStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+    const refreshed = getFreshCredential(acme, key, store, makeTestDeps({ store, http }))
+    await idle()
+    answer().reject(new StoreError('io', '/data/credentials', 'cannot write to /data/credentials: no space left on the device (ENOSPC)'))
+    const err = await refreshed.then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreError)
+    expect((err as Error).message).toMatch(/^not refreshing acme \(profile default\): the store could not take the new tokens .*ENOSPC.*the refresh token was not spent/)
+    expect(http.calls).toHaveLength(0)
+    const kept = await store.get(key)
+    expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it("reports what stops the request's preparation first, as in sequence, and only once the check has settled", async () => {
+    const { store, answer } = checkedStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+    const noEndpoint = provider('acme', { ...ACME, token_endpoint: undefined })
+    let settled = false
+    const refreshed = getFreshCredential(noEndpoint, key, store, makeTestDeps({ store, http })).finally(() => (settled = true))
+    refreshed.catch(() => undefined)
+    await idle()
+    // The preparation failed already, yet the check (a temp file on disk, for the file store) is still out: not yet.
+    expect(settled).toBe(false)
+    answer().reject(new StoreError('io', '/data/credentials', 'cannot write to /data/credentials: read-only file system (EROFS)'))
+    const err = await refreshed.then(() => undefined, (e: unknown) => e)
+    expect((err as Error).message).toMatch(/token_endpoint/)
+    expect(http.calls).toHaveLength(0)
+  })
+})
