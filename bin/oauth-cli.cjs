@@ -30,7 +30,7 @@ function run() {
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}oauth-cli: cancelled\n`)
     process.exit(130)
   })
-  loadBundle(require('node:path').join(__dirname, '..', 'dist', 'main.cjs'))
+  loadBundle(require('node:path').join(__dirname, '..', 'dist', entryFor(process.argv.slice(2))))
     .main(process)
     .then((code) => {
       process.exitCode = code
@@ -49,6 +49,17 @@ function run() {
       }
       setTimeout(finish, 250).unref()
     })
+}
+
+/**
+ * The fast-build file whose main() to start: main.cjs, or for `status`,
+ * `providers` and `profile` fast-listing.cjs, which holds the same main() and
+ * those commands (one file to load instead of two). A guess from the first
+ * argument that is not a flag; a wrong one costs only the second file.
+ */
+function entryFor(args) {
+  const command = args.find((arg) => !arg.startsWith('-'))
+  return command === 'status' || command === 'providers' || command === 'profile' ? 'fast-listing.cjs' : 'main.cjs'
 }
 
 /**
@@ -116,7 +127,7 @@ function compiledBundles() {
 
 if (require.main !== module) {
   // scripts/build.mjs: the loader, to warm and write the code caches.
-  module.exports = { loadBundle, compiledBundles }
+  module.exports = { loadBundle, compiledBundles, entryFor }
 } else if (process.argv.length === 3 && ['--version', '-V', 'version'].includes(process.argv[2])) {
   // Answered before dist/ is even loaded: scripts and version checks call it in loops.
   writeStdout(`oauth-cli ${require('../package.json').version}\n`)

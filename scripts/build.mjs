@@ -47,12 +47,13 @@ const REQUESTS_LAZY = new Set([
  * that needs it, so that main.cjs (token) stays small: `import('./cli/<name>')`
  * in the fast build becomes `require('./<name>.cjs')` (an import() would send
  * the file through the ESM loader and its CJS lexer, ~100 ms). `lazy`: the
- * modules it bundles besides the fast path's own, though imported lazily. To
- * add one: a row here (and its import() in src/main.ts).
+ * modules it bundles besides the fast path's own, though imported lazily;
+ * `help`: it answers --help from dist/help.json as main.cjs does. To add one:
+ * a row here (and its import() in src/main.ts).
  */
 const FAST_BUNDLES = [
-  // status, providers.
-  { name: 'fast-listing', entry: 'src/cli/fast-listing.ts', lazy: FAST_LAZY },
+  // status, providers, profile; and main() itself (src/main-listing.ts): bin/ starts a listing from this file alone.
+  { name: 'fast-listing', entry: 'src/main-listing.ts', lazy: FAST_LAZY, help: true },
   // call: the node:http client, and the known-secrets learning every request goes through; a 401's refresh.
   { name: 'fast-commands', entry: 'src/cli/fast-commands.ts', lazy: REQUESTS_LAZY },
   // token with a stale token: the same, for its refresh.
@@ -101,9 +102,12 @@ const fastPathOnly = (lazy) => ({
       loader: 'js',
       resolveDir: root,
     }))
-    // The other CommonJS files of the fast build (FAST_BUNDLES): required, never bundled twice.
+    // The other CommonJS files of the fast build (FAST_BUNDLES), imported lazily: required, never bundled
+    // twice. A static import (src/main-listing.ts's of its own fast-listing) is bundled.
     for (const { name } of FAST_BUNDLES) {
-      b.onResolve({ filter: new RegExp(`^\\./cli/${name}$`) }, () => ({ path: name, namespace: 'fast-bundle-require' }))
+      b.onResolve({ filter: new RegExp(`^\\./cli/${name}$`) }, (args) =>
+        args.kind === 'dynamic-import' ? { path: name, namespace: 'fast-bundle-require' } : undefined,
+      )
       b.onResolve({ filter: new RegExp(`^\\./${name}\\.cjs$`) }, () => ({ path: `./${name}.cjs`, external: true }))
     }
     b.onLoad({ filter: /.*/, namespace: 'fast-bundle-require' }, (args) => ({
@@ -165,7 +169,7 @@ for (const bundle of FAST_BUNDLES) {
     ...fastBuild,
     entryPoints: [bundle.entry],
     outfile: `dist/${bundle.name}.cjs`,
-    define: { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
+    define: bundle.help ? fastBuild.define : { ...fastBuild.define, __OAUTH_CLI_HELP__: 'null' },
     plugins: [fastPathOnly(bundle.lazy)],
   })
 }
@@ -196,8 +200,9 @@ async function writeCodeCaches(files) {
     const id = createHash('sha256').update(text).digest('hex').slice(0, 16)
     writeFileSync(file, `${text}//# oauth-cli-build=${id}\n`)
   }
-  const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
-  const main = loadBundle(files[0])
+  const { loadBundle, compiledBundles, entryFor } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
+  // Each run through the file whose main() bin/ starts for it (main.cjs, or fast-listing.cjs for a listing).
+  const mainOf = (argv) => loadBundle(resolve(dirname(files[0]), entryFor(argv)))
   let world
   let server
   try {
@@ -220,7 +225,7 @@ async function writeCodeCaches(files) {
       const out = []
       const sink = (chunks) => ({ isTTY: false, destroyed: false, writableLength: 0, write: (c, cb) => (chunks.push(String(c)), cb?.(), true), on() { return this }, once() { return this }, off() { return this } })
       const proc = { argv: ['node', 'oauth-cli', ...argv], env, platform: process.platform, stdin: { isTTY: false }, stdout: sink(out), stderr: sink(out), cwd: () => world, execPath: process.execPath }
-      const code = await main.main(proc).catch((err) => err)
+      const code = await mainOf(argv).main(proc).catch((err) => err)
       if (code !== 0) console.warn(`build: warming the code cache with \`${argv.join(' ')}\` ended with ${code}: ${out.join('').slice(0, 300)}`)
     }
   } catch (err) {

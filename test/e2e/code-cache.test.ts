@@ -71,6 +71,24 @@ describe('the fast build with a code cache that does not fit', SUITE, () => {
   })
 })
 
+describe('the fast-build file bin/ starts a command from', () => {
+  const { entryFor } = createRequire(import.meta.url)('../../bin/oauth-cli.cjs') as { entryFor(args: string[]): string }
+
+  it.each([[['status']], [['status', '--json']], [['--json', 'providers']], [['profile', 'list']], [['-v', 'status', 'acme']]])(
+    'starts %j from fast-listing.cjs, which holds main() and the listings',
+    (args) => {
+      expect(entryFor(args)).toBe('fast-listing.cjs')
+    },
+  )
+
+  it.each([[['token', 'acme']], [['call', 'acme', '/x']], [['login', 'acme']], [['--help']], [[]], [['--store', 'file', 'status']]])(
+    'starts %j from main.cjs (a listing after a flag value is handed on from there)',
+    (args) => {
+      expect(entryFor(args)).toBe('main.cjs')
+    },
+  )
+})
+
 describe('the code cache as the installed build uses it', () => {
   it('is accepted by this Node for every fast-build file', () => {
     const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../../bin/oauth-cli.cjs') as {
