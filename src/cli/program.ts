@@ -25,6 +25,7 @@ import type { TokenOptions } from './commands/token'
 import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
 import { hintWithSuggestion } from './suggest'
+import { VERSION_LINE } from './commands/version'
 import { secretFlagPointer } from './secret-flags'
 import { COMMON_FLAGS, JSON_FLAG, longName, takesValue, type ProviderCommandOptions } from './options'
 
@@ -69,6 +70,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Define>]> = [
   ['profile', async () => { const m = await import('./commands/profile'); return (c, r) => m.defineProfile(c, r.profileUse, r.profileList) }],
   ['sandbox', async () => { const m = await import('./commands/sandbox'); return (c, r) => m.defineSandbox(c, r.sandbox) }],
   ['demo', async () => { const m = await import('./commands/demo'); return (c, r) => m.defineDemo(c, r.demo) }],
+  ['version', async () => { const m = await import('./commands/version'); return (c) => m.defineVersion(c) }],
   ['__complete', async () => { const m = await import('./commands/completion'); return (c, r) => m.defineComplete(c, r.complete) }],
 ]
 
@@ -183,7 +185,7 @@ export async function buildProgram(
 ): Promise<Command> {
   const program = new Command('oauth-cli')
     .description('Get OAuth 2.0 tokens the careful way, and put them to work.')
-    .version(`oauth-cli ${__OAUTH_CLI_VERSION__}`, '-V, --version', 'print the version')
+    .version(VERSION_LINE, '-V, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({

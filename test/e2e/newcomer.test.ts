@@ -518,10 +518,11 @@ describe('curl habits', SUITE, () => {
     expect(apiRequests(world.fp)).toHaveLength(before)
   })
 
-  it('--version, -V and version agree: "oauth-cli <version>"', async ({ makeWorld }) => {
+  it('--version, -V and version agree, with global flags around them too: "oauth-cli <version>"', async ({ makeWorld }) => {
     const world = await makeWorld()
     const outputs = new Set<string>()
-    for (const args of [['--version'], ['-V'], ['version']]) {
+    const forms = [['--version'], ['-V'], ['version'], ['--no-color', 'version'], ['--verbose', 'version', '--no-color'], ['--no-color', '--version']]
+    for (const args of forms) {
       const run = await world.cli(args)
       expectExit(run, 0)
       expect(run.stderr).toBe('')

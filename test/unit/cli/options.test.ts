@@ -98,7 +98,7 @@ describe('one table for commander and the fast path', () => {
     const all = await buildProgram(makeTestDeps(), {}, () => {}, ['--help'])
     expect(all.commands.map((c) => c.name())).toEqual([
       'login', 'call', 'token', 'refresh', 'status', 'logout', 'providers', 'doctor', 'completion',
-      'authorize', 'export', 'import', 'profile', 'sandbox', 'demo', '__complete',
+      'authorize', 'export', 'import', 'profile', 'sandbox', 'demo', 'version', '__complete',
     ])
   })
 })

@@ -78,6 +78,28 @@ describe('runCli parsing', () => {
     expect((error as UsageError).hint).toMatch(/^did you mean "token"\?$/m)
   })
 
+  it.each([
+    [['version']],
+    [['--no-color', 'version']],
+    [['--verbose', '--profile', 'work', 'version']],
+    [['--store', 'file', 'version', '--no-color']],
+    [['--no-color', '--version']],
+    [['--json', '-V']],
+  ])('%j prints the version on stdout, as --version does, and exits 0', async (argv) => {
+    const deps = makeTestDeps()
+    expect(await runCli(argv, deps, spyRunners().runners)).toBe(0)
+    expect(deps.io.stdoutText).toBe('oauth-cli 0.0.0-test\n')
+    expect(deps.io.stderrText).toBe('')
+  })
+
+  it('gives version its own help, like every other command', async () => {
+    for (const argv of [['version', '--help'], ['help', 'version']]) {
+      const deps = makeTestDeps()
+      expect(await runCli(argv, deps, spyRunners().runners)).toBe(0)
+      expect(deps.io.stdoutText).toMatch(/^Usage: oauth-cli version \[options\]\n\nprint the version/)
+    }
+  })
+
   it('prints help with examples to stdout and exits 0', async () => {
     const deps = makeTestDeps()
     expect(await runCli(['--help'], deps, spyRunners().runners)).toBe(0)
