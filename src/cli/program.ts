@@ -26,7 +26,7 @@ import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
 import { hintWithSuggestion } from './suggest'
 import { VERSION_LINE } from './commands/version'
-import { secretFlagPointer } from './secret-flags'
+import { flagPointer } from './flag-pointers'
 import { COMMON_FLAGS, JSON_FLAG, longName, takesValue, type ProviderCommandOptions } from './options'
 
 /** The run halves, injectable so parse tests can pass spies. */
@@ -94,47 +94,6 @@ export async function runCli(argv: string[], deps: Deps, runners: Partial<Runner
 }
 
 /**
- * Options a curl user types that the tool spells differently or refuses on purpose:
- * a pointer instead of a bare "unknown option" (SPEC, "Conventions a user of gh and curl brings").
- */
-interface Habit {
-  /** Replaces "unknown option" when the tool refuses the option on purpose: the reason comes first. */
-  refused?: string
-  hint: string
-}
-
-const NO_REDIRECTS: Habit = {
-  refused: '-L (follow redirects) is refused: credentials never follow a redirect to another place',
-  hint: "a 3xx answer is printed as it came (add -i to see its Location); call that URL yourself if it is on the provider's API",
-}
-const NO_G: Habit = { hint: 'query parameters are -q name=value (repeatable, URL-encoded); there is no -G' }
-const NO_INSECURE: Habit = { hint: 'certificates are always verified; to trust a private CA: --cacert <file>' }
-const NO_USER: Habit = {
-  hint: "credentials come from the store (oauth-cli login <provider>, or --with-token); to send your own for one request: -H 'Authorization: …'",
-}
-const DATA: Habit = { hint: 'use -d (text, @file or @- for stdin), sent as it is' }
-
-const CURL_HABITS: Readonly<Record<string, Habit>> = {
-  '-v': { hint: 'did you mean "--verbose"? (-v is curl\'s; here the HTTP trace is --verbose, every secret redacted)' },
-  '-L': NO_REDIRECTS,
-  '--location': NO_REDIRECTS,
-  '--location-trusted': NO_REDIRECTS,
-  '-G': NO_G,
-  '--get': NO_G,
-  '--data-urlencode': { hint: 'use -q name=value for a URL-encoded query parameter, or -d for a body' },
-  '--data-raw': DATA,
-  '--data-binary': DATA,
-  '-k': NO_INSECURE,
-  '--insecure': NO_INSECURE,
-  '-u': NO_USER,
-  '--user': NO_USER,
-  '-I': { hint: 'for the status line and headers: -i (with -X HEAD for no body)' },
-  '--head': { hint: 'for the status line and headers: -i (with -X HEAD for no body)' },
-  '-A': { hint: "use -H 'User-Agent: …'" },
-  '--user-agent': { hint: "use -H 'User-Agent: …'" },
-}
-
-/**
  * The option commander found unknown, without anything glued to it: `-uuser:pw`
  * and `-Lf` are reported whole, `--password=pw` with its value, and either may be a secret.
  */
@@ -151,10 +110,9 @@ function usageError(err: CommanderError, argv: string[], program: Command): Usag
   // Only the name is repeated (see optionName): an unknown option's value may be a secret typed in the wrong place.
   const reported = /^unknown option '([^']+)'/.exec(first)?.[1]
   const option = reported === undefined ? undefined : optionName(reported)
-  const habit = option !== undefined && Object.hasOwn(CURL_HABITS, option) ? CURL_HABITS[option] : undefined
-  const secret = option === undefined ? undefined : secretFlagPointer(option, argv, commandWord(argv))
-  const lines = [habit?.hint ?? secret ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
-  const message = habit?.refused ?? (option === undefined ? first : `unknown option '${option}'`)
+  const pointer = option === undefined ? undefined : flagPointer(option, argv, commandWord(argv))
+  const lines = [pointer?.hint ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
+  const message = pointer?.refused ?? (option === undefined ? first : `unknown option '${option}'`)
   return new UsageError(message, { hint: lines.join('\n') })
 }
 
