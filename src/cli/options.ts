@@ -8,7 +8,7 @@
  */
 import { SANDBOX_DEFAULT_ACCESS_TOKEN_TTL } from '../sandbox/provider'
 import { isValidProfileName } from '../session/profiles'
-import type { StoreChoice } from '../store/credential-store'
+import { isSharedStoreUrl, type StoreChoice } from '../store/credential-store'
 
 /** A value that breaks its flag's rule; commander reports `option '…' argument '…' is invalid. <message>`. */
 export class OptionValueError extends Error {
@@ -82,7 +82,7 @@ export function parseSeconds(value: string): number {
 /** keychain, file, or the shared store's postgres:// (postgresql://) URL; never echoed, as a URL may hold a password. */
 export function parseStore(value: string): StoreChoice {
   if (value === 'keychain' || value === 'file') return value
-  if (/^postgres(ql)?:\/\//i.test(value)) return value as StoreChoice
+  if (isSharedStoreUrl(value)) return value
   throw new OptionValueError('expected keychain, file, or a postgres:// URL of the shared store')
 }
 

@@ -8,6 +8,14 @@ export type StoreKind = 'keychain' | 'file' | 'postgres'
 export type SharedStoreUrl = `postgres://${string}` | `postgresql://${string}`
 export type StoreChoice = 'keychain' | 'file' | 'auto' | SharedStoreUrl
 
+/** True for a store choice (`--store`, OAUTH_CLI_STORE) that names the shared store: either scheme, any case. */
+export function isSharedStoreUrl(value: string | undefined): value is SharedStoreUrl {
+  if (value === undefined) return false
+  // Any case, as /^postgres(ql)?:\/\//i, without compiling a case-insensitive pattern on every start (~0.1 ms).
+  const scheme = value.slice(0, 13).toLowerCase()
+  return scheme.startsWith('postgres://') || scheme.startsWith('postgresql://')
+}
+
 export interface CredentialKey {
   provider: string
   profile: string

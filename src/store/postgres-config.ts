@@ -46,11 +46,6 @@ const SSL_MODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', '
 /** shared/SPEC.md: unreachable within PGCONNECT_TIMEOUT, default 10 s. */
 const DEFAULT_CONNECT_TIMEOUT_S = 10
 
-/** True for the store choices that name the shared store. */
-export function isPostgresUrl(value: string | undefined): value is string {
-  return value !== undefined && /^postgres(ql)?:\/\//i.test(value)
-}
-
 /** Parses the URL and fills in what it leaves out. Errors name the part, never the password. */
 export function resolvePostgresTarget(url: string, sources: TargetSources): PostgresTarget {
   let parsed: URL

@@ -12,7 +12,7 @@
  * (ten minutes when the keychain only did not answer in time).
  */
 import { existsSync } from 'node:fs'
-import { StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
+import { isSharedStoreUrl, StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
 import { checkSessionBus, findSessionBus } from './dbus-probe'
 import { createEitherStore } from './either-store'
 import { fingerprintOf, forgetFallback, recallFallback, rememberFallback, stillValid } from './fallback-memory'
@@ -79,12 +79,6 @@ function choiceFromEnv(env: SelectStoreContext['env']): StoreChoice {
     `OAUTH_CLI_STORE must be keychain, file or a postgres:// URL${/:\/\//.test(value) ? '' : `, got ${JSON.stringify(value)}`}`,
     { hint: 'set OAUTH_CLI_STORE=keychain, file, or postgres://user@host:5432/database' },
   )
-}
-
-export function isSharedStoreUrl(value: string): value is SharedStoreUrl {
-  // Any case, as /^postgres(ql)?:\/\//i, without compiling a case-insensitive pattern on every start (~0.1 ms).
-  const scheme = value.slice(0, 13).toLowerCase()
-  return scheme.startsWith('postgres://') || scheme.startsWith('postgresql://')
 }
 
 /**

@@ -12,7 +12,7 @@ import type { State } from '../../oauth/types'
 import { ConfigError } from '../../providers/errors'
 import type { ResolvedProvider } from '../../providers/types'
 import { loadProvider, readConfig } from '../../session/provider-context'
-import { StoreError, type StoreChoice } from '../../store/credential-store'
+import { isSharedStoreUrl, StoreError, type StoreChoice } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
 import { missingBrowserCommands } from '../../platform/browser'
 import type { Deps } from '../deps'
@@ -120,7 +120,7 @@ export async function checkKeychain(opts: DoctorOptions, deps: Deps): Promise<Ch
 /** The shared store named by --store or OAUTH_CLI_STORE, if one is. */
 function sharedStoreChoice(opts: DoctorOptions, deps: Deps): StoreChoice | undefined {
   const choice = opts.store !== 'auto' ? opts.store : deps.env.OAUTH_CLI_STORE
-  return choice !== undefined && /^postgres(ql)?:\/\//i.test(choice) ? (choice as StoreChoice) : undefined
+  return isSharedStoreUrl(choice) ? choice : undefined
 }
 
 /** Connects, then checks the schema version and the role's rights on the tables (shared/SPEC.md "Shared store"). */

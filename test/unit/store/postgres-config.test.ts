@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { StoreError } from '../../../src/store/credential-store'
-import { isPostgresUrl, readPgpass, resolvePostgresTarget, type TargetSources } from '../../../src/store/postgres-config'
+import { readPgpass, resolvePostgresTarget, type TargetSources } from '../../../src/store/postgres-config'
 
 function sources(env: Record<string, string> = {}, files: Record<string, string> = {}, modes: Record<string, number> = {}): TargetSources {
   return {
@@ -80,10 +80,6 @@ describe('resolvePostgresTarget', () => {
     expect(err.message).toContain(word)
   })
 
-  it('knows its URLs', () => {
-    expect(['postgres://x', 'postgresql://x', 'POSTGRES://x'].every(isPostgresUrl)).toBe(true)
-    expect(['file', 'keychain', 'mysql://x', undefined].some(isPostgresUrl)).toBe(false)
-  })
 })
 
 describe('readPgpass', () => {

@@ -6,7 +6,7 @@ import {
   type CredentialStore,
   type StoreLookup,
 } from '../../../src/store/credential-store'
-import { isSharedStoreUrl, openStore, type SelectStoreContext } from '../../../src/store/select-store'
+import { openStore, type SelectStoreContext } from '../../../src/store/select-store'
 import { rejectionOf } from '../../fakes'
 
 /** A keychain double that answers, or fails the way a headless Linux box does, and counts calls. */
@@ -40,16 +40,6 @@ function context(env: Record<string, string>, keychain: CredentialStore): Select
 }
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, StoreError)
-
-describe('isSharedStoreUrl', () => {
-  it.each(['postgres://h/db', 'postgresql://u@h:5432/db', 'POSTGRES://h/db', 'PostgreSQL://h/db'])('takes %s for a shared store, in any case', (value) => {
-    expect(isSharedStoreUrl(value)).toBe(true)
-  })
-
-  it.each(['postgres:/h/db', 'postgresq://h', 'postgre://h', 'mysql://h', ' postgres://h', 'file', ''])('does not take %j for one', (value) => {
-    expect(isSharedStoreUrl(value)).toBe(false)
-  })
-})
 
 describe('openStore', () => {
   it('auto: uses the keychain when it answers, silently', async () => {
