@@ -24,6 +24,7 @@ import type { StatusOptions } from './commands/status'
 import type { TokenOptions } from './commands/token'
 import type { Deps } from './deps'
 import { UsageError, type ExitCode } from './errors'
+import { TERMINAL_WIDTH } from './render'
 import { hintWithSuggestion } from './suggest'
 import { VERSION_LINE } from './commands/version'
 import { flagPointer } from './flag-pointers'
@@ -73,9 +74,6 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Define>]> = [
   ['version', async () => { const m = await import('./commands/version'); return (c) => m.defineVersion(c) }],
   ['__complete', async () => { const m = await import('./commands/completion'); return (c, r) => m.defineComplete(c, r.complete) }],
 ]
-
-/** Columns help text wraps at, in every terminal. */
-export const HELP_WIDTH = 80
 
 export async function runCli(argv: string[], deps: Deps, runners: Partial<Runners> = {}): Promise<ExitCode> {
   checkHelpTopic(argv)
@@ -151,8 +149,8 @@ export async function buildProgram(
       writeErr: (s) => deps.io.stderr.write(s),
       outputError: () => {},
       // A fixed width: help is also precomputed at build time (scripts/build.mjs) and must read the same.
-      getOutHelpWidth: () => HELP_WIDTH,
-      getErrHelpWidth: () => HELP_WIDTH,
+      getOutHelpWidth: () => TERMINAL_WIDTH,
+      getErrHelpWidth: () => TERMINAL_WIDTH,
     })
     .showSuggestionAfterError()
   addCommonOptions(program)

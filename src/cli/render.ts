@@ -14,6 +14,9 @@ export interface Paint {
   red(s: string): string
 }
 
+/** Columns human output fits in on a terminal, whatever its size: `--help` (also precomputed at build time) and `doctor`. */
+export const TERMINAL_WIDTH = 80
+
 const plain: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s }
 const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`
 const ansi: Paint = { bold: sgr(1, 22), dim: sgr(2, 22), green: sgr(32, 39), yellow: sgr(33, 39), red: sgr(31, 39) }

@@ -17,7 +17,7 @@ import { browserUnavailableReason } from '../../platform/browser-port'
 import { missingBrowserCommands } from '../../platform/browser'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
-import { paint, renderJson, type Paint } from '../render'
+import { paint, renderJson, TERMINAL_WIDTH, type Paint } from '../render'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { CommonOptions } from '../options'
@@ -354,9 +354,6 @@ function portFailure(err: unknown, port: string, uri: string): CheckResult {
 
 const MARKS = { ok: '✓', warn: '!', fail: '✗' }
 
-/** Columns the report fits in on a terminal, as --help does. */
-const DOCTOR_WIDTH = 80
-
 /**
  * One line per check (and its fix), greppable; with `width` (a terminal), a
  * long detail wraps under its column instead.
@@ -395,7 +392,7 @@ function wrapWords(text: string, width: number): string[] {
 export async function executeDoctor(opts: DoctorOptions, deps: Deps): Promise<ExitCode> {
   const results = await runDoctor(opts, deps)
   const color = deps.io.color && deps.io.stdout.isTTY
-  const terminal = deps.io.stdout.isTTY ? DOCTOR_WIDTH : undefined
+  const terminal = deps.io.stdout.isTTY ? TERMINAL_WIDTH : undefined
   deps.io.stdout.write(opts.json ? renderJson(results.map(toCheckJson)) : renderDoctor(results, paint(color), terminal))
   if (!opts.provider && !opts.json) {
     deps.io.stderr.write("to check a provider's clock and redirect port too: oauth-cli doctor <provider>\n")
