@@ -6,7 +6,7 @@
  * and unknown commands load them all. Commander's own errors become
  * UsageError (exit 2).
  */
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Help } from 'commander'
 import { addCommonOptions, createCommandContext, type CommandContext } from './command-kit'
 import type { AuthorizeOptions } from './commands/authorize'
 import type { CallOptions } from './commands/call'
@@ -152,6 +152,11 @@ export async function buildProgram(
       getOutHelpWidth: () => TERMINAL_WIDTH,
       getErrHelpWidth: () => TERMINAL_WIDTH,
     })
+    .configureHelp({
+      // The root lists each command with its arguments only (its options are in its own --help):
+      // with "[options]" the widest name left descriptions too little room to wrap within TERMINAL_WIDTH.
+      subcommandTerm: (cmd) => new Help().subcommandTerm(cmd).replace(' [options]', ''),
+    })
     .showSuggestionAfterError()
   addCommonOptions(program)
   program.addHelpText('after', ROOT_EXAMPLES)
@@ -180,11 +185,12 @@ export function commandWord(argv: readonly string[]): string | undefined {
 
 const ROOT_EXAMPLES = `
 Examples:
-  oauth-cli demo                                # the whole loop against a local sandbox, nothing stored
-  oauth-cli login livechat                      # browser login, tokens to the OS keychain
+  oauth-cli demo                      # the whole loop on a local sandbox
+  oauth-cli login livechat            # browser login, tokens to the OS keychain
   oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}'
-  TOKEN=$(oauth-cli token livestorm)            # for scripts and CI
+  TOKEN=$(oauth-cli token livestorm)  # for scripts and CI
   oauth-cli status --json
 
-Exit codes: 0 ok, 1 failure or refused, 2 usage/config, 3 login needed, 4 HTTP error status, 5 network/timeout
+Exit codes: 0 ok, 1 failure or refused, 2 usage/config, 3 login needed,
+            4 HTTP error status, 5 network/timeout
 `

@@ -23,7 +23,7 @@ export function defineAuthorize(
 ): Command {
   const cmd = addCommonOptions(ctx.command('authorize', 'the browser side of `login --remote`: approve in the browser, print the answer to paste back').argument('<request>'), { json: false })
   return addFlags(cmd, AUTHORIZE_FLAGS)
-    .addHelpText('after', "\nExamples:\n  oauth-cli authorize 'oauth-cli-remote:v1:…'   # the command `login --remote` printed\n")
+    .addHelpText('after', "\nExamples:\n  oauth-cli authorize 'oauth-cli-remote:v1:…'  # as `login --remote` printed it\n")
     .action((request: string, _o: unknown, cmd: Command) =>
       ctx.act(() => run({ ...ctx.common(cmd), request, ...readFlags(cmd, AUTHORIZE_FLAGS) }, ctx.deps)),
     )

@@ -62,10 +62,11 @@ Examples:
   oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}'
   oauth-cli call livestorm /events -q 'page[size]=10'
   oauth-cli call tidio /contacts -i
-  oauth-cli call acme https://api.acme.example/v1/me -H 'Accept: application/json'
+  oauth-cli call acme https://api.acme.example/v1/me -H 'Accept: text/plain'
   oauth-cli call livestorm /events --paginate > events.json
   oauth-cli call tidio /contacts --paginate --ndjson | jq -r .email
-  oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}' --paginate -o chats.json
+  oauth-cli call livechat /v3.6/agent/action/list_chats -d '{}' \\
+    --paginate -o chats.json
 `
 
 /**

@@ -55,7 +55,7 @@ Examples:
   oauth-cli login livechat
   LIVECHAT_CLIENT_ID=… oauth-cli login livechat --port 3000
   printf '%s' "$CLIENT_SECRET" | oauth-cli login acme --client-secret-stdin
-  oauth-cli login livestorm --redirect-uri https://example.com/callback   # paste mode
+  oauth-cli login livestorm --redirect-uri https://app.example/cb  # paste mode
   printf '%s' "$ACCOUNT_ID:$PAT" | oauth-cli login livechat --with-token
   oauth-cli login acme --device
 `

@@ -52,8 +52,8 @@ export function defineProfile(
 
 const PROFILE_EXAMPLES = `
 Examples:
-  oauth-cli profile use livechat work       # "oauth-cli call livechat …" now means --profile work
-  oauth-cli profile use livechat default    # back to the built-in default
+  oauth-cli profile use livechat work     # livechat now means profile work
+  oauth-cli profile use livechat default  # back to the built-in default
   oauth-cli profile list
 `
 

@@ -29,8 +29,8 @@ const TOKEN_EXAMPLES = `
 Examples:
   TOKEN=$(oauth-cli token livestorm)
   oauth-cli token livechat --profile work
-  oauth-cli token acme --min-ttl 900              # at least 15 minutes left, for a long job
-  OAUTH_CLI_ACME_TOKEN=… oauth-cli token acme     # from the environment: nothing stored or refreshed
+  oauth-cli token acme --min-ttl 900           # at least 15 minutes left
+  OAUTH_CLI_ACME_TOKEN=… oauth-cli token acme  # from the environment, as it is
 `
 
 /** The token use case (session/read-token), refreshing when due; a lifetime --min-ttl cannot get is exit 1. */
