@@ -18,6 +18,7 @@ import {
   type Flag,
   type FlagTable,
   type FlagValues,
+  type ProviderCommandOptions,
 } from './options'
 
 export interface CommandContext {
@@ -68,6 +69,37 @@ export function createCommandContext(deps: Deps, program: Command, setCode: (cod
   }
   const command = (name: string, description: string): Command => program.command(name).description(description)
   return { deps, program, command, common, given, act }
+}
+
+/** What tells one `<command> <provider>` from another. */
+export interface ProviderCommandSpec<Table extends FlagTable> {
+  name: string
+  description: string
+  /** Its own rows of the option table, beside the common ones. */
+  flags: Table
+  /** The help text after the options (`Examples:` …). */
+  examples: string
+  /** false: no `--json` (the command's output has one shape only). */
+  json?: boolean
+}
+
+/**
+ * A `<command> <provider>` (login, token, refresh, logout, export): the common
+ * options and its own flag rows declared, and an action that hands `run` the
+ * typed options, the profile resolved and an escaping error tagged with
+ * provider and profile (`act`).
+ */
+export function defineProviderCommand<Table extends FlagTable>(
+  ctx: CommandContext,
+  spec: ProviderCommandSpec<Table>,
+  run: (opts: ProviderCommandOptions & FlagValues<Table>, deps: Deps) => Promise<ExitCode>,
+): Command {
+  const cmd = addCommonOptions(ctx.command(spec.name, spec.description).argument('<provider>'), { json: spec.json ?? true })
+  return addFlags(cmd, spec.flags)
+    .addHelpText('after', spec.examples)
+    .action((provider: string, _o: unknown, given: Command) =>
+      ctx.act(() => run({ ...ctx.common(given), provider, ...readFlags(given, spec.flags) }, ctx.deps), given, provider),
+    )
 }
 
 /** Declares the common options (and `--json` unless `json: false`) on `cmd`. */

@@ -10,15 +10,14 @@ import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import type { Command } from 'commander'
-import { addCommonOptions, type CommandContext } from '../command-kit'
+import { defineProviderCommand, type CommandContext } from '../command-kit'
 import type { ProviderCommandOptions } from '../options'
 
 export type ExportOptions = ProviderCommandOptions
 
 export function defineExport(ctx: CommandContext, run: (opts: ExportOptions, deps: Deps) => Promise<ExitCode> = executeExport): Command {
-  return addCommonOptions(ctx.command('export', 'print the stored credential as a one-line bundle for a CI secret store (it holds secrets)').argument('<provider>'), { json: false })
-    .addHelpText('after', EXPORT_EXAMPLES)
-    .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
+  const description = 'print the stored credential as a one-line bundle for a CI secret store (it holds secrets)'
+  return defineProviderCommand(ctx, { name: 'export', description, flags: {}, examples: EXPORT_EXAMPLES, json: false }, run)
 }
 
 const EXPORT_EXAMPLES = `

@@ -18,7 +18,7 @@ import { createSpinner, type Spinner } from '../../platform/spinner'
 import { paint, renderJson } from '../render'
 import { describeStore, summarize, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
-import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { defineProviderCommand, type CommandContext } from '../command-kit'
 import { LOGIN_FLAGS, type CommonOptions } from '../options'
 
 export interface LoginOptions extends CommonOptions {
@@ -42,12 +42,8 @@ export interface LoginOptions extends CommonOptions {
 }
 
 export function defineLogin(ctx: CommandContext, run: (opts: LoginOptions, deps: Deps) => Promise<ExitCode> = executeLogin): Command {
-  const cmd = addCommonOptions(ctx.command('login', 'log in: authorization code + PKCE in the browser, --device, or --with-token').argument('<provider>'))
-  return addFlags(cmd, LOGIN_FLAGS)
-    .addHelpText('after', LOGIN_EXAMPLES)
-    .action((provider: string, _o: unknown, cmd: Command) =>
-      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, LOGIN_FLAGS) }, ctx.deps), cmd, provider),
-    )
+  const description = 'log in: authorization code + PKCE in the browser, --device, or --with-token'
+  return defineProviderCommand(ctx, { name: 'login', description, flags: LOGIN_FLAGS, examples: LOGIN_EXAMPLES }, run)
 }
 
 const LOGIN_EXAMPLES = `

@@ -15,7 +15,7 @@ import { AuthRequiredError, CliError, runHint, type ExitCode } from '../errors'
 import { renderJson } from '../render'
 import { toCliError } from '../report'
 import type { Command } from 'commander'
-import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { defineProviderCommand, type CommandContext } from '../command-kit'
 import { LOGOUT_FLAGS, type ProviderCommandOptions } from '../options'
 
 export interface LogoutOptions extends ProviderCommandOptions {
@@ -23,12 +23,12 @@ export interface LogoutOptions extends ProviderCommandOptions {
 }
 
 export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, deps: Deps) => Promise<ExitCode> = executeLogout): Command {
-  const cmd = addCommonOptions(ctx.command('logout', 'revoke at the provider where it can, then delete the stored credentials').argument('<provider>'))
-  return addFlags(cmd, LOGOUT_FLAGS)
-    .addHelpText('after', '\nExamples:\n  oauth-cli logout livechat\n  oauth-cli logout acme --profile work --local\n')
-    .action((provider: string, _o: unknown, cmd: Command) =>
-      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, LOGOUT_FLAGS) }, ctx.deps), cmd, provider),
-    )
+  return defineProviderCommand(ctx, {
+    name: 'logout',
+    description: 'revoke at the provider where it can, then delete the stored credentials',
+    flags: LOGOUT_FLAGS,
+    examples: '\nExamples:\n  oauth-cli logout livechat\n  oauth-cli logout acme --profile work --local\n',
+  }, run)
 }
 
 export type LogoutResult = RevokeOutcome & { store: StoreKind }

@@ -6,16 +6,19 @@ import { UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
 import { summarize, withDefaultFlag, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
-import { addCommonOptions, type CommandContext } from '../command-kit'
+import { defineProviderCommand, type CommandContext } from '../command-kit'
 import type { ProviderCommandOptions } from '../options'
 
 export function defineRefresh(
   ctx: CommandContext,
   run: (opts: ProviderCommandOptions, deps: Deps) => Promise<ExitCode> = executeRefresh,
 ): Command {
-  return addCommonOptions(ctx.command('refresh', 'refresh the tokens now and store them (a rotated refresh token replaces the old one)').argument('<provider>'))
-    .addHelpText('after', '\nExamples:\n  oauth-cli refresh livechat\n  oauth-cli refresh acme --json\n')
-    .action((provider: string, _o: unknown, cmd: Command) => ctx.act(() => run({ ...ctx.common(cmd), provider }, ctx.deps), cmd, provider))
+  return defineProviderCommand(ctx, {
+    name: 'refresh',
+    description: 'refresh the tokens now and store them (a rotated refresh token replaces the old one)',
+    flags: {},
+    examples: '\nExamples:\n  oauth-cli refresh livechat\n  oauth-cli refresh acme --json\n',
+  }, run)
 }
 
 export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Promise<CredentialSummary> {

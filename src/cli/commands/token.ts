@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { TokenLifetimeError } from '../../session/errors'
 import { readToken, type TokenResolution } from '../../session/read-token'
-import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
+import { defineProviderCommand, type CommandContext } from '../command-kit'
 import type { Deps } from '../deps'
 import { CliError, runHint, type ExitCode } from '../errors'
 import { TOKEN_FLAGS, type ProviderCommandOptions } from '../options'
@@ -17,12 +17,8 @@ export interface TokenOptions extends ProviderCommandOptions {
 }
 
 export function defineToken(ctx: CommandContext, run: (opts: TokenOptions, deps: Deps) => Promise<ExitCode> = executeToken): Command {
-  const cmd = addCommonOptions(ctx.command('token', 'print a valid access token and nothing else (refreshing first when needed)').argument('<provider>'))
-  return addFlags(cmd, TOKEN_FLAGS)
-    .addHelpText('after', TOKEN_EXAMPLES)
-    .action((provider: string, _o: unknown, cmd: Command) =>
-      ctx.act(() => run({ ...ctx.common(cmd), provider, ...readFlags(cmd, TOKEN_FLAGS) }, ctx.deps), cmd, provider),
-    )
+  const description = 'print a valid access token and nothing else (refreshing first when needed)'
+  return defineProviderCommand(ctx, { name: 'token', description, flags: TOKEN_FLAGS, examples: TOKEN_EXAMPLES }, run)
 }
 
 const TOKEN_EXAMPLES = `
