@@ -16,6 +16,7 @@ import { secretEnvValues } from '../platform/secret-env'
 import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
+import { InputError } from '../session/errors'
 import type { GlobalFlags } from './options'
 import type { CredentialKey, CredentialStore, Locker, StoreChoice, StoredCredential } from '../store/credential-store'
 
@@ -77,7 +78,11 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
       try {
         return readFileSync(path, 'utf8')
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+        // There, but not a file this user can read: a usage error naming the path (Node's EISDIR names none).
+        if (code === 'EISDIR') throw new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
+        if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${path}: permission denied`, `make it readable: chmod u+r ${path}`)
         throw err
       }
     },

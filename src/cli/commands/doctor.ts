@@ -11,6 +11,7 @@ import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
 import type { State } from '../../oauth/types'
 import { ConfigError } from '../../providers/errors'
 import type { ResolvedProvider } from '../../providers/types'
+import { InputError } from '../../session/errors'
 import { loadProvider, readConfig } from '../../session/provider-context'
 import { isSharedStoreUrl, StoreError, type StoreChoice } from '../../store/credential-store'
 import { browserUnavailableReason } from '../../platform/browser-port'
@@ -200,8 +201,9 @@ export async function checkExtraCa(deps: Deps): Promise<CheckResult> {
   try {
     text = await deps.readTextFile(path)
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err)
-    return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} cannot be read (${reason})`, fix }
+    // readTextFile's own errors name the path and the reason; anything else gives its code.
+    if (err instanceof InputError) return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS: ${err.message}`, fix }
+    return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, fix }
   }
   if (text === undefined) return { name, ok: false, detail: `NODE_EXTRA_CA_CERTS=${path} does not exist`, fix }
   const count = text.split('-----BEGIN CERTIFICATE-----').length - 1

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { InputError } from '../../../src/session/errors'
 import {
   checkBrowser,
   checkClock,
@@ -143,6 +144,16 @@ describe('environment checks', () => {
       files: { '/ca.pem': PEM + PEM, '/junk.pem': 'not a certificate' },
     })
     expect(await checkExtraCa(deps)).toMatchObject({ ok, detail: expect.stringMatching(detail) })
+  })
+
+  it('says once why NODE_EXTRA_CA_CERTS cannot be read, as the file reader put it', async () => {
+    const deps = makeTestDeps({
+      env: { NODE_EXTRA_CA_CERTS: '/etc' },
+      readTextFile: async (path: string) => {
+        throw new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
+      },
+    })
+    expect(await checkExtraCa(deps)).toMatchObject({ ok: false, detail: 'NODE_EXTRA_CA_CERTS: cannot read /etc: it is a directory' })
   })
 
   it.each([
