@@ -19,6 +19,7 @@ import { loadProvider, readConfig } from '../../session/provider-context'
 import type { Deps } from '../deps'
 import { CliError, UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
+import { hintWithSuggestion } from '../suggest'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { CommonOptions } from '../options'
@@ -36,19 +37,33 @@ export function defineProfile(
   runUse: (opts: ProfileUseOptions, deps: Deps) => Promise<ExitCode> = executeProfileUse,
   runList: (opts: ProfileListOptions, deps: Deps) => Promise<ExitCode> = executeProfileList,
 ): Command {
-  const profile = ctx.command('profile', 'the profile each provider uses without --profile (kept in profiles.json)')
+  // Plain `profile` lists; any other word is an unknown command of profile (a default `list` subcommand
+  // would take it as list's argument: "too many arguments for 'list'").
+  const profile = addCommonOptions(ctx.command('profile', 'the profile each provider uses without --profile (kept in profiles.json)'))
+    .usage('[options] [command]')
+    // Variadic, not allowExcessArguments(): that setting would pass on to use and list.
+    .argument('[command...]')
     .addHelpText('after', PROFILE_EXAMPLES)
+    .action(([word]: string[], _o: unknown, cmd: Command) => {
+      if (word !== undefined) {
+        const hint = hintWithSuggestion(word, PROFILE_COMMANDS, 'run: oauth-cli profile --help')
+        throw new UsageError(`unknown command 'profile ${word}'`, { hint })
+      }
+      return ctx.act(() => runList(ctx.common(cmd), ctx.deps))
+    })
   addCommonOptions(profile.command('use').argument('<provider>').argument('<name>'))
     .description('make <name> the default profile of <provider>; "default" resets it')
     .addHelpText('after', PROFILE_EXAMPLES)
     .action((provider: string, name: string, _o: unknown, cmd: Command) =>
       ctx.act(() => runUse({ ...ctx.common(cmd), provider, name }, ctx.deps)),
     )
-  addCommonOptions(profile.command('list', { isDefault: true }))
+  addCommonOptions(profile.command('list'))
     .description('list providers with the profile each uses by default (also plain `oauth-cli profile`)')
     .action((_o: unknown, cmd: Command) => ctx.act(() => runList(ctx.common(cmd), ctx.deps)))
   return profile
 }
+
+const PROFILE_COMMANDS = ['use', 'list']
 
 const PROFILE_EXAMPLES = `
 Examples:

@@ -128,3 +128,33 @@ describe('profile resolution in the command tree', () => {
     await expect(runCli(['token', 'acme'], deps, runners)).rejects.toThrow(/profiles\.json is not valid JSON/)
   })
 })
+
+describe('the profile command words', () => {
+  const listed: string[] = []
+  const runners: Partial<Runners> = {
+    profileList: async (opts) => (listed.push(JSON.stringify({ json: opts.json })), 0),
+    profileUse: async () => 0,
+  }
+
+  it.each([[['profile']], [['profile', '--json']], [['profile', 'list']], [['--json', 'profile', 'list']], [['profile', 'list', '--json']]])(
+    '%j lists',
+    async (argv) => {
+      listed.length = 0
+      expect(await runCli(argv, makeTestDeps(), runners)).toBe(0)
+      expect(listed).toEqual([JSON.stringify({ json: argv.includes('--json') })])
+    },
+  )
+
+  it('a word that is neither use nor list is an unknown command of profile, with did-you-mean (exit 2)', async () => {
+    const error = await runCli(['profile', 'uss', 'acme', 'work'], makeTestDeps(), runners).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe("unknown command 'profile uss'")
+    expect((error as UsageError).hint).toBe('did you mean "use"?\nrun: oauth-cli profile --help')
+  })
+
+  it.each([[['profile', 'list', 'x']], [['profile', 'use', 'acme', 'work', 'x']]])('%j: too many arguments (exit 2)', async (argv) => {
+    const error = await runCli(argv, makeTestDeps(), runners).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toMatch(/^too many arguments for '(list|use)'/)
+  })
+})
