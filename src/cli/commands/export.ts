@@ -5,7 +5,9 @@
  * says what it is, that it holds secrets, and how long it will keep working.
  */
 import { describeBundleLifetime, encodeBundle, type BundleLifetime } from '../../session/bundle'
+import { NotLoggedInError } from '../../session/errors'
 import { loadCredential } from '../../session/fresh-token'
+import { loadProvider } from '../../session/provider-context'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
@@ -35,7 +37,12 @@ export interface ExportResult {
 /** Reads the credential as stored (no refresh: a refresh would rotate what is being exported). */
 export async function runExport(opts: ExportOptions, deps: Deps): Promise<ExportResult> {
   const store = await deps.openStore(opts.store)
-  const credential = await loadCredential(store, { provider: opts.provider, profile: opts.profile })
+  const credential = await loadCredential(store, { provider: opts.provider, profile: opts.profile }).catch(async (err: unknown) => {
+    // Nothing stored under a name that is no provider: that is the error (exit 2, did-you-mean), as for
+    // status, not "run: oauth-cli login <typo>". What is stored exports even if its provider has gone.
+    if (err instanceof NotLoggedInError && err.reason === 'missing') await loadProvider(opts.provider, { config: opts.config }, deps)
+    throw err
+  })
   return { bundle: encodeBundle(credential), credential }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeExport, executeExport, runExport } from '../../../src/cli/commands/export'
 import { decodeBundle } from '../../../src/session/bundle'
+import { ConfigError } from '../../../src/providers/errors'
 import { NotLoggedInError } from '../../../src/session/errors'
 import { makeTestDeps, MemoryStore } from '../../fakes'
 import { FIXTURE_ACCESS_TOKEN, FIXTURE_CLIENT_SECRET, FIXTURE_REFRESH_TOKEN, makeCredential } from '../../fakes/credential'
@@ -21,6 +22,20 @@ describe('runExport', () => {
     const store = new MemoryStore()
     await store.set(makeCredential())
     await expect(runExport({ ...opts, profile: 'work' }, makeTestDeps({ store }))).rejects.toThrow(NotLoggedInError)
+  })
+
+  it('names an unknown provider with nothing stored as unknown (a usage error), not as a login to run', async () => {
+    const error = await runExport({ ...opts, provider: 'livechta' }, makeTestDeps()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).code).toBe('unknown_provider')
+  })
+
+  it('still exports what is stored under a provider no longer configured', async () => {
+    const store = new MemoryStore()
+    const credential = makeCredential({ provider: 'gone' })
+    await store.set(credential)
+    const result = await runExport({ ...opts, provider: 'gone' }, makeTestDeps({ store }))
+    expect(decodeBundle(result.bundle)).toEqual({ ok: true, credential })
   })
 })
 
