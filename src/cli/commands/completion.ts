@@ -67,6 +67,8 @@ export interface CommandSpec {
   name: string
   options: OptionSpec[]
   args: ArgumentSpec[]
+  /** `profile use|list`: the words that may come first, each a command of its own. */
+  commands: CommandSpec[]
 }
 
 export interface CompletionTree {
@@ -84,14 +86,19 @@ const FILE_OPTIONS = new Set(['config', 'output', 'cacert'])
 export function describeProgram(program: Command): CompletionTree {
   return {
     rootOptions: program.options.map(describeOption),
-    commands: program.commands
-      .filter((cmd) => !cmd.name().startsWith('_'))
-      .map((cmd) => ({
-        name: cmd.name(),
-        options: cmd.options.filter((o) => !o.hidden).map(describeOption),
-        args: cmd.registeredArguments.map(describeArgument),
-      })),
+    commands: describeCommands(program),
   }
+}
+
+function describeCommands(parent: Command): CommandSpec[] {
+  return parent.commands
+    .filter((cmd) => !cmd.name().startsWith('_'))
+    .map((cmd) => ({
+      name: cmd.name(),
+      options: cmd.options.filter((o) => !o.hidden).map(describeOption),
+      args: cmd.registeredArguments.map(describeArgument),
+      commands: describeCommands(cmd),
+    }))
 }
 
 function describeOption(option: Option): OptionSpec {
@@ -151,7 +158,9 @@ function walk(tree: CompletionTree, prior: string[]): WalkState | undefined {
     state.pending = undefined
     if (!state.afterDashDash && word === '--') state.afterDashDash = true
     else if (!state.afterDashDash && word.startsWith('-') && word !== '-') readOption(tree, state, word)
-    else if (state.command) state.positionals.push(word)
+    else if (state.command && state.positionals.length === 0 && state.command.commands.some((c) => c.name === word)) {
+      state.command = state.command.commands.find((c) => c.name === word)
+    } else if (state.command) state.positionals.push(word)
     else {
       state.command = tree.commands.find((c) => c.name === word)
       // An unknown command: nothing sensible to offer.
@@ -180,6 +189,7 @@ async function candidatesFor(tree: CompletionTree, state: WalkState, current: st
     return [...new Set([...optionsIn(tree, state).flatMap((o) => o.flags.filter((f) => f.startsWith('--'))), '--help'])]
   }
   if (state.command === undefined) return tree.commands.map((c) => c.name)
+  if (state.command.commands.length > 0 && state.positionals.length === 0) return state.command.commands.map((c) => c.name)
   const args = state.command.args
   const last = args.at(-1)
   const arg = args[state.positionals.length] ?? (last?.variadic ? last : undefined)

@@ -40,6 +40,11 @@ describe('completeWords', async () => {
     [['call', 'livechat', ''], []],
     [['frobnicate', ''], []],
     [['__complete', ''], []],
+    [['profile', ''], ['use', 'list']],
+    [['profile', 'u'], ['use']],
+    [['profile', 'use', ''], ['acme', 'livechat', 'livestorm', 'tidio']],
+    [['profile', 'use', 'livechat', '--st'], ['--store']],
+    [['profile', 'list', ''], []],
   ])('completes %j to %j', async (words, expected) => {
     expect(await completeWords(tree, words, lookups)).toEqual(expected)
   })
