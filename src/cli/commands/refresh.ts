@@ -2,7 +2,7 @@
 import { getFreshCredential } from '../../session/fresh-token'
 import { openCredentialContext } from '../../session/provider-context'
 import type { Deps } from '../deps'
-import { UsageError, type ExitCode } from '../errors'
+import { runHint, UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
 import { summarize, withDefaultFlag, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
@@ -25,7 +25,9 @@ export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Prom
   const { provider, store, key } = await openCredentialContext(opts, deps)
   const credential = await getFreshCredential(provider, key, store, deps, { force: true })
   if (credential.kind === 'static') {
-    throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`)
+    throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`, {
+      hint: `it is sent as it is until revoked where it was made; to store another one instead:\n${runHint('login', provider.name, opts.profile, ' --with-token')}`,
+    })
   }
   return summarize(credential, store)
 }
