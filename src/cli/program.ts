@@ -6,7 +6,7 @@
  * and unknown commands load them all. Commander's own errors become
  * UsageError (exit 2).
  */
-import { Command, CommanderError, Help } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { addCommonOptions, createCommandContext, type CommandContext } from './command-kit'
 import type { AuthorizeOptions } from './commands/authorize'
 import type { CallOptions } from './commands/call'
@@ -155,7 +155,7 @@ export async function buildProgram(
     .configureHelp({
       // The root lists each command with its arguments only (its options are in its own --help):
       // with "[options]" the widest name left descriptions too little room to wrap within TERMINAL_WIDTH.
-      subcommandTerm: (cmd) => new Help().subcommandTerm(cmd).replace(' [options]', ''),
+      subcommandTerm: (cmd) => [cmd.name(), cmd.usage().replace(/^\[options\] ?/, '')].filter(Boolean).join(' '),
     })
     .showSuggestionAfterError()
   addCommonOptions(program)
