@@ -152,8 +152,10 @@ const fastBuild = {
   packages: 'external',
   minify: true,
   // import.meta.url, worked out when read (only --help and the shared store's driver do): turning the
-  // path into a URL at the top of every file cost ~0.2 ms of each `token`.
-  banner: { js: 'const __oauth_cli_meta = { get url() { return require("node:url").pathToFileURL(__filename).href } };' },
+  // path into a URL at the top of every file cost ~0.2 ms of each `token`. 'use strict' first: esbuild's own
+  // comes after the banner, where it is no directive, and the fast build ran as sloppy code (a write to a
+  // frozen catalog entry silently ignored, where the full CLI, ESM, throws).
+  banner: { js: '\'use strict\';\nconst __oauth_cli_meta = { get url() { return require("node:url").pathToFileURL(__filename).href } };' },
   define: {
     __OAUTH_CLI_VERSION__: version,
     // Read by main.cjs only for --help (src/main.ts): not compiled by every `token`.

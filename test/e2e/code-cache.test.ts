@@ -89,6 +89,15 @@ describe('the fast-build file bin/ starts a command from', () => {
   )
 })
 
+describe('the fast build', () => {
+  it('runs as strict code in every file, as the full CLI (ESM) does', () => {
+    const files = readdirSync(join(REPO_ROOT, 'dist')).filter((n) => n.endsWith('.cjs'))
+    expect(files.length).toBeGreaterThanOrEqual(4)
+    // The directive counts only as the first statement: anything before it (a banner) makes the file sloppy code.
+    expect(files.filter((n) => !/^(['"])use strict\1[;\n]/.test(readFileSync(join(REPO_ROOT, 'dist', n), 'utf8')))).toEqual([])
+  })
+})
+
 describe('the code cache as the installed build uses it', () => {
   it('is accepted by this Node for every fast-build file', () => {
     const { loadBundle, compiledBundles } = createRequire(import.meta.url)('../../bin/oauth-cli.cjs') as {
