@@ -10,6 +10,11 @@ describe('every --help text (the snapshot the fast build prints, rendered by com
     for (const [key, text] of Object.entries(texts)) expect(text).toMatch(new RegExp(`^Usage: oauth-cli ${key}`))
   })
 
+  it('gives examples in every help text (SPEC: "--help with examples")', async () => {
+    const without = Object.entries(await renderAllHelp()).filter(([, text]) => !/\nExamples:\n {2}\S/.test(text))
+    expect(without.map(([key]) => key || '(root)')).toEqual([])
+  })
+
   it(`fits ${TERMINAL_WIDTH} columns: no line is longer`, async () => {
     const long: string[] = []
     for (const [key, text] of Object.entries(await renderAllHelp())) {
