@@ -19,7 +19,7 @@ export interface FlagPointer {
 /** The pointer for `option` (its name, without any `=value`), or undefined when it is not in the table. */
 export function flagPointer(option: string, argv: readonly string[], command: string | undefined): FlagPointer | undefined {
   const row = Object.hasOwn(FLAG_POINTERS, option) ? FLAG_POINTERS[option] : undefined
-  return row && { refused: row.refused, hint: row.hint(providerOf(argv, command)) }
+  return row && { refused: row.refused, hint: row.hint(providerOf(argv, command), argv.every((a) => a.startsWith('-'))) }
 }
 
 interface Named {
@@ -31,7 +31,8 @@ interface Named {
 
 interface Row {
   refused?: string | undefined
-  hint: (p: Named) => string
+  /** `flagsOnly`: argv has options only, no command or argument (`oauth-cli -v`). */
+  hint: (p: Named, flagsOnly: boolean) => string
 }
 
 /** A row whose hint names no provider. */
@@ -65,7 +66,13 @@ const TOKEN: Row = { hint: tokenHint }
 
 /** Option name → what the tool says about it. */
 const FLAG_POINTERS: Readonly<Record<string, Row>> = {
-  '-v': say('did you mean "--verbose"? (-v is curl\'s; here the HTTP trace is --verbose, every secret redacted)'),
+  // Alone, -v is what node and npm print their version with; after a command, curl's trace.
+  '-v': {
+    hint: (_p, flagsOnly) =>
+      flagsOnly
+        ? 'did you mean "--version" (-V)? (for the HTTP trace: --verbose)'
+        : 'did you mean "--verbose"? (-v is curl\'s; here the HTTP trace is --verbose, every secret redacted)',
+  },
   '-L': NO_REDIRECTS,
   '--location': NO_REDIRECTS,
   '--location-trusted': NO_REDIRECTS,

@@ -40,6 +40,13 @@ describe('options brought from curl and other tools', () => {
     expect(`${error.message}\n${error.hint}`).not.toContain('s3cr3t-value')
   })
 
+  it('-v with no command is read as the version node -v and npm -v print, pointing at -V', async () => {
+    const error = await usageErrorOf(['-v'])
+    expect(error.message).toBe("unknown option '-v'")
+    expect(error.hint).toBe('did you mean "--version" (-V)? (for the HTTP trace: --verbose)\nrun: oauth-cli --help')
+    expect((await usageErrorOf(['-v', 'status'])).hint).toMatch(/^did you mean "--verbose"\?/)
+  })
+
   it('names <provider> when argv names none', async () => {
     const error = await usageErrorOf(['login', '--refresh-token', 'x'])
     expect(error.hint).toMatch(/comes from oauth-cli login <provider>;/)
