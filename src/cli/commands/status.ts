@@ -2,6 +2,7 @@
 import { byCodeUnits } from '../../platform/sort'
 import { NotLoggedInError } from '../../session/errors'
 import { chooseProfile, readProfilesFile, type ProfilesFile } from '../../session/profiles'
+import { readConfig } from '../../session/provider-context'
 import { redactText } from '../../http/redact'
 import type { StoreError } from '../../store/credential-store'
 import { corruptHint } from '../report'
@@ -72,6 +73,9 @@ export async function runStatus(opts: StatusOptions, deps: Deps, profiles?: Prof
 }
 
 export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<ExitCode> {
+  // A listing needs no provider entry, but a broken config file is a configuration error for every command (exit 2,
+  // naming the file and the problem), so it is not left for the next command to find.
+  await readConfig(deps, opts.config)
   const profiles = await readProfilesFile(deps)
   const rows = await runStatus(opts, deps, profiles)
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
