@@ -74,6 +74,13 @@ function safeDecode(value: string): string {
 const SECRETS = 'org.freedesktop.secrets'
 
 /**
+ * What a check of the keychain's way in found. `timedOut`: it did not answer
+ * in time (asked again sooner), as opposed to not being there at all; said by
+ * the check itself, never read back from the wording of `reason`.
+ */
+export type ProbeResult = { ok: true } | { ok: false; reason: string; timedOut: boolean }
+
+/**
  * Resolves ok when the bus completes the handshake, answers Hello, and the
  * Secret Service answers a Peer.Ping (which every D-Bus connection answers by
  * itself; the bus starts an activatable service for it), all within `timeoutMs`.
@@ -84,13 +91,13 @@ export async function checkSessionBus(
   address: BusAddress,
   uid: number | undefined,
   timeoutMs: number,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<ProbeResult> {
   const { connect } = await import('node:net')
   return new Promise((resolve) => {
     const socket = address.kind === 'unix' ? connect({ path: address.path }) : connect({ host: address.host, port: address.port })
     let stage: 'connect' | 'auth' | 'hello' | 'ping' = 'connect'
     let received = Buffer.alloc(0)
-    const finish = (result: { ok: true } | { ok: false; reason: string }): void => {
+    const finish = (result: ProbeResult): void => {
       clearTimeout(timer)
       socket.removeAllListeners('data')
       socket.removeAllListeners('close')
@@ -105,12 +112,12 @@ export async function checkSessionBus(
         hello: 'the D-Bus session bus did not answer Hello',
         ping: `the Secret Service (${SECRETS}) did not answer`,
       }[stage]
-      finish({ ok: false, reason: `${what} within ${timeoutMs} ms` })
+      finish({ ok: false, reason: `${what} within ${timeoutMs} ms`, timedOut: true })
     }, timeoutMs)
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      finish({ ok: false, reason: `cannot connect to the D-Bus session bus: ${err.code ?? err.message}` })
+      finish({ ok: false, reason: `cannot connect to the D-Bus session bus: ${err.code ?? err.message}`, timedOut: false })
     })
-    socket.on('close', () => finish({ ok: false, reason: 'the D-Bus session bus closed the connection during the handshake' }))
+    socket.on('close', () => finish({ ok: false, reason: 'the D-Bus session bus closed the connection during the handshake', timedOut: false }))
     socket.on('connect', () => {
       stage = 'auth'
       const id = Buffer.from(String(uid ?? 0), 'ascii').toString('hex')
@@ -123,7 +130,7 @@ export async function checkSessionBus(
         if (end < 0) return
         const line = received.subarray(0, end).toString('latin1')
         if (!line.startsWith('OK ')) {
-          finish({ ok: false, reason: `the D-Bus session bus refused the authentication (${line.slice(0, 60).replace(/[^\x20-\x7e]/g, '?')})` })
+          finish({ ok: false, reason: `the D-Bus session bus refused the authentication (${line.slice(0, 60).replace(/[^\x20-\x7e]/g, '?')})`, timedOut: false })
           return
         }
         received = received.subarray(end + 2)
@@ -136,14 +143,14 @@ export async function checkSessionBus(
       }
       for (let message = takeMessage(); message; message = takeMessage()) {
         if (message.replySerial === 1) {
-          if (message.type !== 2) return finish({ ok: false, reason: `the D-Bus session bus refused Hello (${message.errorName ?? 'no reason'})` })
+          if (message.type !== 2) return finish({ ok: false, reason: `the D-Bus session bus refused Hello (${message.errorName ?? 'no reason'})`, timedOut: false })
           stage = 'ping'
         } else if (message.replySerial === 2) {
           if (message.type === 2) return finish({ ok: true })
           const why = message.errorName === 'org.freedesktop.DBus.Error.ServiceUnknown' || message.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner'
             ? `no Secret Service (${SECRETS}) on the D-Bus session bus`
-            : `the Secret Service did not answer (${message.errorName ?? 'error'})`
-          return finish({ ok: false, reason: why })
+            : `the Secret Service answered the Ping with an error (${message.errorName ?? 'no name'})`
+          return finish({ ok: false, reason: why, timedOut: false })
         }
       }
     })

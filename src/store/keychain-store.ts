@@ -12,6 +12,7 @@
  * (codec.ts `planKeychainItem`). Provider and profile names never contain `#`.
  */
 import { byCodeUnits } from '../platform/sort'
+import type { ProbeResult } from './dbus-probe'
 import {
   KEYCHAIN_MAX_CHUNKS,
   describeKey,
@@ -253,14 +254,14 @@ function assertNever(value: never): never {
 export async function probeKeychain(
   store: CredentialStore,
   options: { timeoutMs?: number } = {},
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<ProbeResult> {
   const probe = store.get({ provider: 'oauth-cli-probe', profile: 'probe' })
   try {
     if (options.timeoutMs === undefined) await probe
     else await bounded(options.timeoutMs, 'answer', () => probe)
     return { ok: true }
   } catch (err) {
-    return { ok: false, reason: probeReason(err) }
+    return { ok: false, reason: probeReason(err), timedOut: err instanceof StoreError && err.kind === 'timeout' }
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs'
 import { isSharedStoreUrl, StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
-import { checkSessionBus, findSessionBus } from './dbus-probe'
+import { checkSessionBus, findSessionBus, type ProbeResult } from './dbus-probe'
 import { createEitherStore } from './either-store'
 import { fingerprintOf, forgetFallback, recallFallback, rememberFallback, stillValid } from './fallback-memory'
 import { createFileStore } from './file-store'
@@ -117,8 +117,7 @@ async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
     return createEitherStore(keychain, openFileStore(ctx))
   }
   const store = openFileStore(ctx)
-  const transient = /did not answer|in time|within \d+ ms/.test(probe.reason)
-  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now, transient })
+  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now, transient: probe.timedOut })
   // Said once per machine: a fall-back remembered here before (even long ago) is not news.
   if (ctx.verbose || !sameMachine) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, probe.reason, false))
   return store
@@ -141,13 +140,13 @@ function fallbackNotice(ctx: SelectStoreContext, store: CredentialStore, reason:
  * freeze the keychain library, so it is not asked. Elsewhere, and with an
  * injected keychain, there is nothing to check.
  */
-async function checkBus(ctx: SelectStoreContext): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function checkBus(ctx: SelectStoreContext): Promise<ProbeResult> {
   if (ctx.platform !== 'linux' || ctx.keychain) return { ok: true }
   const bus = findSessionBus(ctx.env, uidOf(), existsSync)
-  if (bus.kind === 'none') return { ok: false, reason: bus.reason }
+  if (bus.kind === 'none') return { ok: false, reason: bus.reason, timedOut: false }
   if (bus.kind === 'unsupported') return { ok: true }
   const answer = await checkSessionBus(bus.address, uidOf(), BUS_CHECK_TIMEOUT_MS)
-  return answer.ok ? answer : { ok: false, reason: `${answer.reason} (${bus.shown.split(',')[0]})` }
+  return answer.ok ? answer : { ...answer, reason: `${answer.reason} (${bus.shown.split(',')[0]})` }
 }
 
 function uidOf(): number | undefined {

@@ -166,16 +166,18 @@ describe('probeKeychain', () => {
     expect(await probeKeychain(createKeychainStore({ backend: createMemoryKeytar() }))).toEqual({ ok: true })
   })
 
-  it('reports the backend reason when the keychain fails', async () => {
+  it('reports the backend reason when the keychain fails, as not a time-out even when its wording sounds like one', async () => {
     const store = createKeychainStore({ backend: failingKeytar(new Error('no D-Bus session')) })
-    expect(await probeKeychain(store)).toEqual({ ok: false, reason: 'no D-Bus session' })
+    expect(await probeKeychain(store)).toEqual({ ok: false, reason: 'no D-Bus session', timedOut: false })
+    const wordy = createKeychainStore({ backend: failingKeytar(new Error('the keyring was not unlocked in time by the login session')) })
+    expect(await probeKeychain(wordy)).toMatchObject({ ok: false, timedOut: false })
   })
 
   it('stops waiting at its own bound, shorter than the store bound', async () => {
     const store: CredentialStore = createKeychainStore({ backend: hangingKeytar(), timeoutMs: 60_000 })
     const started = performance.now()
     const result = await probeKeychain(store, { timeoutMs: 30 })
-    expect(result).toEqual({ ok: false, reason: 'it did not answer in time' })
+    expect(result).toEqual({ ok: false, reason: 'it did not answer in time', timedOut: true })
     expect(performance.now() - started).toBeLessThan(2000)
   })
 })
