@@ -2,6 +2,9 @@
  * Test doubles for the Deps ports: no network (unless a test passes an
  * HttpClient), no keychain, no real time.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Deps } from '../../src/cli/deps'
 import type { HttpClient, HttpRequestInit } from '../../src/http/types'
 import { createKnownSecrets } from '../../src/http/known-secrets'
@@ -169,6 +172,28 @@ const noListen: StartCallbackServer = async (): Promise<CallbackServer> => {
   throw new Error('this test did not expect a loopback listener')
 }
 
+const testHomes: string[] = []
+
+/**
+ * A new, empty home directory (0700, in the suite's temp dir that
+ * test/support/global-setup.ts makes and removes; else under the system temp
+ * dir, removed at exit). Tests may run as root, who can write anywhere: what
+ * the code under test writes under the home (an emergency file, profiles.json,
+ * a writability probe) must land in a temp dir, never in a real one.
+ */
+export function makeTestHome(): string {
+  const suite = process.env.OAUTH_CLI_TEST_HOMES
+  if (suite && existsSync(suite)) return mkdtempSync(join(suite, 'home-'))
+  if (testHomes.length === 0) {
+    process.once('exit', () => {
+      for (const dir of testHomes) rmSync(dir, { recursive: true, force: true })
+    })
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-cli-test-home-'))
+  testHomes.push(dir)
+  return dir
+}
+
 export interface TestDepsOverrides extends Partial<Omit<Deps, 'http'>> {
   http?: HttpClient
   store?: CredentialStore
@@ -178,7 +203,11 @@ export interface TestDepsOverrides extends Partial<Omit<Deps, 'http'>> {
 export function makeTestDeps(overrides: TestDepsOverrides = {}): Deps & { io: BufferIO; clock: FakeClock } {
   const store = overrides.store ?? new MemoryStore()
   const locker = memoryLocker()
-  const files = overrides.files ?? {}
+  // Each Deps its own temp home; `files` may name paths under it as `~/…`.
+  const homedir = overrides.homedir ?? makeTestHome()
+  const files = Object.fromEntries(
+    Object.entries(overrides.files ?? {}).map(([path, text]) => [path.startsWith('~/') ? join(homedir, path.slice(2)) : path, text]),
+  )
   const http: HttpClient =
     overrides.http ??
     (async () => {
@@ -189,7 +218,7 @@ export function makeTestDeps(overrides: TestDepsOverrides = {}): Deps & { io: Bu
     io: new BufferIO(),
     env: {},
     cwd: '/work',
-    homedir: '/home/test',
+    homedir,
     platform: 'linux',
     clock: new FakeClock(),
     verbose: false,

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { InputError } from '../../../src/session/errors'
 import {
@@ -16,7 +17,7 @@ import { formatError } from '../../../src/cli/report'
 import { TransportError } from '../../../src/http/types'
 import { ListenError, type CallbackServer, type CallbackServerOptions } from '../../../src/oauth/callback-server'
 import { StoreError } from '../../../src/store/credential-store'
-import { makeTestDeps, MemoryStore, recordingHttp, type TestDepsOverrides } from '../../fakes'
+import { makeTestDeps, makeTestHome, MemoryStore, recordingHttp, type TestDepsOverrides } from '../../fakes'
 import { ACME, provider, stored } from '../session/helpers'
 
 function options(overrides: Partial<DoctorOptions> = {}): DoctorOptions {
@@ -27,9 +28,11 @@ const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 
 /** A Linux box with no Secret Service, no display, and a file store holding one credential. */
 async function headlessDeps(overrides: TestDepsOverrides = {}) {
-  const fileStore = new MemoryStore('file', '/home/test/.local/share/oauth-cli')
+  const homedir = makeTestHome()
+  const fileStore = new MemoryStore('file', join(homedir, '.local/share/oauth-cli'))
   await fileStore.set(stored())
   return makeTestDeps({
+    homedir,
     openStore: async (choice) => {
       if (choice === 'keychain') {
         throw new StoreError('unavailable', 'OS keychain', 'the OS keychain is not available: no Secret Service on the session bus')
@@ -60,8 +63,8 @@ describe('doctor on a machine without a keychain', () => {
       [
         '! keychain     no OS keychain (no Secret Service on the session bus); credentials go to the file store',
         '               fix: run a Secret Service (gnome-keyring, KWallet, KeePassXC) in this session, or set OAUTH_CLI_PASSPHRASE to encrypt the file store',
-        '✓ file store   /home/test/.local/share/oauth-cli: 1 credential (not encrypted; set OAUTH_CLI_PASSPHRASE to encrypt it)',
-        '✓ config file  /home/test/.config/oauth-cli/config.json does not exist (built-in providers only)',
+        `✓ file store   ${deps.homedir}/.local/share/oauth-cli: 1 credential (not encrypted; set OAUTH_CLI_PASSPHRASE to encrypt it)`,
+        `✓ config file  ${deps.homedir}/.config/oauth-cli/config.json does not exist (built-in providers only)`,
         '✓ proxy        no proxy variables set (direct connections)',
         '✓ extra CA     NODE_EXTRA_CA_CERTS not set (the system CAs only)',
         '! browser      no browser can be opened here (no display): login offers the device flow where the provider has one, else prints the URL and accepts the redirected URL pasted back',

@@ -86,7 +86,7 @@ describe('profile resolution in the command tree', () => {
     const runners: Partial<Runners> = { token: record, call: record, status: record, importBundle: record, exportBundle: record }
     return { seen, runners }
   }
-  const PATH = '/home/test/.config/oauth-cli/profiles.json'
+  const PATH = '~/.config/oauth-cli/profiles.json'
   const files = { [PATH]: '{"default_profiles":{"acme":"work"}}' }
 
   it.each([

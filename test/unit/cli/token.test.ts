@@ -5,7 +5,7 @@ import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fa
 import { stored } from '../session/helpers'
 
 const files = {
-  '/home/test/.config/oauth-cli/config.json': JSON.stringify({
+  '~/.config/oauth-cli/config.json': JSON.stringify({
     providers: {
       acme: {
         token_endpoint: 'https://id.acme.example/token',

@@ -4,8 +4,8 @@ import type { StoredCredential } from '../../../src/store/credential-store'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
 import { stored } from './helpers'
 
-const CONFIG = '/home/test/.config/oauth-cli/config.json'
-const PROFILES = '/home/test/.config/oauth-cli/profiles.json'
+const CONFIG = '~/.config/oauth-cli/config.json'
+const PROFILES = '~/.config/oauth-cli/profiles.json'
 const files = {
   [CONFIG]: JSON.stringify({
     providers: { acme: { token_endpoint: 'https://id.acme.example/token', client_id: 'acme-client', token_endpoint_auth_method: 'client_secret_post' } },
