@@ -333,7 +333,7 @@ async function exchangeAndRespond(callback: ReceivedCallback, redirectUri: strin
 async function pasteFlow(options: LoginOptions, deps: SessionDeps, parts: FlowParts): Promise<TokenSet> {
   const redirectUri = parts.redirect.toString()
   const url = parts.authorize(redirectUri)
-  await announce(url, 'paste', options, deps, parts)
+  await announcePaste(url, options, deps, parts.onEvent)
   const line = await deps.io.readLine('Paste the URL your browser was redirected to (or just the code): ', {
     signal: parts.signal,
   })
@@ -341,24 +341,22 @@ async function pasteFlow(options: LoginOptions, deps: SessionDeps, parts: FlowPa
   return exchangePasted(line, redirectUri, parts)
 }
 
-async function announce(
-  url: string,
-  mode: 'loopback' | 'paste',
-  options: LoginOptions,
-  deps: SessionDeps,
-  parts: Pick<FlowParts, 'onEvent' | 'canUseDevice'>,
-): Promise<void> {
-  const { onEvent } = parts
+/**
+ * Paste mode's authorization URL: opened in the browser unless --no-browser, and
+ * said either way. A browser that fails is no reason for the device flow here:
+ * paste mode needs no browser on this machine (canUseDevice is never set for a
+ * redirect URI that is not loopback).
+ */
+async function announcePaste(url: string, options: LoginOptions, deps: SessionDeps, onEvent: FlowParts['onEvent']): Promise<void> {
   if (options.noBrowser) {
-    onEvent({ type: 'authorize_url', url, opened: false, reason: '--no-browser', mode })
+    onEvent({ type: 'authorize_url', url, opened: false, reason: '--no-browser', mode: 'paste' })
     return
   }
   const result = await deps.browser.open(url)
-  if (!result.opened && parts.canUseDevice) throw new BrowserFailed(result.reason ?? 'the browser command failed')
   onEvent(
     result.opened
-      ? { type: 'authorize_url', url, opened: true, mode }
-      : { type: 'authorize_url', url, opened: false, reason: result.reason, mode },
+      ? { type: 'authorize_url', url, opened: true, mode: 'paste' }
+      : { type: 'authorize_url', url, opened: false, reason: result.reason, mode: 'paste' },
   )
 }
 

@@ -48,6 +48,23 @@ describe('browserLogin', () => {
     expect(loop.responses).toEqual([{ ok: true }])
   })
 
+  it('stays in paste mode when the browser command fails, even where a device flow exists: paste mode needs no browser here', async () => {
+    const withDevice = provider('acme', { ...ACME, device_authorization_endpoint: 'https://id.acme.example/device', redirect_uri: 'https://app.acme.example/callback' })
+    const http = tokenHttp()
+    const io = new BufferIO()
+    let state = ''
+    io.readLine = async () => `https://app.acme.example/callback?code=pasted&state=${state}`
+    const browser = new RecordingBrowser(async (url) => {
+      state = new URL(url).searchParams.get('state') as string
+      return { opened: false, via: 'test', reason: 'xdg-open exited 3' }
+    })
+    const events: LoginEvent[] = []
+    const result = await browserLogin(withDevice, options, makeTestDeps({ http, io, browser }), (e) => events.push(e))
+    expect(result.tokens.access_token).toBe('at-1')
+    expect(events).toEqual([expect.objectContaining({ type: 'authorize_url', opened: false, reason: 'xdg-open exited 3', mode: 'paste' }), { type: 'exchanging' }])
+    expect(http.calls.map((c) => c.url)).toEqual(['https://id.acme.example/token'])
+  })
+
   it('switches to the device flow when no browser can be opened and the provider has one', async () => {
     const http = recordingHttp((url) => {
       if (url.endsWith('/device')) {
