@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { executeStatus, runStatus } from '../../../src/cli/commands/status'
 import { NotLoggedInError } from '../../../src/session/errors'
-import { makeCredential, makeTestDeps, MemoryStore } from '../../fakes'
+import { join } from 'node:path'
+import { makeCredential, makeTestDeps, makeTestHome, MemoryStore } from '../../fakes'
 
 const common = { json: true, verbose: false, store: 'auto' as const }
-const PROFILES = '/home/test/.config/oauth-cli/profiles.json'
-
 /** Test deps whose readTextFile counts the reads of profiles.json. */
 function countingDeps(options: { profiles?: string; env?: Record<string, string>; store?: MemoryStore } = {}) {
+  const homedir = makeTestHome()
+  const PROFILES = join(homedir, '.config/oauth-cli/profiles.json')
   const files: Record<string, string> = options.profiles === undefined ? {} : { [PROFILES]: options.profiles }
   const reads: string[] = []
   const deps = makeTestDeps({
+    homedir,
     env: options.env ?? {},
     ...(options.store ? { store: options.store } : {}),
     readTextFile: async (path) => {
