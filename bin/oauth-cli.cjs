@@ -53,12 +53,14 @@ function run() {
 
 /**
  * The fast-build file whose main() to start: main.cjs, or for `status`,
- * `providers` and `profile` fast-listing.cjs, which holds the same main() and
- * those commands (one file to load instead of two). A guess from the first
- * argument that is not a flag; a wrong one costs only the second file.
+ * `providers` and `profile` fast-listing.cjs, and for `call` fast-commands.cjs,
+ * which hold the same main() and those commands (one file to load instead of
+ * two). A guess from the first argument that is not a flag; a wrong one costs
+ * only the second file.
  */
 function entryFor(args) {
   const command = args.find((arg) => !arg.startsWith('-'))
+  if (command === 'call') return 'fast-commands.cjs'
   return command === 'status' || command === 'providers' || command === 'profile' ? 'fast-listing.cjs' : 'main.cjs'
 }
 

@@ -54,8 +54,9 @@ const REQUESTS_LAZY = new Set([
 const FAST_BUNDLES = [
   // status, providers, profile; and main() itself (src/main-listing.ts): bin/ starts a listing from this file alone.
   { name: 'fast-listing', entry: 'src/main-listing.ts', lazy: FAST_LAZY, help: true },
-  // call: the node:http client, and the known-secrets learning every request goes through; a 401's refresh.
-  { name: 'fast-commands', entry: 'src/cli/fast-commands.ts', lazy: REQUESTS_LAZY },
+  // call: the node:http client, and the known-secrets learning every request goes through; a 401's refresh;
+  // and main() itself (src/main-call.ts): bin/ starts a call from this file alone.
+  { name: 'fast-commands', entry: 'src/main-call.ts', lazy: REQUESTS_LAZY, help: true },
   // token with a stale token: the same, for its refresh.
   { name: 'fast-refresh', entry: 'src/cli/fast-refresh.ts', lazy: REQUESTS_LAZY },
 ]

@@ -81,7 +81,14 @@ describe('the fast-build file bin/ starts a command from', () => {
     },
   )
 
-  it.each([[['token', 'acme']], [['call', 'acme', '/x']], [['login', 'acme']], [['--help']], [[]], [['--store', 'file', 'status']]])(
+  it.each([[['call', 'acme', '/x']], [['call', '-i', 'acme', '/x']], [['--verbose', 'call', 'acme', '/x']]])(
+    'starts %j from fast-commands.cjs, which holds main() and the fast call',
+    (args) => {
+      expect(entryFor(args)).toBe('fast-commands.cjs')
+    },
+  )
+
+  it.each([[['token', 'acme']], [['login', 'acme']], [['--help']], [[]], [['--store', 'file', 'status']], [['--profile', 'work', 'call', 'acme', '/x']]])(
     'starts %j from main.cjs (a listing after a flag value is handed on from there)',
     (args) => {
       expect(entryFor(args)).toBe('main.cjs')

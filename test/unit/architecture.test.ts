@@ -43,8 +43,8 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
 
 const files = sourceFiles(SRC)
 const imports = files.flatMap((file) => importsOf(file))
-const LAYERS = new Set(['cli', 'session', 'oauth', 'providers', 'store', 'http', 'platform', 'sandbox', 'main', 'main-full', 'main-listing', 'globals.d'])
-const ROOTS = new Set(['main', 'main-full', 'main-listing'])
+const LAYERS = new Set(['cli', 'session', 'oauth', 'providers', 'store', 'http', 'platform', 'sandbox', 'main', 'main-full', 'main-listing', 'main-call', 'globals.d'])
+const ROOTS = new Set(['main', 'main-full', 'main-listing', 'main-call'])
 
 describe('architecture', () => {
   it('finds the source tree', () => {
