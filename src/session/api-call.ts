@@ -22,7 +22,10 @@ import { credentialHeaders } from './static-credential'
 export interface ApiRequest {
   method: string
   url: string
-  /** Lower-cased names; credential headers are added at send time, not here. */
+  /**
+   * The caller's own (-H), lower-cased names. At send time they go over the
+   * credential's headers, which go over the provider's `api_headers`.
+   */
   headers: Record<string, string>
   body?: string
 }
@@ -122,7 +125,7 @@ async function sendOnce(
   // Every request that carries the credential, pages included, goes to one of the provider's origins.
   requireProviderOrigin(new URL(request.url), provider)
   const filled = credential ? credentialHeaders(provider, credential) : {}
-  const headers = { ...filled, ...request.headers }
+  const headers = { ...providerHeaders(provider), ...filled, ...request.headers }
   const response = await http(request.url, {
     method: request.method,
     headers,
@@ -139,6 +142,13 @@ async function sendOnce(
     bytes: () => readBytes(response, MAX_BUFFERED_BODY_BYTES, request.url),
     discard: () => discardBody(response),
   }
+}
+
+/** A provider's `api_headers` (Tidio's versioned Accept), by lower-cased name. */
+function providerHeaders(provider: ResolvedProvider): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(provider.config.api_headers ?? {})) headers[name.toLowerCase()] = value
+  return headers
 }
 
 /** A runaway pagination (a provider bug, a huge table) stops here, with a warning. */

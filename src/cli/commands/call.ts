@@ -83,20 +83,37 @@ export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, b
     if (at <= 0) throw new UsageError(`-q expects name=value, got "${pair}"`, { hint: "for example -q page=2, or -q 'filter[name]=x'" })
     url.searchParams.append(pair.slice(0, at), pair.slice(at + 1))
   }
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(provider.config.api_headers ?? {})) headers[name.toLowerCase()] = value
-  // A -H replaces the provider's header of that name; the same name given twice sends both values, as curl does
-  // (one field, values joined with ", ": RFC 9110 §5.3).
+  // The caller's own: the provider's api_headers and the credential are added under them at send time (session/api-call).
+  const headers = callerHeaders(opts)
+  const defaults = provider.config.api_headers ?? {}
+  const typed = headers['content-type'] !== undefined || Object.keys(defaults).some((name) => name.toLowerCase() === 'content-type')
+  if (body !== undefined && !typed) {
+    headers['content-type'] = opts.jsonBody !== undefined || looksLikeJson(body) ? 'application/json' : 'application/x-www-form-urlencoded'
+  }
+  return { method: parseMethod(opts.method, body), url: url.toString(), headers, body }
+}
+
+/**
+ * The -H headers, by lower-cased name. The same name given twice sends both
+ * values, as curl does (one field, values joined with ", ": RFC 9110 §5.3).
+ */
+function callerHeaders(opts: Pick<CallOptions, 'headers'>): Record<string, string> {
   const given: Record<string, string> = {}
   for (const raw of opts.headers) {
     const [name, value] = parseHeaderFlag(raw)
     given[name] = given[name] === undefined ? value : `${given[name]}, ${value}`
   }
-  Object.assign(headers, given)
-  if (body !== undefined && headers['content-type'] === undefined) {
-    headers['content-type'] = opts.jsonBody !== undefined || looksLikeJson(body) ? 'application/json' : 'application/x-www-form-urlencoded'
-  }
-  return { method: parseMethod(opts.method, body), url: url.toString(), headers, body }
+  return given
+}
+
+/**
+ * Whether the caller gave an Authorization with -H: it replaces the stored
+ * credential for the request (SPEC, "Conventions"), which is then neither
+ * loaded nor refreshed, and a 401 is that header's. A provider's api_headers
+ * never do: the credential is sent over them.
+ */
+function givesAuthorization(opts: Pick<CallOptions, 'headers'>): boolean {
+  return callerHeaders(opts).authorization !== undefined
 }
 
 /** RFC 9110 §5.6.2 `token`: what a header name and a method may be made of. */
@@ -154,8 +171,7 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
 async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  const ownAuthorization = request.headers.authorization !== undefined
-  return { session: await openApiSession(provider, { ...opts, ownAuthorization }, deps, resume), request }
+  return { session: await openApiSession(provider, { ...opts, ownAuthorization: givesAuthorization(opts) }, deps, resume), request }
 }
 
 export async function runCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<ApiResponse> {
@@ -443,10 +459,9 @@ function httpStatusError(
     ...apiErrorHints(config.api_error_hints, response.status, response.body ?? ''),
   ]
   const fromEnv = envTokenInUse(opts.provider, env)
-  // The -H Authorization replaced the stored credential: it is the one refused, and logging in again would not change that.
-  const ownAuthorization = opts.headers.some((h) => /^\s*authorization\s*:/i.test(h))
   const hint =
-    (response.status === 401 || response.status === 403) && ownAuthorization
+    // The -H Authorization replaced the stored credential: it is the one refused, and logging in again would not change that.
+    (response.status === 401 || response.status === 403) && givesAuthorization(opts)
       ? 'the Authorization header given with -H was refused (it replaces the stored credential for this request); drop it to use the stored one'
       : response.status === 401 && fromEnv
       ? envTokenRefusedHint(fromEnv)

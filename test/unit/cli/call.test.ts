@@ -4,6 +4,7 @@ import { UsageError } from '../../../src/cli/errors'
 import type { CallOptions } from '../../../src/cli/commands/call'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
 import { ACME, provider, stored } from '../session/helpers'
+import { callDeps } from './call-support'
 
 function options(overrides: Partial<CallOptions> = {}): CallOptions {
   return {
@@ -72,12 +73,6 @@ describe('buildApiRequest', () => {
     expect(url.searchParams.get('q')).toBe('a b')
   })
 
-  it('sends Tidio\'s versioned Accept header on every call', () => {
-    const request = buildApiRequest(options({ provider: 'tidio', target: '/operators' }), provider('tidio'), undefined)
-    expect(request.headers.accept).toBe('application/json; version=1')
-    expect(request.url).toBe('https://api.tidio.com/operators')
-  })
-
   it.each([
     [{ query: ['novalue'] }, /-q expects name=value/],
     [{ headers: ['NoColon'] }, /-H expects 'Name: value'/],
@@ -129,6 +124,39 @@ describe('runCall', () => {
       'https://id.acme.example/token',
       'https://api.acme.example/v1/things',
     ])
+  })
+})
+
+describe('runCall: whose headers win', () => {
+  const withDefaults = { ...ACME, api_headers: { Authorization: 'Basic config-default', 'X-Api-Version': '3', Accept: 'application/vnd.acme+json' } }
+  async function sent(overrides: Partial<CallOptions>) {
+    const store = new MemoryStore()
+    await store.set(stored({ expires_at: '2026-01-01T05:00:00Z' }))
+    const http = recordingHttp(() => jsonResponse(200, { ok: true }))
+    const deps = makeTestDeps({ store, http, files: {} })
+    await runCall(options(overrides), { ...deps, readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: withDefaults } }) : undefined) })
+    return http.calls.map((c) => { const headers: Record<string, string> = {}; c.headers.forEach((value, name) => (headers[name] = value)); return headers })
+  }
+
+  it("sends the stored credential over an Authorization in the provider's api_headers, whose other headers still go out", async () => {
+    const [headers] = await sent({})
+    expect(headers?.authorization).toBe('Bearer at-old-1111')
+    expect(headers?.['x-api-version']).toBe('3')
+    expect(headers?.accept).toBe('application/vnd.acme+json')
+  })
+
+  it("sends Tidio's versioned Accept header (its api_headers) on every call", async () => {
+    const http = recordingHttp(() => jsonResponse(200, { ok: true }))
+    const { deps } = await callDeps('tidio', http)
+    await runCall(options({ provider: 'tidio', target: '/operators' }), deps)
+    expect(http.calls.map((c) => [c.url, c.headers.get('accept')])).toEqual([['https://api.tidio.com/operators', 'application/json; version=1']])
+  })
+
+  it("lets a -H replace both the provider's api_headers and the stored credential", async () => {
+    const [headers] = await sent({ headers: ['Authorization: Bearer mine', 'Accept: text/csv'] })
+    expect(headers?.authorization).toBe('Bearer mine')
+    expect(headers?.accept).toBe('text/csv')
+    expect(headers?.['x-api-version']).toBe('3')
   })
 })
 
