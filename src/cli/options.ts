@@ -171,7 +171,7 @@ export const CALL_FLAGS = {
   jsonBody: flag<string | undefined>({
     flags: '--json <data>',
     description:
-      "JSON request body (text, @file or @-), as curl's --json; sets Content-Type: application/json. " +
+      "JSON request body (text, @file or @-), as curl's --json; sets Content-Type and Accept: application/json. " +
       '(Not the global --json: the output of call is the response body itself)',
   }),
   query: flag<string[]>({ flags: '-q, --query <name=value>', description: 'query parameter (repeatable)', repeatable: true }),

@@ -85,11 +85,13 @@ export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, b
   }
   // The caller's own: the provider's api_headers and the credential are added under them at send time (session/api-call).
   const headers = callerHeaders(opts)
-  const defaults = provider.config.api_headers ?? {}
-  const typed = headers['content-type'] !== undefined || Object.keys(defaults).some((name) => name.toLowerCase() === 'content-type')
-  if (body !== undefined && !typed) {
+  const defaults = new Set(Object.keys(provider.config.api_headers ?? {}).map((name) => name.toLowerCase()))
+  const unset = (name: string): boolean => headers[name] === undefined && !defaults.has(name)
+  if (body !== undefined && unset('content-type')) {
     headers['content-type'] = opts.jsonBody !== undefined || looksLikeJson(body) ? 'application/json' : 'application/x-www-form-urlencoded'
   }
+  // curl's --json asks for JSON back too; a provider's own Accept (Tidio's versioned one) is kept.
+  if (opts.jsonBody !== undefined && unset('accept')) headers.accept = 'application/json'
   return { method: parseMethod(opts.method, body), url: url.toString(), headers, body }
 }
 

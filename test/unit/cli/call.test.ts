@@ -62,6 +62,13 @@ describe('buildApiRequest', () => {
     expect(buildApiRequest(options({ data: body }), acme, body).headers['content-type']).toBe(type)
   })
 
+  it("asks for JSON with --json, as curl's --json does, unless -H or the provider's api_headers say what to accept", () => {
+    expect(buildApiRequest(options({ jsonBody: '{}' }), acme, '{}').headers).toEqual({ 'content-type': 'application/json', accept: 'application/json' })
+    expect(buildApiRequest(options({ jsonBody: '{}', headers: ['Accept: application/vnd.api+json'] }), acme, '{}').headers.accept).toBe('application/vnd.api+json')
+    expect(buildApiRequest(options({ provider: 'tidio', target: '/contacts', jsonBody: '{}' }), provider('tidio'), '{}').headers.accept).toBeUndefined()
+    expect(buildApiRequest(options({ data: '{}' }), acme, '{}').headers.accept).toBeUndefined()
+  })
+
   it('lets -H set the Content-Type and other headers, case-insensitively', () => {
     const request = buildApiRequest(options({ data: 'x', headers: ['Content-Type: text/plain', 'X-Foo:  bar '] }), acme, 'x')
     expect(request.headers).toEqual({ 'content-type': 'text/plain', 'x-foo': 'bar' })
