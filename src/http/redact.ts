@@ -126,14 +126,7 @@ function headerEntries(headers: HttpHeaders | Record<string, string>): Array<[st
  * stays visible, since it tells how the client authenticated.
  */
 export function redactHeaders(headers: HttpHeaders | Record<string, string>, known: readonly string[] = []): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of headerEntries(headers)) {
-    const key = normalise(name)
-    if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
-    else if (isSecretHeader(name)) out[name] = REDACTED
-    else out[name] = redactText(value, known)
-  }
-  return out
+  return redactHeaderValues(headers, isSecretHeader, known)
 }
 
 /**
@@ -146,12 +139,21 @@ export function redactRequestHeaders(
   options: { credentialHeaders?: readonly string[]; known?: readonly string[] } = {},
 ): Record<string, string> {
   const filled = new Set((options.credentialHeaders ?? []).map(normalise))
+  const secret = (name: string): boolean => filled.has(normalise(name)) || isCredentialRequestHeader(name) || isSecretHeader(name)
+  return redactHeaderValues(headers, secret, options.known)
+}
+
+/** Each value redacted: an auth header keeps its scheme, a `secret` one goes whole, the rest as free text. */
+function redactHeaderValues(
+  headers: HttpHeaders | Record<string, string>,
+  secret: (name: string) => boolean,
+  known: readonly string[] = [],
+): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, value] of headerEntries(headers)) {
-    const key = normalise(name)
-    if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
-    else if (filled.has(key) || isCredentialRequestHeader(name) || isSecretHeader(name)) out[name] = REDACTED
-    else out[name] = redactText(value, options.known)
+    if (AUTH_HEADERS.has(normalise(name))) out[name] = redactAuthValue(value)
+    else if (secret(name)) out[name] = REDACTED
+    else out[name] = redactText(value, known)
   }
   return out
 }

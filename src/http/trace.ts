@@ -7,7 +7,7 @@ import { bodyChunks, concat, readBytes } from './body'
 import { headersToRecord, sortedRecord } from './client'
 import { escapeControls } from '../platform/terminal-text'
 import { redactBody, redactHeaders, redactKnown, redactRequestHeaders, redactText, redactUrl } from './redact'
-import type { HttpClient, HttpHeaders, HttpRequestInit, HttpResponse } from './types'
+import type { HttpClient, HttpRequestInit, HttpResponse } from './types'
 
 /** Bodies longer than this are cut in the trace (after redaction, so no secret is split). */
 export const TRACE_BODY_LIMIT = 2048
@@ -22,22 +22,25 @@ export const TRACE_CAPTURE_BYTES = 64 * 1024
 /**
  * Wraps a client so that every exchange is written, redacted, line by line.
  * Each line also loses every known secret value (`known`, read at write time,
- * so a secret learnt from this very request counts) and has its control
- * characters escaped: what a server sent cannot drive the terminal.
+ * so a secret learnt from this very request counts), once: headers and
+ * bodies before they are cut into lines and the rest as it is written. Control
+ * characters are escaped: what a server sent cannot drive the terminal.
  */
 export function withTrace(
   http: HttpClient,
   writeLine: (line: string) => void,
   known: () => readonly string[] = () => [],
 ): HttpClient {
-  const write = (line: string): void => writeLine(escapeControls(redactKnown(line, known())))
+  /** A line whose known secrets are already gone. */
+  const emit = (line: string): void => writeLine(escapeControls(line))
+  const write = (line: string): void => emit(redactKnown(line, known()))
   return async (url, init = {}) => {
     const requestHeaders = sortedRecord(headersToRecord(init.headers ?? {}))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
     const shown = redactRequestHeaders(requestHeaders, { credentialHeaders: init.credentialHeaders, known: known() })
-    for (const [name, value] of Object.entries(shown)) write(`> ${name}: ${value}`)
+    for (const [name, value] of Object.entries(shown)) emit(`> ${name}: ${value}`)
     const requestBody = describeRequestBody(init, requestHeaders['content-type'])
-    if (requestBody !== undefined) writeBody('>', redactKnown(requestBody, known()), write)
+    if (requestBody !== undefined) writeBody('>', redactKnown(requestBody, known()), emit)
     const started = performance.now()
     let res: HttpResponse
     try {
@@ -48,21 +51,12 @@ export function withTrace(
     }
     const elapsed = Math.round(performance.now() - started)
     write(`< ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (${elapsed} ms)`)
-    writeHeaders('<', res.headers, write, known())
+    for (const [name, value] of Object.entries(redactHeaders(res.headers, known()))) emit(`< ${name}: ${value}`)
     const { description, response } = await captureResponseBody(res)
     // Known secrets go before the cut, so that none is split by it.
-    if (description !== undefined) writeBody('<', redactKnown(description, known()), write)
+    if (description !== undefined) writeBody('<', redactKnown(description, known()), emit)
     return response
   }
-}
-
-function writeHeaders(
-  prefix: string,
-  headers: HttpHeaders | Record<string, string>,
-  write: (line: string) => void,
-  known: readonly string[],
-): void {
-  for (const [name, value] of Object.entries(redactHeaders(headers, known))) write(`${prefix} ${name}: ${value}`)
 }
 
 function writeBody(prefix: string, body: string, write: (line: string) => void): void {

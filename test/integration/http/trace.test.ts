@@ -75,6 +75,23 @@ describe('withTrace', () => {
     for (const secret of Object.values(SECRETS)) expect(trace).not.toContain(secret)
   })
 
+  it('replaces each known secret once: the marker one replacement leaves is never matched again', async () => {
+    const base = await startServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'redacted' })
+        res.end(JSON.stringify({ note: 'redacted' }))
+      })
+    })
+    const lines: string[] = []
+    const http = withTrace(await createHttpClient({ env: {}, userAgent: 'oauth-cli/test' }), (line) => lines.push(line), () => ['redacted'])
+    await (await http(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'redacted' })).text()
+    expect(lines).toContain('< x-echo: [redacted]')
+    expect(lines).toContain('< {"note":"[redacted]"}')
+    expect(lines).toContain('> [redacted]')
+    expect(lines.join('\n')).not.toContain('[[redacted]]')
+  })
+
   it('cuts long bodies after redaction', async () => {
     const base = await startServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' })
