@@ -8,7 +8,7 @@
 import { requireProviderOrigin } from './api-origin'
 import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
-import { TransportError, type ChunkPusher, type HttpClient, type HttpHeaders } from '../http/types'
+import type { ChunkPusher, HttpClient, HttpHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoreChoice, StoredCredential } from '../store/credential-store'
@@ -195,68 +195,57 @@ export async function sendPaginated(
     const response = await session.send(request)
     if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
     pages++
-    if (pages === 1) {
-      const first = await readFirstPage(style, request, response, name)
-      if (first.kind === 'not_a_list') return first
-      items += first.step.items.length
-      await onItems(first.step.items, response)
-      request = first.step.next
-      continue
-    }
-    const step = await readPageOrFail(style, request, response, pages, name)
-    items += step.items.length
-    await onItems(step.items, response)
-    request = step.next
+    const page = await readPageAt(style, request, response, pages, name)
+    if (page.kind === 'not_a_list') return page
+    items += page.step.items.length
+    await onItems(page.step.items, response)
+    request = page.step.next
   }
   return { kind: 'complete', pages, items, truncated: false }
 }
 
-/** Page 1 may show that the endpoint is not a list at all (`--paginate` on `/me`): then its body is the answer. */
-async function readFirstPage(
+/**
+ * Page `n`'s items and the request for the next page. Page 1 may show that
+ * the endpoint is not a list at all (`--paginate` on `/me`): then its body,
+ * read, is the answer.
+ * @throws PaginationError when a later page is not JSON or cannot be followed
+ */
+async function readPageAt(
   style: PaginationStyle,
   request: ApiRequest,
   response: ApiResponse,
+  n: number,
   name: string,
 ): Promise<{ kind: 'page'; step: PageStep } | Extract<PaginatedOutcome, { kind: 'not_a_list' }>> {
   const body = await response.bytes()
-  const replay: ApiResponse = {
-    ...response,
-    bytes: async () => body,
-    chunks: async function* () {
-      yield body
-    },
-    discard: async () => {},
-  }
+  const notAList = (reason: string) => ({ kind: 'not_a_list' as const, response: replayed(response, body), body, reason })
   let json: unknown
   try {
     json = JSON.parse(new TextDecoder().decode(body))
   } catch {
-    return { kind: 'not_a_list', response: replay, body, reason: 'not JSON' }
-  }
-  try {
-    return { kind: 'page', step: readPage(style, request, { headers: response.headers, json }) }
-  } catch (err) {
-    if (err instanceof PaginationError && err.notAList) return { kind: 'not_a_list', response: replay, body, reason: err.message }
-    if (!(err instanceof PaginationError)) throw err
-    throw new PaginationError(`cannot follow ${name}'s pages (${style}) at page 1: ${err.message}`, err.hint)
-  }
-}
-
-async function readPageOrFail(style: PaginationStyle, request: ApiRequest, response: ApiResponse, n: number, name: string): Promise<PageStep> {
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder().decode(await response.bytes()))
-  } catch (err) {
-    if (err instanceof TransportError) throw err
+    if (n === 1) return notAList('not JSON')
     throw new PaginationError(
       `page ${n} from ${name} is not JSON (HTTP ${response.status}), so pages cannot be merged`,
       'run the same call without --paginate to see the body',
     )
   }
   try {
-    return readPage(style, request, { headers: response.headers, json })
+    return { kind: 'page', step: readPage(style, request, { headers: response.headers, json }) }
   } catch (err) {
     if (!(err instanceof PaginationError)) throw err
+    if (n === 1 && err.notAList) return notAList(err.message)
     throw new PaginationError(`cannot follow ${name}'s pages (${style}) at page ${n}: ${err.message}`, err.hint)
+  }
+}
+
+/** The answer with its body already read: it replays those bytes, so it can be both shown and read again. */
+export function replayed(response: ApiResponse, body: Uint8Array): ApiResponse {
+  return {
+    ...response,
+    chunks: async function* () {
+      yield body
+    },
+    bytes: async () => body,
+    discard: async () => {},
   }
 }

@@ -10,6 +10,7 @@ import type { ResolvedProvider } from '../../providers/types'
 import {
   MAX_PAGES,
   openApiSession,
+  replayed,
   sendPaginated,
   type ApiRequest,
   type ApiResponse,
@@ -423,15 +424,7 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
 async function bufferedIfExplained(response: ApiResponse, provider: ResolvedProvider): Promise<ApiResponse & { body?: Uint8Array }> {
   if (response.status < 400 || !needsErrorBody(provider.config.api_error_hints, response.status)) return response
   const body = await response.bytes()
-  return {
-    ...response,
-    body,
-    chunks: async function* () {
-      yield body
-    },
-    bytes: async () => body,
-    discard: async () => {},
-  }
+  return { ...replayed(response, body), body }
 }
 
 /**
