@@ -20,9 +20,9 @@
  * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
 import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs'
-import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
+import { hostName } from '../platform/host-name'
 import { isoTime } from '../platform/iso-time'
 import { randomHex } from '../platform/unique-name'
 import { encodeFileNamePart } from './codec'
@@ -151,7 +151,7 @@ async function acquire(ctx: Context, path: string): Promise<LockOwner> {
 function newOwner(clock: Clock): LockOwner {
   return {
     pid: process.pid,
-    hostname: hostname(),
+    hostname: hostName(),
     created_at: isoTime(clock.now()),
     nonce: randomHex(8),
   }
@@ -189,7 +189,7 @@ async function writeExclusive(fs: LockFileSystem, path: string, text: string): P
 
 /** Gone: dead on this host, or silent (no heartbeat) for longer than staleMs. Never by age alone. */
 function isStale(holder: LockOwner, now: number, staleMs: number): boolean {
-  if (holder.hostname === hostname() && !isAlive(holder.pid)) return true
+  if (holder.hostname === hostName() && !isAlive(holder.pid)) return true
   const lastSign = Date.parse(holder.heartbeat_at ?? holder.created_at)
   return Number.isNaN(lastSign) || now - lastSign > staleMs
 }

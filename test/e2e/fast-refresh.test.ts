@@ -73,7 +73,7 @@ describe('token refreshing in the fast build', SUITE, () => {
     expect(world.fp.isTokenActive(last(world.fp.issuedRefreshTokens()))).toBe(true)
   })
 
-  it('loads no node:crypto and formats no Date for a refresh saved in a plain file store (first uses a bare token request does not pay)', async ({ makeWorld }) => {
+  it('loads no node:crypto or node:os and formats no Date for a refresh saved in a plain file store (first uses a bare token request does not pay)', async ({ makeWorld }) => {
     const world = await staleWorld(makeWorld)
     const loaded = join(world.home.home, 'first-uses.json')
     const preload = join(world.home.home, 'record-first-uses.cjs')
@@ -89,6 +89,8 @@ describe('token refreshing in the fast build', SUITE, () => {
     const { modules, formatted } = JSON.parse(readFileSync(loaded, 'utf8')) as { modules: string[]; formatted: number }
     expect(modules).toContain('NativeModule http')
     expect(modules.filter((m) => /crypto/.test(m))).toEqual([])
+    // The lock records this host's name all the same (read without node:os).
+    expect(modules).not.toContain('NativeModule os')
     expect(formatted).toBe(0)
     // The stored times are ISO 8601 all the same.
     const status = JSON.parse((await fast(world, ['status', 'acme', '--json'])).stdout) as Array<{ expires_at: string }>
