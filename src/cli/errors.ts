@@ -13,7 +13,8 @@ export class CliError extends Error {
 
   constructor(message: string, options: { exitCode?: ExitCode; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = new.target.name
+    // Spelled out, as every error class here: the fast build is minified, so a class's own name is not its name there.
+    this.name = 'CliError'
     this.exitCode = options.exitCode ?? 1
     this.hint = options.hint
   }
@@ -23,6 +24,7 @@ export class CliError extends Error {
 export class UsageError extends CliError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, { ...options, exitCode: 2 })
+    this.name = 'UsageError'
   }
 }
 
@@ -30,6 +32,7 @@ export class UsageError extends CliError {
 export class AuthRequiredError extends CliError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, { ...options, exitCode: 3 })
+    this.name = 'AuthRequiredError'
   }
 }
 
@@ -38,6 +41,7 @@ export class HttpStatusError extends CliError {
   readonly status: number
   constructor(status: number, message: string, options: { hint?: string } = {}) {
     super(message, { ...options, exitCode: 4 })
+    this.name = 'HttpStatusError'
     this.status = status
   }
 }
@@ -46,6 +50,7 @@ export class HttpStatusError extends CliError {
 export class OfflineError extends CliError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, { ...options, exitCode: 5 })
+    this.name = 'OfflineError'
   }
 }
 
@@ -53,6 +58,7 @@ export class OfflineError extends CliError {
 export class AuthorizationRefusedError extends CliError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, { ...options, exitCode: 1 })
+    this.name = 'AuthorizationRefusedError'
   }
 }
 

@@ -188,6 +188,7 @@ function switchToDevice(
 
 /** Thrown inside a flow when the browser command failed and the device flow can take over. */
 class BrowserFailed extends Error {
+  override name = 'BrowserFailed'
   constructor(readonly reason: string) {
     super(reason)
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { Env, SessionDeps } from './deps'
 import { ConfigError } from '../providers/errors'
 import { parseJsonOrUndefined } from '../platform/json'
+import { randomHex } from '../platform/unique-name'
 
 /** The profile used when nothing else names one. */
 export const DEFAULT_PROFILE = 'default'
@@ -127,13 +128,9 @@ export async function resolveProfile(
  * a reader sees the old file or the new one. Node I/O is loaded only here.
  */
 export async function writeProfilesFile(path: string, file: ProfilesFile): Promise<void> {
-  const [{ mkdir, open, rename, unlink }, { dirname }, { randomBytes }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:path'),
-    import('node:crypto'),
-  ])
+  const [{ mkdir, open, rename, unlink }, { dirname }] = await Promise.all([import('node:fs/promises'), import('node:path')])
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  const temp = `${path}.${randomHex(6)}.tmp`
   try {
     const handle = await open(temp, 'wx', 0o600)
     try {

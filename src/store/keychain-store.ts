@@ -12,6 +12,7 @@
  * (codec.ts `planKeychainItem`). Provider and profile names never contain `#`.
  */
 import { byCodeUnits } from '../platform/sort'
+import { randomHex } from '../platform/unique-name'
 import type { ProbeResult } from './dbus-probe'
 import {
   KEYCHAIN_MAX_CHUNKS,
@@ -89,9 +90,8 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Credent
       if (credential === undefined) return { status: 'missing' } satisfies StoreLookup
       return { status: 'found', credential }
     },
-    // The generation id names this write's chunks; node:crypto loads only when writing.
-    set: async (credential) =>
-      writeCredential(io, credential, (await import('node:crypto')).randomBytes(6).toString('hex')),
+    // The generation id names this write's chunks.
+    set: (credential) => writeCredential(io, credential, randomHex(6)),
     delete: (key) => deleteCredential(io, key),
     list: async (listOptions) =>
       listCredentials(io, await call('list credentials', (b) => b.findCredentials(service)), listOptions?.onUnreadable),
