@@ -71,7 +71,8 @@ export async function refreshLocked(
   const { store, view, hold } = slot
   const credential = slot.read.credential
   // The store's check runs while the endpoint and the HTTP client are made ready (a file store's sync waits
-  // in the thread pool); it is settled before anything else happens, their failures first, as in sequence.
+  // in the thread pool; a discovery GET may go out meanwhile); it is settled before the token request, or
+  // anything else, happens, their failures first, as in sequence.
   const writable = checkWritableBeforeSpending(store, credential)
   writable.catch(() => undefined)
   const { metadata, context } = await prepareRequest(provider, key, credential, deps).catch(async (err: unknown) => {

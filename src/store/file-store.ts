@@ -376,8 +376,10 @@ async function writeFileAtomic(dir: string, name: string, data: string): Promise
 /**
  * Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows
  * now), then removes it. The sync waits in the thread pool, not on this
- * thread: a refresh prepares its request meanwhile (and sends nothing before
- * this resolved).
+ * thread: a refresh prepares its request meanwhile (a discovery GET may go
+ * out; the token request, with the refresh token, waits for this). Should the
+ * process be ended within that wait (Ctrl-C), the hidden probe file stays;
+ * listings skip it.
  */
 async function probeWrite(dir: string, bytes: number): Promise<void> {
   const temp = join(dir, `.write-check.${randomHex(6)}.tmp`)
