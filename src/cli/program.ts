@@ -110,8 +110,20 @@ function usageError(err: CommanderError, argv: string[], program: Command): Usag
   const option = reported === undefined ? undefined : optionName(reported)
   const pointer = option === undefined ? undefined : flagPointer(option, argv, commandWord(argv))
   const lines = [pointer?.hint ?? (suggested ? `did you mean "${suggested}"?` : undefined), usageHint(argv, program)].filter(Boolean)
-  const message = pointer?.refused ?? (option === undefined ? first : `unknown option '${option}'`)
+  const message = pointer?.refused ?? (option === undefined ? inHouseStyle(first) : `unknown option '${option}'`)
   return new UsageError(message, { hint: lines.join('\n') })
+}
+
+/**
+ * Commander's two-sentence messages in the house style (STYLE.md: lower-case, no trailing period):
+ * "… is invalid. expected …", "… for 'list'. Expected 0 arguments …", "…. Allowed choices are …".
+ * Only those joins: a value quoted in the message is never rewritten.
+ */
+function inHouseStyle(message: string): string {
+  return message
+    .replace(/ is invalid\. /, ' is invalid: ')
+    .replace(/'\. (Expected|Allowed) /, (_m, word: string) => `': ${word.toLowerCase()} `)
+    .replace(/\.$/, '')
 }
 
 /** `help <unknown>`: an unknown command (exit 2, with did-you-mean), not the general help. */

@@ -114,7 +114,7 @@ describe('oauth-cli completion <shell>', () => {
   it('refuses an unknown shell with the choices', async () => {
     const error = await runCli(['completion', 'tcsh'], makeTestDeps()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as Error).message).toMatch(/Allowed choices are bash, zsh, fish/)
+    expect((error as Error).message).toMatch(/allowed choices are bash, zsh, fish$/)
   })
 
   it('answers the hidden __complete command with one candidate per line', async () => {

@@ -73,6 +73,16 @@ describe('runCli parsing', () => {
     expect((error as Error).message).toMatch(message)
   })
 
+  it.each([
+    [['login', 'acme', '--timeout', 'abc'], "option '--timeout <seconds>' argument 'abc' is invalid: expected a whole number of seconds, at least 1"],
+    [['profile', 'list', 'x'], "too many arguments for 'list': expected 0 arguments but got 1"],
+    [['completion', 'powershell'], "command-argument value 'powershell' is invalid for argument 'shell': allowed choices are bash, zsh, fish"],
+  ])('%j: commander\'s message in the house style (lower-case, no trailing period)', async (argv, message) => {
+    const error = await runCli(argv, makeTestDeps(), spyRunners().runners).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe(message)
+  })
+
   it('suggests the closest command on a typo', async () => {
     const error = await runCli(['tokn', 'acme'], makeTestDeps(), spyRunners().runners).catch((e: unknown) => e)
     expect((error as UsageError).hint).toMatch(/^did you mean "token"\?$/m)
