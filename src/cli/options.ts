@@ -42,7 +42,10 @@ function flag<T>(row: Flag<T>): Flag<T> {
 
 /** `--name` of a row. */
 export function longName(row: Flag): string {
-  return (row.flags.match(/--[\w-]+/) as RegExpMatchArray)[0]
+  // The `--name` up to the space before its value, if any (`-X, --method <method>`): no pattern to compile on every start.
+  const start = row.flags.indexOf('--')
+  const end = row.flags.indexOf(' ', start)
+  return row.flags.slice(start, end === -1 ? undefined : end)
 }
 
 export function takesValue(row: Flag): boolean {

@@ -32,7 +32,14 @@ export interface ProviderListing {
  * character as `_` ('my-idp.dev' → 'MY_IDP_DEV').
  */
 export function envPrefix(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+  const upper = name.toUpperCase()
+  let prefix = ''
+  // By UTF-16 unit, as /[^A-Z0-9]/g would replace, without a pattern to compile on every `token`.
+  for (let i = 0; i < upper.length; i++) {
+    const code = upper.charCodeAt(i)
+    prefix += (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) ? upper[i] : '_'
+  }
+  return prefix
 }
 
 /** `requireClientId` names the config file; ResolvedProvider has no field for it. */

@@ -12,7 +12,19 @@ import {
   scanGlobalFlags,
   TOKEN_FLAGS,
 } from '../../../src/cli/options'
+import * as options from '../../../src/cli/options'
 import { makeTestDeps } from '../../fakes'
+
+describe('longName', () => {
+  const rows = Object.entries(options)
+    .filter(([name]) => name.endsWith('_FLAGS') || name === 'JSON_FLAG')
+    .flatMap(([, table]) => Object.values(table as Record<string, options.Flag>))
+
+  it('is the --name of every row of the table, as its flags spell it', () => {
+    expect(rows.length).toBeGreaterThan(30)
+    for (const row of rows) expect(options.longName(row), row.flags).toBe(/--[\w-]+/.exec(row.flags)?.[0])
+  })
+})
 
 describe('the value rules', () => {
   it.each([

@@ -29,6 +29,10 @@ describe('envPrefix', () => {
     ['livechat', 'LIVECHAT'],
     ['my-idp.dev', 'MY_IDP_DEV'],
     ['Acme_2', 'ACME_2'],
+    // Every UTF-16 unit that is not A-Z or 0-9 after upper-casing is one "_" (ß upper-cases to SS).
+    ['café', 'CAF_'],
+    ['straße', 'STRASSE'],
+    ['a\u{1F600}b', 'A__B'],
   ])('%s → %s', (name, prefix) => {
     expect(envPrefix(name)).toBe(prefix)
   })
