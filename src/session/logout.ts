@@ -8,7 +8,7 @@
 import type { SessionDeps } from './deps'
 import { NotLoggedInError } from './errors'
 import type { RevokeOutcome } from './revoke-credential'
-import { refreshLockName } from './save-issued'
+import { withRefreshLock } from './save-issued'
 import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
 
 export interface LogoutSteps {
@@ -24,8 +24,7 @@ export interface LogoutSteps {
  * NotLoggedInError when nothing is stored.
  */
 export async function logOut(store: CredentialStore, key: CredentialKey, deps: SessionDeps, steps: LogoutSteps): Promise<RevokeOutcome> {
-  const locker = store.locker ?? (await deps.locker())
-  return locker.withLock(refreshLockName(key), async (hold) => {
+  return withRefreshLock(store, key, deps, async (hold) => {
     if (steps.local) {
       const unreadable = await storedCopies(store, key).then(
         () => false,

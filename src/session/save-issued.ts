@@ -7,7 +7,16 @@
  */
 import type { SessionDeps } from './deps'
 import { encodeFileNamePart } from '../store/codec'
-import { ABSENT, StoreError, storeKindOf, type CredentialKey, type CredentialStore, type StoredCredential } from '../store/credential-store'
+import {
+  ABSENT,
+  StoreError,
+  storeKindOf,
+  type CredentialKey,
+  type CredentialStore,
+  type Hold,
+  type LockOptions,
+  type StoredCredential,
+} from '../store/credential-store'
 
 /** store.set, retried briefly (a keychain that hiccups); then the emergency file and an error naming it. */
 export async function saveIssued(store: CredentialStore, next: StoredCredential, deps: SessionDeps): Promise<void> {
@@ -84,6 +93,23 @@ export function refreshLockName(key: CredentialKey): string {
 }
 
 /**
+ * Runs `fn` holding the refresh lock of `key`: the lease that spans a shared
+ * store's fleet, else the machine's lock file. A refresh, a login's save and a
+ * logout all take it this one way, so they exclude each other.
+ * @throws StoreError('locked' or 'lease_timeout') when its holder keeps it past the wait
+ */
+export async function withRefreshLock<T>(
+  store: CredentialStore,
+  key: CredentialKey,
+  deps: SessionDeps,
+  fn: (hold: Hold) => Promise<T>,
+  options?: LockOptions<T>,
+): Promise<T> {
+  const locker = store.locker ?? (await deps.locker())
+  return locker.withLock(refreshLockName(key), fn, options)
+}
+
+/**
  * A part of a lock name with every `-` encoded too (encodeFileNamePart keeps
  * it), so the `-` between provider and profile is the only one: provider `a-b`
  * profile `c` and provider `a` profile `b-c` get different locks. Plain names
@@ -118,8 +144,7 @@ export async function saveUnderRefreshLock(
     return before.status === 'found' ? before.credential : undefined
   }
   try {
-    const locker = store.locker ?? (await deps.locker())
-    return await locker.withLock(refreshLockName(next), replaceNow)
+    return await withRefreshLock(store, next, deps, replaceNow)
   } catch (err) {
     if (saving || !(err instanceof StoreError)) throw err
     // The lock cannot be taken at all (its directory cannot be made): nobody holds it, and refreshes fail the same way.
