@@ -228,6 +228,30 @@ describe('getFreshCredential', () => {
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
   })
 
+  it('aborts the request in flight when the lock is taken over, with the lock\'s reason, not the deadline\'s', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const lost = new AbortController()
+    const takenOver = new StoreError('locked', '/locks/acme', 'the lock /locks/acme was taken over while this process held it')
+    let sent!: () => void
+    const inFlight = new Promise<void>((resolve) => (sent = resolve))
+    const http: HttpClient = (_url, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        const signal = init?.signal
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+        sent()
+      })
+    const locker = { withLock: <T>(_name: string, fn: (hold: { signal: AbortSignal; fence: string; holder: string }) => Promise<T>) => fn({ signal: lost.signal, fence: 'f', holder: 'pid 1 on here' }) }
+    const deps = makeTestDeps({ store, http })
+    const refresh = getFreshCredential(acme, key, store, { ...deps, locker: async () => locker }).catch((e: unknown) => e)
+    await inFlight
+    lost.abort(takenOver)
+    const error = await refresh
+    expect(error).toBe(takenOver)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+  })
+
   it('refreshes once for concurrent callers and hands both the same new token', async () => {
     const store = new MemoryStore()
     await store.set(stored())
