@@ -55,11 +55,11 @@ function isAsyncIterable(body: HttpBody): body is AsyncIterable<Uint8Array> {
 export async function readBytes(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYTES, url?: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let size = 0
-  const iterator = bodyChunks(res)
-  for await (const chunk of iterator) {
+  // Pushed from the body's data events where it can (no async iterator set up, no promise per chunk);
+  // a throw abandons the body (and its connection).
+  await forEachChunk(bodyIterable(res), (chunk) => {
     size += chunk.byteLength
     if (size > limit) {
-      await iterator.return(undefined)
       const where = url ? new URL(url) : undefined
       throw new TransportError(
         'other',
@@ -68,7 +68,8 @@ export async function readBytes(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYT
       )
     }
     chunks.push(chunk)
-  }
+    return undefined
+  })
   return concat(chunks, size)
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { bodyChunks, forEachChunk } from '../../../src/http/body'
+import { bodyChunks, forEachChunk, readBytes } from '../../../src/http/body'
 import { createHttpClient } from '../../../src/http/client'
 import { TransportError, type ChunkPusher, type HttpClient } from '../../../src/http/types'
 import { hasOpenssl } from '../../support/openssl'
@@ -441,5 +441,49 @@ describe('a body pushed to its consumer (forEachChunk, what call -o writes from)
     const res = await (await client())(`${base}/ok`)
     const full = Object.assign(new Error('no space left'), { code: 'ENOSPC' })
     await expect(forEachChunk(body(res), () => Promise.reject(full))).rejects.toBe(full)
+  })
+})
+
+describe('a body read whole (readBytes, what token answers and pages are parsed from)', () => {
+  it('holds every chunk, in order', async () => {
+    const parts = Array.from({ length: 8 }, (_, i) => Buffer.alloc(16 * 1024, i))
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      for (const part of parts) res.write(part)
+      res.end()
+    })
+    const res = await (await client())(`${base}/whole`)
+    expect(Buffer.from(await readBytes(res)).equals(Buffer.concat(parts))).toBe(true)
+  })
+
+  it('refuses a body past its limit and drops the connection instead of reading the rest', async () => {
+    let closed!: () => void
+    const gone = new Promise<void>((resolve) => (closed = resolve))
+    const base = await startServer((_req, res) => {
+      res.writeHead(200)
+      res.on('close', closed)
+      // Never ends by itself: only the reader hanging up stops it.
+      const more = (): void => void (res.destroyed || res.write(Buffer.alloc(8 * 1024, 1), () => setImmediate(more)))
+      more()
+    })
+    const res = await (await client())(`${base}/endless`)
+    const err = await expectTransportError(readBytes(res, 64 * 1024, `${base}/endless?x=1`))
+    expect(err.message).toContain('is larger than')
+    expect(err.message).not.toContain('x=1')
+    await gone
+  })
+
+  it('refuses a body past its limit when the body is only iterable', async () => {
+    let stopped = false
+    const body = (async function* () {
+      try {
+        for (;;) yield new Uint8Array(1024)
+      } finally {
+        stopped = true
+      }
+    })()
+    const err = await expectTransportError(readBytes({ body } as unknown as Parameters<typeof readBytes>[0], 4096))
+    expect(err.message).toContain('is larger than')
+    expect(stopped).toBe(true)
   })
 })
