@@ -22,13 +22,14 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
   writeFileSync,
   type Stats,
 } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import {
   decodeFileNamePart,
   describeKey,
@@ -475,7 +476,8 @@ const CHECK_OWNERSHIP = process.platform !== 'win32' && typeof process.geteuid =
 /**
  * Refuses a credentials directory another user could write, or that the user
  * does not own, reached directly or through a symlink (the link itself must be
- * ours too). False when it does not exist yet.
+ * ours too), or reached through a directory another user could write
+ * (checkAncestors). False when it does not exist yet.
  */
 function guardDir(dir: string): boolean {
   let link: Stats
@@ -499,7 +501,54 @@ function guardDir(dir: string): boolean {
   }
   if (!target.isDirectory()) throw insecure(dir, `${dir} is not a directory`, `move it away (mv ${dir} ${dir}.bak) and log in again`)
   checkPrivate(dir, target, 'directory')
+  checkAncestors(dir, link.isSymbolicLink())
   return true
+}
+
+/**
+ * Whoever can write a directory above the credentials directory can move ours
+ * away and put one of theirs in its place between two runs. So every directory
+ * above it, up to /, on the path as given and on its real path (when a link
+ * leads elsewhere), must belong to the user or to root and be writable by no
+ * one else, unless its sticky bit keeps others from renaming what is not
+ * theirs (as /tmp's does). A link on the way needs only a trusted owner: its
+ * own mode bits mean nothing.
+ */
+function checkAncestors(dir: string, dirIsLink: boolean): void {
+  const given = resolve(dir)
+  const linked = checkAbove(given, dir)
+  if (!linked && !dirIsLink) return
+  let real: string
+  try {
+    real = realpathSync.native(given)
+  } catch (err) {
+    throw ioError('read', dir, err)
+  }
+  checkAbove(real, dir)
+}
+
+/** Checks each directory above `path`; true when one of them is a link (so the real path differs). */
+function checkAbove(path: string, dir: string): boolean {
+  const euid = (process.geteuid as () => number)()
+  let linked = false
+  for (let parent = dirname(path); ; parent = dirname(parent)) {
+    let stats: Stats
+    try {
+      stats = lstatSync(parent)
+    } catch (err) {
+      throw ioError('read', parent, err)
+    }
+    if (stats.uid !== euid && stats.uid !== 0) {
+      throw insecure(parent, `${parent}, above the credentials directory ${dir}, is owned by uid ${stats.uid}, neither you (uid ${euid}) nor root`, 'set XDG_DATA_HOME to a directory of your own')
+    }
+    if (stats.isSymbolicLink()) linked = true
+    else if ((stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0) {
+      const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
+      const who = stats.mode & 0o002 ? 'every user' : 'its group'
+      throw insecure(parent, `${parent}, above the credentials directory ${dir}, is writable by ${who} (mode ${mode})`, `chmod go-w ${parent}, or set XDG_DATA_HOME to a private directory`)
+    }
+    if (dirname(parent) === parent) return linked
+  }
 }
 
 function checkPrivate(path: string, stats: Stats, what: 'file' | 'directory'): void {

@@ -82,6 +82,60 @@ describe.skipIf(process.platform === 'win32')('a credentials directory or file o
     expect(existsSync(home.fileOf('sandbox'))).toBe(true)
   })
 
+  it('a credentials directory reached through a world-writable directory above it is refused, naming that directory', async () => {
+    const home = newHome()
+    await home.plant(PLANTED)
+    // Whoever can write $XDG_DATA_HOME can move oauth-cli/ away and put their own in its place.
+    chmodSync(home.env.XDG_DATA_HOME!, 0o777)
+    expectRefused(await home.cli(['token', 'sandbox']), home.env.XDG_DATA_HOME!, /chmod go-w/)
+    expectRefused(await home.cli(['status']), home.env.XDG_DATA_HOME!, /writable by every user/)
+  })
+
+  it('a group-writable data directory above the credentials directory is refused', async () => {
+    const home = newHome()
+    await home.plant(PLANTED)
+    chmodSync(home.dataDir, 0o770)
+    expectRefused(await home.cli(['token', 'sandbox']), home.dataDir, /writable by its group/)
+  })
+
+  it('a directory above owned by another user is refused', async () => {
+    const home = newHome()
+    await home.plant(PLANTED)
+    chownSync(home.dataDir, OTHER_UID, OTHER_UID)
+    expectRefused(await home.cli(['token', 'sandbox']), home.dataDir, /owned by uid 65534/)
+  })
+
+  it('a world-writable directory above the real path of a linked credentials directory is refused', async () => {
+    const home = newHome()
+    await home.plant(PLANTED)
+    // The link and the directory it leads to are private; the directory holding the latter is not.
+    const loose = join(home.home, 'loose')
+    mkdirSync(loose, { mode: 0o700 })
+    renameSync(home.credentialsDir, join(loose, 'credentials'))
+    symlinkSync(join(loose, 'credentials'), home.credentialsDir)
+    chmodSync(loose, 0o777)
+    expectRefused(await home.cli(['token', 'sandbox']), loose, /writable by every user/)
+  })
+
+  it('nothing is written under a world-writable directory above', async () => {
+    const home = newHome()
+    mkdirSync(home.credentialsDir, { recursive: true, mode: 0o700 })
+    chmodSync(home.env.XDG_DATA_HOME!, 0o777)
+    const run = await home.cli(['login', 'sandbox', '--with-token'], {}, 20_000, 'tok-from-stdin-123\n')
+    expectRefused(run, home.env.XDG_DATA_HOME!, /chmod go-w/)
+    expect(readdirSync(home.credentialsDir)).toEqual([])
+  })
+
+  it('a sticky world-writable directory above (as /tmp) is accepted: others cannot rename what is not theirs', async () => {
+    const home = newHome()
+    await home.plant(sandboxCredential())
+    chmodSync(home.env.XDG_DATA_HOME!, 0o1777)
+    const run = await home.cli(['token', 'sandbox'])
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toBe('at-planted-0123456789\n')
+  })
+
   it('a private directory and file are used as before', async () => {
     const home = newHome()
     await home.plant(sandboxCredential())
