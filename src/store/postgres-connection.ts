@@ -312,6 +312,18 @@ function describeCause(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err)
   if (/timeout expired|timeout exceeded when trying to connect/i.test(message)) return 'no answer within PGCONNECT_TIMEOUT'
   if (/Connection terminated|not queryable/i.test(message)) return 'the connection was closed by the server'
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return NETWORK_FAILURES[code] ?? code
   return message || String(code ?? 'unknown error')
+}
+
+/** Socket error codes in words (as an HTTP failure says them), the code kept where it helps a search. */
+const NETWORK_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'the connection was reset (ECONNRESET)',
+  ETIMEDOUT: 'timed out connecting (ETIMEDOUT)',
+  EHOSTUNREACH: 'no route to the host (EHOSTUNREACH)',
+  ENETUNREACH: 'the network is unreachable (ENETUNREACH)',
+  EADDRNOTAVAIL: 'the address is not available here (EADDRNOTAVAIL)',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'temporary DNS failure (EAI_AGAIN)',
 }
