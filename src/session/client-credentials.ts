@@ -12,7 +12,7 @@ import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential } from './credentials'
 import { sayTokenNotes } from './token-notes'
 import { InputError } from './errors'
-import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
+import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 
 /**
  * Requests tokens with the client credentials grant. With `previous` (a stored
@@ -27,10 +27,7 @@ export async function fetchClientCredentials(
   options: { scope?: string; previous?: StoredCredential; signal?: AbortSignal } = {},
 ): Promise<StoredCredential> {
   const { previous } = options
-  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, previous)
-  if (repointedFrom !== undefined) {
-    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
-  }
+  const metadata = await resolveTokenEndpoint(provider, deps, previous)
   const client = toOAuthClient(provider, previous)
   if (provider.config.token_endpoint_auth_method === 'none') {
     // A secret given anyway is not the problem: the client is registered as public, and §4.4 needs a confidential one.

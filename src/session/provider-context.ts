@@ -88,26 +88,25 @@ export async function resolveMetadata(
  * client credentials): the provider's own, configured or discovered from its
  * issuer, and never one the credential carries. A credential is data from
  * elsewhere (an imported bundle), and the request carries the client secret
- * from this machine's environment. When the stored one differs, `repointedFrom`
- * names it, so the caller can say so.
+ * from this machine's environment. When the stored one differs, one warning
+ * line on stderr says so, here for every grant (control characters escaped,
+ * as the stored value is anyone's).
  */
 export async function resolveTokenEndpoint(
   provider: ResolvedProvider,
   deps: SessionDeps,
   stored: StoredCredential | undefined,
-): Promise<{ metadata: ServerMetadata; repointedFrom?: string }> {
+): Promise<ServerMetadata> {
   const metadata = await resolveMetadata(provider, deps, ['token_endpoint'])
   const named = stored?.token_endpoint
-  if (named === undefined || sameUrl(named, metadata.token_endpoint as string)) return { metadata }
-  return { metadata, repointedFrom: named }
-}
-
-/** The warning for a re-pointed credential; control characters escaped, as the stored value is anyone's. */
-export function describeRepointed(provider: ResolvedProvider, key: { profile: string }, from: string, to: string): string {
-  return (
-    `oauth-cli: warning: the stored credential for ${provider.name} (profile ${key.profile}) names the token endpoint ` +
-    `${escapeControls(from)}, which is not ${provider.name}'s; its client secret goes only to ${to}, so the request went there\n`
-  )
+  const to = metadata.token_endpoint as string
+  if (stored !== undefined && named !== undefined && !sameUrl(named, to)) {
+    deps.io.stderr.write(
+      `oauth-cli: warning: the stored credential for ${provider.name} (profile ${stored.profile}) names the token endpoint ` +
+        `${escapeControls(named)}, which is not ${provider.name}'s; its client secret goes only to ${to}, so the request went there\n`,
+    )
+  }
+  return metadata
 }
 
 function sameUrl(a: string, b: string): boolean {

@@ -28,7 +28,7 @@ import { mergeRefreshed } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
-import { describeRepointed, resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
+import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 import { isoTime } from '../platform/iso-time'
 
 /** Renews a credential while holding its refresh lock, stores and returns the new one. */
@@ -75,7 +75,7 @@ export async function refreshLocked(
   // anything else, happens, their failures first, as in sequence.
   const writable = checkWritableBeforeSpending(store, credential)
   writable.catch(() => undefined)
-  const { metadata, context } = await prepareRequest(provider, key, credential, deps).catch(async (err: unknown) => {
+  const { metadata, context } = await prepareRequest(provider, credential, deps).catch(async (err: unknown) => {
     await writable.catch(() => undefined)
     throw err
   })
@@ -120,11 +120,8 @@ export async function refreshLocked(
 }
 
 /** The token endpoint (re-pointed, when the provider moved it) and the client that will send the refresh. */
-async function prepareRequest(provider: ResolvedProvider, key: CredentialKey, credential: StoredCredential, deps: SessionDeps) {
-  const { metadata, repointedFrom } = await resolveTokenEndpoint(provider, deps, credential)
-  if (repointedFrom !== undefined) {
-    deps.io.stderr.write(describeRepointed(provider, key, repointedFrom, metadata.token_endpoint as string))
-  }
+async function prepareRequest(provider: ResolvedProvider, credential: StoredCredential, deps: SessionDeps) {
+  const metadata = await resolveTokenEndpoint(provider, deps, credential)
   // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
   const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
     withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
