@@ -7,7 +7,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialMark, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, NotLoggedInError, RefreshRejectedError } from './errors'
-import { refreshLockName } from './save-issued'
+import { withRefreshLock } from './save-issued'
 import { warnIfUnverified } from './unverified'
 
 export interface FreshOptions {
@@ -20,9 +20,13 @@ export interface FreshOptions {
 }
 
 export async function loadCredential(store: CredentialStore, key: CredentialKey): Promise<StoredCredential> {
-  const lookup = await store.get(key)
+  return found(await store.get(key), key).credential
+}
+
+/** A lookup that found the credential; nothing stored is NotLoggedInError (exit 3, the login to run), said this one way. */
+function found<L extends { status: 'found' } | { status: 'missing' }>(lookup: L, key: CredentialKey): Extract<L, { status: 'found' }> {
   if (lookup.status === 'missing') throw new NotLoggedInError(key, 'missing')
-  return lookup.credential
+  return lookup as Extract<L, { status: 'found' }>
 }
 
 export async function getFreshCredential(
@@ -33,8 +37,7 @@ export async function getFreshCredential(
   options: FreshOptions = {},
 ): Promise<StoredCredential> {
   // A shared store's first read also tells whether the credential is marked dead.
-  const first = store.versioned ? await store.versioned.getVersioned(key) : await store.get(key)
-  if (first.status === 'missing') throw new NotLoggedInError(key, 'missing')
+  const first = found(store.versioned ? await store.versioned.getVersioned(key) : await store.get(key), key)
   const current = first.credential
   warnIfUnverified(provider, current, deps)
   if (!needsRefresh(current, deps.clock.now(), options)) return current
@@ -46,8 +49,6 @@ export async function getFreshCredential(
   }
   // Another runner learnt that the refresh token is dead: fail at once, sending nothing.
   if ('mark' in first) failIfDead(key, first.mark as CredentialMark | undefined)
-  // A shared store brings the lease that spans its fleet; a local one uses the machine's lock.
-  const locker = store.locker ?? (await deps.locker())
   const { versionedView } = await import('../store/versioned')
   const view = versionedView(store)
   // While waiting, a refresh that landed meanwhile is taken as it is, without queueing for the lock.
@@ -58,10 +59,9 @@ export async function getFreshCredential(
     failIfDead(key, now.mark)
     return undefined
   }
-  return locker.withLock(refreshLockName(key), async (hold) => {
+  return withRefreshLock(store, key, deps, async (hold) => {
     // Another process may have refreshed while we waited for the lock.
-    const latest = await view.getVersioned(key)
-    if (latest.status === 'missing') throw new NotLoggedInError(key, 'missing')
+    const latest = found(await view.getVersioned(key), key)
     if (refreshedElsewhere(current, latest.credential, deps.clock.now(), options)) return latest.credential
     failIfDead(key, latest.mark)
     // The protocol code (and oauth4webapi) loads only when a request is really due.
