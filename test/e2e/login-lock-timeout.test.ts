@@ -7,7 +7,7 @@
  * the command that restores them. Through the built binary, against a real
  * lock file held by this test process.
  */
-import { readFileSync, statSync, watch } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { systemClock } from '../../src/platform/clock'
@@ -15,37 +15,7 @@ import { decodeBundle } from '../../src/session/bundle'
 import { refreshLockName } from '../../src/session/save-issued'
 import { createFileStore } from '../../src/store/file-store'
 import { createFileLocker } from '../../src/store/lock'
-import { it, SUITE, expectExit, loginAcme, type World } from './world'
-
-/** Resolves once another process tries to take a lock in `dir` (its aside file appears), or fails after `ms`. */
-function lockAttempted(dir: string, ms = 15_000): { seen: Promise<void>; close(): void } {
-  let close = (): void => undefined
-  const seen = new Promise<void>((resolve, reject) => {
-    const watcher = watch(dir, (_event, name) => {
-      if (name !== null && /\.lock\.[0-9a-f]{16}\.tmp$/.test(name)) resolve()
-    })
-    const timer = setTimeout(() => reject(new Error(`nobody asked for a lock in ${dir} within ${ms} ms`)), ms)
-    close = () => {
-      clearTimeout(timer)
-      watcher.close()
-    }
-  })
-  return { seen, close }
-}
-
-/** The holder's refresh, by hand: spends the stored refresh token at the provider and gets the rotated pair. */
-async function refreshAtProvider(world: World, refreshToken: string): Promise<{ access_token: string; refresh_token: string }> {
-  const response = await fetch(`${world.fp.url}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${world.fp.clientId}:${world.fp.clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-  })
-  expect(response.status).toBe(200)
-  return (await response.json()) as { access_token: string; refresh_token: string }
-}
+import { it, SUITE, expectExit, lockAttempted, loginAcme, refreshAtProvider, type World } from './world'
 
 describe('a login whose wait for the refresh lock times out', SUITE, () => {
   it('keeps what the lock holder stored, rescues its own new tokens to a 0600 file it names, and exits 1 saying how to restore them', async ({ makeWorld }) => {

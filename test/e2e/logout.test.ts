@@ -1,42 +1,10 @@
-import { watch } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { systemClock } from '../../src/platform/clock'
 import { refreshLockName } from '../../src/session/save-issued'
 import { createFileStore } from '../../src/store/file-store'
 import { createFileLocker } from '../../src/store/lock'
-import { it, SUITE, expectExit, loginAcme, paramsOf, statusJson, type World } from './world'
-
-/** Resolves once another process tries to take a lock in `dir` (its aside file appears), or fails after `ms`. */
-function lockAttempted(dir: string, ms = 10_000): { seen: Promise<void>; close(): void } {
-  let close = (): void => undefined
-  const seen = new Promise<void>((resolve, reject) => {
-    const watcher = watch(dir, (_event, name) => {
-      // A waiter's attempt writes `<name>.lock.<nonce>.tmp` (not the holder's `.beat.tmp` or a guard's staging).
-      if (name !== null && /\.lock\.[0-9a-f]{16}\.tmp$/.test(name)) resolve()
-    })
-    const timer = setTimeout(() => reject(new Error(`nobody asked for a lock in ${dir} within ${ms} ms`)), ms)
-    close = () => {
-      clearTimeout(timer)
-      watcher.close()
-    }
-  })
-  return { seen, close }
-}
-
-/** A refresh as the CLI does it, spending the stored refresh token at the provider: the rotated pair. */
-async function refreshAtProvider(world: World, refreshToken: string): Promise<{ access_token: string; refresh_token: string; expires_in: number }> {
-  const response = await fetch(`${world.fp.url}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${world.fp.clientId}:${world.fp.clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-  })
-  expect(response.status).toBe(200)
-  return (await response.json()) as { access_token: string; refresh_token: string; expires_in: number }
-}
+import { it, SUITE, expectExit, lockAttempted, loginAcme, paramsOf, refreshAtProvider, statusJson, type World } from './world'
 
 describe('logout', SUITE, () => {
   it('revokes at the RFC 7009 endpoint with client authentication, then forgets the credentials', async ({ makeWorld }) => {

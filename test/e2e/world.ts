@@ -2,7 +2,7 @@
  * Shared set-up for the end-to-end tests: a fake provider, a temp HOME with a
  * config pointing at it, and a `cli()` bound to that environment.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, watch } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type RecordedRequest } from '../support/fake-provider'
@@ -193,4 +193,35 @@ export async function statusJson(world: World): Promise<CredentialSummary[]> {
 export function last<T>(items: readonly T[]): T {
   expect(items.length).toBeGreaterThan(0)
   return items[items.length - 1]!
+}
+
+/** Resolves once another process tries to take a lock in `dir` (its aside file appears), or fails after `ms`. */
+export function lockAttempted(dir: string, ms = 15_000): { seen: Promise<void>; close(): void } {
+  let close = (): void => undefined
+  const seen = new Promise<void>((resolve, reject) => {
+    const watcher = watch(dir, (_event, name) => {
+      // A waiter's attempt writes `<name>.lock.<nonce>.tmp` (not the holder's `.beat.tmp` or a guard's staging).
+      if (name !== null && /\.lock\.[0-9a-f]{16}\.tmp$/.test(name)) resolve()
+    })
+    const timer = setTimeout(() => reject(new Error(`nobody asked for a lock in ${dir} within ${ms} ms`)), ms)
+    close = () => {
+      clearTimeout(timer)
+      watcher.close()
+    }
+  })
+  return { seen, close }
+}
+
+/** A refresh as the CLI does it (a lock holder's, by hand), spending the stored refresh token at the provider: the rotated pair. */
+export async function refreshAtProvider(world: World, refreshToken: string): Promise<{ access_token: string; refresh_token: string; expires_in: number }> {
+  const response = await fetch(`${world.fp.url}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${world.fp.clientId}:${world.fp.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+  })
+  expect(response.status).toBe(200)
+  return (await response.json()) as { access_token: string; refresh_token: string; expires_in: number }
 }
