@@ -1,6 +1,5 @@
 /** Writing output files (`call -o <file>`): the one adapter commands use for it. */
 import { dirname, resolve } from 'node:path'
-import type { FileHandle } from 'node:fs/promises'
 
 /** An output file being written chunk by chunk, as a response body arrives. */
 export interface OutputFile {
@@ -22,59 +21,91 @@ export type OpenOutputFile = ((path: string) => Promise<OutputFile>) & { check?:
 /**
  * Creates or truncates `path` with mode 0644 (before the umask), like curl's
  * `-o`: a response body is not a secret the tool is keeping. Chunks are
- * gathered into batches written with one writev each (no copying), and one
- * batch is written while the next is gathered, so the disk and the network
- * work at the same time; at most two batches are held.
+ * gathered into batches written with one writev each (no copying). Into a
+ * regular file, each batch is written at its own offset, so up to
+ * WRITES_IN_FLIGHT batches are written at once (the thread pool works while
+ * the network fills the next one); anything else (a pipe, /dev/stdout) gets
+ * one ordered write at a time. On a failed write the file is cut back to the
+ * bytes before it, so what is left is always a prefix of the body.
  */
 export const openOutputFile: OpenOutputFile = async (path) => {
-  // Loaded with -o only: node:fs/promises pulls in readline and streams.
-  const { open } = await import('node:fs/promises')
-  const handle = await open(path, 'w', 0o644)
+  // node:fs, not node:fs/promises: the latter pulls in readline and streams.
+  const fs = await import('node:fs')
+  const fd = await new Promise<number>((resolve, reject) => fs.open(path, 'w', 0o644, (err, fd) => (err ? reject(err) : resolve(fd))))
+  const regular = await new Promise<boolean>((resolve) => fs.fstat(fd, (err, st) => resolve(!err && st.isFile())))
+  const limit = regular ? WRITES_IN_FLIGHT : 1
   let pending: Uint8Array[] = []
   let size = 0
-  /** The batch being written, if any; a failure surfaces on the next write or close. */
-  let writing: Promise<void> | undefined
-  const flush = (): Promise<void> => {
+  /** Where the next batch goes in the file. */
+  let offset = 0
+  let inFlight = 0
+  /** The first failed write, and the offset the file is cut back to. */
+  let failure: { err: unknown; at: number } | undefined
+  /** Woken when a write settles. */
+  let waiters: Array<() => void> = []
+  const settled = (): void => {
+    const woken = waiters
+    waiters = []
+    for (const wake of woken) wake()
+  }
+  const idle = (below: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (failure && inFlight === 0) return reject(failure.err)
+        if (!failure && inFlight < below) return resolve()
+        waiters.push(check)
+      }
+      check()
+    })
+  /** Writes every byte of `batch` at `at` (writev may take part of it). */
+  const writeBatch = (batch: Uint8Array[], at: number, done: (err: unknown) => void): void => {
+    fs.writev(fd, batch, regular ? at : null, (err, written) => {
+      if (err) return done(err)
+      const rest = dropBytes(batch, written)
+      if (rest.length === 0) return done(undefined)
+      writeBatch(rest, at + written, done)
+    })
+  }
+  const flush = (): void => {
     const batch = pending
+    const at = offset
+    offset += size
     pending = []
     size = 0
-    const previous = writing
-    const current = (async () => {
-      await previous
-      await writeAll(handle, batch)
-    })()
-    writing = current
-    return current
+    inFlight++
+    writeBatch(batch, at, (err) => {
+      inFlight--
+      if (err !== undefined && (!failure || at < failure.at)) failure = { err, at }
+      settled()
+    })
   }
   return {
     write: (chunk): Promise<void> | undefined => {
+      if (failure) return idle(0)
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       if (bytes.byteLength === 0) return undefined
       pending.push(bytes)
       size += bytes.byteLength
       if (size < WRITE_BATCH_BYTES) return undefined
-      const start = (): void => void flush().catch(() => undefined)
-      if (!writing) return void start()
-      // Back-pressure: a full batch waits for the one in flight, then goes out while the next is gathered.
-      return writing.then(start)
+      if (inFlight < limit) return void flush()
+      // Back-pressure: a full batch waits until a write is done, then goes out while the next is gathered.
+      return idle(limit).then(flush)
     },
     close: async () => {
       try {
-        if (size > 0) await flush()
-        else await writing
+        if (size > 0 && !failure) {
+          await idle(limit)
+          flush()
+        }
+        await idle(1)
+      } catch (err) {
+        const at = (failure as { at: number }).at
+        if (regular) await new Promise<void>((resolve) => fs.ftruncate(fd, at, () => resolve()))
+        throw err
       } finally {
-        await handle.close()
+        await new Promise<void>((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())))
       }
     },
-  }
-}
-
-/** Writes every byte of `batch` (writev may take part of it). */
-async function writeAll(handle: FileHandle, batch: Uint8Array[]): Promise<void> {
-  let rest = batch
-  while (rest.length > 0) {
-    const { bytesWritten } = await handle.writev(rest)
-    rest = dropBytes(rest, bytesWritten)
   }
 }
 
@@ -89,6 +120,9 @@ function dropBytes(chunks: Uint8Array[], count: number): Uint8Array[] {
 
 /** How much is gathered before one write to disk. */
 const WRITE_BATCH_BYTES = 1024 * 1024
+
+/** How many batches may be written to a regular file at once (at most this many plus one are held). */
+const WRITES_IN_FLIGHT = 2
 
 /**
  * Throws (an Error naming the reason) when `path` cannot be written: its

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -23,6 +24,27 @@ describe('openOutputFile', () => {
     }
     await file.close()
     expect(readFileSync(path).equals(Buffer.concat(expected))).toBe(true)
+  })
+
+  it('writes to a pipe (no offsets there) in order, byte for byte', async () => {
+    const path = join(dir, 'fifo')
+    execFileSync('mkfifo', [path])
+    const received: Buffer[] = []
+    const reader = new Promise<Buffer>((resolve, reject) => {
+      const stream = createReadStream(path)
+      stream.on('data', (chunk) => received.push(chunk as Buffer))
+      stream.on('end', () => resolve(Buffer.concat(received)))
+      stream.on('error', reject)
+    })
+    const file = await openOutputFile(path)
+    const expected: Buffer[] = []
+    for (let i = 0; i < 120; i++) {
+      const chunk = Buffer.alloc(50_000 + i * 101, i % 256)
+      expected.push(chunk)
+      await file.write(chunk)
+    }
+    await file.close()
+    expect((await reader).equals(Buffer.concat(expected))).toBe(true)
   })
 
   it('makes an empty file for an empty body', async () => {
