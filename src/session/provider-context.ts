@@ -103,7 +103,7 @@ export async function resolveTokenEndpoint(
   if (stored !== undefined && named !== undefined && !sameUrl(named, to)) {
     deps.io.stderr.write(
       `oauth-cli: warning: the stored credential for ${provider.name} (profile ${stored.profile}) names the token endpoint ` +
-        `${escapeControls(named)}, which is not ${provider.name}'s; its client secret goes only to ${to}, so the request went there\n`,
+        `${escapeControls(named)}, which is not ${provider.name}'s; its client secret and tokens go only to ${to}\n`,
     )
   }
   return metadata

@@ -91,11 +91,23 @@ describe.skipIf(process.platform === 'win32')('a credentials directory or file o
     expectRefused(await home.cli(['status']), home.env.XDG_DATA_HOME!, /writable by every user/)
   })
 
-  it('a group-writable data directory above the credentials directory is refused', async () => {
+  it('a data directory above the credentials directory that another group can write is refused', async () => {
     const home = newHome()
     await home.plant(PLANTED)
+    chownSync(home.dataDir, process.getuid!(), OTHER_UID)
     chmodSync(home.dataDir, 0o770)
     expectRefused(await home.cli(['token', 'sandbox']), home.dataDir, /writable by its group/)
+  })
+
+  it('a directory above that only the user\'s own primary group can write is accepted (umask 002, as on Fedora: ~/.local/share 0775)', async () => {
+    const home = newHome()
+    await home.plant(sandboxCredential())
+    chownSync(home.env.XDG_DATA_HOME!, process.getuid!(), process.getgid!())
+    chmodSync(home.env.XDG_DATA_HOME!, 0o775)
+    const run = await home.cli(['token', 'sandbox'])
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toBe('at-planted-0123456789\n')
   })
 
   it('a directory above owned by another user is refused', async () => {
