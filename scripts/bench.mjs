@@ -37,6 +37,21 @@ const PAGE_SIZE = 1000
 
 // ---------------------------------------------------------------- environment
 const home = mkdtempSync(join(tmpdir(), 'oauth-cli-bench-'))
+/**
+ * What a Ctrl-C or a kill must still undo (it skips the `finally` at the end):
+ * the temp home, and the private PostgreSQL cluster once it exists.
+ */
+const onSignal = [() => rmSync(home, { recursive: true, force: true })]
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    for (const undo of onSignal.reverse()) {
+      try {
+        undo()
+      } catch {}
+    }
+    process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal])
+  })
+}
 const KEPT = ['PATH']
 const inherit = Boolean(process.env.BENCH_INHERIT_ENV)
 const env = {
@@ -290,6 +305,13 @@ async function startSharedStore() {
   const root = process.getuid?.() === 0
   const pgRun = (tool, argv) => execFileSync(root ? 'runuser' : `${bin}/${tool}`, root ? ['-u', 'postgres', '--', `${bin}/${tool}`, ...argv] : argv, { stdio: 'ignore' })
   const base = mkdtempSync(join(tmpdir(), 'oauth-cli-bench-pg-'))
+  onSignal.push(() => {
+    try {
+      if (existsSync(join(base, 'data', 'postmaster.pid'))) pgRun('pg_ctl', ['-D', join(base, 'data'), '-m', 'immediate', '-w', 'stop'])
+    } finally {
+      rmSync(base, { recursive: true, force: true })
+    }
+  })
   const sockets = join(base, 'sockets')
   mkdirSync(sockets)
   if (root) {
