@@ -72,7 +72,8 @@ async function unsavedError(store: CredentialStore, next: StoredCredential, err:
     err instanceof StoreError ? err.kind : 'io',
     err instanceof StoreError ? err.location : store.location,
     who + fate,
-    { cause: err },
+    // Why it could not be saved, and what to do about that (a lease's holder, a full disk), is still said.
+    { cause: err, hint: err instanceof StoreError ? err.hint : undefined },
   )
 }
 

@@ -23,6 +23,8 @@ import {
 import { makeTestDeps, MemoryStore } from '../../fakes'
 import { stored } from './helpers'
 
+const LEASE_HINT = 'that runner keeps renewing the lease: it is alive; try again once it is done'
+
 /** A shared store in memory: row versions, an atomic compare-and-set, and a lease nobody gets (its holder outlives every wait). */
 class SharedMemoryStore extends MemoryStore implements VersionedStore {
   readonly revisions = new Map<string, number>()
@@ -31,7 +33,9 @@ class SharedMemoryStore extends MemoryStore implements VersionedStore {
   readonly versioned: VersionedStore = this
   readonly locker: Locker = {
     withLock: async () => {
-      throw new StoreError('lease_timeout', this.location, 'gave up after 70 s waiting for the refresh lease refresh-acme-default (held by pid 7 on runner-2)')
+      throw new StoreError('lease_timeout', this.location, 'gave up after 70 s waiting for the refresh lease refresh-acme-default (held by pid 7 on runner-2)', {
+        hint: LEASE_HINT,
+      })
     },
   }
   constructor() {
@@ -114,6 +118,7 @@ describe('a login whose wait for the shared store lease gave up', () => {
     expect(failure).toBeInstanceOf(StoreError)
     const err = failure as StoreError
     expect(err.kind).toBe('lease_timeout')
+    expect(err.hint).toBe(LEASE_HINT)
     expect(err.message).not.toContain('rt-login-6666')
     const now = await store.get(login)
     expect(now.status === 'found' && now.credential.refresh_token).toBe('rt-holder-8888')
