@@ -24,6 +24,13 @@ function expectRefused(run: { exitCode: number | null; stdout: string; stderr: s
   expect(run.stderr).toMatch(fix)
 }
 
+/** The stored token is printed, and nothing is said about the directories on the way. */
+function expectUsed(run: { exitCode: number | null; stdout: string; stderr: string }): void {
+  expect(run.stderr).toBe('')
+  expect(run.exitCode).toBe(0)
+  expect(run.stdout).toBe('at-planted-0123456789\n')
+}
+
 describe.skipIf(process.platform === 'win32')('a credentials directory or file others could write', () => {
   it('a world-writable credentials directory is refused, with chmod 700 as the fix', async () => {
     const home = newHome()
@@ -104,10 +111,7 @@ describe.skipIf(process.platform === 'win32')('a credentials directory or file o
     await home.plant(sandboxCredential())
     chownSync(home.env.XDG_DATA_HOME!, process.getuid!(), process.getgid!())
     chmodSync(home.env.XDG_DATA_HOME!, 0o775)
-    const run = await home.cli(['token', 'sandbox'])
-    expect(run.stderr).toBe('')
-    expect(run.exitCode).toBe(0)
-    expect(run.stdout).toBe('at-planted-0123456789\n')
+    expectUsed(await home.cli(['token', 'sandbox']))
   })
 
   it('a directory above owned by another user is refused', async () => {
@@ -142,10 +146,7 @@ describe.skipIf(process.platform === 'win32')('a credentials directory or file o
     const home = newHome()
     await home.plant(sandboxCredential())
     chmodSync(home.env.XDG_DATA_HOME!, 0o1777)
-    const run = await home.cli(['token', 'sandbox'])
-    expect(run.stderr).toBe('')
-    expect(run.exitCode).toBe(0)
-    expect(run.stdout).toBe('at-planted-0123456789\n')
+    expectUsed(await home.cli(['token', 'sandbox']))
   })
 
   it('a private directory and file are used as before', async () => {
