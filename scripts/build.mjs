@@ -195,6 +195,7 @@ await writeCodeCaches(['main', ...FAST_BUNDLES.map((b) => b.name)].map((name) =>
  * compiles as without it. Best effort: a failed warm run only makes a colder cache.
  */
 async function writeCodeCaches(files) {
+  const ids = new Map()
   for (const file of files) {
     const text = readFileSync(file, 'utf8')
     // Code compiled with a code cache cannot import(): every one must have become a require (fastPathOnly).
@@ -202,6 +203,7 @@ async function writeCodeCaches(files) {
     if (dynamic) throw new Error(`${file} imports ${dynamic[1]} dynamically, which a script compiled from a code cache cannot`)
     const id = createHash('sha256').update(text).digest('hex').slice(0, 16)
     writeFileSync(file, `${text}//# oauth-cli-build=${id}\n`)
+    ids.set(file, id)
   }
   const { loadBundle, compiledBundles, entryFor } = createRequire(import.meta.url)('../bin/oauth-cli.cjs')
   // Each run through the file whose main() bin/ starts for it (main.cjs, or fast-listing.cjs for a listing).
@@ -239,7 +241,8 @@ async function writeCodeCaches(files) {
   }
   for (const file of files) loadBundle(file)
   for (const { file, script } of compiledBundles()) {
-    const id = /\/\/# oauth-cli-build=(\w+)\n$/.exec(readFileSync(file, 'utf8'))[1]
+    const id = ids.get(file)
+    if (id === undefined) throw new Error(`build: ${file} was loaded for its code cache but is not a fast-build file`)
     writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]))
   }
 }

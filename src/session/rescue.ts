@@ -25,7 +25,9 @@ const NAMES_PER_DIR = 4
 
 /** The path written, or undefined when no candidate directory took the file. */
 export async function rescueCredential(credential: StoredCredential, ctx: RescueContext): Promise<string | undefined> {
-  const [{ mkdir, open }, { tmpdir }, { randomBytes }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:crypto')])
+  // node:crypto, not platform/unique-name's randomHex: the last directory tried is the shared /tmp, where a name
+  // others could guess would let them take every candidate first.
+  const [{ mkdir, open, rm }, { tmpdir }, { randomBytes }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:crypto')])
   const stamp = new Date(ctx.now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
   const prefix = `rescued-${encodeFileNamePart(credential.provider)}@${encodeFileNamePart(credential.profile)}-${stamp}-${process.pid}`
   const stateHome = ctx.env.XDG_STATE_HOME || join(ctx.homedir, '.local', 'state')
@@ -39,7 +41,7 @@ export async function rescueCredential(credential: StoredCredential, ctx: Rescue
     }
     for (let i = 0; i < NAMES_PER_DIR; i++) {
       const path = join(dir, `${prefix}-${randomBytes(8).toString('hex')}.bundle`)
-      const written = await writeNew(open, path, content)
+      const written = await writeNew({ open, rm }, path, content)
       if (written === 'written') return path
       if (written === 'failed') break
     }
@@ -49,7 +51,7 @@ export async function rescueCredential(credential: StoredCredential, ctx: Rescue
 
 /** Creates `path` (never over an existing file), writes and syncs it: 'exists' when the name was taken. */
 async function writeNew(
-  open: typeof import('node:fs/promises').open,
+  { open, rm }: Pick<typeof import('node:fs/promises'), 'open' | 'rm'>,
   path: string,
   content: string,
 ): Promise<'written' | 'exists' | 'failed'> {
@@ -71,7 +73,6 @@ async function writeNew(
   }
   if (written) return 'written'
   // A partial file would hold part of a secret: not left behind.
-  const { rm } = await import('node:fs/promises')
   await rm(path, { force: true }).catch(() => undefined)
   return 'failed'
 }

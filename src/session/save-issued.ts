@@ -50,8 +50,7 @@ export async function retryWrite<T>(store: CredentialStore, next: StoredCredenti
  */
 export async function rescueSuperseded(store: CredentialStore, next: StoredCredential, newer: StoredCredential, deps: SessionDeps): Promise<void> {
   if (next.refresh_token === undefined || newer.refresh_token === next.refresh_token) return
-  const { rescueCredential } = await import('./rescue')
-  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+  const path = await rescueToFile(next, deps)
   const what = `oauth-cli: warning: ${next.provider} (profile ${next.profile}) was replaced while this refresh ran (by an import, a login or another runner), and the newer credentials are kept and used`
   const fate = path
     ? `; the tokens this refresh was issued were written to ${path} (mode 0600, readable only by you): to use them instead, ${restoreCommand(store, next, path)}; either way, then delete that file`
@@ -59,11 +58,16 @@ export async function rescueSuperseded(store: CredentialStore, next: StoredCrede
   deps.io.stderr.write(`${what}${fate}\n`)
 }
 
+/** `next` in a new 0600 emergency file (session/rescue.ts): its path, or undefined when none could be written. */
+async function rescueToFile(next: StoredCredential, deps: SessionDeps): Promise<string | undefined> {
+  const { rescueCredential } = await import('./rescue')
+  return rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+}
+
 /** Writes `next` to an emergency file and returns the error to throw: where it went, and how to restore it. */
 async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
   const reason = err instanceof Error ? err.message : String(err)
-  const { rescueCredential } = await import('./rescue')
-  const path = await rescueCredential(next, { env: deps.env, homedir: deps.homedir, now: deps.clock.now() })
+  const path = await rescueToFile(next, deps)
   const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`
   const fate = path
     ? `; they were written to ${path} (mode 0600, readable only by you): restore them with ${restoreCommand(store, next, path)}, then delete that file`

@@ -516,16 +516,27 @@ function guardDir(dir: string): boolean {
  */
 function checkAncestors(dir: string, dirIsLink: boolean): void {
   const given = resolve(dir)
+  if (ancestorsChecked.has(given)) return
   const linked = checkAbove(given, dir)
-  if (!linked && !dirIsLink) return
-  let real: string
-  try {
-    real = realpathSync.native(given)
-  } catch (err) {
-    throw ioError('read', dir, err)
+  if (linked || dirIsLink) {
+    let real: string
+    try {
+      real = realpathSync.native(given)
+    } catch (err) {
+      throw ioError('read', dir, err)
+    }
+    checkAbove(real, dir)
   }
-  checkAbove(real, dir)
+  ancestorsChecked.add(given)
 }
+
+/**
+ * Credentials directories whose ancestors passed in this process: a refresh
+ * reaches the store four times (read, the read under the lock, the write
+ * check, the write), and walking up to / each time bought nothing the first
+ * walk had not.
+ */
+const ancestorsChecked = new Set<string>()
 
 /** Checks each directory above `path`; true when one of them is a link (so the real path differs). */
 function checkAbove(path: string, dir: string): boolean {
