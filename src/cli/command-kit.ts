@@ -3,7 +3,7 @@
  * Deps, the root program, the option table turned into commander options and
  * back into typed values, and `act`, which runs a command's run half.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander'
 import type { Deps } from './deps'
 import { rememberContext } from './error-context'
 import type { ExitCode } from './errors'
@@ -115,16 +115,28 @@ export function addFlags(cmd: Command, table: FlagTable): Command {
   return cmd
 }
 
+/** The values completion offers for an option whose row has choices (see `Flag.choices`). */
+const OFFERED = new WeakMap<Option, readonly string[]>()
+
+export function offeredValues(option: Option): readonly string[] | undefined {
+  return OFFERED.get(option)
+}
+
 function toOption(row: Flag): Option {
   const option = new Option(row.flags, row.description)
-  if (row.choices) option.choices(row.choices)
+  if (row.choices) OFFERED.set(option, row.choices)
+  // Commander's choices would also say "(choices: …)" in help and refuse what `parse` accepts besides them.
+  if (row.choices && !row.parse) option.choices(row.choices)
   const parse = row.parse
   if (parse) {
     option.argParser((value: string) => {
       try {
         return parse(value)
       } catch (err) {
-        throw err instanceof OptionValueError ? new InvalidArgumentError(err.message) : err
+        if (!(err instanceof OptionValueError)) throw err
+        if (err.shown === undefined) throw new InvalidArgumentError(err.message)
+        // Commander's own message would repeat the whole value.
+        throw new CommanderError(2, 'oauth-cli.invalidArgument', `option '${row.flags}' argument '${err.shown}' is invalid: ${err.message}`)
       }
     })
   }

@@ -8,11 +8,20 @@
  */
 import { SANDBOX_DEFAULT_ACCESS_TOKEN_TTL } from '../sandbox/provider'
 import { isValidProfileName } from '../session/profiles'
-import { isSharedStoreUrl, type StoreChoice } from '../store/credential-store'
+import { isSharedStoreUrl, shownStoreChoice, type StoreChoice } from '../store/credential-store'
 
-/** A value that breaks its flag's rule; commander reports `option '…' argument '…' is invalid. <message>`. */
+/**
+ * A value that breaks its flag's rule; reported as `option '…' argument '<shown>' is invalid: <message>`.
+ * `shown` is what to repeat of the value, when the whole of it may not be (a URL may hold a password).
+ */
 export class OptionValueError extends Error {
   override name = 'OptionValueError'
+  constructor(
+    message: string,
+    readonly shown?: string,
+  ) {
+    super(message)
+  }
 }
 
 /** One row of the table. `T` is the value the typed options get. */
@@ -22,7 +31,11 @@ export interface Flag<T = unknown> {
   description: string
   /** Turns the text into the value; throws OptionValueError saying what is expected. */
   parse?: (value: string) => T
-  /** The values offered (help, completion); enforced, unless `parse` also takes others (a shared store's URL). */
+  /**
+   * The values offered by completion. Without `parse` they are the only ones accepted, and help
+   * lists them; with `parse`, which also takes others (a shared store's URL), the description
+   * says what is accepted (a list in help would leave the others out).
+   */
   choices?: readonly string[]
   /** Given again, the values add up (`-H a -H b`). */
   repeatable?: boolean
@@ -82,12 +95,13 @@ export function parseSeconds(value: string): number {
   return n
 }
 
-/** keychain, file, or the shared store's postgres:// (postgresql://) URL; never echoed, as a URL may hold a password. */
+/** keychain, file, or the shared store's postgres:// (postgresql://) URL. */
 export function parseStore(value: string): StoreChoice {
   if (value === 'keychain' || value === 'file') return value
   if (isSharedStoreUrl(value)) return value
-  throw new OptionValueError('expected keychain, file, or a postgres:// URL of the shared store')
+  throw new OptionValueError('expected keychain, file, or a postgres:// or postgresql:// URL (postgres://user@host:5432/db)', shownStoreChoice(value))
 }
+
 
 export function parseProfileName(value: string): string {
   if (!isValidProfileName(value)) throw new OptionValueError('use letters, digits, ".", "_" or "-" (at most 64)')
@@ -113,7 +127,7 @@ export const COMMON_FLAGS = {
   }),
   store: flag<StoreChoice | undefined>({
     flags: '--store <store>',
-    description: 'where credentials live (or a shared postgres://user@host/db)',
+    description: 'where credentials live: keychain, file, or a shared postgres:// (postgresql://) URL',
     choices: ['keychain', 'file'],
     parse: parseStore,
   }),

@@ -16,6 +16,16 @@ export function isSharedStoreUrl(value: string | undefined): value is SharedStor
   return scheme.startsWith('postgres://') || scheme.startsWith('postgresql://')
 }
 
+/**
+ * What a message may repeat of a refused store choice (`--store`, OAUTH_CLI_STORE): a plain word
+ * whole (`keychan`); of anything else (a mistyped URL: `postgres//ci:pw@db`, `mysql://…`) only
+ * its first word, as the rest may hold a password.
+ */
+export function shownStoreChoice(value: string): string {
+  const end = value.search(/[^\w.-]/)
+  return end === -1 ? value : `${value.slice(0, end)}…`
+}
+
 export interface CredentialKey {
   provider: string
   profile: string

@@ -12,7 +12,7 @@ import type { Deps } from '../deps'
 import type { Runners } from '../program'
 import type { ExitCode } from '../errors'
 import { Argument, type Command, type Option } from 'commander'
-import type { CommandContext } from '../command-kit'
+import { offeredValues, type CommandContext } from '../command-kit'
 
 export type CompletionShell = 'bash' | 'zsh' | 'fish'
 
@@ -103,12 +103,13 @@ function describeCommands(parent: Command): CommandSpec[] {
 
 function describeOption(option: Option): OptionSpec {
   const flags = [option.long, option.short].filter((f): f is string => typeof f === 'string')
+  const choices = option.argChoices ?? offeredValues(option)
   return {
     flags,
     name: option.attributeName(),
     takesValue: option.required || option.optional,
     variadic: option.variadic,
-    ...(option.argChoices ? { choices: [...option.argChoices] } : {}),
+    ...(choices ? { choices: [...choices] } : {}),
   }
 }
 

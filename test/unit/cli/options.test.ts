@@ -54,7 +54,7 @@ describe('the value rules', () => {
   it('checks --store as commander does: keychain, file, or a shared store URL', () => {
     expect(readValue(COMMON_FLAGS.store, 'file')).toBe('file')
     expect(readValue(COMMON_FLAGS.store, 'postgresql://ci@db/oauth')).toBe('postgresql://ci@db/oauth')
-    expect(() => readValue(COMMON_FLAGS.store, 'cloud')).toThrow('expected keychain, file, or a postgres:// URL of the shared store')
+    expect(() => readValue(COMMON_FLAGS.store, 'cloud')).toThrow('expected keychain, file, or a postgres:// or postgresql:// URL')
   })
 
   it('names each row after the attribute commander stores it under', () => {

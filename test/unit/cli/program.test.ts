@@ -63,7 +63,7 @@ describe('runCli parsing', () => {
     [['token', 'acme', '--bogus'], /unknown option '--bogus'/],
     [['login', 'acme', '--port', 'abc'], /port number/],
     [['login', 'acme', '--timeout', '0'], /whole number of seconds/],
-    [['status', '--store', 'cloud'], /expected keychain, file, or a postgres:\/\/ URL/],
+    [['status', '--store', 'cloud'], /argument 'cloud' is invalid: expected keychain, file, or a postgres:\/\/ or postgresql:\/\/ URL/],
     [['token', 'acme', '--profile', 'bad profile'], /letters, digits/],
   ])('rejects %j with a usage error (exit 2)', async (argv, message) => {
     const { runners } = spyRunners()
