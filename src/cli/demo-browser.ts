@@ -1,6 +1,6 @@
 /** The demo's browser where no real one can open. */
 import type { HttpClient } from '../http/types'
-import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import type { Browser, OpenResult } from '../platform/browser-port'
 
 /**

@@ -1,20 +1,9 @@
 /**
- * What "loopback" means, in its two senses. Pure; every check of a loopback
- * host in the tree goes through one of these two.
+ * What "loopback" means where a secret may travel: plain `http:` is allowed on
+ * these hosts. Pure. The other sense, the hosts a loopback redirect may name,
+ * is platform/loopback-redirect.ts; every check of a loopback host in the tree
+ * goes through one of the two.
  */
-
-/**
- * The hosts a loopback redirect URI may name (SPEC, "Redirects"): exactly
- * those the one-shot listener binds (`oauth/loopback.ts`), as `URL#hostname`
- * spells them.
- * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
- */
-export const LOOPBACK_REDIRECT_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost'])
-
-/** An `http:` URL on one of LOOPBACK_REDIRECT_HOSTS: a redirect the listener on this machine can serve. */
-export function isLoopbackRedirectUri(url: URL): boolean {
-  return url.protocol === 'http:' && LOOPBACK_REDIRECT_HOSTS.has(url.hostname)
-}
 
 /**
  * A host whose traffic never leaves the machine: `127.0.0.0/8`, `[::1]` and

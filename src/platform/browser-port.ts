@@ -1,4 +1,4 @@
-import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+import { isLoopbackRedirectUri } from './loopback-redirect'
 
 /** The Browser port: opening a URL for the user is best effort, never fatal. */
 export type OpenResult = { opened: true; via: string } | { opened: false; reason: string }

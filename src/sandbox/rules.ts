@@ -3,7 +3,7 @@
  * user codes. No state, no I/O beyond hashing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { SANDBOX_PASTE_REDIRECT_URI, SANDBOX_SCOPES } from './provider'
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */

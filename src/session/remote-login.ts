@@ -7,7 +7,7 @@
  */
 import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
-import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'
+import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { InputError } from './errors'
 import { startLoginTimer } from './login-timeout'
 import {

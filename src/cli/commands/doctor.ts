@@ -7,7 +7,7 @@
 import { escapeControls } from '../../platform/terminal-text'
 import { redactUrl } from '../../http/redact'
 import { ListenError } from '../../oauth/callback-server'
-import { isLoopbackRedirectUri } from '../../oauth/loopback-hosts'
+import { isLoopbackRedirectUri } from '../../platform/loopback-redirect'
 import type { State } from '../../oauth/types'
 import { ConfigError } from '../../providers/errors'
 import type { ResolvedProvider } from '../../providers/types'
