@@ -157,12 +157,12 @@ export const MAX_PAGES = 1000
 /**
  * What `--paginate` did. Items are handed to `onItems` page by page as they
  * arrive and are not kept. On an HTTP error status the run stops there; the
- * failing page's answer is passed on (its body unread) with how many pages
- * and items came before it.
+ * failing page's request and answer are passed on (its body unread) with how
+ * many pages and items came before it.
  */
 export type PaginatedOutcome =
   | { kind: 'complete'; pages: number; items: number; truncated: boolean }
-  | { kind: 'http_error'; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
+  | { kind: 'http_error'; request: ApiRequest; response: ApiResponse; pages: number; items: number; provider: ResolvedProvider }
   /** The first page holds no list: the endpoint does not paginate. Its body, read, is handed back. */
   | { kind: 'not_a_list'; response: ApiResponse; body: Uint8Array; reason: string }
 
@@ -193,7 +193,7 @@ export async function sendPaginated(
     if (seen.has(key)) throw new PaginationError(`${name} pointed back at a page already fetched; stopping to avoid a loop`)
     seen.add(key)
     const response = await session.send(request)
-    if (response.status >= 400) return { kind: 'http_error', response, pages, items, provider: session.provider }
+    if (response.status >= 400) return { kind: 'http_error', request, response, pages, items, provider: session.provider }
     pages++
     const page = await readPageAt(style, request, response, pages, name)
     if (page.kind === 'not_a_list') return page

@@ -110,13 +110,14 @@ function callerHeaders(opts: Pick<CallOptions, 'headers'>): Record<string, strin
 }
 
 /**
- * Whether the caller gave an Authorization with -H: it replaces the stored
- * credential for the request (SPEC, "Conventions"), which is then neither
- * loaded nor refreshed, and a 401 is that header's. A provider's api_headers
- * never do: the credential is sent over them.
+ * Whether the caller gave an Authorization with -H (the request's headers are
+ * the caller's, from buildApiRequest): it replaces the stored credential for
+ * the request (SPEC, "Conventions"), which is then neither loaded nor
+ * refreshed, and a 401 is that header's. A provider's api_headers never do:
+ * the credential is sent over them.
  */
-function givesAuthorization(opts: Pick<CallOptions, 'headers'>): boolean {
-  return callerHeaders(opts).authorization !== undefined
+function givesAuthorization(request: ApiRequest): boolean {
+  return request.headers.authorization !== undefined
 }
 
 /** RFC 9110 §5.6.2 `token`: what a header name and a method may be made of. */
@@ -174,7 +175,7 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
 async function openCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<{ session: ApiSession; request: ApiRequest }> {
   const provider = await loadProvider(opts.provider, { config: opts.config }, deps)
   const request = buildApiRequest(opts, provider, await readBody(opts, deps))
-  return { session: await openApiSession(provider, { ...opts, ownAuthorization: givesAuthorization(opts) }, deps, resume), request }
+  return { session: await openApiSession(provider, { ...opts, ownAuthorization: givesAuthorization(request) }, deps, resume), request }
 }
 
 export async function runCall(opts: CallOptions, deps: Deps, resume?: CallResume): Promise<ApiResponse> {
@@ -347,7 +348,7 @@ export async function executeCall(
   }
   await sink.close()
   if (response.status >= 400) {
-    throw httpStatusError(opts, response, undefined, deps.env, false, { provider: session.provider, now: deps.clock.now() })
+    throw httpStatusError(opts, response, undefined, deps.env, false, { provider: session.provider, request, now: deps.clock.now() })
   }
   return 0
 }
@@ -401,7 +402,7 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
     if (!opened && !opts.fail) await writeBody(response, sink)
     else await response.discard()
     await sink.close()
-    throw httpStatusError(opts, response, outcome.pages + 1, deps.env, opened, { provider: outcome.provider, now: deps.clock.now() })
+    throw httpStatusError(opts, response, outcome.pages + 1, deps.env, opened, { provider: outcome.provider, request: outcome.request, now: deps.clock.now() })
   }
   if (gather) {
     await sink.write(opts.ndjson ? formatNdjson(gathered) : sink.terminal ? renderPrettyJson(gathered, { color: sink.color }) : `${JSON.stringify(gathered)}\n`)
@@ -438,7 +439,7 @@ function httpStatusError(
   page: number | undefined,
   env: Env,
   partial: boolean,
-  explain: { provider: ResolvedProvider; now: number },
+  explain: { provider: ResolvedProvider; request: ApiRequest; now: number },
 ): HttpStatusError {
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
   const where =
@@ -456,7 +457,7 @@ function httpStatusError(
   const fromEnv = envTokenInUse(opts.provider, env)
   const hint =
     // The -H Authorization replaced the stored credential: it is the one refused, and logging in again would not change that.
-    (response.status === 401 || response.status === 403) && givesAuthorization(opts)
+    (response.status === 401 || response.status === 403) && givesAuthorization(explain.request)
       ? 'the Authorization header given with -H was refused (it replaces the stored credential for this request); drop it to use the stored one'
       : response.status === 401 && fromEnv
       ? envTokenRefusedHint(fromEnv)

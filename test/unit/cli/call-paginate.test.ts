@@ -161,6 +161,18 @@ describe('call --paginate failures', () => {
     expect(deps.io.stdoutText).toBe(fixture('livestorm/error-400.json'))
   })
 
+  it("names the caller's -H Authorization, not a login, when a later page answers 401 to it", async () => {
+    const http = recordingHttp((url) =>
+      new URL(url).searchParams.has('page[number]') ? page('livestorm/error-400.json', {}, 401) : page('livestorm/events-page-0.json'),
+    )
+    const { deps } = await callDeps('livestorm', http)
+    const opts = callOptions({ provider: 'livestorm', target: '/events', paginate: true, headers: ['Authorization: Bearer mine'] })
+    const error = await executeCall(opts, deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpStatusError)
+    expect((error as HttpStatusError).hint).toMatch(/^the Authorization header given with -H was refused/)
+    expect(http.calls.map((c) => c.headers.get('authorization'))).toEqual(['Bearer mine', 'Bearer mine'])
+  })
+
   it('leaves the streamed array unclosed, says the output is incomplete and exits 4 when a later page fails', async () => {
     const http = recordingHttp((url) =>
       new URL(url).searchParams.has('page[number]') ? page('livestorm/error-400.json', {}, 400) : page('livestorm/events-page-0.json'),
