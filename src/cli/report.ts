@@ -227,7 +227,8 @@ function fromStoreError(err: StoreError): CliError {
     case 'timeout':
       return new CliError(err.message, { exitCode: 1, hint: 'unlock the keychain, or use --store file', cause: err })
     case 'locked':
-      return new CliError(err.message, { exitCode: 1, cause: err })
+      // A wait that timed out, as the shared store's lease wait (exit 5: SPEC's timeout, and "the same as with a local store").
+      return new OfflineError(err.message, { hint: err.hint ?? LOCK_HOLDER_HINT, cause: err })
     case 'insecure':
       // Fixed by the user's own chmod/chown, like a configuration error: exit 2.
       return new UsageError(err.message, { cause: err })
@@ -245,6 +246,10 @@ function fromStoreError(err: StoreError): CliError {
     }
   }
 }
+
+/** The lock's holder is alive: the message names it (pid and host) and the lock file. */
+const LOCK_HOLDER_HINT =
+  'another process holds the refresh lock of these credentials (a refresh, login or logout): wait for it to end, or stop it if it hangs'
 
 /** How to get rid of an unreadable item: `logout --local` removes it from whichever store holds it. */
 export function corruptHint(err: StoreError): string {

@@ -18,7 +18,7 @@ import { createFileLocker } from '../../src/store/lock'
 import { it, SUITE, expectExit, lockAttempted, loginAcme, refreshAtProvider, type World } from './world'
 
 describe('a login whose wait for the refresh lock times out', SUITE, () => {
-  it('keeps what the lock holder stored, rescues its own new tokens to a 0600 file it names, and exits 1 saying how to restore them', async ({ makeWorld }) => {
+  it('keeps what the lock holder stored, rescues its own new tokens to a 0600 file it names, and exits 5 (a timeout) saying how to restore them', async ({ makeWorld }) => {
     const world = await makeWorld()
     await loginAcme(world)
     const issuedBefore = world.fp.issuedRefreshTokens().length
@@ -46,7 +46,7 @@ describe('a login whose wait for the refresh lock times out', SUITE, () => {
       }
     })
     const run = await login.exited
-    expectExit(run, 1)
+    expectExit(run, 5)
     // What the holder stored is not overwritten.
     const now = await store.get(key)
     expect(now.status === 'found' && now.credential.refresh_token).toBe(rotated.refresh_token)

@@ -101,7 +101,15 @@ describe('refresh across processes', { timeout: 90_000 }, () => {
     expect(readdirSync(lockDir(world))).toEqual([])
   })
 
-  it('gives up after the lock timeout, naming the lock file, while a live process holds the lock', async ({ makeWorld, annotate }) => {
+  // SPEC: a timeout is exit 5, and the shared store's lease wait gives up with exit 5 naming the holder; a local lock is the same.
+  it.for(
+    [
+      ['call', 'acme', '/things'],
+      ['token', 'acme'],
+      ['token', 'acme', '--verbose'],
+      ['refresh', 'acme'],
+    ].map((argv) => ({ argv, command: argv.join(' ') })),
+  )('$command gives up after the lock timeout with exit 5, naming the lock file and its holder, while a live process holds the lock', async ({ argv }, { makeWorld, annotate }) => {
     const world = await expiredLogin(makeWorld)
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
     const holderExited = new Promise((resolve) => holder.once('exit', resolve))
@@ -110,11 +118,12 @@ describe('refresh across processes', { timeout: 90_000 }, () => {
       mkdirSync(lockDir(world), { recursive: true, mode: 0o700 })
       writeFileSync(lockFile(world), JSON.stringify(owner))
       const env = { OAUTH_CLI_LOCK_TIMEOUT_MS: '1500' }
-      const { result: run, ms } = await timed(() => world.cli(['call', 'acme', '/things'], { env }))
-      await annotate(`the call blocked by a live holder took ${Math.round(ms)} ms`)
-      expectExit(run, 1)
+      const { result: run, ms } = await timed(() => world.cli(argv, { env }))
+      await annotate(`${argv.join(' ')} blocked by a live holder took ${Math.round(ms)} ms`)
+      expectExit(run, 5)
       expect(run.stdout).toBe('')
       expect(run.stderr).toContain(`waiting for the lock ${lockFile(world)} (held by pid ${holder.pid} on ${hostname()}`)
+      expect(run.stderr).toMatch(/\nanother process holds the refresh lock of these credentials .*: wait for it to end, or stop it if it hangs/)
       expect(ms).toBeGreaterThanOrEqual(1500)
       expect(ms).toBeLessThan(10_000)
       expect(spentRefreshTokens(world)).toEqual([])
@@ -123,7 +132,7 @@ describe('refresh across processes', { timeout: 90_000 }, () => {
       // Once the holder is gone, its lock is stale and the next call goes through.
       holder.kill('SIGKILL')
       await holderExited
-      expectExit(await world.cli(['call', 'acme', '/things'], { env }), 0)
+      expectExit(await world.cli(argv, { env }), 0)
       expect(spentRefreshTokens(world)).toHaveLength(1)
     } finally {
       holder.kill('SIGKILL')
