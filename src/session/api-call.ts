@@ -50,11 +50,6 @@ export interface ApiSession {
 }
 
 /**
- * Loads the credential once. Each `send` that gets a 401 with a refreshable
- * credential refreshes once and retries once: the token may have been revoked
- * or expired early. Later sends reuse the refreshed credential.
- */
-/**
  * How the start-up fast path (cli/fast-commands.ts) hands over a call whose
  * first answer was a 401: it sent the request, but the refresh code is not in
  * the fast build. The full CLI then refreshes first (as the 401 asked) and
@@ -67,6 +62,11 @@ export interface CallResume {
   onRejected?: (accessToken: string) => void
 }
 
+/**
+ * Loads the credential once. Each `send` that gets a 401 with a refreshable
+ * credential refreshes once and retries once: the token may have been revoked
+ * or expired early. Later sends reuse the refreshed credential.
+ */
 export async function openApiSession(
   provider: ResolvedProvider,
   who: { profile: string; store: StoreChoice; ownAuthorization?: boolean },
@@ -85,9 +85,10 @@ export async function openApiSession(
     onRetry: deps.onRetry,
     isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,
   })
+  const via: Sender = { http, provider, apiHeaders: providerHeaders(provider) }
   // A user-supplied Authorization replaces the stored credential for the request (SPEC,
   // "Conventions"): nothing is loaded or refreshed, and a 401 to it is the answer.
-  if (who.ownAuthorization) return { provider, send: (next) => sendOnce(http, next, provider, undefined) }
+  if (who.ownAuthorization) return { provider, send: (next) => sendOnce(via, next, undefined) }
   const resumed = resume.rejectedAccessToken !== undefined && store !== undefined
   let credential =
     fromEnv?.credential ??
@@ -101,7 +102,7 @@ export async function openApiSession(
   // A resumed call has had its one refresh for the first send already.
   let refreshed = resumed
   const send = async (next: ApiRequest): Promise<ApiResponse> => {
-    const response = await sendOnce(http, next, provider, credential)
+    const response = await sendOnce(via, next, credential)
     const retryable = !refreshed
     refreshed = false
     if (response.status !== 401 || !store || !isRenewable(credential) || !retryable) return response
@@ -111,21 +112,25 @@ export async function openApiSession(
       force: true,
       rejectedAccessToken: credential.access_token,
     })
-    return sendOnce(http, next, provider, credential)
+    return sendOnce(via, next, credential)
   }
   return { provider, send }
 }
 
-async function sendOnce(
-  http: HttpClient,
-  request: ApiRequest,
-  provider: ResolvedProvider,
-  credential: StoredCredential | undefined,
-): Promise<ApiResponse> {
+/** What every send of one session goes through: built once, not per page of --paginate. */
+interface Sender {
+  http: HttpClient
+  provider: ResolvedProvider
+  /** The provider's `api_headers`, by lower-cased name (providerHeaders). */
+  apiHeaders: Record<string, string>
+}
+
+async function sendOnce(via: Sender, request: ApiRequest, credential: StoredCredential | undefined): Promise<ApiResponse> {
+  const { http, provider } = via
   // Every request that carries the credential, pages included, goes to one of the provider's origins.
   requireProviderOrigin(new URL(request.url), provider)
   const filled = credential ? credentialHeaders(provider, credential) : {}
-  const headers = { ...providerHeaders(provider), ...filled, ...request.headers }
+  const headers = { ...via.apiHeaders, ...filled, ...request.headers }
   const response = await http(request.url, {
     method: request.method,
     headers,
