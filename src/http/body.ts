@@ -4,7 +4,7 @@
  * answers, pages, traces), so no body is ever held whole in memory unasked and
  * a small compressed body cannot expand into an unbounded buffer.
  */
-import { TransportError, type ChunkConsumer, type ChunkPusher, type HttpBody, type HttpResponse } from './types'
+import { TransportError, type ChunkConsumer, type ChunkedBody, type HttpBody, type HttpResponse } from './types'
 
 /** The most a body read whole may hold (decoded): far above any token answer or page. */
 export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024
@@ -34,17 +34,17 @@ export async function* bodyChunks(res: Pick<HttpResponse, 'body'>): AsyncGenerat
  * promises it returns: through the body's own `eachChunk` where it has one
  * (the production transports' bodies: no promise per chunk), else by iterating.
  */
-export async function forEachChunk(chunks: AsyncIterable<Uint8Array> & Partial<ChunkPusher>, consume: ChunkConsumer): Promise<void> {
+export async function forEachChunk(chunks: ChunkedBody, consume: ChunkConsumer): Promise<void> {
   if (typeof chunks.eachChunk === 'function') return chunks.eachChunk(consume)
   for await (const chunk of chunks) await consume(chunk)
 }
 
 /** The body itself when it is already an async iterable (no generator in between, per chunk), else bodyChunks. */
-export function bodyIterable(res: Pick<HttpResponse, 'body'>): AsyncIterable<Uint8Array> & Partial<ChunkPusher> {
+export function bodyIterable(res: Pick<HttpResponse, 'body'>): ChunkedBody {
   return res.body && isAsyncIterable(res.body) ? res.body : bodyChunks(res)
 }
 
-function isAsyncIterable(body: HttpBody): body is AsyncIterable<Uint8Array> {
+function isAsyncIterable(body: HttpBody): body is ChunkedBody {
   return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function'
 }
 

@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Readable } from 'node:stream'
 import { readBytes, MAX_BUFFERED_BODY_BYTES } from './body'
 import { toTransportError } from './client'
-import { TransportError, type ChunkConsumer, type ChunkPusher, type HttpHeaders, type HttpResponse } from './types'
+import { TransportError, type ChunkConsumer, type ChunkedBody, type ChunkPusher, type HttpHeaders, type HttpResponse } from './types'
 
 type RawHeaders = Record<string, string | string[] | undefined>
 
@@ -203,7 +203,7 @@ class StreamedResponse implements HttpResponse {
     private readonly url: URL,
     readonly status: number,
     readonly headers: PlainHeaders,
-    readonly body: AsyncIterable<Uint8Array> | null,
+    readonly body: ChunkedBody | null,
   ) {
     this.statusText = STATUS_CODES[status] ?? ''
   }

@@ -31,7 +31,10 @@ export interface HttpHeaders {
 }
 
 /** A chunked body: a web ReadableStream (global Response) or any async iterable of bytes. */
-export type HttpBody = (AsyncIterable<Uint8Array> & Partial<ChunkPusher>) | ReadableStream<Uint8Array>
+export type HttpBody = ChunkedBody | ReadableStream<Uint8Array>
+
+/** Bytes as they arrive, with the production transports' push-style reader where there is one (ChunkPusher). */
+export type ChunkedBody = AsyncIterable<Uint8Array> & Partial<ChunkPusher>
 
 /**
  * What the production transports' bodies offer besides iteration: the chunks

@@ -8,7 +8,7 @@
 import { requireProviderOrigin } from './api-origin'
 import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
-import type { ChunkPusher, HttpClient, HttpHeaders } from '../http/types'
+import type { ChunkedBody, HttpClient, HttpHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoreChoice, StoredCredential } from '../store/credential-store'
@@ -36,7 +36,7 @@ export interface ApiResponse {
   statusText: string
   headers: HttpHeaders
   /** The body as it arrives (with the transport's push-style reader, where it has one: see http/body's forEachChunk). */
-  chunks(): AsyncIterable<Uint8Array> & Partial<ChunkPusher>
+  chunks(): ChunkedBody
   /** The whole body, refused past MAX_BUFFERED_BODY_BYTES (a page, a body to pretty-print). */
   bytes(): Promise<Uint8Array>
   /** Drops the body unread (an answer that is about to be retried). */

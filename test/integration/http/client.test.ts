@@ -9,7 +9,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { bodyChunks, forEachChunk, readBytes } from '../../../src/http/body'
 import { createHttpClient } from '../../../src/http/client'
-import { TransportError, type ChunkPusher, type HttpClient } from '../../../src/http/types'
+import { TransportError, type ChunkedBody, type HttpClient } from '../../../src/http/types'
 import { hasOpenssl } from '../../support/openssl'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
@@ -368,7 +368,7 @@ describe('createHttpClient (node:http) bodies and connections', () => {
 })
 
 describe('a body pushed to its consumer (forEachChunk, what call -o writes from)', () => {
-  const body = (res: { body: unknown }) => res.body as AsyncIterable<Uint8Array> & Partial<ChunkPusher>
+  const body = (res: { body: unknown }) => res.body as ChunkedBody
 
   it('hands over every chunk in order, the next only once the promise for the last settled', async () => {
     const parts = Array.from({ length: 40 }, (_, i) => Buffer.alloc(32 * 1024, i))
