@@ -129,7 +129,7 @@ export async function connect(target: PostgresTarget): Promise<Connection> {
     try {
       return await send(client)
     } catch (err) {
-      if (!hasSqlState(err) && client === current) broken = true
+      if (!isServerAnswer(sqlStateOf(err)) && client === current) broken = true
       throw toStoreError(err, target, doing)
     }
   }
@@ -149,10 +149,19 @@ export async function connect(target: PostgresTarget): Promise<Connection> {
   }
 }
 
-/** A server's answer (an error with a SQLSTATE) rather than a lost connection. */
-function hasSqlState(err: unknown): boolean {
+/** The SQLSTATE a driver error carries (five characters), or undefined for one that has none (a socket error). */
+function sqlStateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57P)/.test(code)
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+}
+
+/**
+ * A server's answer to the query rather than a lost connection: a SQLSTATE
+ * outside class 08 (connection exception) and 57P (the server shutting down or
+ * ending the session).
+ */
+function isServerAnswer(sqlstate: string | undefined): boolean {
+  return sqlstate !== undefined && !/^(08|57P)/.test(sqlstate)
 }
 
 function clientConfig(target: PostgresTarget, ssl: ClientConfig['ssl']): ClientConfig {
@@ -215,8 +224,7 @@ function isNoSslError(err: unknown): boolean {
 export function toStoreError(err: unknown, target: PostgresTarget, doing: string): StoreError {
   if (err instanceof StoreError) return err
   const where = target.location
-  const code = (err as { code?: unknown } | undefined)?.code
-  const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  const sqlstate = sqlStateOf(err)
   const detail = describeCause(err)
   if (sqlstate && DENIED_CODES.has(sqlstate)) {
     return new StoreError('denied', where, `the shared store at ${where} refused: ${detail}`, {
@@ -235,7 +243,7 @@ export function toStoreError(err: unknown, target: PostgresTarget, doing: string
     // A trust problem, not a network one: trying again will not help, the configuration must change (exit 2).
     return new StoreError('denied', where, `cannot ${doing} the shared store at ${where}: ${tls.message}`, { cause: err, hint: tls.hint })
   }
-  if (sqlstate && !/^(08|57P)/.test(sqlstate)) {
+  if (isServerAnswer(sqlstate)) {
     return new StoreError('io', where, `the shared store at ${where} failed: ${detail}`, { cause: err })
   }
   return new StoreError('unreachable', where, `cannot reach the shared store at ${target.host} port ${target.port} (database ${target.database}): ${detail}`, {
