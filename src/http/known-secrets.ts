@@ -25,7 +25,7 @@ export interface KnownSecrets {
 export function createKnownSecrets(initial: readonly string[] | (() => readonly string[]) = []): KnownSecrets {
   const known = new Set<string>()
   let sorted: string[] | undefined
-  let pending = typeof initial === 'function' ? initial : undefined
+  let pending: (() => readonly string[]) | undefined
   const secrets: KnownSecrets = {
     add: (...values) => {
       for (const value of values) {
@@ -46,7 +46,8 @@ export function createKnownSecrets(initial: readonly string[] | (() => readonly 
       return (sorted ??= [...known].sort((a, b) => b.length - a.length))
     },
   }
-  if (typeof initial !== 'function') secrets.add(...initial)
+  if (typeof initial === 'function') pending = initial
+  else secrets.add(...initial)
   return secrets
 }
 
