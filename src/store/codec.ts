@@ -105,12 +105,18 @@ export function describeKey(key: CredentialKey): string {
  * look like the hidden temp files written next to them.
  */
 export function encodeFileNamePart(name: string): string {
-  const encoded = [...name].every((ch) => isFileNameSafe(ch.charCodeAt(0)))
+  const encoded = isFileNameSafeText(name)
     ? name
     : Array.from(new TextEncoder().encode(name), (byte) =>
         isFileNameSafe(byte) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
       ).join('')
   return encoded.startsWith('.') ? `%2E${encoded.slice(1)}` : encoded
+}
+
+/** Every UTF-16 unit of `text` in `[A-Za-z0-9._-]` (a surrogate never is, so any astral character fails). */
+function isFileNameSafeText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isFileNameSafe(text.charCodeAt(i))) return false
+  return true
 }
 
 /** `[A-Za-z0-9._-]`, by code (no pattern to compile on every start). */
