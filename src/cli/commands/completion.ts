@@ -159,10 +159,11 @@ function walk(tree: CompletionTree, prior: string[]): WalkState | undefined {
     state.pending = undefined
     if (!state.afterDashDash && word === '--') state.afterDashDash = true
     else if (!state.afterDashDash && word.startsWith('-') && word !== '-') readOption(tree, state, word)
-    else if (state.command && state.positionals.length === 0 && state.command.commands.some((c) => c.name === word)) {
-      state.command = state.command.commands.find((c) => c.name === word)
-    } else if (state.command) state.positionals.push(word)
-    else {
+    else if (state.command) {
+      const sub = state.positionals.length === 0 ? state.command.commands.find((c) => c.name === word) : undefined
+      if (sub) state.command = sub
+      else state.positionals.push(word)
+    } else {
       state.command = tree.commands.find((c) => c.name === word)
       // An unknown command: nothing sensible to offer.
       if (state.command === undefined) return undefined
