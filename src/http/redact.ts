@@ -95,14 +95,17 @@ export function isSecretField(name: string): boolean {
   return SECRET_FIELDS.has(key) || SECRET_SUFFIXES.some((suffix) => key.endsWith(suffix))
 }
 
-function isSecretHeader(name: string): boolean {
-  const key = normalise(name)
+/** Whether a header, by its normalised name, holds a secret. */
+function isSecretHeaderKey(key: string): boolean {
   return !NOT_SECRET_HEADERS.has(key) && SECRET_HEADER_PARTS.some((part) => key.includes(part))
 }
 
 /** Whether a request header other than Authorization may carry a credential (anything not known to be harmless). */
 export function isCredentialRequestHeader(name: string): boolean {
-  const key = normalise(name)
+  return isCredentialRequestHeaderKey(normalise(name))
+}
+
+function isCredentialRequestHeaderKey(key: string): boolean {
   return !AUTH_HEADERS.has(key) && !HARMLESS_REQUEST_HEADERS.has(key)
 }
 
@@ -126,7 +129,7 @@ function headerEntries(headers: HttpHeaders | Record<string, string>): Array<[st
  * stays visible, since it tells how the client authenticated.
  */
 export function redactHeaders(headers: HttpHeaders | Record<string, string>, known: readonly string[] = []): Record<string, string> {
-  return redactHeaderValues(headers, isSecretHeader, known)
+  return redactHeaderValues(headers, isSecretHeaderKey, known)
 }
 
 /**
@@ -139,20 +142,24 @@ export function redactRequestHeaders(
   options: { credentialHeaders?: readonly string[]; known?: readonly string[] } = {},
 ): Record<string, string> {
   const filled = new Set((options.credentialHeaders ?? []).map(normalise))
-  const secret = (name: string): boolean => filled.has(normalise(name)) || isCredentialRequestHeader(name) || isSecretHeader(name)
+  const secret = (key: string): boolean => filled.has(key) || isCredentialRequestHeaderKey(key) || isSecretHeaderKey(key)
   return redactHeaderValues(headers, secret, options.known)
 }
 
-/** Each value redacted: an auth header keeps its scheme, a `secret` one goes whole, the rest as free text. */
+/**
+ * Each value redacted: an auth header keeps its scheme, a `secret` one goes
+ * whole, the rest as free text. Each name is normalised once, here.
+ */
 function redactHeaderValues(
   headers: HttpHeaders | Record<string, string>,
-  secret: (name: string) => boolean,
+  secret: (key: string) => boolean,
   known: readonly string[] = [],
 ): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, value] of headerEntries(headers)) {
-    if (AUTH_HEADERS.has(normalise(name))) out[name] = redactAuthValue(value)
-    else if (secret(name)) out[name] = REDACTED
+    const key = normalise(name)
+    if (AUTH_HEADERS.has(key)) out[name] = redactAuthValue(value)
+    else if (secret(key)) out[name] = REDACTED
     else out[name] = redactText(value, known)
   }
   return out
