@@ -95,6 +95,18 @@ export function parseSeconds(value: string): number {
   return n
 }
 
+/** The longest wait a Node timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000)
+
+/** Seconds to wait for something (`--timeout`, `--request-timeout`): a timer must be able to hold them. */
+export function parseWaitSeconds(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_WAIT_SECONDS) {
+    throw new OptionValueError(`expected a whole number of seconds from 1 to ${MAX_WAIT_SECONDS}`)
+  }
+  return n
+}
+
 /** keychain, file, or the shared store's postgres:// (postgresql://) URL. */
 export function parseStore(value: string): StoreChoice {
   if (value === 'keychain' || value === 'file') return value
@@ -135,7 +147,7 @@ export const COMMON_FLAGS = {
   requestTimeoutSeconds: flag<number | undefined>({
     flags: '--request-timeout <seconds>',
     description: 'connect, header and body timeout of each HTTP request (default 30)',
-    parse: parseSeconds,
+    parse: parseWaitSeconds,
   }),
   cacert: flag<string | undefined>({ flags: '--cacert <file>', description: 'PEM file of extra CA certificates to trust for every request' }),
 } as const
@@ -148,7 +160,7 @@ export const GLOBAL_ONLY: ReadonlySet<keyof typeof COMMON_FLAGS> = new Set(['noC
 
 const BROWSER_TIMEOUT = {
   flags: '--timeout <seconds>',
-  parse: parseSeconds,
+  parse: parseWaitSeconds,
   default: 300,
 } as const
 

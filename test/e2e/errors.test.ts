@@ -61,6 +61,24 @@ describe('usage and configuration errors exit 2', SUITE, () => {
     expect(run.stderr).toMatch(/https/)
     expect(world.fp.requests).toHaveLength(0)
   })
+
+  // Node's timers hold at most 2^31 - 1 ms (~24.8 days); a longer one fires at once, with a warning per timer.
+  it.for(
+    [
+      ['login', 'acme', '--timeout', '3000000'],
+      ['call', 'acme', '/things', '--request-timeout', '3000000'],
+    ].map((argv) => ({ argv, command: argv.join(' ') })),
+  )('refuses $command, a wait longer than a timer can hold, before anything is sent (exit 2)', async ({ argv }, { makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const sent = world.fp.requests.length
+    const run = await world.cli(argv, { env: { BROWSER: world.noopBrowser() } })
+    expectExit(run, 2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`argument '3000000' is invalid: expected a whole number of seconds from 1 to 2147483`)
+    expect(run.stderr).not.toMatch(/TimeoutOverflowWarning/)
+    expect(world.fp.requests).toHaveLength(sent)
+  })
 })
 
 describe('authorization refused exits 1', SUITE, () => {
@@ -87,6 +105,7 @@ describe('authorization refused exits 1', SUITE, () => {
     expectExit(tokenAfter, 0)
     expect(tokenAfter.stdout).toBe(tokenBefore.stdout)
   })
+
 })
 
 describe('network failures and timeouts exit 5', SUITE, () => {

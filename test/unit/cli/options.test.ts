@@ -8,6 +8,7 @@ import {
   parsePort,
   parseProfileName,
   parseSeconds,
+  parseWaitSeconds,
   readValue,
   scanGlobalFlags,
   TOKEN_FLAGS,
@@ -32,6 +33,7 @@ describe('the value rules', () => {
     ['port', parsePort, '65535', 65535],
     ['seconds', parseSeconds, '1', 1],
     ['seconds', parseSeconds, '300', 300],
+    ['wait', parseWaitSeconds, '2147483', 2147483],
     ['profile', parseProfileName, 'work.eu_1-b', 'work.eu_1-b'],
   ] as const)('accept a good %s value %j', (_rule, parse, text, value) => {
     expect((parse as (v: string) => unknown)(text)).toBe(value)
@@ -43,6 +45,8 @@ describe('the value rules', () => {
     ['port', parsePort, '8o', /port number/],
     ['seconds', parseSeconds, '0', /at least 1/],
     ['seconds', parseSeconds, '1.5', /whole number/],
+    ['wait', parseWaitSeconds, '2147484', /from 1 to 2147483/],
+    ['wait', parseWaitSeconds, '0', /from 1 to 2147483/],
     ['profile', parseProfileName, 'bad profile', /letters, digits/],
     ['profile', parseProfileName, '.hidden', /letters, digits/],
     ['profile', parseProfileName, 'x'.repeat(65), /at most 64/],

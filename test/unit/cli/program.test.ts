@@ -74,7 +74,7 @@ describe('runCli parsing', () => {
   })
 
   it.each([
-    [['login', 'acme', '--timeout', 'abc'], "option '--timeout <seconds>' argument 'abc' is invalid: expected a whole number of seconds, at least 1"],
+    [['login', 'acme', '--timeout', 'abc'], "option '--timeout <seconds>' argument 'abc' is invalid: expected a whole number of seconds from 1 to 2147483"],
     [['profile', 'list', 'x'], "too many arguments for 'list': expected 0 arguments but got 1"],
     [['completion', 'powershell'], "command-argument value 'powershell' is invalid for argument 'shell': allowed choices are bash, zsh, fish"],
   ])('%j: commander\'s message in the house style (lower-case, no trailing period)', async (argv, message) => {
