@@ -29,6 +29,22 @@ export function usesProxy(env: Env): boolean {
   return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
 }
 
+/** The schemes undici's proxy agent speaks. */
+const PROXY_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:', 'socks5:', 'socks:'])
+
+/**
+ * The proxy a variable's value names; undefined when it names none. A value
+ * without a scheme (`proxy.example:3128`) is read as curl and Go read it, as http://.
+ */
+export function proxyUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value.includes('://') ? value : `http://${value}`)
+    return PROXY_SCHEMES.has(url.protocol) && url.hostname !== '' ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Node adds `NODE_EXTRA_CA_CERTS` to its default trust store, which is used as
  * long as no `ca` is passed. Passing `ca` replaces that store, so the bundled

@@ -5,10 +5,11 @@
  * request goes through node-client.ts.
  */
 import { Readable } from 'node:stream'
-import { DEFAULT_TIMEOUT_MS, prepareRequest, toTransportError, withSystemCas, withTransportDefaults } from './client'
+import { DEFAULT_TIMEOUT_MS, prepareRequest, proxyUrl, toTransportError, withSystemCas, withTransportDefaults } from './client'
 import { streamedResponse } from './streamed-response'
 import type { HttpClient, HttpClientOptions } from './types'
 import type { Env } from '../platform/process'
+import { ConfigError } from '../providers/errors'
 
 type Undici = typeof import('undici')
 
@@ -47,8 +48,8 @@ async function createDispatcher(undici: Undici, options: HttpClientOptions & { e
   const tls = ca ? { ca, timeout } : { timeout }
   return new undici.EnvHttpProxyAgent({
     // Passed explicitly (never undefined) so that undici does not fall back to process.env.
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
+    httpProxy: proxyFrom(env, 'http_proxy', 'HTTP_PROXY'),
+    httpsProxy: proxyFrom(env, 'https_proxy', 'HTTPS_PROXY'),
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
     connect: tls,
     // Through a proxy, the TLS session to the target is built from requestTls.
@@ -58,5 +59,21 @@ async function createDispatcher(undici: Undici, options: HttpClientOptions & { e
     proxyTunnel: false,
     headersTimeout: timeout,
     bodyTimeout: timeout,
+  })
+}
+
+/**
+ * The proxy URL the lower-case variable, else the upper-case one, names ('' for none).
+ * One that names no proxy is a configuration error naming the variable, never its value
+ * (it may hold the proxy's password); undici would have thrown a bare "Invalid URL".
+ */
+function proxyFrom(env: Env, lower: string, upper: string): string {
+  const name = env[lower] !== undefined ? lower : upper
+  const value = env[name] ?? ''
+  if (value === '') return ''
+  const url = proxyUrl(value)
+  if (url) return url.href
+  throw new ConfigError('invalid_value', `${name} is not the URL of a proxy`, {
+    hint: `set ${name} to the proxy's URL, such as http://proxy.example:3128 (http, https or socks5), or unset it`,
   })
 }

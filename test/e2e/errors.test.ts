@@ -62,6 +62,20 @@ describe('usage and configuration errors exit 2', SUITE, () => {
     expect(world.fp.requests).toHaveLength(0)
   })
 
+  it('refuses a proxy variable that names no proxy before anything is sent, naming the variable and never its password', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const sent = world.fp.requests.length
+    for (const argv of [['call', 'acme', '/things'], ['refresh', 'acme']]) {
+      const run = await world.cli(argv, { env: { HTTP_PROXY: 'http://ci:hunter2-secret@[proxy' } })
+      expectExit(run, 2)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain('HTTP_PROXY is not the URL of a proxy')
+      expect(run.stderr).not.toContain('hunter2')
+    }
+    expect(world.fp.requests).toHaveLength(sent)
+  })
+
   // Node's timers hold at most 2^31 - 1 ms (~24.8 days); a longer one fires at once, with a warning per timer.
   it.for(
     [

@@ -5,6 +5,7 @@
  * It opens nothing and changes nothing.
  */
 import { escapeControls } from '../../platform/terminal-text'
+import { proxyUrl } from '../../http/client'
 import { redactUrl } from '../../http/redact'
 import { ListenError } from '../../oauth/callback-server'
 import { isLoopbackRedirectUri } from '../../platform/loopback-redirect'
@@ -175,20 +176,13 @@ export function checkProxy(env: Deps['env']): CheckResult {
   const name = 'proxy'
   const set = PROXY_VARIABLES.filter((key) => env[key])
   if (set.length === 0) return { name, ok: true, detail: 'no proxy variables set (direct connections)' }
-  const bad = set.find((key) => !key.toLowerCase().startsWith('no_') && !isUrl(env[key] as string))
+  // Read as the client reads them (proxyUrl): `proxy.example:3128` is http://proxy.example:3128.
+  const bad = set.find((key) => !key.toLowerCase().startsWith('no_') && proxyUrl(env[key] as string) === undefined)
   const shown = set.map((key) => `${key}=${key.toLowerCase().startsWith('no_') ? env[key] : redactUrl(env[key] as string)}`)
   if (bad) {
     return { name, ok: false, detail: `${bad} is not a URL (${shown.join(', ')})`, fix: `set ${bad} to a URL such as http://proxy.example:3128` }
   }
   return { name, ok: true, detail: shown.join(', ') }
-}
-
-function isUrl(value: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol)
-  } catch {
-    return false
-  }
 }
 
 /** NODE_EXTRA_CA_CERTS, needed behind a TLS-inspecting proxy, must name a readable PEM file. */

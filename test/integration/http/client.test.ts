@@ -9,6 +9,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { bodyChunks, forEachChunk, readBytes } from '../../../src/http/body'
 import { createHttpClient } from '../../../src/http/client'
+import { ConfigError } from '../../../src/providers/errors'
 import { TransportError, type ChunkedBody, type HttpClient } from '../../../src/http/types'
 import { hasOpenssl } from '../../support/openssl'
 
@@ -213,6 +214,25 @@ describe('createHttpClient proxy support', () => {
     const http = await client({ env: { http_proxy: proxy.url } })
     await http('http://api.test/lower')
     expect(proxy.seen).toEqual(['GET http://api.test/lower'])
+  })
+
+  it('reads a proxy variable without a scheme (host:port) as http://host:port, as curl does', async () => {
+    const proxy = await startProxy()
+    const http = await client({ env: { HTTP_PROXY: proxy.url.replace('http://', '') } })
+    expect(await (await http('http://api.test/bare')).text()).toBe('via proxy: http://api.test/bare')
+    expect(proxy.seen).toEqual(['GET http://api.test/bare'])
+  })
+
+  it.each([
+    ['HTTPS_PROXY', 'http://ci:hunter2-secret@[proxy'],
+    ['https_proxy', 'ftp://ci:hunter2-secret@proxy.example'],
+    ['HTTP_PROXY', '::'],
+  ])('refuses %s=%s, which names no proxy, as a configuration error naming the variable and never its value', async (name, value) => {
+    const error = await client({ env: { [name]: value } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).message).toBe(`${name} is not the URL of a proxy`)
+    expect((error as ConfigError).hint).toContain(`set ${name} to the proxy's URL, such as http://proxy.example:3128`)
+    expect(JSON.stringify({ ...(error as ConfigError), message: (error as Error).message })).not.toContain('hunter2')
   })
 
   it('bypasses the proxy for hosts in NO_PROXY', async () => {

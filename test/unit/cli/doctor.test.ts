@@ -132,6 +132,10 @@ describe('environment checks', () => {
     expect(JSON.stringify(result)).not.toContain('hunter2')
   })
 
+  it('passes a proxy variable without a scheme, which the client reads as http://', () => {
+    expect(checkProxy({ HTTPS_PROXY: 'proxy.example:3128' })).toMatchObject({ ok: true })
+  })
+
   it('fails on a proxy variable that is not a URL', () => {
     expect(checkProxy({ https_proxy: 'proxy:3128:x' })).toMatchObject({ ok: false, detail: expect.stringMatching(/^https_proxy is not a URL/) })
   })
