@@ -90,7 +90,7 @@ export function resolvePostgresTarget(url: string, sources: TargetSources): Post
   }
 }
 
-/** libpq: zero or negative means wait forever; values below 2 are raised to 2. Here "forever" is the default. */
+/** libpq: zero or negative means wait forever; values below 2 are raised to 2. Here "forever" is the default, and a wait is at most what a timer holds. */
 function connectTimeout(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return DEFAULT_CONNECT_TIMEOUT_S
   const n = Number(text)
@@ -98,8 +98,11 @@ function connectTimeout(text: string | undefined): number {
     throw configError(`PGCONNECT_TIMEOUT ${JSON.stringify(text)} is not a number of seconds`, 'set PGCONNECT_TIMEOUT to whole seconds, e.g. 10')
   }
   if (n <= 0) return DEFAULT_CONNECT_TIMEOUT_S
-  return Math.max(2, Math.floor(n))
+  return Math.min(MAX_CONNECT_TIMEOUT_S, Math.max(2, Math.floor(n)))
 }
+
+/** The longest wait a Node timer holds (2^31 - 1 ms); a longer one fires at once. */
+const MAX_CONNECT_TIMEOUT_S = Math.floor(0x7fffffff / 1000)
 
 /**
  * The CA as libpq finds it: sslrootcert / PGSSLROOTCERT, else

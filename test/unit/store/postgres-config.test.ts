@@ -43,6 +43,13 @@ describe('resolvePostgresTarget', () => {
     expect(resolvePostgresTarget('postgresql://', sources()).password).toBeUndefined()
   })
 
+  it('waits at most as long as a Node timer holds (about 24.8 days) for a longer PGCONNECT_TIMEOUT, which would otherwise fire at once', () => {
+    for (const value of ['3000000', '1e12']) {
+      const target = resolvePostgresTarget('postgres://db/x', sources({ PGCONNECT_TIMEOUT: value }))
+      expect(target.connectTimeoutMs).toBe(2_147_483_000)
+    }
+  })
+
   it('never puts the password in the location', () => {
     const target = resolvePostgresTarget('postgres://ci:hunter2@db:5432/oauth', sources())
     expect(target.location).toBe('db:5432/oauth')
