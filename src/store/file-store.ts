@@ -449,8 +449,9 @@ function syncDir(dir: string): void {
 async function readIfExists(path: string): Promise<string | undefined> {
   let fd: number
   try {
-    // Synchronous: a credential file is small, and this is the `token` hot path.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+    // Synchronous: a credential file is small, and this is the `token` hot path. O_NONBLOCK: a FIFO put
+    // in its place opens at once (and is then refused as not a regular file) instead of hanging the open.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined
     if (errnoCode(err) === 'ELOOP') {
