@@ -13,6 +13,7 @@ import type { IO } from '../platform/io'
 import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
 import { secretEnvValues } from '../platform/secret-env'
+import { readTrustedTextFile } from '../platform/trusted-file'
 import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
@@ -86,9 +87,21 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
         throw err
       }
     },
+    readUnaskedFile: async (path) => {
+      const read = readTrustedTextFile(path)
+      if ('text' in read) return read.text
+      if ('skipped' in read && !skipsSaid.has(path)) {
+        skipsSaid.add(path)
+        ;(options.notice ?? ((line) => io.stderr.write(`${line}\n`)))(`oauth-cli: ignoring ${path}: ${read.skipped}; ${read.hint}`)
+      }
+      return undefined
+    },
   }
   return deps
 }
+
+/** Unasked files already said to be left unread: once per process, however often a command resolves a provider. */
+const skipsSaid = new Set<string>()
 
 /** Where a world keeps its credentials and locks: the user's, or the demo's throwaway one. */
 interface StoreWorld {

@@ -31,4 +31,11 @@ export interface SessionDeps {
   listen: StartCallbackServer
   /** Reads a text file; undefined when it does not exist. */
   readTextFile(path: string): Promise<string | undefined>
+  /**
+   * Reads a file the tool picks up unasked (`.env` in the working directory):
+   * undefined when it does not exist, or when it is not a file only the user
+   * could have written (platform/trusted-file.ts); a file left unread is said
+   * once on stderr, with why and what to do.
+   */
+  readUnaskedFile(path: string): Promise<string | undefined>
 }

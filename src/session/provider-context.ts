@@ -36,7 +36,7 @@ export async function readConfig(deps: SessionDeps, configFlag?: string): Promis
 export async function loadProvider(name: string, flags: ProviderFlags, deps: SessionDeps): Promise<ResolvedProvider> {
   const [config, dotenvText] = await Promise.all([
     readConfig(deps, flags.config),
-    deps.readTextFile(join(deps.cwd, '.env')),
+    deps.readUnaskedFile(join(deps.cwd, '.env')),
   ])
   return resolveProvider(name, {
     config,

@@ -10,6 +10,7 @@
  * so they can be raised later without breaking old files.
  */
 import { byCodeUnits } from '../platform/sort'
+import { othersCanWrite } from '../platform/trusted-file'
 import { randomHex } from '../platform/unique-name'
 import {
   closeSync,
@@ -511,9 +512,9 @@ function guardDir(dir: string): boolean {
  * away and put one of theirs in its place between two runs. So every directory
  * above it, up to /, on the path as given and on its real path (when a link
  * leads elsewhere), must belong to the user or to root and be writable by no
- * one else (othersCanWrite), unless its sticky bit keeps others from renaming
- * what is not theirs (as /tmp's does). A link on the way needs only a trusted
- * owner: its own mode bits mean nothing.
+ * one else (othersCanWriteDir: a sticky bit, as /tmp's, keeps others from
+ * renaming what is not theirs). A link on the way needs only a trusted owner:
+ * its own mode bits mean nothing.
  */
 function checkAncestors(dir: string, dirIsLink: boolean): void {
   const given = resolve(dir)
@@ -554,7 +555,7 @@ function checkAbove(path: string, dir: string): boolean {
       throw insecure(parent, `${parent}, above the credentials directory ${dir}, is owned by uid ${stats.uid}, neither you (uid ${euid}) nor root`, 'set XDG_DATA_HOME to a directory of your own')
     }
     if (stats.isSymbolicLink()) linked = true
-    else if (othersCanWrite(stats, euid)) {
+    else if (othersCanWriteDir(stats, euid)) {
       const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
       const who = stats.mode & 0o002 ? 'every user' : 'its group'
       throw insecure(parent, `${parent}, above the credentials directory ${dir}, is writable by ${who} (mode ${mode})`, `chmod go-w ${parent}, or set XDG_DATA_HOME to a private directory`)
@@ -564,16 +565,11 @@ function checkAbove(path: string, dir: string): boolean {
 }
 
 /**
- * World-writable without the sticky bit, or group-writable by a group other
- * than the owner's own: a directory the user owns with their primary group
- * (a user private group: where umask 002 is the default, as on Fedora and
- * RHEL, ~/.local/share is 0775) lets nobody else in.
+ * A directory another user can write (platform/trusted-file.ts), unless its
+ * sticky bit keeps them from renaming what is not theirs.
  */
-function othersCanWrite(stats: Stats, euid: number): boolean {
-  if ((stats.mode & 0o1000) !== 0) return false
-  if ((stats.mode & 0o002) !== 0) return true
-  if ((stats.mode & 0o020) === 0) return false
-  return !(stats.uid === euid && stats.gid === (process.getegid as () => number)())
+function othersCanWriteDir(stats: Stats, euid: number): boolean {
+  return (stats.mode & 0o1000) === 0 && othersCanWrite(stats, euid, (process.getegid as () => number)())
 }
 
 function checkPrivate(path: string, stats: Stats, what: 'file' | 'directory'): void {

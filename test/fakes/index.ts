@@ -229,6 +229,7 @@ export function makeTestDeps(overrides: TestDepsOverrides = {}): Deps & { io: Bu
     locker: async () => locker,
     listen: noListen,
     readTextFile: async (path) => files[path],
+    readUnaskedFile: async (path) => files[path],
     ...rest,
   } as Deps & { io: BufferIO; clock: FakeClock }
 }

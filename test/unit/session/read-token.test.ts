@@ -79,7 +79,11 @@ describe('readToken refreshing (the token command)', () => {
     const due = await readToken(req, deps, { refresh: false })
     if (due === undefined || !('refresh' in due)) throw new Error('expected a renewal due')
     const read: string[] = []
-    const counted = { ...deps, readTextFile: async (path: string) => (read.push(path), deps.readTextFile(path)) }
+    const counted = {
+      ...deps,
+      readTextFile: async (path: string) => (read.push(path), deps.readTextFile(path)),
+      readUnaskedFile: async (path: string) => (read.push(path), deps.readUnaskedFile(path)),
+    }
     expect((await readToken({ ...req, resolved: due.refresh }, counted, { refresh: true })).access_token).toBe('at-new')
     expect(read).toEqual([])
     expect(http.calls).toHaveLength(1)

@@ -1,0 +1,76 @@
+/**
+ * Reading a file the tool picks up unasked: `.env` in the working directory,
+ * which may set a provider's client id and secret. It is read only when the
+ * user could have put it there and nobody else could have changed it; a
+ * working directory is often not the user's own (/tmp, a checkout, a build
+ * dir), and a `.env` there is often not ours at all (a Python virtualenv is
+ * commonly called `.env`).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
+
+/** What reading an unasked file found: its text, nothing there, or a file left unread and why. */
+export type TrustedRead = { text: string } | { missing: true } | { skipped: string; hint: string }
+
+/** A `.env` is a handful of lines: anything bigger is not one (and is not read into memory). */
+export const TRUSTED_FILE_MAX_BYTES = 1 << 20
+
+/**
+ * Reads `path` only if it is a regular file (a FIFO would hang the read, a
+ * device such as /dev/zero never end) of at most `maxBytes`, owned by the user
+ * or root, that no other user can write (othersCanWrite). The checks are made
+ * on the open descriptor, so the file cannot be swapped between check and
+ * read; the open does not block (O_NONBLOCK) nor take a terminal (O_NOCTTY).
+ * A directory is `missing`: it is not a file by that name at all.
+ */
+export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BYTES): TrustedRead {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return { missing: true }
+    if (code === 'EACCES' || code === 'EPERM') return { skipped: 'you cannot read it (permission denied)', hint: `chmod u+r ${path}, or remove it` }
+    throw err
+  }
+  try {
+    const stats = fstatSync(fd)
+    if (stats.isDirectory()) return { missing: true }
+    const distrust = distrustOf(stats, path, maxBytes)
+    if (distrust) return distrust
+    const bytes = Buffer.allocUnsafe(stats.size)
+    let read = 0
+    for (let n = -1; n !== 0 && read < bytes.length; read += n) n = readSync(fd, bytes, read, bytes.length - read, read)
+    return { text: bytes.toString('utf8', 0, read) }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function distrustOf(stats: Stats, path: string, maxBytes: number): { skipped: string; hint: string } | undefined {
+  if (!stats.isFile()) return { skipped: 'it is not a regular file', hint: `remove it, or make ${path} a file` }
+  if (stats.size > maxBytes) return { skipped: `it is larger than ${maxBytes} bytes`, hint: 'a .env holds a few KEY=value lines' }
+  // Windows has no POSIX owner or mode bits (its ACLs are left to the OS).
+  if (typeof process.geteuid !== 'function' || typeof process.getegid !== 'function') return undefined
+  const euid = process.geteuid()
+  if (stats.uid !== euid && stats.uid !== 0) {
+    return { skipped: `it is owned by uid ${stats.uid}, neither you (uid ${euid}) nor root`, hint: `if it is yours, chown ${euid} ${path}; otherwise remove it (it may have been planted)` }
+  }
+  if (othersCanWrite(stats, euid, process.getegid())) {
+    const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
+    return { skipped: `it is writable by ${stats.mode & 0o002 ? 'every user' : 'its group'} (mode ${mode})`, hint: `chmod go-w ${path}` }
+  }
+  return undefined
+}
+
+/**
+ * Writable by another user: by every user, or by a group other than the
+ * owner's own. A file or directory the user owns with their primary group (a
+ * user private group: where umask 002 is the default, as on Fedora and RHEL,
+ * files are 0664) lets nobody else in. For a directory, a sticky bit keeps
+ * others from replacing what is not theirs: the caller weighs that.
+ */
+export function othersCanWrite(stats: Pick<Stats, 'mode' | 'uid' | 'gid'>, euid: number, egid: number): boolean {
+  if ((stats.mode & 0o002) !== 0) return true
+  if ((stats.mode & 0o020) === 0) return false
+  return !(stats.uid === euid && stats.gid === egid)
+}
