@@ -22,6 +22,8 @@ interface Import {
   layer: string
   target: string
   typeOnly: boolean
+  /** The imported file, relative to src/ and without `.ts`, for an import of one. */
+  module?: string
 }
 
 function layerOf(path: string): string {
@@ -36,7 +38,8 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
     const spec = (m[3] ?? m[4]) as string
     const typeOnly = Boolean(m[2])
     const target = spec.startsWith('.') ? layerOf(join(file, '..', spec)) : spec
-    found.push({ file: relative(SRC, file), layer: layerOf(file), target, typeOnly })
+    const module = spec.startsWith('.') ? relative(SRC, join(file, '..', spec)) : undefined
+    found.push({ file: relative(SRC, file), layer: layerOf(file), target, typeOnly, ...(module ? { module } : {}) })
   }
   return found
 }
@@ -58,7 +61,7 @@ describe('architecture', () => {
 
   it('finds an import of cli from below, types included, when there is one', () => {
     const probe = importsOf(join(SRC, 'session', 'probe.ts'), "import type { Deps } from '../cli/deps'\n")
-    expect(probe).toEqual([{ file: 'session/probe.ts', layer: 'session', target: 'cli', typeOnly: true }])
+    expect(probe).toEqual([{ file: 'session/probe.ts', layer: 'session', target: 'cli', typeOnly: true, module: 'cli/deps' }])
   })
 
   it('keeps the oauth layer a protocol library: its own files, oauth4webapi, node built-ins, and port types', () => {
@@ -77,21 +80,26 @@ describe('architecture', () => {
     expect(offenders).toEqual([])
   })
 
-  // ARCHITECTURE.md: providers, store, http and platform take only types from oauth.
-  // providers/schema.ts (isLoopbackHost, isSecureOrLoopbackUrl) is the one breach left: oauth/discovery.ts
-  // needs the same checks, and no module is open to both layers yet. Drop it from here when it is mended.
-  const OAUTH_VALUE_BREACHES = new Set(['providers/schema.ts'])
+  // ARCHITECTURE.md: providers, store, http and platform take only types from oauth, and its one
+  // shared leaf: where plain http may carry a secret, which oauth (discovery) and providers (config
+  // validation) both check. A leaf imports nothing, so the exception can pull in no protocol code.
+  const OAUTH_SHARED_LEAVES = new Set(['oauth/loopback-hosts'])
 
-  it('lets providers, store, http and platform take only types from oauth', () => {
+  it('lets providers, store, http and platform take only types from oauth, and its shared leaf', () => {
     const peers = new Set(['providers', 'store', 'http', 'platform'])
-    const offenders = imports.filter((i) => peers.has(i.layer) && i.target === 'oauth' && !i.typeOnly && !OAUTH_VALUE_BREACHES.has(i.file))
+    const offenders = imports.filter((i) => peers.has(i.layer) && i.target === 'oauth' && !i.typeOnly && !OAUTH_SHARED_LEAVES.has(i.module ?? ''))
     expect(offenders).toEqual([])
+  })
+
+  it("keeps oauth's shared leaves leaves: they import nothing", () => {
+    expect(imports.filter((i) => OAUTH_SHARED_LEAVES.has(i.file.replace(/\.ts$/, '')))).toEqual([])
+    for (const leaf of OAUTH_SHARED_LEAVES) expect(files).toContain(join(SRC, `${leaf}.ts`))
   })
 
   it('finds a value import of oauth from platform, and lets a type import through', () => {
     const probe = (text: string) => importsOf(join(SRC, 'platform', 'probe.ts'), text)
-    expect(probe("import { isLoopbackRedirectUri } from '../oauth/loopback-hosts'\n")).toEqual([
-      { file: 'platform/probe.ts', layer: 'platform', target: 'oauth', typeOnly: false },
+    expect(probe("import { discoverMetadata } from '../oauth/discovery'\n")).toEqual([
+      { file: 'platform/probe.ts', layer: 'platform', target: 'oauth', typeOnly: false, module: 'oauth/discovery' },
     ])
     expect(probe("import type { ClientSecret } from '../oauth/types'\n")[0]?.typeOnly).toBe(true)
   })
