@@ -142,15 +142,16 @@ function fromOAuthError(err: OAuthError): CliError {
   const detail = `${err.error}${err.error_description ? ` (${err.error_description})` : ''}`
   const status = err.status === undefined ? '' : ` (HTTP ${err.status})`
   const message = `${describeStep(err.step)} failed${status}: ${detail}`
+  // A 5xx is the server failing, whatever its body says (RFC 6749 §5.2 errors are 400 and 401): as a proxy's 5xx page.
+  if (err.error === 'temporarily_unavailable' || (err.status !== undefined && err.status >= 500)) {
+    return new OfflineError(message, { hint: 'the provider is having trouble; try again shortly', cause: err })
+  }
   if (err.error === 'invalid_client' || err.error === 'unauthorized_client') {
     return new CliError(message, {
       exitCode: 1,
       hint: 'check the client id and secret (flags, <PROVIDER>_CLIENT_ID / _CLIENT_SECRET, .env or the config file)',
       cause: err,
     })
-  }
-  if (err.error === 'temporarily_unavailable' || (err.status !== undefined && err.status >= 500)) {
-    return new OfflineError(message, { hint: 'the provider is having trouble; try again shortly', cause: err })
   }
   return new CliError(message, { exitCode: 1, cause: err })
 }

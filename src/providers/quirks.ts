@@ -10,20 +10,38 @@ import type { ApiErrorHint, ProviderConfig, RateLimitQuota } from './types'
 const STANDARD_DEAD_GRANT = 'invalid_grant'
 
 /**
- * Whether a token-endpoint error means the grant itself is dead: `invalid_grant`,
- * or one of the provider's `dead_grant_errors` whose description does not name
- * something else (such as the client).
+ * The statuses of an RFC 6749 §5.2 error answer: 400, and 401 for a client
+ * that failed to authenticate (LiveChat answers its dead refresh token with
+ * 401). Only there has the provider said a grant is dead: a 5xx is the server
+ * failing whatever its body says (a gateway or a broken backend), and a 2xx,
+ * 403 or 429 is not §5.2's answer.
+ */
+const ERROR_ANSWER_STATUSES: ReadonlySet<number | undefined> = new Set([400, 401])
+
+/**
+ * Whether a token-endpoint error means the grant itself is dead, in a 400 or
+ * 401 answer: `invalid_grant`, or one of the provider's `dead_grant_errors`.
+ * A rule that reads the description counts only a description that says so
+ * (one naming a `description_contains` word, or without those words, one not
+ * naming an `unless_description_contains` word): an empty or missing one is
+ * ambiguous, and ambiguous is never dead (LiveChat's `unauthorized_client` is
+ * also a bad client secret or redirect URI).
  */
 export function isDeadGrantError(
   config: Pick<ProviderConfig, 'dead_grant_errors'>,
-  error: { error: string; error_description?: string | undefined },
+  error: { error: string; error_description?: string | undefined; status?: number | undefined },
 ): boolean {
+  if (!ERROR_ANSWER_STATUSES.has(error.status)) return false
   if (error.error === STANDARD_DEAD_GRANT) return true
-  const description = (error.error_description ?? '').toLowerCase()
-  const names = (words: string[] | undefined): boolean => (words ?? []).some((word) => description.includes(word.toLowerCase()))
-  return (config.dead_grant_errors ?? []).some(
-    (rule) => rule.error === error.error && (names(rule.description_contains) || !names(rule.unless_description_contains)),
-  )
+  const description = (error.error_description ?? '').trim().toLowerCase()
+  const names = (words: string[]): boolean => words.some((word) => description.includes(word.toLowerCase()))
+  return (config.dead_grant_errors ?? []).some((rule) => {
+    if (rule.error !== error.error) return false
+    const { description_contains: named, unless_description_contains: unless } = rule
+    if (named === undefined && unless === undefined) return true
+    if (description === '') return false
+    return named !== undefined ? names(named) : !names(unless ?? [])
+  })
 }
 
 /** A spent long-period quota, read from a 429's headers. */

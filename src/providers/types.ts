@@ -24,9 +24,11 @@ export interface StaticCredentialSpec {
 /**
  * A token-endpoint error that means the grant itself is dead (the refresh token,
  * or at login the authorization code), beyond RFC 6749's `invalid_grant`, which
- * always counts. Descriptions compare case-insensitively: one naming a word of
- * `description_contains` is dead; otherwise one naming a word of
- * `unless_description_contains` is about something else, such as the client.
+ * always counts; either only in a 400 or 401 answer. Without either list the
+ * code alone says so. Descriptions compare case-insensitively: with
+ * `description_contains`, only one naming a word of it is dead; with only
+ * `unless_description_contains`, one naming none of its words is. An empty or
+ * missing description is then ambiguous, so not dead.
  */
 export interface DeadGrantError {
   error: string

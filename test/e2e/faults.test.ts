@@ -221,6 +221,22 @@ describe('refresh: faults at the token endpoint', SUITE, () => {
     expectExit(await world.cli(['refresh', 'acme']), 0)
   })
 
+  it('a 500 whose body says invalid_grant is the server failing, not a dead refresh token: exit 5, still refreshable, and it works once the server recovers', async ({ makeWorld }) => {
+    const world = await loggedIn(makeWorld)
+    const before = await snapshot(world)
+    const [rt1] = world.fp.issuedRefreshTokens()
+    world.fp.injectTokenFault({ status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_grant","error_description":"db down"}' })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 5)
+    expect(run.stderr).toContain('HTTP 500')
+    expect(run.stderr).not.toContain('oauth-cli login acme')
+    expect(await snapshot(world)).toEqual(before)
+    expect((await statusJson(world))[0]!.refreshable).toBe(true)
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    const refreshes = tokenRequests(world.fp).filter((r) => r.params.get('grant_type') === 'refresh_token')
+    expect(refreshes.map((r) => r.params.get('refresh_token'))).toEqual([rt1, rt1])
+  })
+
   it('fails on a non-JSON 200 without touching what is stored; the old refresh token still works', async ({ makeWorld }) => {
     const world = await loggedIn(makeWorld)
     const before = await snapshot(world)

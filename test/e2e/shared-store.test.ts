@@ -106,8 +106,8 @@ interface HoldingProxy {
   arrived: Promise<void>
   /** Sends the held request on to the provider and keeps its answer; resolves with the answer's status. */
   forward(target: string): Promise<number>
-  /** Delivers the kept answer (or `body`) to the held client. */
-  answer(body?: Record<string, unknown>): void
+  /** Delivers the kept answer (or `body`, with `status`, default 200) to the held client. */
+  answer(body?: Record<string, unknown>, status?: number): void
   /** The provider's answer kept by `forward`, parsed. */
   kept(): Record<string, unknown>
   close(): Promise<void>
@@ -141,10 +141,10 @@ async function startHoldingProxy(): Promise<HoldingProxy> {
       kept = { status: response.status, text: await response.text() }
       return kept.status
     },
-    answer(body) {
+    answer(body, status = 200) {
       if (!held) throw new Error('nothing held')
       const text = body ? JSON.stringify(body) : (kept?.text ?? '{}')
-      held.res.writeHead(body ? 200 : (kept?.status ?? 200), { 'content-type': 'application/json' }).end(text)
+      held.res.writeHead(body ? status : (kept?.status ?? 200), { 'content-type': 'application/json' }).end(text)
     },
     kept() {
       if (!kept) throw new Error('nothing forwarded')
@@ -353,6 +353,29 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
       expectExit(late, 3)
       expect(fleet.op.events.grantErrors.slice(errorsBefore)).toEqual(['invalid_grant'])
     } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a 500 whose body says invalid_grant marks nothing dead: that runner exits 5, and the next one refreshes once the server answers properly', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      const holder = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      proxy.answer({ error: 'invalid_grant', error_description: 'backend unavailable' }, 500)
+      const run = await holder.exited
+      expectExit(run, 5)
+      expect(run.stderr).toContain('HTTP 500')
+      expect(run.stderr).not.toContain('login oidc')
+      const next = await fleet.runners[0]!.cli(['token', 'oidc'])
+      expectExit(next, 0)
+      expect(next.stdout).toBe(`${(await fleet.stored()).access_token}\n`)
+      expect(fleet.refreshes()).toBe(1)
+    } finally {
+      await proxy.close()
       await fleet.close()
     }
   }, 60_000)

@@ -47,10 +47,46 @@ describe('quirk fields in a config entry', () => {
 describe('quirk readings', () => {
   it('counts invalid_grant everywhere and declared codes unless the description names an exception', () => {
     const config = { dead_grant_errors: [{ error: 'unauthorized_client', unless_description_contains: ['Client'] }] }
-    expect(isDeadGrantError({}, { error: 'invalid_grant' })).toBe(true)
-    expect(isDeadGrantError({}, { error: 'unauthorized_client' })).toBe(false)
-    expect(isDeadGrantError(config, { error: 'unauthorized_client', error_description: 'refresh_token not found' })).toBe(true)
-    expect(isDeadGrantError(config, { error: 'unauthorized_client', error_description: 'invalid client_secret' })).toBe(false)
+    expect(isDeadGrantError({}, { error: 'invalid_grant', status: 400 })).toBe(true)
+    expect(isDeadGrantError({}, { error: 'unauthorized_client', status: 401 })).toBe(false)
+    expect(isDeadGrantError(config, { error: 'unauthorized_client', error_description: 'refresh_token not found', status: 401 })).toBe(true)
+    expect(isDeadGrantError(config, { error: 'unauthorized_client', error_description: 'invalid client_secret', status: 401 })).toBe(false)
+  })
+
+  it('counts a dead grant only in a 400 or 401 answer (RFC 6749 §5.2): a 5xx saying so is the server failing', () => {
+    const declared = { dead_grant_errors: [{ error: 'bad_refresh_token' }] }
+    for (const status of [400, 401]) {
+      expect(isDeadGrantError({}, { error: 'invalid_grant', status })).toBe(true)
+      expect(isDeadGrantError(declared, { error: 'bad_refresh_token', status })).toBe(true)
+    }
+    for (const status of [200, 403, 429, 500, 502, 503, undefined]) {
+      expect(isDeadGrantError({}, { error: 'invalid_grant', status })).toBe(false)
+      expect(isDeadGrantError(declared, { error: 'bad_refresh_token', status })).toBe(false)
+    }
+  })
+
+  it('reads a declared code that depends on its description as ambiguous when the description is empty or missing', () => {
+    const livechat = {
+      dead_grant_errors: [
+        { error: 'unauthorized_client', description_contains: ['refresh_token', 'refresh token', 'code'], unless_description_contains: ['client', 'redirect'] },
+      ],
+    }
+    const unlessOnly = { dead_grant_errors: [{ error: 'unauthorized_client', unless_description_contains: ['client'] }] }
+    const dead = (config: typeof livechat | typeof unlessOnly, error_description?: string) =>
+      isDeadGrantError(config, { error: 'unauthorized_client', status: 401, ...(error_description === undefined ? {} : { error_description }) })
+    for (const config of [livechat, unlessOnly]) {
+      expect(dead(config)).toBe(false)
+      expect(dead(config, '')).toBe(false)
+      expect(dead(config, '   ')).toBe(false)
+      expect(dead(config, 'invalid client_secret')).toBe(false)
+    }
+    expect(dead(livechat, 'refresh_token not found')).toBe(true)
+    expect(dead(livechat, 'Refresh token not found for this client')).toBe(true)
+    expect(dead(livechat, 'authorization code expired or already used')).toBe(true)
+    expect(dead(livechat, 'invalid redirect_uri')).toBe(false)
+    // A description naming neither the grant nor the client does not say the grant is dead.
+    expect(dead(livechat, 'something went wrong')).toBe(false)
+    expect(dead(unlessOnly, 'refresh_token not found')).toBe(true)
   })
 
   it('reads a spent quota only from a 429 whose remaining header is 0', () => {

@@ -7,7 +7,8 @@ import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
 import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
-import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
+import { toCliError } from '../../../src/cli/report'
+import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp, rejectionOf } from '../../fakes'
 import { ACME, provider, stored } from './helpers'
 
 const key = { provider: 'acme', profile: 'default' }
@@ -68,6 +69,30 @@ describe('getFreshCredential', () => {
     await expect(getFreshCredential(acme, key, store, deps)).rejects.toBeInstanceOf(RefreshRejectedError)
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it.each([500, 502, 503])('a %s saying invalid_grant is the server failing: exit 5, the refresh token kept and still refreshable', async (status) => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(status, { error: 'invalid_grant', error_description: 'upstream said so' }))
+    const failure = await rejectionOf(getFreshCredential(acme, key, store, makeTestDeps({ store, http })))
+    expect(failure).not.toBeInstanceOf(RefreshRejectedError)
+    const cli = toCliError(failure)
+    expect(cli.exitCode).toBe(5)
+    expect(cli.message).toContain(`HTTP ${status}`)
+    expect(cli.hint).toMatch(/try again/)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+    expect(saved.status === 'found' && saved.credential.refresh_rejected_at).toBeUndefined()
+  })
+
+  it('a 500 saying unauthorized_client is the server failing too, not a client problem', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(500, { error: 'unauthorized_client' }))
+    const cli = toCliError(await rejectionOf(getFreshCredential(acme, key, store, makeTestDeps({ store, http }))))
+    expect(cli.exitCode).toBe(5)
+    expect(cli.hint).not.toMatch(/client id/)
   })
 
   it.each([['invalid_client'], ['unauthorized_client']])(

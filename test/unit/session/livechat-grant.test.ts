@@ -45,10 +45,19 @@ describe('LiveChat refresh answered unauthorized_client', () => {
     expect(toCliError(failure).exitCode).toBe(3)
   })
 
-  it('without a description it is a dead grant too', async () => {
-    const { failure } = await refreshAnswered({ error: 'unauthorized_client' })
-    expect(toCliError(failure).exitCode).toBe(3)
-  })
+  it.each([['missing', {}], ['empty', { error_description: '' }]])(
+    'with its description %s it is ambiguous (it also means a bad client secret): not a dead grant, nothing marked',
+    async (_, description) => {
+      const { failure, store } = await refreshAnswered({ error: 'unauthorized_client', ...description })
+      expect(failure).not.toBeInstanceOf(RefreshRejectedError)
+      const cli = toCliError(failure)
+      expect(cli.exitCode).toBe(1)
+      expect(cli.hint).toMatch(/check the client id and secret/)
+      const kept = await store.get(key)
+      expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
+      expect(kept.status === 'found' && kept.credential.refresh_rejected_at).toBeUndefined()
+    },
+  )
 
   it('about an invalid client_secret it stays a client problem (exit 1, check the client)', async () => {
     const { failure, store } = await refreshAnswered({ error: 'unauthorized_client', error_description: 'invalid client_secret' })
