@@ -21,6 +21,7 @@ import {
   LoginTimeoutError,
   NotLoggedInError,
   RefreshRejectedError,
+  UnsettledRefreshError,
 } from '../session/errors'
 import { StoreError } from '../store/credential-store'
 import {
@@ -82,6 +83,11 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof NotLoggedInError || err instanceof InterruptedRefreshError) {
     return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
+  }
+  if (err instanceof UnsettledRefreshError) {
+    // What happened keeps its exit code (5 for the deadline); the way on is the login the next command would ask for.
+    const happened = toCliError(err.cause)
+    return new CliError(err.message, { exitCode: happened.exitCode, hint: loginHint(err.key.provider, err.key.profile), cause: err })
   }
   if (err instanceof RefreshRejectedError) {
     return new AuthRequiredError(err.message, {

@@ -88,10 +88,31 @@ export class InterruptedRefreshError extends Error {
   readonly key: CredentialKey
   constructor(key: CredentialKey, holder: string, since: string) {
     super(
-      `the last refresh of ${key.provider} (profile ${key.profile}) was sent by ${holder}${since ? ` at ${since}` : ''}, which stopped before storing the answer; ` +
+      `the last refresh of ${key.provider} (profile ${key.profile}) was sent by ${holder}${since ? ` at ${since}` : ''}, which stopped (or gave up at its deadline) before storing an answer; ` +
         `${key.provider} rotates refresh tokens, so the stored one may be spent and is not sent again (that would get the grant revoked)`,
     )
     this.name = 'InterruptedRefreshError'
+    this.key = key
+  }
+}
+
+/**
+ * A refresh at a rotating provider, kept in a shared store, sent its refresh
+ * token and got no usable answer (a deadline, a dropped connection, a 5xx page):
+ * the provider may have spent the token, so the refresh-in-flight mark stays and
+ * the next command refuses to send it again. Said now, with the cause's own
+ * words: the way on is a login, not trying again.
+ */
+export class UnsettledRefreshError extends Error {
+  readonly key: CredentialKey
+  constructor(key: CredentialKey, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(
+      `${reason}; ${key.provider} rotates refresh tokens and may have spent this one, so it will not be sent again ` +
+        '(that would get the grant revoked): until you log in, the next command exits 3',
+      { cause },
+    )
+    this.name = 'UnsettledRefreshError'
     this.key = key
   }
 }

@@ -25,7 +25,7 @@ import {
 import type { TokenSet } from '../oauth/types'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
-import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError } from './errors'
+import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError, UnsettledRefreshError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
@@ -42,7 +42,7 @@ export type LockedRenewal = (
 
 /** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
 export const refetchLocked: LockedRenewal = async (provider, key, store, credential, deps) => {
-  const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, (signal) =>
+  const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, 'nothing was stored: try again', (signal) =>
     fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
   )
   // Tokens the provider issued are never dropped: the same save path as a login's, emergency file included.
@@ -91,6 +91,9 @@ export async function refreshLocked(
     at: isoTime(deps.clock.now()),
   })
   if (revision === undefined) return adoptWrittenMeanwhile(view, key, credential)
+  // A shared store keeps the mark of a refresh whose outcome is unknown, and at a rotating provider the next
+  // holder then refuses to send the token again (refuseInterruptedRotation): a failure must say so, not "try again".
+  const refusedNext = slot.store.versioned !== undefined && credential.rotation_seen === true
   let tokens: TokenSet
   try {
     // Nothing is sent once the hold has ended, and a request in flight is aborted when it ends.
@@ -98,6 +101,9 @@ export async function refreshLocked(
     tokens = await withDeadline(
       refreshDeadlineMs(deps.env),
       metadata.token_endpoint,
+      refusedNext
+        ? 'nothing was stored'
+        : 'nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant',
       (signal) => requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
       hold.signal,
     )
@@ -110,6 +116,8 @@ export async function refreshLocked(
     // The provider answered (so issued nothing), or the request never left: no refresh is in flight after all.
     if (err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))) {
       await view.mark(key, revision, null).catch(() => undefined)
+    } else if (refusedNext) {
+      throw new UnsettledRefreshError(key, err)
     }
     if (hold.signal.aborted && hold.signal.reason instanceof Error) throw hold.signal.reason
     throw err
@@ -175,11 +183,17 @@ function refreshDeadlineMs(env: SessionDeps['env']): number {
 
 /**
  * Runs `run` under a signal that aborts when the deadline passes (then a
- * TransportError says so) or when `until` aborts (with its reason). One
+ * TransportError says so, and `then`: what was kept and what to do) or when `until` aborts (with its reason). One
  * controller and a listener, not AbortSignal.any: its first use costs a
  * refresh about 0.3 ms (validation, weak references to its sources).
  */
-async function withDeadline<T>(ms: number, endpoint: string | undefined, run: (signal: AbortSignal) => Promise<T>, until?: AbortSignal): Promise<T> {
+async function withDeadline<T>(
+  ms: number,
+  endpoint: string | undefined,
+  then: string,
+  run: (signal: AbortSignal) => Promise<T>,
+  until?: AbortSignal,
+): Promise<T> {
   const controller = new AbortController()
   let late = false
   const timer = setTimeout(() => {
@@ -196,7 +210,7 @@ async function withDeadline<T>(ms: number, endpoint: string | undefined, run: (s
     const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined
     const where = url?.host ?? 'the token endpoint'
     const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
-    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant`, { cause: err })
+    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); ${then}`, { cause: err })
   } finally {
     clearTimeout(timer)
     until?.removeEventListener('abort', ended)

@@ -301,6 +301,38 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     }
   }, 60_000)
 
+  it('a refresh at a rotating provider that hits its deadline says the next command will refuse and to log in, and the next one does exactly that', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      // One refresh first, so the fleet has seen that this provider rotates refresh tokens.
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect((await fleet.stored()).rotation_seen).toBe(true)
+      await fleet.expire()
+      // The token endpoint never answers: the refresh ends at its deadline.
+      const late = await fleet.runnerVia(proxy.url).cli(['token', 'oidc'], { env: { OAUTH_CLI_REFRESH_DEADLINE_MS: '2000' } })
+      expectExit(late, 5)
+      expect(late.stdout).toBe('')
+      expect(late.stderr).toContain('did not finish within 2 s')
+      expect(late.stderr).not.toMatch(/try again/)
+      expect(late.stderr).toMatch(/will not be sent again/)
+      expect(late.stderr).toContain('the next command exits 3')
+      expect(late.stderr).toContain('run: oauth-cli login oidc')
+      const before = fleet.op.events.grants.length + fleet.op.events.grantErrors.length
+      const next = await fleet.runners[0]!.cli(['token', 'oidc'])
+      expectExit(next, 3)
+      expect(next.stderr).toContain('run: oauth-cli login oidc')
+      expect(fleet.op.events.grants.length + fleet.op.events.grantErrors.length).toBe(before)
+      expectExit(await fleet.runners[0]!.cli(['login', 'oidc']), 0)
+      expectExit(await fleet.runners[0]!.cli(['call', 'oidc', '/me']), 0)
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
   it('a holder stopped past its lease: another refreshes; resumed, its late write is refused and the newest token stays', async () => {
     const fleet = await createFleet(cluster, 1)
     const proxy = await startHoldingProxy()
