@@ -11,8 +11,8 @@
  *
  * A live lock is never taken over for its age: a lock is removed only by a
  * process holding the take-over guard `<name>.lock.guard`: its holder on
- * release, or a waiter that judged the holder gone (dead on this host, or its
- * heartbeat older than `staleMs`) and, under the guard, finds the lock
+ * release, or a waiter that judged the holder gone (dead on this host, or on
+ * another host its heartbeat older than `staleMs`) and, under the guard, finds the lock
  * byte-identical to what it judged (a heartbeat since changes it). As nobody else can remove the lock
  * meanwhile, and every live lock carries a fresh nonce, that check cannot be
  * fooled by a lock made since. The guard is a directory renamed into place with
@@ -43,9 +43,10 @@ export interface LockFileSystem {
 
 export interface FileLockerOptions {
   /**
-   * A lock whose heartbeat is older than this is taken over even if its holder
-   * seems alive (another host, a reused pid, a frozen process). Its holder
-   * renews the heartbeat every quarter of it. Default 20 s.
+   * A lock whose heartbeat is older than this is taken over when its holder
+   * cannot be checked (another host) or its pid is another process's now (a
+   * reused pid); a live holder on this host, frozen or not, keeps it. Its
+   * holder renews the heartbeat every quarter of it. Default 20 s.
    */
   staleMs?: number
   /** Waiting longer than this for a busy lock throws StoreError('locked'). Default 45 s (a refresh's deadline is 30 s). */
@@ -187,11 +188,66 @@ async function writeExclusive(fs: LockFileSystem, path: string, text: string): P
   }
 }
 
-/** Gone: dead on this host, or silent (no heartbeat) for longer than staleMs. Never by age alone. */
+/**
+ * Gone: dead on this host, or on another host (a shared lock directory, where
+ * no pid can be checked) silent (no heartbeat) for longer than staleMs. Never by
+ * age alone, and never while alive on this host (SPEC "Credentials"): a frozen
+ * holder (SIGSTOP, a debugger) keeps its lock, and its own refresh deadline ends
+ * a stuck refresh once it runs again. Unless, silent, its pid is now another
+ * process's: one started after the lock was made (the holder died, the pid was reused).
+ */
 function isStale(holder: LockOwner, now: number, staleMs: number): boolean {
-  if (holder.hostname === hostName() && !isAlive(holder.pid)) return true
   const lastSign = Date.parse(holder.heartbeat_at ?? holder.created_at)
-  return Number.isNaN(lastSign) || now - lastSign > staleMs
+  const silent = Number.isNaN(lastSign) || now - lastSign > staleMs
+  if (holder.hostname !== hostName()) return silent
+  if (!isAlive(holder.pid)) return true
+  return silent && startedAfter(holder.pid, Date.parse(holder.created_at))
+}
+
+/** Clock ticks per second in /proc (USER_HZ), 100 on every Linux architecture user space sees. */
+const USER_HZ = 100
+/** Slack for /proc's whole-second boot time and ticks: a start this much after the lock is surely later. */
+const START_SLACK_MS = 2000
+
+/**
+ * Whether process `pid` started after `at` (epoch ms), from Linux's /proc (its
+ * start in ticks since boot, and the boot time); false when that cannot be told
+ * (another OS), so a live pid is then always taken for the holder. Read only
+ * by a waiter judging a silent lock, never on a holder's path.
+ */
+function startedAfter(pid: number, at: number): boolean {
+  const started = processStartMs(pid)
+  return started !== undefined && !Number.isNaN(at) && started > at + START_SLACK_MS
+}
+
+function processStartMs(pid: number): number | undefined {
+  const fields = procStatFields(pid)
+  const ticks = Number(fields?.[19])
+  try {
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1])
+    return Number.isFinite(ticks) && boot > 0 ? boot * 1000 + (ticks * 1000) / USER_HZ : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The fields of /proc/<pid>/stat after the command name (the state first), or undefined off Linux. */
+function procStatFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return undefined
+  }
+}
+
+/** ` (pid 12 is stopped: resume it with kill -CONT 12, or end it)` for a holder on this host frozen by a signal or a debugger. */
+function frozenNote(holder: LockOwner): string {
+  if (holder.hostname !== hostName()) return ''
+  const state = procStatFields(holder.pid)?.[0]
+  return state === 'T' || state === 't'
+    ? `; pid ${holder.pid} is stopped (a signal or a debugger): resume it with kill -CONT ${holder.pid}, or end it`
+    : ''
 }
 
 /**
@@ -369,7 +425,7 @@ function parseOwner(text: string): LockOwner | undefined {
 
 function lockedError(path: string, timeoutMs: number, holder: LockOwner | undefined): StoreError {
   const by = holder
-    ? ` (held by pid ${holder.pid} on ${holder.hostname} since ${holder.created_at}, alive at ${holder.heartbeat_at ?? holder.created_at})`
+    ? ` (held by pid ${holder.pid} on ${holder.hostname} since ${holder.created_at}, alive at ${holder.heartbeat_at ?? holder.created_at}${frozenNote(holder)})`
     : ''
   return new StoreError(
     'locked',

@@ -118,6 +118,42 @@ describe('a refresh whose answer drips past the lock age limit', { timeout: 60_0
   })
 })
 
+describe('a refresh holder frozen with SIGSTOP (alive) while its token request hangs', { timeout: 60_000 }, () => {
+  it('keeps the lock: a second token gives up with exit 5 naming the holder and sends nothing; resumed, the holder ends at its own deadline and frees the lock', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
+    await loginAcme(world)
+    world.fp.setAccessTokenTtl(3600)
+    world.fp.injectTokenFault('hang')
+    const env = { OAUTH_CLI_LOCK_STALE_MS: '300', OAUTH_CLI_REFRESH_DEADLINE_MS: '4000' }
+    const holder = world.spawn(['token', 'acme'], { env })
+    const until = Date.now() + 15_000
+    while (spent(world).length === 0) {
+      if (Date.now() > until) throw new Error('the holder never sent its refresh')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const pid = holder.child.pid!
+    process.kill(pid, 'SIGSTOP')
+    try {
+      const waiter = await world.cli(['token', 'acme'], { env: { ...env, OAUTH_CLI_LOCK_TIMEOUT_MS: '2000' } })
+      expectExit(waiter, 5)
+      expect(waiter.stdout).toBe('')
+      expect(waiter.stderr).toContain(`held by pid ${pid} on `)
+      expect(waiter.stderr).toContain(`pid ${pid} is stopped`)
+      expect(spent(world)).toHaveLength(1)
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    const ended = await holder.exited
+    expectExit(ended, 5)
+    expect(ended.stderr).toMatch(/did not finish within 4 s/)
+    const after = await world.cli(['token', 'acme'], { env: { OAUTH_CLI_LOCK_TIMEOUT_MS: '2000' } })
+    expectExit(after, 0)
+    expect(after.stdout).toBe(`${world.fp.issuedAccessTokens().at(-1)}\n`)
+    const [loginRefreshToken] = world.fp.issuedRefreshTokens()
+    expect(spent(world)).toEqual([loginRefreshToken, loginRefreshToken])
+  })
+})
+
 describe('the refresh lock and its holder (real processes, real lock files)', { timeout: 30_000 }, () => {
   it('a live holder renews its heartbeat while it holds the lock; a waiter never takes it over meanwhile', async () => {
     const { mkdtempSync, rmSync, readFileSync: read } = await import('node:fs')
@@ -156,7 +192,7 @@ describe('the refresh lock and its holder (real processes, real lock files)', { 
     }
   })
 
-  it('a holder that stopped (SIGSTOP: alive, silent) is taken over once its heartbeat is stale', async () => {
+  it('a holder that stopped (SIGSTOP: alive, silent) keeps its lock: the waiter gives up naming it, and never runs', async () => {
     const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
     const { spawn } = await import('node:child_process')
     const { tmpdir, hostname } = await import('node:os')
@@ -166,13 +202,17 @@ describe('the refresh lock and its holder (real processes, real lock files)', { 
     const dir = mkdtempSync(join(tmpdir(), 'oauth-cli-frozen-'))
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
     try {
+      await new Promise((resolve) => child.once('spawn', resolve))
       // The child's lock, as it would have written it, with a heartbeat from a moment ago; then it freezes.
       writeFileSync(join(dir, 'a.lock'), JSON.stringify({ pid: child.pid, hostname: hostname(), created_at: new Date().toISOString(), nonce: 'frozen', heartbeat_at: new Date().toISOString() }))
       process.kill(child.pid!, 'SIGSTOP')
-      const started = Date.now()
-      const ran = await createFileLocker(dir, systemClock, { staleMs: 300, pollMs: 20, timeoutMs: 5000 }).withLock('a', async () => 'ran')
-      expect(ran).toBe('ran')
-      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      let ran = false
+      const failure = await createFileLocker(dir, systemClock, { staleMs: 100, pollMs: 20, timeoutMs: 1000 })
+        .withLock('a', async () => (ran = true))
+        .catch((e: unknown) => e)
+      expect(ran).toBe(false)
+      expect((failure as { kind?: string }).kind).toBe('locked')
+      expect(String((failure as Error).message)).toContain(`pid ${child.pid}`)
     } finally {
       child.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })

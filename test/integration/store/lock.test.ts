@@ -119,12 +119,40 @@ describe('file locker', () => {
     expect(err.kind).toBe('locked')
   })
 
-  it('takes over a lock whose heartbeat is older than staleMs even when its holder seems alive', async () => {
-    const clock = steppingClock()
-    const created_at = new Date(clock.now() - 31_000).toISOString()
-    await plantLock('a', { pid: process.pid, hostname: hostname(), created_at, nonce: 'x' })
-    expect(await createFileLocker(dir, clock, { staleMs: 30_000 }).withLock('a', async () => 'ran')).toBe('ran')
-    expect(clock.sleeps).toEqual([])
+  it('never takes the lock from a live holder on this host however long its heartbeat is silent (SIGSTOP): the waiter gives up naming it', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve))
+      // Its lock, made once it had started, silent for a day: it froze (SIGSTOP, a debugger) and is still alive.
+      const clock = steppingClock()
+      const created_at = new Date(clock.now()).toISOString()
+      const path = await plantLock('a', { pid: child.pid, hostname: hostname(), created_at, heartbeat_at: created_at, nonce: 'x' })
+      process.kill(child.pid!, 'SIGSTOP')
+      clock.now = ((base) => () => base() + 86_400_000)(clock.now)
+      let ran = false
+      const err = await rejection(createFileLocker(dir, clock, { staleMs: 300, timeoutMs: 1000, pollMs: 50 }).withLock('a', async () => (ran = true)))
+      expect(ran).toBe(false)
+      expect(err.kind).toBe('locked')
+      expect(err.message).toContain(`held by pid ${child.pid} on ${hostname()}`)
+      expect(err.message).toContain(`pid ${child.pid} is stopped`)
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: child.pid, nonce: 'x' })
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('takes over a silent lock whose pid is now another process (it started after the lock was made): the holder died and its pid was reused', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve))
+      const clock = steppingClock()
+      const created_at = new Date(clock.now() - 31_000).toISOString()
+      await plantLock('a', { pid: child.pid, hostname: hostname(), created_at, nonce: 'x' })
+      expect(await createFileLocker(dir, clock, { staleMs: 30_000 }).withLock('a', async () => 'ran')).toBe('ran')
+      expect(clock.sleeps).toEqual([])
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 
   it('waits for a fresh lock of a live holder on another host, then gives up with a locked error', async () => {
