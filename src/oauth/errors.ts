@@ -2,6 +2,7 @@
  * Errors thrown by protocol code. They never carry exit codes: `cli/report.ts`
  * decides what they mean for the user.
  */
+import type { RefreshToken } from './types'
 
 /** An RFC 6749 §5.2 (or §4.1.2.1) error answer from the provider. */
 export class OAuthError extends Error {
@@ -47,10 +48,16 @@ export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode
   /** HTTP status of the answer that could not be used, when there was one (a 502 HTML page, say). */
   readonly status: number | undefined
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+  /**
+   * A good token the unusable answer carried all the same (a new refresh token
+   * beside an access token no header may hold): issued, so never dropped.
+   */
+  readonly issued: { refresh_token: RefreshToken } | undefined
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; status?: number; issued?: { refresh_token: RefreshToken } }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ProtocolError'
     this.code = code
     this.status = options?.status
+    this.issued = options?.issued
   }
 }

@@ -158,6 +158,16 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
   if (refresh_token !== undefined && refresh_token !== null && typeof refresh_token !== 'string') {
     throw invalid('has a refresh_token that is not a string')
   }
+  // A refresh token no request may carry is left out (the caller keeps the one it has, as for none); the token never shows.
+  const badRefresh = typeof refresh_token === 'string' && !isTokenText(refresh_token)
+  if (!isTokenText(access_token)) {
+    // Printed by `token` into a script's header, sent as a header by `call`: a CR LF would inject one. A good new
+    // refresh token beside it is issued all the same (the one sent may be spent): the error hands it on.
+    const good = typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh
+    throw new ProtocolError('invalid_response', `${step} response has an access_token with ${NOT_TOKEN_TEXT} (${describeResponse(raw)})`, {
+      ...(good ? { issued: { refresh_token: refresh_token as RefreshToken } } : {}),
+    })
+  }
   // The server has issued (maybe rotated) tokens by now: an unusable lifetime is noted, never fatal.
   const expiresAt = readExpiresAt(body.expires_in, now)
   const scope = readScope(body.scope)
@@ -169,15 +179,35 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
     extra: Object.fromEntries(Object.entries(body).filter(([name]) => !STANDARD_FIELDS.has(name))),
   }
   // A refresh answer without refresh_token: the caller keeps the one it has (RFC 6749 §6).
-  if (typeof refresh_token === 'string' && refresh_token !== '') tokens.refresh_token = refresh_token as RefreshToken
+  if (typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh) tokens.refresh_token = refresh_token as RefreshToken
+  const notes: string[] = []
+  if (badRefresh) {
+    notes.push(
+      `the ${step} response has a refresh_token with ${NOT_TOKEN_TEXT}; it was left out` +
+        (step === 'refresh' ? ' and the stored one kept (if the provider rotated it, the next refresh says invalid_grant: then log in)' : ': log in again once the access token expires'),
+    )
+  }
   if (typeof expiresAt === 'number') tokens.expires_at = expiresAt
   else if (expiresAt !== undefined) {
-    tokens.notes = [
+    notes.push(
       `the ${step} response's expires_in ${describeValue(body.expires_in)} is not a usable lifetime (${expiresAt.unusable}); ` +
         'the tokens were kept with an unknown expiry (refreshed when the API rejects them)',
-    ]
+    )
   }
+  if (notes.length > 0) tokens.notes = notes
   return tokens
+}
+
+/** What is wrong with a token that is not {@link isTokenText}; the token itself is never shown. */
+const NOT_TOKEN_TEXT = 'characters a token may not hold (RFC 6749 A.12, A.17: printable ASCII only, no line breaks or control characters)'
+
+/**
+ * RFC 6749 A.12 and A.17: `access-token = 1*VSCHAR`, `refresh-token = 1*VSCHAR`
+ * (%x20-7E). Anything else could break out of the header it is sent in (CR LF)
+ * or out of the line `token` prints.
+ */
+function isTokenText(value: string): boolean {
+  return /^[\x20-\x7e]+$/.test(value)
 }
 
 /** A short, printable rendering of a server-chosen value (it may be anything). */

@@ -7,7 +7,7 @@ import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
 import { safeUrl } from '../http/client'
 import { TransportError } from '../http/types'
-import { OAuthError } from '../oauth/errors'
+import { OAuthError, ProtocolError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
 import type { ResolvedProvider } from '../providers/types'
@@ -112,6 +112,9 @@ export async function refreshLocked(
     // "refresh_token not found"); other client errors (a rotated secret) are reported as such.
     if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
       return adoptNewerOrFail(view, key, credential, revision, err, deps)
+    }
+    if (err instanceof ProtocolError && err.issued !== undefined && err.issued.refresh_token !== credential.refresh_token) {
+      return keepIssuedRefreshToken(store, view, { ...credential, refresh_token: err.issued.refresh_token, rotation_seen: true }, revision, err, deps)
     }
     // The provider answered (so issued nothing), or the request never left: no refresh is in flight after all.
     if (err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))) {
@@ -260,6 +263,27 @@ async function saveRefreshed(
   if (newer === undefined) return next
   await rescueSuperseded(store, next, newer, deps)
   return newer
+}
+
+/**
+ * An answer that could not be used (an access token no header may hold) but
+ * carried a good new refresh token: the one sent may be spent, so the new one
+ * is stored (beside the old access token and its expiry, so the next command
+ * refreshes with it) before the answer's failure is reported.
+ */
+async function keepIssuedRefreshToken(
+  store: CredentialStore,
+  view: VersionedStore,
+  next: StoredCredential,
+  revision: Revision,
+  err: ProtocolError,
+  deps: SessionDeps,
+): Promise<never> {
+  await saveRefreshed(store, view, next, revision, deps)
+  throw new ProtocolError(err.code, `${err.message}; its new refresh token was stored, so the next refresh sends that one`, {
+    cause: err,
+    ...(err.status === undefined ? {} : { status: err.status }),
+  })
 }
 
 /**

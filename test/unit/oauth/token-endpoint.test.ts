@@ -195,6 +195,49 @@ function context(http: TokenEndpointContext['http'], overrides: Partial<TokenEnd
   return { metadata, client: postClient, encoding: 'form', http, now: () => NOW, ...overrides }
 }
 
+describe('parseTokenResponse: tokens RFC 6749 allows (A.12, A.17: 1*VSCHAR, printable ASCII)', () => {
+  const INJECTED = 'AT1\r\nX-Injected: 1'
+
+  it.each([
+    ['CR LF (a header injected into whoever sends it)', INJECTED],
+    ['NUL', 'at\u0000x'],
+    ['a tab', 'at\tx'],
+    ['DEL', 'at\u007fx'],
+    ['non-ASCII', 'at-\u00e9t\u00e9'],
+    ['a C1 control', 'at\u0085x'],
+  ])('refuses an access_token with %s, naming the field but never the token', async (_, token) => {
+    const err = await rejection(parseTokenResponse(jsonResponse(200, { access_token: token, token_type: 'Bearer' }), NOW, 'refresh'))
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect((err as ProtocolError).code).toBe('invalid_response')
+    expect((err as Error).message).toMatch(/refresh response has an access_token with characters a token may not hold/)
+    expect((err as Error).message).not.toContain(token)
+    expect((err as Error).message).not.toContain('Injected')
+  })
+
+  it('accepts every printable ASCII character, space included', async () => {
+    const every = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('')
+    const tokens = await parseTokenResponse(jsonResponse(200, { access_token: every, refresh_token: every }), NOW, 'token')
+    expect(tokens.access_token).toBe(every)
+    expect(tokens.refresh_token).toBe(every)
+  })
+
+  it('keeps a good access token whose refresh_token is not allowed: the refresh token is left out, with a note that never shows it', async () => {
+    const tokens = await parseTokenResponse(jsonResponse(200, { access_token: 'at-good', refresh_token: 'RT\u0000x' }), NOW, 'refresh')
+    expect(tokens.access_token).toBe('at-good')
+    expect(tokens.refresh_token).toBeUndefined()
+    expect(tokens.notes?.join('\n')).toMatch(/refresh_token with characters a token may not hold.*left out/)
+    expect(tokens.notes?.join('\n')).not.toContain('RT\u0000x')
+  })
+
+  it('hands the error a good refresh token from an answer whose access token is not allowed, so a refresh can keep it', async () => {
+    const err = await rejection(parseTokenResponse(jsonResponse(200, { access_token: INJECTED, refresh_token: 'rt-new' }), NOW, 'refresh'))
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect((err as ProtocolError).issued).toEqual({ refresh_token: 'rt-new' })
+    const both = await rejection(parseTokenResponse(jsonResponse(200, { access_token: INJECTED, refresh_token: 'RT\u0000x' }), NOW, 'refresh'))
+    expect((both as ProtocolError).issued).toBeUndefined()
+  })
+})
+
 describe('requestToken: request shapes', () => {
   it('posts a form body with client_secret_post and returns the tokens', async () => {
     const http = scriptedHttp(jsonResponse(200, fullTokenBody))

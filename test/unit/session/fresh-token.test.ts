@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeBundle } from '../../../src/session/bundle'
 import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
+import { ProtocolError } from '../../../src/oauth/errors'
 import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
 import { toCliError } from '../../../src/cli/report'
@@ -107,6 +108,51 @@ describe('getFreshCredential', () => {
       expect((await store.get(key)).status).toBe('found')
     },
   )
+
+  it('refuses a refresh answer whose tokens hold line breaks or NUL: nothing stored, the old refresh token kept, the tokens never shown', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, { access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'RT\u0000x', token_type: 'Bearer' }))
+    const deps = makeTestDeps({ store, http })
+    const failure = await rejectionOf(getFreshCredential(acme, key, store, deps))
+    expect(failure).toBeInstanceOf(ProtocolError)
+    const cli = toCliError(failure)
+    expect(cli.exitCode).toBe(1)
+    expect(cli.message).toMatch(/access_token with characters a token may not hold/)
+    expect(`${cli.message}${cli.hint ?? ''}${deps.io.stderrText}`).not.toMatch(/AT1|Injected|RT\u0000/)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && [saved.credential.access_token, saved.credential.refresh_token]).toEqual(['at-old-1111', 'rt-old-2222'])
+  })
+
+  it('keeps the good new refresh token of an answer whose access token is not allowed, so the next refresh sends that one, not the spent one', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    let answer: Record<string, unknown> = { access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'rt-new-5555', token_type: 'Bearer', expires_in: 3600 }
+    const http = recordingHttp(() => jsonResponse(200, answer))
+    const deps = makeTestDeps({ store, http })
+    const failure = await rejectionOf(getFreshCredential(acme, key, store, deps))
+    expect(failure).toBeInstanceOf(ProtocolError)
+    expect(toCliError(failure).message).toMatch(/its new refresh token was stored/)
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && [saved.credential.access_token, saved.credential.refresh_token]).toEqual(['at-old-1111', 'rt-new-5555'])
+    answer = refreshedBody({ refresh_token: 'rt-next-6666' })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('at-new-4444')
+    expect(new URLSearchParams(http.calls[1]!.body).get('refresh_token')).toBe('rt-new-5555')
+  })
+
+  it('keeps the good access token of a refresh answer whose refresh token is not allowed, and the stored refresh token, with a warning', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody({ refresh_token: 'RT\u0000x' })))
+    const deps = makeTestDeps({ store, http })
+    const credential = await getFreshCredential(acme, key, store, deps)
+    expect(credential.access_token).toBe('at-new-4444')
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && [saved.credential.access_token, saved.credential.refresh_token]).toEqual(['at-new-4444', 'rt-old-2222'])
+    expect(deps.io.stderrText).toMatch(/warning: .*refresh_token with characters a token may not hold/)
+    expect(deps.io.stderrText).not.toContain('RT\u0000x')
+  })
 
   it('sends the client secret given now (a rotated one) rather than the one stored at login', async () => {
     const store = new MemoryStore()

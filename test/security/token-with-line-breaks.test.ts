@@ -1,0 +1,37 @@
+/**
+ * Attack (bug hunt, 15:25): a token endpoint answering a refresh with tokens
+ * holding CR LF and NUL. Stored as they came, `token` printed two lines (a
+ * header injected into a script's curl) and `call` failed as a network error.
+ * RFC 6749 A.12, A.17: tokens are printable ASCII; such an answer is the
+ * provider's invalid response, and nothing of it is stored or printed.
+ */
+import { describe, expect } from 'vitest'
+import { apiRequests, expectExit, it, loginAcme, statusJson, tokenRequests } from '../e2e/world'
+
+const HOSTILE = JSON.stringify({ access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'RT\u0000x', token_type: 'Bearer', expires_in: 3600 })
+
+describe('a refresh answered with tokens holding line breaks or NUL', { timeout: 30_000 }, () => {
+  it('token and call exit 1 naming the provider\'s invalid answer, print no token, store nothing of it; the old refresh token still works', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
+    await loginAcme(world)
+    const before = await statusJson(world)
+    const [loginRefreshToken] = world.fp.issuedRefreshTokens()
+    world.fp.injectTokenFault({ status: 200, headers: { 'content-type': 'application/json' }, body: HOSTILE }, 2)
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 1)
+    expect(token.stdout).toBe('')
+    expect(token.stderr).toMatch(/access_token with characters a token may not hold/)
+    expect(token.stderr).not.toMatch(/Injected|AT1|RT\u0000/)
+    const call = await world.cli(['call', 'acme', '/me'])
+    expectExit(call, 1)
+    expect(call.stderr).not.toMatch(/Invalid character in header|Injected/)
+    expect(apiRequests(world.fp)).toHaveLength(0)
+    expect(await statusJson(world)).toEqual(before)
+    world.fp.setAccessTokenTtl(3600)
+    const after = await world.cli(['token', 'acme'])
+    expectExit(after, 0)
+    expect(after.stdout).toBe(`${world.fp.issuedAccessTokens().at(-1)}\n`)
+    const spent = tokenRequests(world.fp).filter((r) => r.params.get('grant_type') === 'refresh_token').map((r) => r.params.get('refresh_token'))
+    expect(spent).toEqual([loginRefreshToken, loginRefreshToken, loginRefreshToken])
+  })
+})
