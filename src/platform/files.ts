@@ -1,5 +1,5 @@
 /** Writing output files (`call -o <file>`): the one adapter commands use for it. */
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 /** An output file being written chunk by chunk, as a response body arrives. */
 export interface OutputFile {
@@ -124,20 +124,33 @@ const WRITE_BATCH_BYTES = 1024 * 1024
 /** How many batches may be written to a regular file at once (at most this many plus one are held). */
 const WRITES_IN_FLIGHT = 2
 
+/** Why an output path cannot be written (the message), and what to do instead (`fix`). */
+export class OutputPathError extends Error {
+  override name = 'OutputPathError'
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message)
+  }
+}
+
 /**
- * Throws (an Error naming the reason) when `path` cannot be written: its
- * directory is missing, not a directory, or not writable, or `path` is a
- * directory. Nothing is created or truncated.
+ * Throws an OutputPathError when `path` cannot be written: its directory is
+ * missing, not a directory, or not writable, or `path` is a directory.
+ * Nothing is created or truncated.
  */
 openOutputFile.check = async (path) => {
   const [{ access, stat }, { constants }] = await Promise.all([import('node:fs/promises'), import('node:fs')])
   const dir = dirname(resolve(path))
   const dirStat = await stat(dir).catch(() => undefined)
-  if (!dirStat) throw new Error(`the directory ${dir} does not exist`)
-  if (!dirStat.isDirectory()) throw new Error(`${dir} is not a directory`)
+  if (!dirStat) throw new OutputPathError(`the directory ${dir} does not exist`, 'create the directory first, or pick another -o path')
+  if (!dirStat.isDirectory()) throw new OutputPathError(`${dir} is not a directory`, 'pick another -o path')
   const fileStat = await stat(path).catch(() => undefined)
-  if (fileStat?.isDirectory()) throw new Error(`${path} is a directory`)
+  if (fileStat?.isDirectory()) {
+    throw new OutputPathError(`${path} is a directory`, `-o names the file to write: give a file name, such as -o ${join(path, 'body.json')}`)
+  }
   await access(fileStat ? path : dir, constants.W_OK).catch(() => {
-    throw new Error(`${fileStat ? path : dir} is not writable`)
+    throw new OutputPathError(`${fileStat ? path : dir} is not writable`, 'pick a path you may write to, or change its permissions')
   })
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { forEachChunk } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
-import { openOutputFile, type OpenOutputFile } from '../../platform/files'
+import { openOutputFile, OutputPathError, type OpenOutputFile } from '../../platform/files'
 import { isReaderGone } from '../../platform/io'
 import { parseJsonOrUndefined } from '../../platform/json'
 import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
@@ -328,7 +328,7 @@ export async function executeCall(
     const path = opts.output
     await openFile.check(path).catch((err: unknown) => {
       throw new UsageError(`cannot write the response body to ${path}: ${reasonOf(err)}`, {
-        hint: 'create the directory first, or pick another -o path; nothing was sent',
+        hint: `${err instanceof OutputPathError ? err.fix : 'pick another -o path'}; nothing was sent`,
       })
     })
   }

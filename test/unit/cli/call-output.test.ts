@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -127,6 +127,21 @@ describe('call -o <file>', () => {
     const error = await executeCall(callOptions({ output: '/nonexistent-dir/x.json' }), deps, openOutputFile).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
     expect((error as Error).message).toBe('cannot write the response body to /nonexistent-dir/x.json: the directory /nonexistent-dir does not exist')
+    expect(http.calls).toHaveLength(0)
+  })
+
+  it.each([
+    ['a missing directory', (d: string) => join(d, 'missing', 'x.json'), /^create the directory first, or pick another -o path; nothing was sent$/],
+    ['a directory', (d: string) => d, /^-o names the file to write: give a file name, such as -o \S+body\.json; nothing was sent$/],
+    ['a file as its directory', (d: string) => join(d, 'plain', 'x.json'), /^pick another -o path; nothing was sent$/],
+  ])('says what to do for %s as -o, before sending anything', async (_case, pathIn, hint) => {
+    dir = await mkdtemp(join(tmpdir(), 'oauth-cli-call-'))
+    await writeFile(join(dir, 'plain'), '')
+    const http = answer(RAW_JSON)
+    const { deps } = await callDeps('acme', http)
+    const error = await executeCall(callOptions({ output: pathIn(dir) }), deps, openOutputFile).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).hint).toMatch(hint)
     expect(http.calls).toHaveLength(0)
   })
 })
