@@ -39,6 +39,11 @@ function flagUnreadable(err: StoreError, deps: Deps): void {
   deps.io.stderr.write(`oauth-cli: warning: ${redactText(err.message)}${hint}\n`)
 }
 
+/** Whether an unreadable item is one `status <provider> [--profile p]` asks about. */
+function isFor(err: StoreError, opts: StatusOptions): boolean {
+  return err.key !== undefined && err.key.provider === opts.provider && (opts.profile === undefined || err.key.profile === opts.profile)
+}
+
 /**
  * `status <provider>` with nothing stored, as gh's "not logged in": an unknown
  * name is a usage error with did-you-mean (exit 2), a known one is exit 3 with
@@ -59,12 +64,17 @@ export type StatusRow = CredentialSummary & { default: boolean }
  * Grouped by provider (sorted by provider, then profile); every profile unless one is asked for.
  * `profiles`: profiles.json as the caller read it (read here otherwise), so that a run reads it once.
  */
-export async function runStatus(opts: StatusOptions, deps: Deps, profiles?: ProfilesFile): Promise<StatusRow[]> {
+export async function runStatus(
+  opts: StatusOptions,
+  deps: Deps,
+  profiles?: ProfilesFile,
+  onUnreadable: (err: StoreError) => void = (err) => flagUnreadable(err, deps),
+): Promise<StatusRow[]> {
   const defaults = profiles ?? (await readProfilesFile(deps))
   const rows: StatusRow[] = []
   // The default store lists the keychain and the file store both; storeKindOf says where each lives.
   const store = await deps.openStore(opts.store)
-  for (const credential of await store.list({ onUnreadable: (err) => flagUnreadable(err, deps) })) {
+  for (const credential of await store.list({ onUnreadable })) {
     if (opts.provider && credential.provider !== opts.provider) continue
     if (opts.profile !== undefined && credential.profile !== opts.profile) continue
     rows.push({ ...summarize(credential, store), default: isDefaultProfile(credential, deps.env, defaults) })
@@ -77,8 +87,17 @@ export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<Ex
   // naming the file and the problem), so it is not left for the next command to find.
   await readConfig(deps, opts.config)
   const profiles = await readProfilesFile(deps)
-  const rows = await runStatus(opts, deps, profiles)
+  const unreadable: StoreError[] = []
+  const rows = await runStatus(opts, deps, profiles, (err) => unreadable.push(err))
+  // What was asked about is there but cannot be read: its own error, as `token` gives it (not "not logged in", exit 3).
+  const asked = rows.length === 0 && opts.provider !== undefined ? unreadable.find((err) => isFor(err, opts)) : undefined
+  for (const err of unreadable) if (err !== asked) flagUnreadable(err, deps)
+  if (asked) throw asked
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
+  if (rows.length === 0 && unreadable.length > 0 && !opts.json) {
+    deps.io.stdout.write(`No readable credentials: ${unreadable.length === 1 ? 'one stored item' : `${unreadable.length} stored items`} could not be read (see above)\n`)
+    return 0
+  }
   // Filtered to one profile (--profile or OAUTH_CLI_PROFILE): it is that profile that is empty, not the store.
   if (rows.length === 0 && opts.profile !== undefined && !opts.json) {
     deps.io.stdout.write(`No stored credentials for profile ${opts.profile}. Run: oauth-cli login <provider> --profile ${opts.profile}\n`)
