@@ -63,7 +63,10 @@ export function createCommandContext(deps: Deps, program: Command, setCode: (cod
       }
       setCode(await run())
     } catch (err) {
-      if (cmd && provider) throw rememberContext(err, { provider, profile: common(cmd).profile })
+      if (cmd && provider) {
+        const { profile, store, config } = common(cmd)
+        throw rememberContext(err, { provider, profile, store, config })
+      }
       throw err
     }
   }

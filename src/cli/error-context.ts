@@ -6,6 +6,9 @@
 export interface ErrorContext {
   provider: string
   profile: string
+  /** The --store and --config the command was given, for the commands hints name (cli/errors.ts runHint). */
+  store?: string
+  config?: string
 }
 
 const contexts = new WeakMap<object, ErrorContext>()

@@ -62,7 +62,29 @@ export class AuthorizationRefusedError extends CliError {
   }
 }
 
-/** A hint line: `run: oauth-cli <command> <provider>`, with `--profile` when it is not the default one. */
-export function runHint(command: string, provider: string, profile: string, extra = ''): string {
-  return `run: oauth-cli ${command} ${provider}${profile === 'default' ? '' : ` --profile ${profile}`}${extra}`
+/** The --store and --config a command was given (from its flags, not the environment, which the next command shares). */
+export interface GivenFlags {
+  store?: string
+  config?: string
+}
+
+/**
+ * A hint line: `run: oauth-cli <command> <provider>`, with `--profile` when it is not the default one,
+ * and the `--store` and `--config` the failing command was given: without them the command named would
+ * use another store or config file.
+ */
+export function runHint(command: string, provider: string, profile: string, extra = '', given?: GivenFlags): string {
+  return `run: oauth-cli ${command} ${provider}${profile === 'default' ? '' : ` --profile ${profile}`}${extra}${sameFlags(given)}`
+}
+
+function sameFlags(given: GivenFlags | undefined): string {
+  const store = given?.store
+  // A shared store's URL may hold a password: never repeated.
+  const storeFlag = store === 'keychain' || store === 'file' ? ` --store ${store}` : store && store !== 'auto' ? ' --store <the same URL>' : ''
+  return `${storeFlag}${given?.config ? ` --config ${shellWord(given.config)}` : ''}`
+}
+
+/** `text` as one shell word: as it is when nothing in it is special, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`
 }

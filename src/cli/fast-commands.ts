@@ -47,7 +47,7 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
     if (!sent) return reportUnreachableStore(err, proc) ?? {}
     // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
     if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
-    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? 'default' }, base)
+    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? 'default', store: opts.store, config: opts.config }, base)
   } finally {
     // Before the full CLI takes over (or the process ends): the shared store's one connection is closed.
     await base.closeStores?.()

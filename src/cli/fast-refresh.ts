@@ -62,7 +62,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()
     if (err instanceof CancelledError && base.io.stderr.isTTY) base.io.stderr.write('\n')
-    return reportOnStderr(err, { provider: opts.provider, profile }, base)
+    return reportOnStderr(err, { provider: opts.provider, profile, store: opts.store, config: opts.config }, base)
   } finally {
     await base.closeStores?.()
   }

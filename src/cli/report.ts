@@ -32,6 +32,7 @@ import {
   runHint,
   UsageError,
   type ExitCode,
+  type GivenFlags,
 } from './errors'
 
 export interface ErrorReport {
@@ -82,7 +83,7 @@ export function toCliError(err: unknown): CliError {
     return new UsageError(err.message, { hint, cause: err })
   }
   if (err instanceof NotLoggedInError || err instanceof InterruptedRefreshError) {
-    return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile), cause: err })
+    return new AuthRequiredError(err.message, { hint: loginHint(err.key.provider, err.key.profile, contextOf(err)), cause: err })
   }
   if (err instanceof UnsettledRefreshError) {
     // What happened keeps its exit code (5 for the deadline); the way on is the login the next command would ask for.
@@ -91,7 +92,7 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof RefreshRejectedError) {
     return new AuthRequiredError(err.message, {
-      hint: loginHint(err.key.provider, err.key.profile),
+      hint: loginHint(err.key.provider, err.key.profile, contextOf(err)),
       cause: err,
     })
   }
@@ -105,7 +106,7 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof CodeRejectedError) {
     // A code is single-use and lives minutes: only a new login gets another.
-    return new CliError(err.message, { exitCode: 1, hint: `codes are single-use and short-lived: ${loginHint(err.providerName, err.profile)}`, cause: err })
+    return new CliError(err.message, { exitCode: 1, hint: `codes are single-use and short-lived: ${loginHint(err.providerName, err.profile, contextOf(err))}`, cause: err })
   }
   if (err instanceof AuthorizationDeniedError) {
     return new AuthorizationRefusedError(
@@ -140,8 +141,8 @@ function providerOf(message: string): string {
   return /unknown provider "([^"]*)"/.exec(message)?.[1] ?? ''
 }
 
-function loginHint(provider: string, profile: string): string {
-  return runHint('login', provider, profile)
+function loginHint(provider: string, profile: string, given: GivenFlags | undefined): string {
+  return runHint('login', provider, profile, '', given)
 }
 
 function fromOAuthError(err: OAuthError): CliError {
@@ -228,7 +229,7 @@ function fromStoreError(err: StoreError): CliError {
     case 'bad_passphrase':
       return new UsageError(err.message, { hint: 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with', cause: err })
     case 'corrupt':
-      return new CliError(err.message, { exitCode: 1, hint: corruptHint(err), cause: err })
+      return new CliError(err.message, { exitCode: 1, hint: corruptHint(err, contextOf(err)), cause: err })
     case 'unavailable':
       return new UsageError(err.message, { hint: 'use --store file (or OAUTH_CLI_STORE=file) where no keychain is available', cause: err })
     case 'timeout':
@@ -259,9 +260,9 @@ const LOCK_HOLDER_HINT =
   'another process holds the refresh lock of these credentials (a refresh, login or logout): wait for it to end, or stop it if it hangs'
 
 /** How to get rid of an unreadable item: `logout --local` removes it from whichever store holds it. */
-export function corruptHint(err: StoreError): string {
+export function corruptHint(err: StoreError, given?: GivenFlags): string {
   if (!err.key) return `inspect or remove ${err.location}, then log in again`
-  return `inspect ${err.location}, or remove it and log in again (${runHint('logout', err.key.provider, err.key.profile, ' --local')})`
+  return `inspect ${err.location}, or remove it and log in again (${runHint('logout', err.key.provider, err.key.profile, ' --local', given)})`
 }
 
 function fromProtocolError(err: ProtocolError): CliError {

@@ -464,7 +464,7 @@ function httpStatusError(
       : quota
         ? `wait for the reset, or ask ${config.display_name ?? opts.provider} for a higher quota; retrying now cannot help`
         : response.status === 401 || response.status === 403
-          ? `the credentials were refused; check the scopes, or ${runHint('login', opts.provider, opts.profile)}`
+          ? `the credentials were refused; check the scopes, or ${runHint('login', opts.provider, opts.profile, '', opts)}`
           : undefined
   return new HttpStatusError(
     response.status,

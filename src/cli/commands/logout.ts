@@ -72,7 +72,7 @@ async function revoke(
     const cli = toCliError(err)
     throw new CliError(`could not revoke the ${provider.name} tokens (profile ${opts.profile}): ${cli.message}; the credentials were kept`, {
       exitCode: cli.exitCode,
-      hint: `try again later, or ${runHint('logout', provider.name, opts.profile, ' --local')}`,
+      hint: `try again later, or ${runHint('logout', provider.name, opts.profile, ' --local', opts)}`,
       cause: err,
     })
   }

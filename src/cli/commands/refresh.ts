@@ -26,7 +26,7 @@ export async function runRefresh(opts: ProviderCommandOptions, deps: Deps): Prom
   const credential = await getFreshCredential(provider, key, store, deps, { force: true })
   if (credential.kind === 'static') {
     throw new UsageError(`${provider.name} (profile ${opts.profile}) holds a static credential, which cannot be refreshed`, {
-      hint: `it is sent as it is until revoked where it was made; to store another one instead:\n${runHint('login', provider.name, opts.profile, ' --with-token')}`,
+      hint: `it is sent as it is until revoked where it was made; to store another one instead:\n${runHint('login', provider.name, opts.profile, ' --with-token', opts)}`,
     })
   }
   return summarize(credential, store)

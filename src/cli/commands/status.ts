@@ -5,6 +5,7 @@ import { chooseProfile, readProfilesFile, type ProfilesFile } from '../../sessio
 import { readConfig } from '../../session/provider-context'
 import { redactText } from '../../http/redact'
 import type { StoreError } from '../../store/credential-store'
+import { rememberContext } from '../error-context'
 import { corruptHint } from '../report'
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
@@ -34,8 +35,8 @@ export function defineStatus(ctx: CommandContext, run: (opts: StatusOptions, dep
 
 
 /** One bad item never blanks the listing: it is named on stderr with how to remove it. */
-function flagUnreadable(err: StoreError, deps: Deps): void {
-  const hint = err.kind === 'bad_passphrase' ? '' : ` (${corruptHint(err)})`
+function flagUnreadable(err: StoreError, deps: Deps, opts: StatusOptions): void {
+  const hint = err.kind === 'bad_passphrase' ? '' : ` (${corruptHint(err, opts)})`
   deps.io.stderr.write(`oauth-cli: warning: ${redactText(err.message)}${hint}\n`)
 }
 
@@ -68,7 +69,7 @@ export async function runStatus(
   opts: StatusOptions,
   deps: Deps,
   profiles?: ProfilesFile,
-  onUnreadable: (err: StoreError) => void = (err) => flagUnreadable(err, deps),
+  onUnreadable: (err: StoreError) => void = (err) => flagUnreadable(err, deps, opts),
 ): Promise<StatusRow[]> {
   const defaults = profiles ?? (await readProfilesFile(deps))
   const rows: StatusRow[] = []
@@ -91,8 +92,8 @@ export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<Ex
   const rows = await runStatus(opts, deps, profiles, (err) => unreadable.push(err))
   // What was asked about is there but cannot be read: its own error, as `token` gives it (not "not logged in", exit 3).
   const asked = rows.length === 0 && opts.provider !== undefined ? unreadable.find((err) => isFor(err, opts)) : undefined
-  for (const err of unreadable) if (err !== asked) flagUnreadable(err, deps)
-  if (asked) throw asked
+  for (const err of unreadable) if (err !== asked) flagUnreadable(err, deps, opts)
+  if (asked) throw rememberContext(asked, { provider: opts.provider as string, profile: asked.key?.profile ?? 'default', store: opts.store, config: opts.config })
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
   if (rows.length === 0 && unreadable.length > 0 && !opts.json) {
     deps.io.stdout.write(`No readable credentials: ${unreadable.length === 1 ? 'one stored item' : `${unreadable.length} stored items`} could not be read (see above)\n`)

@@ -41,7 +41,7 @@ async function freshToken(opts: TokenOptions, deps: Deps): Promise<StoredCredent
     if (!(err instanceof TokenLifetimeError)) throw err
     const { key, renewable, seconds } = err
     throw new CliError(err.message, {
-      hint: renewable ? `use --min-ttl ${Math.max(1, seconds - 1)} or less` : runHint('login', key.provider, key.profile),
+      hint: renewable ? `use --min-ttl ${Math.max(1, seconds - 1)} or less` : runHint('login', key.provider, key.profile, '', opts),
     })
   }
 }

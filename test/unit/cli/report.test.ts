@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { rememberContext } from '../../../src/cli/error-context'
 import { formatError, toCliError } from '../../../src/cli/report'
 import { TransportError } from '../../../src/http/types'
 import { ListenError } from '../../../src/oauth/callback-server'
@@ -32,6 +33,18 @@ describe('toCliError maps every failure to the SPEC exit code', () => {
     expect(formatError(new RefreshRejectedError(key, 'invalid_grant'), { verbose: false }).text).toContain(
       'run: oauth-cli login tidio --profile work',
     )
+  })
+
+  it.each([
+    [{ store: 'file' }, 'run: oauth-cli login tidio --profile work --store file'],
+    [{ store: 'auto', config: '/etc/oauth.json' }, 'run: oauth-cli login tidio --profile work --config /etc/oauth.json'],
+    [{ config: "/tmp/it's here.json" }, "run: oauth-cli login tidio --profile work --config '/tmp/it'\\''s here.json'"],
+    [{ store: 'postgres://ci:hunter2@db/oauth' }, 'run: oauth-cli login tidio --profile work --store <the same URL>'],
+  ])('repeats the --store and --config the command was given (%j) in the login it names, never a shared store URL', (given, hint) => {
+    const err = rememberContext(new NotLoggedInError(key, 'missing'), { ...key, ...given })
+    const text = formatError(err, { verbose: false }).text
+    expect(text).toContain(`\n${hint}\n`)
+    expect(text).not.toContain('hunter2')
   })
 
   it('names the port and the --port flag when the port is in use', () => {
