@@ -134,10 +134,14 @@ function checkHelpTopic(argv: string[]): void {
   throw new UsageError(`unknown command '${argv[1]}'`, { hint: hintWithSuggestion(argv[1], names, 'run: oauth-cli --help') })
 }
 
+/** The help of the command argv names, down to its subcommand (`profile use --help`), else the root's. */
 function usageHint(argv: string[], program: Command): string {
-  const command = argv.find((a) => !a.startsWith('-'))
-  const known = program.commands.some((cmd) => cmd.name() === command)
-  return command && known ? `run: oauth-cli ${command} --help` : 'run: oauth-cli --help'
+  const name = commandWord(argv) ?? argv.find((a) => !a.startsWith('-'))
+  const command = program.commands.find((cmd) => cmd.name() === name)
+  if (name === undefined || command === undefined) return 'run: oauth-cli --help'
+  const next = argv.slice(argv.indexOf(name) + 1).find((a) => !a.startsWith('-'))
+  const sub = command.commands.find((cmd) => cmd.name() === next)
+  return `run: oauth-cli ${sub ? `${name} ${sub.name()}` : name} --help`
 }
 
 /**

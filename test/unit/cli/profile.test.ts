@@ -152,6 +152,17 @@ describe('the profile command words', () => {
     expect((error as UsageError).hint).toBe('did you mean "use"?\nrun: oauth-cli profile --help')
   })
 
+  it.each([
+    [['profile', 'use'], 'use'],
+    [['profile', 'use', 'acme'], 'use'],
+    [['--profile', 'w', 'profile', 'use', '--bogus'], 'use'],
+    [['profile', 'list', 'x'], 'list'],
+  ])('%j points at the help of the subcommand that refused it', async (argv, sub) => {
+    const error = await runCli(argv, makeTestDeps(), runners).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).hint).toMatch(new RegExp(`(^|\\n)run: oauth-cli profile ${sub} --help$`))
+  })
+
   it.each([[['profile', 'list', 'x']], [['profile', 'use', 'acme', 'work', 'x']]])('%j: too many arguments (exit 2)', async (argv) => {
     const error = await runCli(argv, makeTestDeps(), runners).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
