@@ -88,7 +88,7 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof UnsettledRefreshError) {
     // What happened keeps its exit code (5 for the deadline); the way on is the login the next command would ask for.
     const happened = toCliError(err.cause)
-    return new CliError(err.message, { exitCode: happened.exitCode, hint: loginHint(err.key.provider, err.key.profile), cause: err })
+    return new CliError(err.message, { exitCode: happened.exitCode, hint: loginHint(err.key.provider, err.key.profile, contextOf(err)), cause: err })
   }
   if (err instanceof RefreshRejectedError) {
     return new AuthRequiredError(err.message, {
