@@ -4,6 +4,7 @@
  * secret, code or verifier never survives, even at the cost of hiding a
  * harmless value now and then.
  */
+import { secretsExpression } from './secret-forms'
 import type { HttpHeaders } from './types'
 
 /** What a secret is replaced with. */
@@ -76,10 +77,14 @@ const JWT_PATTERN = /\bey[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:
  */
 const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[^\s"',;<>()[\]{}]+/gi
 
-/** `name=value` (query strings, form bodies, log lines). */
 /** `scheme://user:password@` in free text (a mistyped --store URL echoed by the option parser, a driver's message). */
 const URL_PASSWORD_PATTERN = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)[^\s/?#@'"]+@/gi
-const PAIR_PATTERN = /([A-Za-z][\w.-]*)=([^&\s"',;<>]+)/g
+/**
+ * `name=value` (query strings, form bodies, log lines). In free text a value
+ * runs on past an `&` that does not start another `name=` (a decoded
+ * `refresh_token=r/t+1=2&3` is one value).
+ */
+const PAIR_PATTERN = /([A-Za-z][\w.-]*)=([^&\s"',;<>]+(?:&(?![A-Za-z][\w.-]*=)[^&\s"',;<>]+)*)/g
 /** `"name": "value"` (JSON quoted in a message). */
 const JSON_PAIR_PATTERN = /"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g
 /** `name: 'value'` (util.inspect output in stack traces and logs). */
@@ -257,7 +262,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   out = out.replace(JWT_PATTERN, REDACTED)
   out = out.replace(URL_PASSWORD_PATTERN, (_m, head: string) => `${head}${REDACTED}@`)
   out = out.replace(SCHEME_PATTERN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`)
-  out = out.replace(PAIR_PATTERN, (m, name: string) => (isSecretField(name) ? `${name}=${REDACTED}` : m))
+  out = out.replace(PAIR_PATTERN, (m, name: string, value: string) =>
+    isSecretField(name) ? `${name}=${REDACTED}${unbalancedClosers(value)}` : m,
+  )
   out = out.replace(JSON_PAIR_PATTERN, (m, name: string, colon: string) =>
     isSecretField(name) ? `"${name}"${colon}"${REDACTED}"` : m,
   )
@@ -267,11 +274,29 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   return out
 }
 
-/** Replaces each known secret value (at least 4 characters), longest first, wherever it appears. */
+/**
+ * The closing brackets a matched value ends with that close something opened
+ * before it (`(… client_secret=abc)`): they belong to the message, not the value.
+ */
+function unbalancedClosers(value: string): string {
+  const opener: Record<string, string> = { ')': '(', ']': '[', '}': '{' }
+  let end = value.length
+  while (end > 0 && opener[value[end - 1]!]) {
+    const rest = value.slice(0, end)
+    const close = value[end - 1]!
+    if (rest.split(close).length <= rest.split(opener[close]!).length) break
+    end--
+  }
+  return value.slice(end)
+}
+
+/**
+ * Replaces each known secret value (at least 4 characters), longest first,
+ * wherever it appears in any form it travels in: raw, percent- or
+ * form-encoded, JSON-escaped (http/secret-forms.ts).
+ */
 export function redactKnown(text: string, secrets: readonly string[]): string {
   if (secrets.length === 0) return text
-  let out = text
-  const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
-  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
-  return out
+  const expression = secretsExpression(text, secrets, 4)
+  return expression ? text.replace(expression, REDACTED) : text
 }

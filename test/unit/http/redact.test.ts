@@ -110,6 +110,24 @@ describe('redactText', () => {
   it('ignores known values too short to be secrets', () => {
     expect(redactText('a b c', ['a'])).toBe('a b c')
   })
+
+  it.each([
+    ['percent-encoded', 'got r%2Ft%2B1%3D2%263%20x%C3%A9 back'],
+    ['percent-encoded in lower case', 'got r%2ft%2b1%3d2%263%20x%c3%a9 back'],
+    ['form-encoded, + for a space', 'got r%2Ft%2B1%3D2%263+x%C3%A9 back'],
+    ['JSON-escaped, / as \\/ and non-ASCII as \\u', 'got r\\/t+1=2&3 x\\u00e9 back'],
+  ])('replaces a known secret %s', (_form, text) => {
+    expect(redactText(text, ['r/t+1=2&3 xé'])).toBe('got [redacted] back')
+  })
+
+  it('runs a secret-named value on past an & that starts no other pair', () => {
+    expect(redactText('sent refresh_token=r/t+1=2&3&state=s1')).toBe('sent refresh_token=[redacted]&state=s1')
+  })
+
+  it('leaves the message the closing parenthesis after a redacted value', () => {
+    expect(redactText('refused (client_secret=abc123) here')).toBe('refused (client_secret=[redacted]) here')
+    expect(redactText('refused (client_secret=f(x)1)')).toBe('refused (client_secret=[redacted])')
+  })
 })
 
 describe('no generated secret survives', () => {
