@@ -75,7 +75,30 @@ const JWT_PATTERN = /\bey[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:
  * Credentials after an auth scheme, up to white space or a delimiter: wider than
  * RFC 7235's token68, since real tokens hold `:` (LiveChat's `dal:…`) and more.
  */
-const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)[^\s"',;<>()[\]{}]+/gi
+const SCHEME_PATTERN = /\b(Bearer|Basic|Digest|DPoP)(\s+)([^\s"',;<>()[\]{}]+)/gi
+
+/**
+ * What follows a scheme's name in a sentence rather than a credential
+ * ("only Bearer is supported", "Basic auth", "Bearer or DPoP"): compared in
+ * lower case. No issued token is one of these words.
+ */
+const SCHEME_PROSE = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'auth', 'authentication', 'authorization', 'be', 'but', 'by', 'challenge',
+  'credential', 'credentials', 'expected', 'for', 'from', 'header', 'headers', 'in', 'is', 'isn', 'it', 'must', 'not',
+  'of', 'on', 'only', 'or', 'proof', 'required', 'scheme', 'schemes', 'should', 'supported', 'than', 'that',
+  'the', 'then', 'to', 'token', 'tokens', 'type', 'was', 'were', 'will', 'with', 'without',
+])
+
+/**
+ * A challenge's first parameter (RFC 6750 §3, RFC 7616 §3.3, RFC 9449 §7.1,
+ * RFC 9728 §5.1): `Bearer realm="api"` tells how to authenticate, not with what.
+ */
+const CHALLENGE_PARAMETER = /^(?:realm|scope|error|error_description|error_uri|nonce|opaque|qop|algorithm|stale|domain|algs|charset|resource_metadata)=/i
+
+/** Whether what follows a scheme's name is a credential: neither a word of prose nor a challenge's parameter. */
+function isSchemeCredential(word: string): boolean {
+  return !SCHEME_PROSE.has(word.toLowerCase().replace(/[.!?:]+$/, '')) && !CHALLENGE_PARAMETER.test(word)
+}
 
 /** `scheme://user:password@` in free text (a mistyped --store URL echoed by the option parser, a driver's message). */
 const URL_PASSWORD_PATTERN = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)[^\s/?#@'"]+@/gi
@@ -261,7 +284,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   let out = redactKnown(text, secrets)
   out = out.replace(JWT_PATTERN, REDACTED)
   out = out.replace(URL_PASSWORD_PATTERN, (_m, head: string) => `${head}${REDACTED}@`)
-  out = out.replace(SCHEME_PATTERN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`)
+  out = out.replace(SCHEME_PATTERN, (m, scheme: string, space: string, word: string) =>
+    isSchemeCredential(word) ? `${scheme}${space}${REDACTED}` : m,
+  )
   out = out.replace(PAIR_PATTERN, (m, name: string, value: string) =>
     isSecretField(name) ? `${name}=${REDACTED}${unbalancedClosers(value)}` : m,
   )

@@ -163,3 +163,19 @@ describe('token endpoint errors during login', SUITE, () => {
     expect(await statusJson(world)).toEqual([])
   })
 })
+
+describe('redaction leaves prose whole', SUITE, () => {
+  it('says which token_type a refresh answered, and that only Bearer is supported', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    world.fp.injectTokenFault({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ access_token: 'mac-token-4f3e2d1c', token_type: 'mac' }),
+    })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 1)
+    expect(run.stderr).toContain('refresh response has token_type "mac"; only Bearer is supported')
+    expect(run.stderr).not.toContain('mac-token-4f3e2d1c')
+  })
+})

@@ -98,6 +98,11 @@ describe('redactText', () => {
     ['harmless text', 'could not connect to api.example.com:443', 'could not connect to api.example.com:443'],
     ['a password in a URL', "argument 'postgress://ci:hunter2@db:5432/oauth' is invalid", "argument 'postgress://ci:[redacted]@db:5432/oauth' is invalid"],
     ['a URL with a user only', 'connect to postgres://ci@db/oauth', 'connect to postgres://ci@db/oauth'],
+    ['a lower-case scheme in an error text', 'rejected bearer abc', 'rejected bearer [redacted]'],
+    ['a dotted credential', 'Authorization: Bearer abc.def', 'Authorization: Bearer [redacted]'],
+    ['a scheme named in a sentence', 'token_type "mac"; only Bearer is supported', 'token_type "mac"; only Bearer is supported'],
+    ['schemes compared in prose', 'use Basic auth or Bearer tokens.', 'use Basic auth or Bearer tokens.'],
+    ['a challenge', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"'],
   ])('%s', (_name, text, expected) => {
     expect(redactText(text)).toBe(expected)
   })
