@@ -5,7 +5,7 @@
  * sends no request loads neither.
  */
 import { redactText } from './redact'
-import { TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type TransportErrorKind } from './types'
+import { TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
 import type { Env } from '../platform/process'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -59,7 +59,8 @@ export async function withSystemCas(ca: string, env: Env): Promise<string[]> {
 
 export interface PreparedRequest {
   method: string
-  headers: Record<string, string>
+  /** A name given several values keeps them all, one header line each. */
+  headers: Record<string, string | string[]>
   body: string | Uint8Array | undefined
 }
 
@@ -69,7 +70,11 @@ export interface PreparedRequest {
  * is used: touching it loads Node's bundled undici (see types.ts).
  */
 export function prepareRequest(init: HttpRequestInit, userAgent?: string): PreparedRequest {
-  const headers = headersToRecord(init.headers ?? {})
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of headerEntries(init.headers ?? {})) {
+    const before = headers[name]
+    headers[name] = before === undefined ? value : [...(typeof before === 'string' ? [before] : before), value]
+  }
   if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent
   let body: string | Uint8Array | undefined
   if (init.body instanceof URLSearchParams) {
@@ -85,14 +90,23 @@ export function prepareRequest(init: HttpRequestInit, userAgent?: string): Prepa
 }
 
 /** A plain object copy with lower-case names (repeated names joined, as `Headers` does). */
-export function headersToRecord(headers: HttpHeaders | Record<string, string>): Record<string, string> {
+export function headersToRecord(headers: HttpHeaders | RequestHeaders): Record<string, string> {
   const out: Record<string, string> = {}
-  const add = (value: string, name: string): void => {
-    const key = name.toLowerCase()
-    out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`
+  for (const [key, value] of headerEntries(headers)) out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`
+  return out
+}
+
+/** Each header line: lower-case name and value, a name given a list once per value, in order. */
+export function headerEntries(headers: HttpHeaders | RequestHeaders): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  if (isHeaders(headers)) headers.forEach((value, name) => out.push([name.toLowerCase(), value]))
+  else {
+    for (const [name, value] of Object.entries(headers)) {
+      const key = name.toLowerCase()
+      if (typeof value === 'string') out.push([key, value])
+      else for (const item of value) out.push([key, String(item)])
+    }
   }
-  if (isHeaders(headers)) headers.forEach(add)
-  else for (const [name, value] of Object.entries(headers)) add(String(value), name)
   return out
 }
 
@@ -101,9 +115,9 @@ export function isHeaders(headers: unknown): headers is HttpHeaders {
   return typeof (headers as Partial<HttpHeaders> | undefined)?.forEach === 'function' && typeof (headers as Partial<HttpHeaders>).get === 'function'
 }
 
-export function sortedRecord(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of Object.keys(record).sort()) out[name] = record[name] as string
+export function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
+  const out: Record<string, V> = {}
+  for (const name of Object.keys(record).sort()) out[name] = record[name] as V
   return out
 }
 
@@ -196,6 +210,6 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
 }
 
 /** What fetch would add unless the caller set it: any type, and the codings the transports decode. */
-export function withTransportDefaults(headers: Record<string, string>): Record<string, string> {
+export function withTransportDefaults<V>(headers: Record<string, V>): Record<string, V | string> {
   return { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', ...headers }
 }

@@ -65,7 +65,7 @@ const TIMEOUT_CODES: Record<Phase, string> = {
 function send(
   transport: Transport,
   target: URL,
-  request: { method: string; headers: Record<string, string>; body: string | Uint8Array | undefined },
+  request: { method: string; headers: Record<string, string | string[]>; body: string | Uint8Array | undefined },
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<HttpResponse> {

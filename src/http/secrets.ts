@@ -4,7 +4,7 @@
  * filled from a credential, any header not known to be harmless, and
  * secret-named query and body fields. Loaded with the HTTP client.
  */
-import { headersToRecord } from './client'
+import { headerEntries } from './client'
 import type { KnownSecrets } from './known-secrets'
 import { isCredentialRequestHeader, isSecretField, safeDecode } from './redact'
 import type { HttpClient, HttpRequestInit } from './types'
@@ -22,7 +22,7 @@ export function withSecretLearning(http: HttpClient, known: KnownSecrets): HttpC
 
 export function learnFromRequest(known: KnownSecrets, url: string | URL, init: HttpRequestInit): void {
   const fromCredential = new Set((init.credentialHeaders ?? []).map((n) => n.toLowerCase()))
-  for (const [name, value] of Object.entries(headersToRecord(init.headers ?? {}))) {
+  for (const [name, value] of headerEntries(init.headers ?? {})) {
     if (name === 'authorization' || name === 'proxy-authorization') known.add(...authSecrets(value))
     else if (fromCredential.has(name) || isCredentialRequestHeader(name)) known.add(value)
   }

@@ -4,7 +4,7 @@
  * Lines start with `> ` (sent), `< ` (received), `* ` (info) or `! ` (failure).
  */
 import { bodyChunks, concat, readBytes } from './body'
-import { headersToRecord, sortedRecord } from './client'
+import { headerEntries } from './client'
 import { escapeControls } from '../platform/terminal-text'
 import { redactBody, redactHeaders, redactKnown, redactRequestHeaders, redactText, redactUrl } from './redact'
 import type { HttpClient, HttpRequestInit, HttpResponse } from './types'
@@ -35,11 +35,12 @@ export function withTrace(
   const emit = (line: string): void => writeLine(escapeControls(line))
   const write = (line: string): void => emit(redactKnown(line, known()))
   return async (url, init = {}) => {
-    const requestHeaders = sortedRecord(headersToRecord(init.headers ?? {}))
+    // One line per header line sent (a repeated -H is two), sorted by name.
+    const requestHeaders = headerEntries(init.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
-    const shown = redactRequestHeaders(requestHeaders, { credentialHeaders: init.credentialHeaders, known: known() })
-    for (const [name, value] of Object.entries(shown)) emit(`> ${name}: ${value}`)
-    const requestBody = describeRequestBody(init, requestHeaders['content-type'])
+    const redaction = { credentialHeaders: init.credentialHeaders, known: known() }
+    for (const [name, value] of requestHeaders) emit(`> ${name}: ${redactRequestHeaders({ [name]: value }, redaction)[name]}`)
+    const requestBody = describeRequestBody(init, requestHeaders.find(([name]) => name === 'content-type')?.[1])
     if (requestBody !== undefined) writeBody('>', redactKnown(requestBody, known()), emit)
     const started = performance.now()
     let res: HttpResponse

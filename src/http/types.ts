@@ -10,7 +10,7 @@
  */
 export interface HttpRequestInit {
   method?: string
-  headers?: Record<string, string> | HttpHeaders
+  headers?: RequestHeaders | HttpHeaders
   body?: string | Uint8Array | URLSearchParams | null
   signal?: AbortSignal | null
   /** oauth4webapi passes 'manual'; redirects are never followed for token requests. */
@@ -22,6 +22,12 @@ export interface HttpRequestInit {
    */
   credentialHeaders?: readonly string[]
 }
+
+/**
+ * Request headers by name; a list is sent as that many header lines, in order
+ * (a repeated -H, as curl sends it: Cookie wants `; `, not the `, ` a joined line has).
+ */
+export type RequestHeaders = Record<string, string | readonly string[]>
 
 /** The read side of `Headers`: names are case-insensitive, iteration is by lower-case name. */
 export interface HttpHeaders {

@@ -8,7 +8,7 @@
 import { requireProviderOrigin } from './api-origin'
 import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
-import type { ChunkedBody, HttpClient, HttpHeaders } from '../http/types'
+import type { ChunkedBody, HttpClient, HttpHeaders, RequestHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoreChoice, StoredCredential } from '../store/credential-store'
@@ -23,10 +23,11 @@ export interface ApiRequest {
   method: string
   url: string
   /**
-   * The caller's own (-H), lower-cased names. At send time they go over the
+   * The caller's own (-H), lower-cased names; a name given several times has
+   * each value, sent as its own line. At send time they go over the
    * credential's headers, which go over the provider's `api_headers`.
    */
-  headers: Record<string, string>
+  headers: RequestHeaders
   body?: string
 }
 

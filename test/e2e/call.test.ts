@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect } from 'vitest'
 import { apiRequests, it, SUITE, expectExit, grantTypes, last, loginAcme, parseStdout, type MakeWorld, type World } from './world'
 
@@ -203,5 +205,56 @@ describe('call with static credentials (--with-token)', SUITE, () => {
     expectExit(run, 0)
     expect(last(apiRequests(world.fp, '/api/me')).headers.authorization).toBe('Bearer pasted-token-1')
     expect(world.fp.requests.filter((r) => !r.path.startsWith('/api'))).toHaveLength(0)
+  })
+})
+
+describe('a repeated -H', SUITE, () => {
+  /** An API that records the header lines of each request; with HTTP_PROXY pointing at it, it is the proxy too, answering itself. */
+  async function recordingApi(): Promise<{ url: string; received: Array<{ target: string; lines: string[]; cookie?: string }>; close: () => Promise<void> }> {
+    const received: Array<{ target: string; lines: string[]; cookie?: string }> = []
+    const server = createServer((req, res) => {
+      const lines: string[] = []
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]!.toLowerCase()}: ${req.rawHeaders[i + 1]}`)
+      received.push({ target: req.url ?? '', lines, cookie: req.headers.cookie })
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  }
+
+  it.for([
+    ['directly', false],
+    ['through a proxy', true],
+  ] as const)('sends each value as its own header line, as curl does (%s)', async ([, proxied], { makeWorld, onTestFinished }) => {
+    const api = await recordingApi()
+    onTestFinished(api.close)
+    const world = await makeWorld({ acme: { api_base_url: `${api.url}/api` } })
+    await loginAcme(world)
+    const run = await world.cli(
+      ['call', 'acme', '/me', '--verbose', '-H', 'Cookie: a=1', '-H', 'cookie: b=2', '-H', 'X-A: 1', '-H', 'x-a: 2'],
+      { env: proxied ? { HTTP_PROXY: api.url } : {} },
+    )
+    expectExit(run, 0)
+    const [request] = api.received
+    expect(request?.target.startsWith('http://')).toBe(proxied)
+    const sent = request?.lines ?? []
+    // Cookie pairs are joined with '; ' whether on one line (node:http's way) or two (undici's, read as one by the server).
+    expect(request?.cookie).toBe('a=1; b=2')
+    expect(sent.filter((line) => line.startsWith('x-a:'))).toEqual(['x-a: 1', 'x-a: 2'])
+    // The credential still goes, and the trace shows each line (Cookie redacted, as a secret-named header).
+    expect(sent.filter((line) => line.startsWith('authorization:'))).toEqual([`authorization: Bearer ${last(world.fp.issuedAccessTokens())}`])
+    expect(run.stderr.match(/^> x-a: .*$/gm)).toHaveLength(2)
+    expect(run.stderr.match(/^> cookie: \[redacted\]$/gm)).toHaveLength(2)
+  })
+
+  it('replaces an api_headers header of the same name with all its values', async ({ makeWorld, onTestFinished }) => {
+    const api = await recordingApi()
+    onTestFinished(api.close)
+    const world = await makeWorld({ acme: { api_base_url: `${api.url}/api`, api_headers: { 'X-A': 'from-config' } } })
+    await loginAcme(world)
+    const run = await world.cli(['call', 'acme', '/me', '-H', 'X-A: 1', '-H', 'x-a: 2'])
+    expectExit(run, 0)
+    expect(api.received[0]?.lines.filter((line) => line.startsWith('x-a:'))).toEqual(['x-a: 1', 'x-a: 2'])
   })
 })

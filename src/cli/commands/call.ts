@@ -97,14 +97,16 @@ export function buildApiRequest(opts: CallOptions, provider: ResolvedProvider, b
 }
 
 /**
- * The -H headers, by lower-cased name. The same name given twice sends both
- * values, as curl does (one field, values joined with ", ": RFC 9110 §5.3).
+ * The -H headers, by lower-cased name. The same name given twice sends each
+ * value as its own header line, as curl does: joined with ", " (RFC 9110
+ * §5.3) would break Cookie (`; `) and any header that may not be combined.
  */
-function callerHeaders(opts: Pick<CallOptions, 'headers'>): Record<string, string> {
-  const given: Record<string, string> = {}
+function callerHeaders(opts: Pick<CallOptions, 'headers'>): Record<string, string | string[]> {
+  const given: Record<string, string | string[]> = {}
   for (const raw of opts.headers) {
     const [name, value] = parseHeaderFlag(raw)
-    given[name] = given[name] === undefined ? value : `${given[name]}, ${value}`
+    const before = given[name]
+    given[name] = before === undefined ? value : [...(typeof before === 'string' ? [before] : before), value]
   }
   return given
 }
