@@ -7,7 +7,7 @@ import { isReaderGone } from '../platform/io'
 import { escapeControls } from '../platform/terminal-text'
 import { contextOf, rememberContext, type ErrorContext } from './error-context'
 import { hintWithSuggestion } from './suggest'
-import { TransportError } from '../http/types'
+import { ResponseTooLargeError, TransportError } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
 import { BUILT_IN_PROVIDERS } from '../providers/catalog'
@@ -116,6 +116,16 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof OAuthError) return fromOAuthError(err)
   if (err instanceof LoginTimeoutError) return new OfflineError(err.message, { hint: loginTimeoutHint(err), cause: err })
+  if (err instanceof ResponseTooLargeError) {
+    // The server answered, too much: exit 1 (an answer refused), not 5, and no word of the network.
+    const context = contextOf(err)
+    const from = context ? ` from ${context.provider} (profile ${context.profile})` : ''
+    return new CliError(`refused an answer${from} that is too large: ${err.message}`, {
+      exitCode: 1,
+      hint: `the ${err.part === 'body' ? 'body' : 'headers'} of this answer went over the tool's cap, so it was not used; check that the URL is the endpoint meant, or ask the provider why it answers this much`,
+      cause: err,
+    })
+  }
   if (err instanceof TransportError) {
     const context = contextOf(err)
     const prefix = context ? `cannot reach ${context.provider} (profile ${context.profile}): ` : ''

@@ -4,7 +4,7 @@
  * answers, pages, traces), so no body is ever held whole in memory unasked and
  * a small compressed body cannot expand into an unbounded buffer.
  */
-import { TransportError, type ChunkConsumer, type ChunkedBody, type HttpBody, type HttpResponse } from './types'
+import { ResponseTooLargeError, type ChunkConsumer, type ChunkedBody, type HttpBody, type HttpResponse } from './types'
 
 /** The most a body read whole may hold (decoded): far above any token answer or page. */
 export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024
@@ -50,7 +50,7 @@ function isAsyncIterable(body: HttpBody): body is ChunkedBody {
 
 /**
  * The whole body, refusing to hold more than `limit` bytes: past it the body
- * is abandoned and a TransportError says how large it was allowed to be.
+ * is abandoned and a ResponseTooLargeError says how large it was allowed to be.
  */
 export async function readBytes(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYTES, url?: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
@@ -61,16 +61,52 @@ export async function readBytes(res: HttpResponse, limit = MAX_BUFFERED_BODY_BYT
     size += chunk.byteLength
     if (size > limit) {
       const where = url ? new URL(url) : undefined
-      throw new TransportError(
-        'other',
+      throw new ResponseTooLargeError(
+        'body',
         where ? `${where.origin}${where.pathname}` : '',
-        `the response body${where ? ` from ${where.host}` : ''} is larger than ${Math.round(limit / 1024 / 1024)} MiB, too large to read whole`,
+        limit,
+        `the response body${where ? ` from ${where.host}` : ''} is larger than ${Math.round(limit / 1024 / 1024)} MiB, more than this tool reads whole`,
       )
     }
     chunks.push(chunk)
     return undefined
   })
   return concat(chunks, size)
+}
+
+/**
+ * The body whole (`bytes`) when it holds at most `limit` bytes, else
+ * undefined; either way `chunks` gives every byte, the ones read first
+ * included, so a body too large to read whole can still be streamed on.
+ */
+export async function readUpTo(chunks: ChunkedBody, limit: number): Promise<{ bytes: Uint8Array | undefined; chunks: ChunkedBody }> {
+  const iterator = chunks[Symbol.asyncIterator]()
+  const head: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const next = await iterator.next()
+    if (next.done) {
+      const bytes = concat(head, size)
+      return { bytes, chunks: replay([bytes], undefined) }
+    }
+    head.push(next.value)
+    size += next.value.byteLength
+    if (size > limit) return { bytes: undefined, chunks: replay(head, iterator) }
+  }
+}
+
+async function* replay(head: Uint8Array[], rest: AsyncIterator<Uint8Array> | undefined): AsyncGenerator<Uint8Array> {
+  yield* head.splice(0)
+  if (!rest) return
+  try {
+    for (;;) {
+      const next = await rest.next()
+      if (next.done) return
+      yield next.value
+    }
+  } finally {
+    await rest.return?.()
+  }
 }
 
 /** The whole body as UTF-8 text, bounded as `readBytes`. */

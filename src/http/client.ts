@@ -5,10 +5,13 @@
  * sends no request loads neither.
  */
 import { redactText } from './redact'
-import { TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
+import { ResponseTooLargeError, TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
 import type { Env } from '../platform/process'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
+
+/** The most response headers node:http and undici read (both default to 16 KiB; past it the answer is refused). */
+export const MAX_HEADER_BYTES = 16 * 1024
 
 
 /**
@@ -199,6 +202,10 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
   }
   if (timedOut) {
     return new TransportError('timeout', safeUrl(url), `timed out waiting for ${host}`, { cause: err })
+  }
+  if (chain.some((e) => e.code === 'HPE_HEADER_OVERFLOW' || e.code === 'UND_ERR_HEADERS_OVERFLOW')) {
+    const limit = MAX_HEADER_BYTES / 1024
+    return new ResponseTooLargeError('headers', safeUrl(url), MAX_HEADER_BYTES, `the response headers from ${host} are larger than ${limit} KiB, more than this tool reads`)
   }
   for (const item of chain) {
     const classified = typeof item.code === 'string' ? classifyCode(item.code) : undefined

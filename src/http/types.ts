@@ -87,6 +87,25 @@ export class TransportError extends Error {
   }
 }
 
+/**
+ * An answer larger than the tool reads (a body read whole past its cap, headers
+ * past Node's): the server's answer is too big, the network is fine. A
+ * TransportError still (nothing usable was received), never retried.
+ */
+export class ResponseTooLargeError extends TransportError {
+  /** What was too large. */
+  readonly part: 'body' | 'headers'
+  /** The cap it went over, in bytes. */
+  readonly limit: number
+
+  constructor(part: 'body' | 'headers', url: string, limit: number, message: string) {
+    super('other', url, message)
+    this.name = 'ResponseTooLargeError'
+    this.part = part
+    this.limit = limit
+  }
+}
+
 export interface HttpClientOptions {
   /** Per request: connect, headers and each wait for the next body chunk bounded by this many ms. */
   timeoutMs?: number

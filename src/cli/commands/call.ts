@@ -1,6 +1,6 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import type { Command } from 'commander'
-import { forEachChunk } from '../../http/body'
+import { forEachChunk, MAX_BUFFERED_BODY_BYTES, readUpTo } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, OutputPathError, type OpenOutputFile } from '../../platform/files'
 import { isReaderGone } from '../../platform/io'
@@ -282,7 +282,9 @@ async function writeHead(head: string, opts: CallOptions, deps: Deps, sink: Body
  */
 async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
   if (sink.terminal && isJsonContentType(response.headers.get('content-type'))) {
-    const bytes = await response.bytes()
+    const { bytes, chunks } = await readUpTo(response.chunks(), MAX_BUFFERED_BODY_BYTES)
+    // Too large to indent: the exact bytes, as piped.
+    if (!bytes) return writeBody({ ...response, chunks: () => chunks }, { ...sink, terminal: false })
     let pretty: string | undefined
     try {
       pretty = renderPrettyJson(JSON.parse(new TextDecoder().decode(bytes)), { color: sink.color })
@@ -422,12 +424,15 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
 
 /**
  * An error answer whose meaning the provider's `api_error_hints` read from the
- * body (error bodies are small): buffered once, so it can be both shown and read.
+ * body (error bodies are small): buffered once, so it can be both shown and
+ * read. One past MAX_BUFFERED_BODY_BYTES is not read by the hints, and still
+ * goes to stdout whole, streamed: it is the server's answer (exit 4), not a network failure.
  */
 async function bufferedIfExplained(response: ApiResponse, provider: ResolvedProvider): Promise<ApiResponse & { body?: Uint8Array }> {
   if (response.status < 400 || !needsErrorBody(provider.config.api_error_hints, response.status)) return response
-  const body = await response.bytes()
-  return { ...replayed(response, body), body }
+  const { bytes, chunks } = await readUpTo(response.chunks(), MAX_BUFFERED_BODY_BYTES)
+  if (bytes) return { ...replayed(response, bytes), body: bytes }
+  return { ...response, chunks: () => chunks }
 }
 
 /**
