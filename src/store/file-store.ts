@@ -115,8 +115,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     async set(credential) {
       const plain = serializeCredential(credential)
       const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
-      await mkdirPrivateDir(root)
-      guardDir(root)
+      await ensureDir(root)
       await writeFileAtomic(root, fileNameFor(credential), data)
     },
     async delete(key) {
@@ -128,8 +127,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     },
     list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
     async checkWritable(_key, bytes) {
-      await mkdirPrivateDir(root)
-      guardDir(root)
+      await ensureDir(root)
       await probeWrite(root, bytes)
     },
   }
@@ -423,8 +421,16 @@ async function renameWithRetry(
   }
 }
 
-async function mkdirPrivateDir(dir: string): Promise<void> {
+/**
+ * The credentials directory, checked (guardDir), and made first (0700) when it
+ * is not there yet: a refresh writes twice (the check, the save) into a
+ * directory it has just read from, and a mkdir of what exists is two system
+ * calls for nothing.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  if (guardDir(dir)) return
   await mkdirPrivate(async (path, options) => mkdirSync(path, options), dir, (err) => ioError('create', dir, err))
+  guardDir(dir)
 }
 
 /** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */

@@ -114,8 +114,12 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
   return {
     async withLock(name, fn) {
       const path = join(dir, `${encodeFileNamePart(name)}.lock`)
-      await mkdirPrivate((path, options) => ctx.fs.mkdir(path, options), dir, (err) => ioError(dir, `cannot create ${dir}`, err))
-      const owner = await acquire(ctx, path)
+      // The directory is made (0700) only when the first attempt finds it missing: it is there on all but the first run.
+      const owner = await acquire(ctx, path).catch(async (err: unknown) => {
+        if (errnoCode((err as Error | undefined)?.cause) !== 'ENOENT') throw err
+        await mkdirPrivate((path, options) => ctx.fs.mkdir(path, options), dir, (err) => ioError(dir, `cannot create ${dir}`, err))
+        return acquire(ctx, path)
+      })
       const lost = new AbortController()
       const heartbeat = startHeartbeat(ctx, path, owner, lost)
       try {
