@@ -21,6 +21,7 @@ import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
 import { withOutput } from './held-output'
+import { rootInterrupt } from './interrupt'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike, resolved: TokenResolution): Promise<ExitCode | undefined> {
   const held: Array<string | Uint8Array> = []
@@ -30,6 +31,9 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     sent = true
     for (const chunk of held.splice(0)) base.io.stderr.write(chunk)
   }
+  // Ctrl-C while waiting (the lock, the provider) ends as in the full CLI: one "cancelled" line, exit 130; but the
+  // refresh sends nothing more, and the process ends only once its lock is released and no file is left half-done.
+  const { interrupt, interrupted, finished } = rootInterrupt(proc)
   const base = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => say(`${line}\n`) })
   const stderr: OutputStream = {
     get isTTY() {
@@ -37,9 +41,17 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     },
     write: say,
   }
+  // Once "cancelled" is said, no token follows it (one the lock's holder stored meanwhile, taken as it is).
+  const stdout: OutputStream = {
+    get isTTY() {
+      return base.io.stdout.isTTY
+    },
+    write: (chunk) => void (interrupt.signal.aborted || base.io.stdout.write(chunk)),
+  }
   const deps = {
     ...base,
-    io: withOutput(() => base.io, { stderr }),
+    interrupt,
+    io: withOutput(() => base.io, { stdout, stderr }),
     http: async () => {
       const client = await base.http()
       return ((url, init) => {
@@ -48,11 +60,6 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
       }) as Awaited<ReturnType<typeof base.http>>
     },
   }
-  // Ctrl-C while waiting (the lock, the provider) ends as in the full CLI: one "cancelled" line, exit 130.
-  const interrupted = new Promise<never>((_resolve, reject) => {
-    proc.once?.('SIGINT', () => reject(new CancelledError()))
-  })
-  interrupted.catch(() => undefined)
   const { profile } = resolved
   try {
     const code = await Promise.race([executeToken({ ...opts, profile, resolved }, deps), interrupted])
@@ -62,7 +69,9 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()
     if (err instanceof CancelledError && base.io.stderr.isTTY) base.io.stderr.write('\n')
-    return reportOnStderr(err, { provider: opts.provider, profile, store: opts.store, config: opts.config }, base)
+    const code = reportOnStderr(err, { provider: opts.provider, profile, store: opts.store, config: opts.config }, base)
+    await finished()
+    return code
   } finally {
     await base.closeStores?.()
   }

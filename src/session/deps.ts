@@ -38,4 +38,20 @@ export interface SessionDeps {
    * once on stderr, with why and what to do.
    */
   readUnaskedFile(path: string): Promise<string | undefined>
+  /** Ctrl-C, where the command's root reports it (session/interrupt.ts); absent: nothing interrupts the work. */
+  interrupt?: Interrupt
+}
+
+/**
+ * The user's Ctrl-C, as the root that reports it sees it (cli/interrupt.ts):
+ * the command is said to be cancelled at once, `signal` aborts (with a
+ * CancelledError), and the process ends only once every work handed to
+ * `finish` has settled. Such work (a refresh under its lock: a write check's
+ * temp file, a save, the lock's release) stops where it can, sends nothing more
+ * and aborts a request in flight, but is never cut off half-way through a
+ * file operation (session/interrupt.ts).
+ */
+export interface Interrupt {
+  readonly signal: AbortSignal
+  finish(work: Promise<unknown>): void
 }

@@ -7,6 +7,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, CredentialMark, CredentialStore, StoredCredential } from '../store/credential-store'
 import { expiresWithin, isRenewable, minimumLifeMs, refreshSkewMs } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, NotLoggedInError, RefreshRejectedError } from './errors'
+import { refuseIfInterrupted } from './interrupt'
 import { withRefreshLock } from './save-issued'
 import { warnIfUnverified } from './unverified'
 
@@ -51,15 +52,21 @@ export async function getFreshCredential(
   if ('mark' in first) failIfDead(key, first.mark as CredentialMark | undefined)
   const { versionedView } = await import('../store/versioned')
   const view = versionedView(store)
-  // While waiting, a refresh that landed meanwhile is taken as it is, without queueing for the lock.
+  // While waiting, a refresh that landed meanwhile is taken as it is, without queueing for the lock; a Ctrl-C ends the wait.
+  const beforeWait = (): void => refuseIfInterrupted(deps.interrupt)
   const recheck = async (): Promise<StoredCredential | undefined> => {
+    beforeWait()
     const now = await view.getVersioned(key)
     if (now.status !== 'found') return undefined
     if (refreshedElsewhere(current, now.credential, deps.clock.now(), options)) return now.credential
     failIfDead(key, now.mark)
     return undefined
   }
-  return withRefreshLock(store, key, deps, async (hold) => {
+  // From here the process ends only once this has settled (a write check's temp file removed, a save done, the
+  // lock released), even after a Ctrl-C: that ends a wait for the lock, and the refresh sends nothing more and
+  // aborts a request in flight (session/refresh.ts).
+  refuseIfInterrupted(deps.interrupt)
+  const section = withRefreshLock(store, key, deps, async (hold) => {
     // Another process may have refreshed while we waited for the lock.
     const latest = found(await view.getVersioned(key), key)
     if (refreshedElsewhere(current, latest.credential, deps.clock.now(), options)) return latest.credential
@@ -68,7 +75,9 @@ export async function getFreshCredential(
     const { refetchLocked, refreshLocked } = await import('./refresh')
     if (latest.credential.grant === 'client_credentials') return refetchLocked(provider, key, store, latest.credential, deps)
     return refreshLocked(provider, key, { store, view, read: latest, hold }, deps)
-  }, { recheck })
+  }, { recheck, beforeWait })
+  deps.interrupt?.finish(section)
+  return section
 }
 
 function failIfDead(key: CredentialKey, mark: CredentialMark | undefined): void {

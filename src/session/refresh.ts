@@ -30,8 +30,13 @@ import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 import { isoTime } from '../platform/iso-time'
+import { refuseIfInterrupted } from './interrupt'
 
-/** Renews a credential while holding its refresh lock, stores and returns the new one. */
+/**
+ * Renews a credential while holding its refresh lock, stores and returns the
+ * new one. After a Ctrl-C (`deps.interrupt`) nothing is sent, and a request in
+ * flight is aborted; a save once the answer is in is finished.
+ */
 export type LockedRenewal = (
   provider: ResolvedProvider,
   key: CredentialKey,
@@ -42,8 +47,13 @@ export type LockedRenewal = (
 
 /** Client credentials have no refresh token: the grant itself is run again (RFC 6749 §4.4). */
 export const refetchLocked: LockedRenewal = async (provider, key, store, credential, deps) => {
-  const next = await withDeadline(refreshDeadlineMs(deps.env), credential.token_endpoint, 'nothing was stored: try again', (signal) =>
-    fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
+  refuseIfInterrupted(deps.interrupt)
+  const next = await withDeadline(
+    refreshDeadlineMs(deps.env),
+    credential.token_endpoint,
+    'nothing was stored: try again',
+    (signal) => fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
+    [deps.interrupt?.signal],
   )
   // Tokens the provider issued are never dropped: the same save path as a login's, emergency file included.
   await saveIssued(store, next, deps)
@@ -81,6 +91,8 @@ export async function refreshLocked(
   })
   await writable
   await refuseInterruptedRotation(key, slot, deps)
+  // Nothing goes out after a Ctrl-C, not even the mark; one that comes while the request is out aborts it.
+  refuseIfInterrupted(deps.interrupt)
   // A full lease term ahead of the request, however long the work before it took.
   await hold.extend?.()
   // Marked before sending: should this process die with the answer, its successor knows a refresh was in flight.
@@ -105,7 +117,7 @@ export async function refreshLocked(
         ? 'nothing was stored'
         : 'nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant',
       (signal) => requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
-      hold.signal,
+      [hold.signal, deps.interrupt?.signal],
     )
   } catch (err) {
     // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
@@ -122,7 +134,7 @@ export async function refreshLocked(
     } else if (refusedNext) {
       throw new UnsettledRefreshError(key, err)
     }
-    if (hold.signal.aborted && hold.signal.reason instanceof Error) throw hold.signal.reason
+    for (const ended of [hold.signal, deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
     throw err
   }
   sayTokenNotes(tokens, deps)
@@ -186,8 +198,8 @@ function refreshDeadlineMs(env: SessionDeps['env']): number {
 
 /**
  * Runs `run` under a signal that aborts when the deadline passes (then a
- * TransportError says so, and `then`: what was kept and what to do) or when `until` aborts (with its reason). One
- * controller and a listener, not AbortSignal.any: its first use costs a
+ * TransportError says so, and `then`: what was kept and what to do) or when one of `until` aborts (with its
+ * reason). One controller and a listener on each, not AbortSignal.any: its first use costs a
  * refresh about 0.3 ms (validation, weak references to its sources).
  */
 async function withDeadline<T>(
@@ -195,7 +207,7 @@ async function withDeadline<T>(
   endpoint: string | undefined,
   then: string,
   run: (signal: AbortSignal) => Promise<T>,
-  until?: AbortSignal,
+  until: ReadonlyArray<AbortSignal | undefined> = [],
 ): Promise<T> {
   const controller = new AbortController()
   let late = false
@@ -203,9 +215,10 @@ async function withDeadline<T>(
     late = true
     controller.abort(new DOMException('the refresh deadline passed', 'TimeoutError'))
   }, ms)
-  const ended = (): void => controller.abort(until?.reason)
-  if (until?.aborted) ended()
-  else until?.addEventListener('abort', ended, { once: true })
+  const signals = until.filter((signal): signal is AbortSignal => signal !== undefined)
+  const ended = (): void => controller.abort(signals.find((signal) => signal.aborted)?.reason)
+  if (signals.some((signal) => signal.aborted)) ended()
+  else for (const signal of signals) signal.addEventListener('abort', ended, { once: true })
   try {
     return await run(controller.signal)
   } catch (err) {
@@ -216,7 +229,7 @@ async function withDeadline<T>(
     throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); ${then}`, { cause: err })
   } finally {
     clearTimeout(timer)
-    until?.removeEventListener('abort', ended)
+    for (const signal of signals) signal.removeEventListener('abort', ended)
   }
 }
 

@@ -112,13 +112,13 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
     pollMs: options.pollMs ?? 50,
   }
   return {
-    async withLock(name, fn) {
+    async withLock(name, fn, options) {
       const path = join(dir, `${encodeFileNamePart(name)}.lock`)
       // The directory is made (0700) only when the first attempt finds it missing: it is there on all but the first run.
-      const owner = await acquire(ctx, path).catch(async (err: unknown) => {
+      const owner = await acquire(ctx, path, options?.beforeWait).catch(async (err: unknown) => {
         if (errnoCode((err as Error | undefined)?.cause) !== 'ENOENT') throw err
         await mkdirPrivate((path, options) => ctx.fs.mkdir(path, options), dir, (err) => ioError(dir, `cannot create ${dir}`, err))
-        return acquire(ctx, path)
+        return acquire(ctx, path, options?.beforeWait)
       })
       const lost = new AbortController()
       const heartbeat = startHeartbeat(ctx, path, owner, lost)
@@ -133,7 +133,7 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
   }
 }
 
-async function acquire(ctx: Context, path: string): Promise<LockOwner> {
+async function acquire(ctx: Context, path: string, beforeWait?: () => void): Promise<LockOwner> {
   const deadline = ctx.clock.now() + ctx.timeoutMs
   let unreadable: { text: string; since: number } | undefined
   for (;;) {
@@ -149,6 +149,7 @@ async function acquire(ctx: Context, path: string): Promise<LockOwner> {
       : ctx.clock.now() - (unreadable?.since ?? ctx.clock.now()) > ctx.staleMs
     if (stale && (await removeStale(ctx, path, text, deadline))) continue
     if (ctx.clock.now() >= deadline) throw lockedError(path, ctx.timeoutMs, holder)
+    beforeWait?.()
     await pause(ctx)
   }
 }

@@ -155,6 +155,24 @@ describe('file locker', () => {
     }
   })
 
+  it('ends a wait for a busy lock with what beforeWait throws (a Ctrl-C), leaving the holder its lock', async () => {
+    const owner = { pid: process.pid, hostname: hostname(), created_at: new Date().toISOString(), nonce: 'x' }
+    const path = await plantLock('a', owner)
+    const clock = steppingClock()
+    let waits = 0
+    const stop = new Error('interrupted')
+    const beforeWait = (): void => {
+      if (++waits === 3) throw stop
+    }
+    let ran = false
+    const err = await createFileLocker(dir, clock, { pollMs: 50 }).withLock('a', async () => (ran = true), { beforeWait }).catch((e: unknown) => e)
+    expect(err).toBe(stop)
+    expect(ran).toBe(false)
+    expect(clock.sleeps).toHaveLength(2)
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(owner)
+    expect(await readdir(dir)).toEqual(['a.lock'])
+  })
+
   it('waits for a fresh lock of a live holder on another host, then gives up with a locked error', async () => {
     const owner = { pid: 1, hostname: 'elsewhere', created_at: new Date().toISOString(), nonce: 'x' }
     const path = await plantLock('a', owner)

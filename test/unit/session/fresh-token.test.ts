@@ -6,7 +6,7 @@ import { decodeBundle } from '../../../src/session/bundle'
 import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
 import { ProtocolError } from '../../../src/oauth/errors'
-import { NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
+import { CancelledError, NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
 import { toCliError } from '../../../src/cli/report'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp, rejectionOf } from '../../fakes'
@@ -413,6 +413,31 @@ describe("getFreshCredential and the store's check before spending the refresh t
     const err = await refreshed.then(() => undefined, (e: unknown) => e)
     expect(err).toBeInstanceOf(StoreError)
     expect((err as Error).message).toMatch(/^not refreshing acme \(profile default\): the store could not take the new tokens .*ENOSPC.*the refresh token was not spent/)
+    expect(http.calls).toHaveLength(0)
+    const kept = await store.get(key)
+    expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it('on a Ctrl-C while the check runs, sends nothing, and has the root wait until the check and the lock are done', async () => {
+    const { store, answer } = checkedStore()
+    await store.set(stored())
+    const http = recordingHttp(() => jsonResponse(200, refreshedBody()))
+    const controller = new AbortController()
+    const handed: Array<Promise<unknown>> = []
+    const interrupt = { signal: controller.signal, finish: (work: Promise<unknown>) => void handed.push(work) }
+    const refreshed = getFreshCredential(acme, key, store, makeTestDeps({ store, http, interrupt }))
+    refreshed.catch(() => undefined)
+    await idle()
+    expect(handed).toHaveLength(1)
+    controller.abort(new CancelledError())
+    let done = false
+    void handed[0]!.then(() => undefined, () => undefined).finally(() => (done = true))
+    await idle()
+    // The check (a temp file on disk, for the file store) is still out: what the root waits for is not done.
+    expect(done).toBe(false)
+    answer().resolve()
+    await expect(refreshed).rejects.toBeInstanceOf(CancelledError)
+    expect(done).toBe(true)
     expect(http.calls).toHaveLength(0)
     const kept = await store.get(key)
     expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
