@@ -164,7 +164,11 @@ export async function readBody(opts: CallOptions, deps: Deps): Promise<string | 
   if (spec === '@-') return deps.io.readStdin()
   if (spec.startsWith('@')) {
     const text = await deps.readTextFile(spec.slice(1))
-    if (text === undefined) throw new UsageError(`cannot read the body file ${spec.slice(1)}: it does not exist`)
+    if (text === undefined) {
+      throw new UsageError(`cannot read the body file ${spec.slice(1)}: it does not exist`, {
+        hint: 'after @ give the path of an existing file, or @- to read the body from stdin',
+      })
+    }
     return text
   }
   return spec

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildApiRequest, formatIncluded, runCall } from '../../../src/cli/commands/call'
+import { buildApiRequest, formatIncluded, readBody, runCall } from '../../../src/cli/commands/call'
 import { UsageError } from '../../../src/cli/errors'
 import type { CallOptions } from '../../../src/cli/commands/call'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp } from '../../fakes'
@@ -131,6 +131,18 @@ describe('runCall', () => {
       'https://id.acme.example/token',
       'https://api.acme.example/v1/things',
     ])
+  })
+})
+
+describe('readBody', () => {
+  it.each([
+    ['-d', { data: '@missing.json' }],
+    ['--json', { jsonBody: '@missing.json' }],
+  ])('%s @file that does not exist: exit 2 naming the file and how a body is given', async (_flag, given) => {
+    const error = await readBody(options(given), makeTestDeps({ files: {} })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe('cannot read the body file missing.json: it does not exist')
+    expect((error as UsageError).hint).toBe('after @ give the path of an existing file, or @- to read the body from stdin')
   })
 })
 
