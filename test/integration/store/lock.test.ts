@@ -38,6 +38,15 @@ function steppingClock(): Clock & { sleeps: number[] } {
   }
 }
 
+/** Resolves once the kernel shows `pid` stopped (SIGSTOP is delivered when the process is next scheduled), within 5 s. */
+async function stopped(pid: number): Promise<void> {
+  const until = Date.now() + 5_000
+  while (!/^\d+ \(.*\) T /.test(await readFile(`/proc/${pid}/stat`, 'utf8'))) {
+    if (Date.now() > until) throw new Error(`pid ${pid} did not stop within 5 s`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
 /** The pid of a process that has already exited. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', ''])
@@ -128,6 +137,7 @@ describe('file locker', () => {
       const created_at = new Date(clock.now()).toISOString()
       const path = await plantLock('a', { pid: child.pid, hostname: hostname(), created_at, heartbeat_at: created_at, nonce: 'x' })
       process.kill(child.pid!, 'SIGSTOP')
+      await stopped(child.pid!)
       clock.now = ((base) => () => base() + 86_400_000)(clock.now)
       let ran = false
       const err = await rejection(createFileLocker(dir, clock, { staleMs: 300, timeoutMs: 1000, pollMs: 50 }).withLock('a', async () => (ran = true)))
