@@ -126,16 +126,14 @@ export async function refreshLocked(
       return adoptNewerOrFail(view, key, credential, revision, err, deps)
     }
     if (err instanceof ProtocolError && err.issued !== undefined && err.issued.refresh_token !== credential.refresh_token) {
-      return keepIssuedRefreshToken(store, view, { ...credential, refresh_token: err.issued.refresh_token, rotation_seen: true }, revision, err, deps)
+      const kept = { ...credential, refresh_token: err.issued.refresh_token, rotation_seen: true, expires_at: isoTime(deps.clock.now()) }
+      return keepIssuedRefreshToken(store, view, kept, revision, err, deps)
     }
     // The provider answered (so issued nothing), or the request never left: no refresh is in flight after all.
-    if (err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))) {
-      await view.mark(key, revision, null).catch(() => undefined)
-    } else if (refusedNext) {
-      throw new UnsettledRefreshError(key, err)
-    }
+    const settled = err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))
+    if (settled) await view.mark(key, revision, null).catch(() => undefined)
     for (const ended of [hold.signal, deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
-    throw err
+    throw settled || !refusedNext ? err : new UnsettledRefreshError(key, err)
   }
   sayTokenNotes(tokens, deps)
   const next = { ...mergeRefreshed(credential, tokens, deps.clock.now()), token_endpoint: metadata.token_endpoint }
@@ -198,9 +196,10 @@ function refreshDeadlineMs(env: SessionDeps['env']): number {
 
 /**
  * Runs `run` under a signal that aborts when the deadline passes (then a
- * TransportError says so, and `then`: what was kept and what to do) or when one of `until` aborts (with its
- * reason). One controller and a listener on each, not AbortSignal.any: its first use costs a
- * refresh about 0.3 ms (validation, weak references to its sources).
+ * TransportError says so, and `then`: what was kept and what to do) or when
+ * one of `until` aborts (with its reason). One controller and a listener on
+ * each, not AbortSignal.any: its first use costs a refresh about 0.3 ms
+ * (validation, weak references to its sources).
  */
 async function withDeadline<T>(
   ms: number,
@@ -281,7 +280,7 @@ async function saveRefreshed(
 /**
  * An answer that could not be used (an access token no header may hold) but
  * carried a good new refresh token: the one sent may be spent, so the new one
- * is stored (beside the old access token and its expiry, so the next command
+ * is stored (beside the old access token, expired now, so the next command
  * refreshes with it) before the answer's failure is reported.
  */
 async function keepIssuedRefreshToken(

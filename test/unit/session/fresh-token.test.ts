@@ -135,6 +135,8 @@ describe('getFreshCredential', () => {
     expect(toCliError(failure).message).toMatch(/its new refresh token was stored/)
     const saved = await store.get(key)
     expect(saved.status === 'found' && [saved.credential.access_token, saved.credential.refresh_token]).toEqual(['at-old-1111', 'rt-new-5555'])
+    // The old access token counts as expired: whatever its expiry said, the next command refreshes.
+    expect(saved.status === 'found' && saved.credential.expires_at).toBe(new Date(deps.clock.now()).toISOString())
     answer = refreshedBody({ refresh_token: 'rt-next-6666' })
     const credential = await getFreshCredential(acme, key, store, deps)
     expect(credential.access_token).toBe('at-new-4444')
