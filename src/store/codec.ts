@@ -45,6 +45,10 @@ const OPTIONAL_STRINGS = [
   'refresh_rejected_at',
 ] as const
 
+const TOKENS = ['access_token', 'refresh_token'] as const
+/** C0 controls (CR, LF, NUL, tab…), DEL and C1 controls. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
 const GRANTS: readonly unknown[] = ['authorization_code', 'device_code', 'client_credentials'] satisfies Array<
   NonNullable<StoredCredential['grant']>
 >
@@ -66,6 +70,11 @@ export function validateCredential(value: unknown): ParseResult {
     if (value[field] !== undefined && typeof value[field] !== 'string') {
       return fieldError(field, 'not a string')
     }
+  }
+  // A token goes into a header and is printed by `token` alone on a line: one holding a CR LF (as an older version
+  // stored from a provider's answer) would inject a header into whatever sends it (RFC 6749 A.12, A.17: printable ASCII).
+  for (const field of TOKENS) {
+    if (typeof value[field] === 'string' && CONTROL.test(value[field])) return fieldError(field, 'not a token: it holds line breaks or control characters')
   }
   if (!Array.isArray(value.scope) || !value.scope.every((s) => typeof s === 'string')) {
     return fieldError('scope', 'not an array of strings')

@@ -5,6 +5,8 @@
  * RFC 6749 A.12, A.17: tokens are printable ASCII; such an answer is the
  * provider's invalid response, and nothing of it is stored or printed.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { apiRequests, expectExit, it, loginAcme, statusJson, tokenRequests } from '../e2e/world'
 
@@ -33,5 +35,22 @@ describe('a refresh answered with tokens holding line breaks or NUL', { timeout:
     expect(after.stdout).toBe(`${world.fp.issuedAccessTokens().at(-1)}\n`)
     const spent = tokenRequests(world.fp).filter((r) => r.params.get('grant_type') === 'refresh_token').map((r) => r.params.get('refresh_token'))
     expect(spent).toEqual([loginRefreshToken, loginRefreshToken, loginRefreshToken])
+  })
+
+  it('one such token stored by an older version is refused as a damaged item: token and call exit 1 printing nothing, with the logout --local fix', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const file = join(world.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials', 'acme@default.json')
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    writeFileSync(file, JSON.stringify({ ...stored, access_token: 'AT1\r\nX-Injected: 1' }), { mode: 0o600 })
+    for (const args of [['token', 'acme'], ['call', 'acme', '/me']]) {
+      const run = await world.cli(args)
+      expectExit(run, 1)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain('"access_token" is not a token')
+      expect(run.stderr).toContain('oauth-cli logout acme --local')
+      expect(run.stderr).not.toMatch(/Injected|AT1/)
+    }
+    expect(apiRequests(world.fp)).toHaveLength(0)
   })
 })

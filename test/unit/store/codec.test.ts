@@ -44,6 +44,8 @@ describe('credential codec', () => {
     ['an unknown grant', { grant: 'password' }, '"grant" is not one of authorization_code, device_code, client_credentials'],
     ['rotation_seen as a string', { rotation_seen: 'yes' }, '"rotation_seen" is not a boolean'],
     ['an unparseable expiry', { expires_at: 'tomorrow' }, '"expires_at" is not an ISO 8601 time'],
+    ['an access token with CR LF (stored by an older version)', { access_token: 'AT1\r\nX-Injected: 1' }, '"access_token" is not a token: it holds line breaks or control characters'],
+    ['a refresh token with NUL', { refresh_token: 'RT\u0000x' }, '"refresh_token" is not a token: it holds line breaks or control characters'],
   ])('rejects %s, naming the field and never a value', (_, change, reason) => {
     const text = typeof change === 'string' ? change : JSON.stringify({ ...makeCredential(), ...change })
     const result = parseCredential(text)

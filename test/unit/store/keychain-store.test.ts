@@ -369,10 +369,12 @@ describe('keychain store with credentials too large for one item', () => {
       fc.asyncProperty(
         fc.string({ unit: 'binary', maxLength: 4000 }),
         fc.string({ unit: 'grapheme', maxLength: 3000 }),
-        async (token, note) => {
+        fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 4000 }),
+        async (text, note, token) => {
           const backend = createMemoryKeytar(WINDOWS_BLOB_BYTES)
           const store = createKeychainStore({ backend })
-          const credential = makeCredential({ access_token: token, extra: { note } })
+          // Any text in the provider's extra fields; a token is printable ASCII (a stored one with controls is refused).
+          const credential = makeCredential({ access_token: token, extra: { note, text } })
           await store.set(credential)
           expect(await store.get(key)).toEqual({ status: 'found', credential })
           expect(await store.list()).toEqual([credential])
