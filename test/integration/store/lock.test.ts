@@ -54,15 +54,6 @@ function deadPid(): number {
   return child.pid
 }
 
-/** Resolves once /proc says `pid` is stopped (a signal is delivered asynchronously); fails after 5 s. */
-async function stopped(pid: number): Promise<void> {
-  const until = Date.now() + 5000
-  while (!/^\S+ \(.*\) [Tt] /s.test(await readFile(`/proc/${pid}/stat`, 'utf8'))) {
-    if (Date.now() > until) throw new Error(`pid ${pid} did not stop within 5 s`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 async function plantLock(name: string, owner: Record<string, unknown> | string): Promise<string> {
   await mkdir(dir, { recursive: true })
   const path = join(dir, `${name}.lock`)
