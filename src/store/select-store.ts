@@ -12,7 +12,7 @@
  * (ten minutes when the keychain only did not answer in time).
  */
 import { existsSync } from 'node:fs'
-import { isSharedStoreUrl, StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
+import { isSharedStoreUrl, shownStoreChoice, StoreError, type CredentialStore, type SharedStoreUrl, type StoreChoice, type StoreKind } from './credential-store'
 import { checkSessionBus, findSessionBus, type ProbeResult } from './dbus-probe'
 import { createEitherStore } from './either-store'
 import { fingerprintOf, forgetFallback, recallFallback, rememberFallback, stillValid } from './fallback-memory'
@@ -75,8 +75,8 @@ function choiceFromEnv(env: SelectStoreContext['env']): StoreChoice {
   throw new StoreError(
     'config',
     'OAUTH_CLI_STORE',
-    // The value may be a URL with a password in it: never echo it.
-    `OAUTH_CLI_STORE must be keychain, file or a postgres:// URL${/:\/\//.test(value) ? '' : `, got ${JSON.stringify(value)}`}`,
+    // The value may be a URL with a password in it (mistyped, so no :// for redaction to see): only its first word is echoed.
+    `OAUTH_CLI_STORE must be keychain, file or a postgres:// URL, got ${JSON.stringify(shownStoreChoice(value))}`,
     { hint: 'set OAUTH_CLI_STORE=keychain, file, or postgres://user@host:5432/database' },
   )
 }
