@@ -30,7 +30,18 @@ function run() {
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}oauth-cli: cancelled\n`)
     process.exit(130)
   })
-  loadBundle(require('node:path').join(__dirname, '..', 'dist', entryFor(process.argv.slice(2))))
+  const file = require('node:path').join(__dirname, '..', 'dist', entryFor(process.argv.slice(2)))
+  let bundle
+  try {
+    bundle = loadBundle(file)
+  } catch (err) {
+    // A checkout never built (npm install builds it; a bare clone run as is does not): say so, not a stack.
+    if (!err || err.code !== 'ENOENT' || err.path !== file) throw err
+    process.stderr.write(`oauth-cli: ${file} is missing: this copy of oauth-cli is not built\nrun: npm run build (in ${require('node:path').dirname(__dirname)})\n`)
+    process.exitCode = 1
+    return
+  }
+  bundle
     .main(process)
     .then((code) => {
       process.exitCode = code
