@@ -10,6 +10,7 @@ import { TransportError } from '../http/types'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { RefreshToken } from '../oauth/types'
+import { ConfigError } from '../providers/errors'
 import type { ResolvedProvider } from '../providers/types'
 import { isDeadGrantError } from '../providers/quirks'
 import {
@@ -80,6 +81,8 @@ export async function refreshLocked(
 ): Promise<StoredCredential> {
   const { store, view, hold } = slot
   const credential = slot.read.credential
+  // Read first: a bad value is refused before anything is marked or sent.
+  const deadlineMs = refreshDeadlineMs(deps.env)
   // The store's check runs while the endpoint and the HTTP client are made ready (a file store's sync waits
   // in the thread pool; a discovery GET may go out meanwhile); it is settled before the token request, or
   // anything else, happens, their failures first, as in sequence.
@@ -111,7 +114,7 @@ export async function refreshLocked(
     // Nothing is sent once the hold has ended, and a request in flight is aborted when it ends.
     hold.signal.throwIfAborted()
     tokens = await withDeadline(
-      refreshDeadlineMs(deps.env),
+      deadlineMs,
       metadata.token_endpoint,
       refusedNext
         ? 'nothing was stored'
@@ -188,10 +191,18 @@ async function adoptWrittenMeanwhile(view: VersionedStore, key: CredentialKey, u
  * `OAUTH_CLI_REFRESH_DEADLINE_MS` (undocumented) shortens it for tests.
  */
 const REFRESH_DEADLINE_MS = 30_000
+/** An hour, as OAUTH_CLI_LEASE_SECONDS at most: far within one timer (a longer setTimeout fires at once). */
+const MAX_REFRESH_DEADLINE_MS = 3_600_000
 
+/** @throws ConfigError (exit 2) for a value that is not a whole number of ms from 1 to an hour. */
 function refreshDeadlineMs(env: SessionDeps['env']): number {
   const raw = env.OAUTH_CLI_REFRESH_DEADLINE_MS
-  return raw !== undefined && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : REFRESH_DEADLINE_MS
+  if (raw === undefined || raw === '') return REFRESH_DEADLINE_MS
+  const ms = Number(raw)
+  if (/^\d+$/.test(raw) && ms >= 1 && ms <= MAX_REFRESH_DEADLINE_MS) return ms
+  throw new ConfigError('invalid_value', `OAUTH_CLI_REFRESH_DEADLINE_MS must be a whole number of milliseconds from 1 to ${MAX_REFRESH_DEADLINE_MS}, got ${JSON.stringify(raw.slice(0, 40))}; nothing was refreshed`, {
+    hint: `unset OAUTH_CLI_REFRESH_DEADLINE_MS for the default of ${REFRESH_DEADLINE_MS / 1000} s`,
+  })
 }
 
 /**

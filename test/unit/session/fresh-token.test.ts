@@ -7,6 +7,7 @@ import { TransportError, type HttpClient } from '../../../src/http/types'
 import { StoreError } from '../../../src/store/credential-store'
 import { ProtocolError } from '../../../src/oauth/errors'
 import { CancelledError, NotLoggedInError, RefreshRejectedError } from '../../../src/session/errors'
+import { ConfigError } from '../../../src/providers/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
 import { toCliError } from '../../../src/cli/report'
 import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp, rejectionOf } from '../../fakes'
@@ -299,6 +300,22 @@ describe('getFreshCredential', () => {
     expect(message).toMatch(/log in|login/)
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
+  })
+
+  it.for(['99999999999', '3600001', '0', '1.5', 'soon'])('refuses OAUTH_CLI_REFRESH_DEADLINE_MS=%s (exit 2, naming it and the range) before sending anything', async (value) => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    let sent = 0
+    const http = recordingHttp(() => {
+      sent += 1
+      return jsonResponse(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600 })
+    })
+    const deps = makeTestDeps({ store, http, env: { OAUTH_CLI_REFRESH_DEADLINE_MS: value } })
+    const error = await getFreshCredential(acme, key, store, deps).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as Error).message).toMatch(/OAUTH_CLI_REFRESH_DEADLINE_MS .* from 1 to 3600000/)
+    expect(sent).toBe(0)
+    expect(store.writes).toBe(1)
   })
 
   it('aborts the request in flight when the lock is taken over, with the lock\'s reason, not the deadline\'s', async () => {
