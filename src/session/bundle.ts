@@ -8,6 +8,8 @@
 import type { StoredCredential } from '../store/credential-store'
 import { validateCredential } from '../store/codec'
 import { parseJsonOrUndefined } from '../platform/json'
+import { PROVIDER_NAME_PATTERN } from '../providers/schema'
+import { isValidProfileName } from './profiles'
 
 /** The version is in the prefix so a later layout can be told apart at a glance. */
 export const BUNDLE_PREFIX = 'oauth-cli-bundle:v1:'
@@ -16,7 +18,10 @@ export const BUNDLE_PREFIX = 'oauth-cli-bundle:v1:'
 const MAX_BUNDLE_LENGTH = 1024 * 1024
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-export type BundleDecoding = { ok: true; credential: StoredCredential } | { ok: false; reason: string }
+export type BundleDecoding =
+  | { ok: true; credential: StoredCredential }
+  /** `name`: the bundle is whole, but that name of it is one the CLI refuses. */
+  | { ok: false; reason: string; name?: 'provider' | 'profile' }
 
 /** The one-line bundle for a credential, every field included. */
 export function encodeBundle(credential: StoredCredential): string {
@@ -25,9 +30,13 @@ export function encodeBundle(credential: StoredCredential): string {
 
 /**
  * Reads a bundle (surrounding white space ignored) and validates the credential
- * with the store's own codec rules. Reasons name what is wrong, never a value.
+ * with the store's own codec rules, and its names with the CLI's (a provider
+ * name as in a config file, a profile as `--profile`): a name no command takes
+ * could never be used or logged out, and may carry terminal escapes. `profile`
+ * replaces the bundle's own before that check (`import --profile`). Reasons
+ * name what is wrong, never a value.
  */
-export function decodeBundle(text: string): BundleDecoding {
+export function decodeBundle(text: string, options: { profile?: string } = {}): BundleDecoding {
   const line = text.trim()
   if (line === '') return { ok: false, reason: 'the input is empty' }
   if (line.length > MAX_BUNDLE_LENGTH) return { ok: false, reason: 'the input is far too long to be a bundle' }
@@ -40,7 +49,14 @@ export function decodeBundle(text: string): BundleDecoding {
   if (value === undefined) return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
   const checked = validateCredential(value)
   if (!checked.ok) return { ok: false, reason: `the credential in it is not valid: ${checked.reason}` }
-  return { ok: true, credential: checked.credential }
+  const credential = options.profile === undefined ? checked.credential : { ...checked.credential, profile: options.profile }
+  if (!PROVIDER_NAME_PATTERN.test(credential.provider)) {
+    return { ok: false, name: 'provider', reason: 'its "provider" is not a provider name (a letter or digit, then letters, digits, ".", "_" or "-")' }
+  }
+  if (!isValidProfileName(credential.profile)) {
+    return { ok: false, name: 'profile', reason: 'its "profile" is not a profile name (a letter or digit, then letters, digits, ".", "_" or "-", at most 64)' }
+  }
+  return { ok: true, credential }
 }
 
 /** What `export` tells the user about how long a bundle stays usable. */

@@ -7,6 +7,7 @@
 import { describeBundleLifetime, encodeBundle, type BundleLifetime } from '../../session/bundle'
 import { NotLoggedInError } from '../../session/errors'
 import { loadCredential } from '../../session/fresh-token'
+import { escapeControls } from '../../platform/terminal-text'
 import { loadProvider } from '../../session/provider-context'
 import type { StoredCredential } from '../../store/credential-store'
 import type { Deps } from '../deps'
@@ -57,7 +58,8 @@ export function describeExport(credential: StoredCredential, stdoutIsTTY: boolea
   if (stdoutIsTTY) {
     lines.unshift(`warning: stdout is a terminal, so the bundle stays in its scrollback; pipe it instead, e.g. oauth-cli export ${credential.provider} | gh secret set OAUTH_CLI_BUNDLE`)
   }
-  return `${lines.join('\n')}\n`
+  // Names as stored (one imported before names were checked may carry terminal escapes): shown escaped.
+  return `${lines.map((line) => escapeControls(line)).join('\n')}\n`
 }
 
 function describeLifetime(provider: string, lifetime: BundleLifetime): string {

@@ -3,6 +3,7 @@
  * a hidden prompt on a terminal) and stores it, optionally under another
  * profile. A bad bundle is a usage error whose message never echoes the input.
  */
+import { escapeControls } from '../../platform/terminal-text'
 import { decodeBundle } from '../../session/bundle'
 import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
@@ -37,13 +38,22 @@ export interface ImportResult {
 
 export async function runImport(opts: ImportOptions, deps: Deps): Promise<ImportResult> {
   const text = deps.io.stdinIsTTY ? await deps.io.readLine('Bundle: ', { hidden: true }) : await deps.io.readStdin()
-  const decoded = decodeBundle(text)
+  const decoded = decodeBundle(text, { profile: opts.profile })
+  if (!decoded.ok && decoded.name !== undefined) {
+    // Nothing else would take the name (no command could use or log out the credential): it is not stored.
+    throw new UsageError(`the bundle on stdin cannot be imported: ${decoded.reason}`, {
+      hint:
+        decoded.name === 'profile'
+          ? 'store it under a profile of your choosing: oauth-cli import --profile <name>'
+          : 'oauth-cli export names a provider as its config entry does: check where this bundle came from',
+    })
+  }
   if (!decoded.ok) {
     throw new UsageError(`stdin is not a credential bundle: ${decoded.reason}`, {
       hint: "pipe in the line printed by oauth-cli export, e.g. printf '%s' \"$OAUTH_CLI_BUNDLE\" | oauth-cli import",
     })
   }
-  const credential = { ...decoded.credential, profile: opts.profile ?? decoded.credential.profile }
+  const credential = decoded.credential
   const store = await deps.openStore(opts.store)
   const before = await store.get(credential)
   await store.set(credential)
@@ -56,12 +66,14 @@ export async function executeImport(opts: ImportOptions, deps: Deps): Promise<Ex
   const p = paint(deps.io.color)
   const where = describeStore(summary)
   const replacing = replaced ? ', replacing the one stored before' : ''
-  deps.io.stderr.write(`${p.green('✓')} Imported ${summary.provider} (profile ${summary.profile}); stored in ${where}${replacing}\n`)
+  // The names were checked by decodeBundle; shown through the one sanitiser all the same, as every name from outside.
+  const [provider, profileName] = [escapeControls(summary.provider), escapeControls(summary.profile)]
+  deps.io.stderr.write(`${p.green('✓')} Imported ${provider} (profile ${profileName}); stored in ${where}${replacing}\n`)
   if (summary.store === 'postgres') {
     // Two stores holding one rotating refresh token race outside the lease: the first refresh kills the other copy.
-    const profile = summary.profile === 'default' ? '' : ` --profile ${summary.profile}`
+    const profile = summary.profile === 'default' ? '' : ` --profile ${profileName}`
     deps.io.stderr.write(
-      `Now remove the copy it came from, so that only the shared store refreshes it: where you exported it, run oauth-cli logout ${summary.provider}${profile} --local\n`,
+      `Now remove the copy it came from, so that only the shared store refreshes it: where you exported it, run oauth-cli logout ${provider}${profile} --local\n`,
     )
   }
   return 0

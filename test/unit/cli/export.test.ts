@@ -66,6 +66,12 @@ describe('describeExport', () => {
     expect(describeExport(makeCredential(overrides), false)).toMatch(expected)
   })
 
+  it('shows a stored name\'s control characters escaped, never raw (one imported before names were checked)', () => {
+    const text = describeExport(makeCredential({ profile: 'p\u001b]0;PWN\u0007\u001b[2J' }), true)
+    expect(text).not.toMatch(/[\u0007\u001b]/)
+    expect(text).toContain('profile p\\x1b]0;PWN\\x07\\x1b[2J')
+  })
+
   it('warns when stdout is a terminal, and only then', () => {
     expect(describeExport(makeCredential(), true)).toMatch(/^warning: stdout is a terminal/)
     expect(describeExport(makeCredential(), false)).not.toMatch(/warning/)

@@ -44,6 +44,25 @@ describe('encodeBundle / decodeBundle', () => {
     if (!result.ok) expect(result.reason).toMatch(reason)
   })
 
+  it.each([
+    ['a profile with terminal escapes', { profile: 'p\u001b]0;PWN\u0007\u001b[2J' }, 'profile'],
+    ['a profile with a slash', { profile: 'a/b' }, 'profile'],
+    ['a dot-dot profile', { profile: '..' }, 'profile'],
+    ['a profile longer than --profile takes', { profile: 'p'.repeat(65) }, 'profile'],
+    ['a provider that is a path', { provider: '../../tmp/evil' }, 'provider'],
+    ['a provider with a terminal escape', { provider: 'acme\u001b[2J' }, 'provider'],
+  ] as const)('refuses %s, naming that field, as a name the CLI would refuse', (_name, overrides, field) => {
+    const result = decodeBundle(encodeBundle(makeCredential(overrides)))
+    expect(result).toMatchObject({ ok: false, name: field })
+    if (!result.ok) expect(result.reason).toContain(`"${field}"`)
+  })
+
+  it('checks the profile it is told to store under instead of the bundle\'s own', () => {
+    const bundle = encodeBundle(makeCredential({ profile: 'a/b' }))
+    expect(decodeBundle(bundle, { profile: 'ci' })).toEqual({ ok: true, credential: makeCredential({ profile: 'ci' }) })
+    expect(decodeBundle(encodeBundle(makeCredential()), { profile: '../x' })).toMatchObject({ ok: false, name: 'profile' })
+  })
+
   it('never puts any part of the input in the reason', () => {
     const tampered = payloadOf({ ...makeCredential(), version: 2 })
     const result = decodeBundle(tampered)
