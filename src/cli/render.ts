@@ -41,7 +41,6 @@ export function describeExpiry(expiresAt: string | null, now: number): string {
 }
 
 export function renderStatus(rows: CredentialSummary[], now: number, p: Paint): string {
-  if (rows.length === 0) return 'No stored credentials. Run: oauth-cli login <provider>\n'
   const table = rows.map((r) => [
     r.provider,
     r.profile,

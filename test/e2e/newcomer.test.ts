@@ -314,7 +314,13 @@ describe('status', SUITE, () => {
     expect(JSON.parse(json.stdout)).toEqual([])
     const bare = await world.cli(['status'])
     expectExit(bare, 0)
-    expect(bare.stdout).toContain('No stored credentials')
+    // The hint is a human message: stderr (SPEC: stdout carries only the result), as gh auth status; JSON stays [].
+    expect(bare.stdout).toBe('')
+    expect(bare.stderr).toBe('No stored credentials. Run: oauth-cli login <provider>\n')
+    const bareJson = await world.cli(['status', '--json'])
+    expectExit(bareJson, 0)
+    expect(bareJson.stdout).toBe('[]\n')
+    expect(bareJson.stderr).toBe('')
   })
 
   it('says seconds, not "0 min", for a token with less than a minute left', async ({ makeWorld }) => {

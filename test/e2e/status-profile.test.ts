@@ -15,7 +15,8 @@ describe('status for a profile with nothing stored', SUITE, () => {
     await loginAcme(world)
     const run = await world.cli([...args], { env })
     expectExit(run, 0)
-    expect(run.stdout).toBe('No stored credentials for profile work. Run: oauth-cli login <provider> --profile work\n')
-    expect(run.stdout).not.toContain('acme')
+    // A hint, not a result: stderr (SPEC), as gh auth status says it; stdout, the listing, is empty.
+    expect(run.stderr).toBe('No stored credentials for profile work. Run: oauth-cli login <provider> --profile work\n')
+    expect(run.stdout).toBe('')
   })
 })

@@ -55,8 +55,10 @@ describe('status of a credential that cannot be read', SUITE, () => {
     const run = await world.cli(['status'])
     expectExit(run, 0)
     expect(run.stderr).toMatch(/warning: .*encrypted: set OAUTH_CLI_PASSPHRASE/)
-    expect(run.stdout).not.toMatch(/No stored credentials/)
-    expect(run.stdout).toMatch(/No readable credentials/)
+    // A note, not a listing: stderr, as every human message (SPEC); stdout stays empty.
+    expect(run.stdout).toBe('')
+    expect(run.stderr).not.toMatch(/No stored credentials/)
+    expect(run.stderr).toMatch(/No readable credentials/)
     const json = await world.cli(['status', '--json'])
     expectExit(json, 0)
     expect(JSON.parse(json.stdout)).toEqual([])

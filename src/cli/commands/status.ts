@@ -95,13 +95,19 @@ export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<Ex
   for (const err of unreadable) if (err !== asked) flagUnreadable(err, deps, opts)
   if (asked) throw rememberContext(asked, { provider: opts.provider as string, profile: asked.key?.profile ?? 'default', store: opts.store, config: opts.config })
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
+  // Nothing to list: a note or a hint, not a result, so stderr (SPEC: stdout carries only the result), as gh auth
+  // status says it; stdout stays empty (--json: []).
   if (rows.length === 0 && unreadable.length > 0 && !opts.json) {
-    deps.io.stdout.write(`No readable credentials: ${unreadable.length === 1 ? 'one stored item' : `${unreadable.length} stored items`} could not be read (see above)\n`)
+    deps.io.stderr.write(`No readable credentials: ${unreadable.length === 1 ? 'one stored item' : `${unreadable.length} stored items`} could not be read (see above)\n`)
     return 0
   }
   // Filtered to one profile (--profile or OAUTH_CLI_PROFILE): it is that profile that is empty, not the store.
-  if (rows.length === 0 && opts.profile !== undefined && !opts.json) {
-    deps.io.stdout.write(`No stored credentials for profile ${opts.profile}. Run: oauth-cli login <provider> --profile ${opts.profile}\n`)
+  if (rows.length === 0 && !opts.json) {
+    deps.io.stderr.write(
+      opts.profile !== undefined
+        ? `No stored credentials for profile ${opts.profile}. Run: oauth-cli login <provider> --profile ${opts.profile}\n`
+        : 'No stored credentials. Run: oauth-cli login <provider>\n',
+    )
     return 0
   }
   // Human output marks the default profile with `*`, as `git branch` marks the current branch.

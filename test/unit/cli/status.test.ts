@@ -61,4 +61,21 @@ describe('status', () => {
     expect(deps.io.stdoutText).toBe('[]\n')
     expect(profileReads()).toBe(1)
   })
+
+  it.each([
+    ['bare', {}, 'No stored credentials. Run: oauth-cli login <provider>\n'],
+    ['for one profile', { profile: 'work' }, 'No stored credentials for profile work. Run: oauth-cli login <provider> --profile work\n'],
+  ])('with nothing stored (%s) says so on stderr, a hint and no result: stdout stays empty, exit 0', async (_name, extra, hint) => {
+    const { deps } = countingDeps()
+    expect(await executeStatus({ ...common, json: false, ...extra }, deps)).toBe(0)
+    expect(deps.io.stdoutText).toBe('')
+    expect(deps.io.stderrText).toBe(hint)
+  })
+
+  it('with nothing stored prints [] with --json, and nothing on stderr', async () => {
+    const { deps } = countingDeps()
+    expect(await executeStatus(common, deps)).toBe(0)
+    expect(deps.io.stdoutText).toBe('[]\n')
+    expect(deps.io.stderrText).toBe('')
+  })
 })
