@@ -4,7 +4,8 @@
  * credential at a provider with `revoke_replaced_on_login`.
  */
 import type { SessionDeps } from './deps'
-import { revokeToken } from '../oauth/revoke'
+import { OAuthError } from '../oauth/errors'
+import { revokeToken, type RevokeContext } from '../oauth/revoke'
 import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { resolveMetadata, toOAuthClient } from './provider-context'
@@ -38,7 +39,24 @@ export async function revokeCredential(
     http: await deps.http(),
     issuer: metadata.issuer,
   } as const
-  if (credential.refresh_token) await revokeToken(context, credential.refresh_token, 'refresh_token')
-  await revokeToken(context, credential.access_token, 'access_token')
+  if (credential.refresh_token) await revokeUnlessInvalid(context, credential.refresh_token, 'refresh_token')
+  await revokeUnlessInvalid(context, credential.access_token, 'access_token')
   return { revoked: true }
+}
+
+/**
+ * RFC 7009 §2.2: an invalid token is no error for revocation ("the client
+ * cannot handle such an error in a reasonable way"). A server that answers
+ * `invalid_token` all the same (Google's does, for a token already revoked or
+ * expired; so do some for the access token once revoking the refresh token
+ * ended the grant) says there is nothing left to revoke: the token is dead,
+ * which is what the revocation was for. Every other refusal still fails.
+ */
+async function revokeUnlessInvalid(context: RevokeContext, token: string, hint: 'access_token' | 'refresh_token'): Promise<void> {
+  try {
+    await revokeToken(context, token, hint)
+  } catch (err) {
+    if (err instanceof OAuthError && err.error === 'invalid_token') return
+    throw err
+  }
 }

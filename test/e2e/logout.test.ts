@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { systemClock } from '../../src/platform/clock'
@@ -106,6 +108,32 @@ describe('logout', SUITE, () => {
     expect(world.fp.isTokenActive(rotated.refresh_token)).toBe(false)
     expect(world.fp.isTokenActive(rotated.access_token)).toBe(false)
     expect([...world.fp.issuedAccessTokens(), ...world.fp.issuedRefreshTokens()].filter((t) => world.fp.isTokenActive(t))).toEqual([])
+  })
+
+  // RFC 7009 §2.2: an invalid token is no error for revocation; Google's endpoint answers 400 invalid_token for a
+  // token already revoked or expired. The token is dead: logout removes it, instead of keeping it and exiting 1.
+  it('revokes and removes the credentials when the revocation endpoint answers 400 invalid_token', async ({ makeWorld }) => {
+    const revokes: string[] = []
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      req.on('end', () => {
+        revokes.push(new URLSearchParams(body).get('token_type_hint') ?? '')
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_token","error_description":"Token expired or revoked"}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const world = await makeWorld({ acme: { revocation_endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/revoke` } })
+      await loginAcme(world)
+      const run = await world.cli(['logout', 'acme', '--json'])
+      expectExit(run, 0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ provider: 'acme', profile: 'default', revoked: true })
+      expect(revokes).toEqual(['refresh_token', 'access_token'])
+      expect(await statusJson(world)).toEqual([])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('removes only the named profile', async ({ makeWorld }) => {

@@ -96,3 +96,39 @@ describe('logout with the default store (keychain and file store both holding a 
     expect([keychain.items.size, file.items.size]).toEqual([1, 1])
   })
 })
+
+describe('logout when the provider says a token is already invalid', () => {
+  function answering(store: MemoryStore, answer: (token: string | null) => Response) {
+    const http = recordingHttp((_url, init) => answer(new URLSearchParams(init.body).get('token')))
+    return makeTestDeps({
+      store,
+      http,
+      readTextFile: async (p) => (p.endsWith('config.json') ? JSON.stringify({ providers: { acme: ACME } }) : undefined),
+    })
+  }
+
+  // RFC 7009 §2.2: an invalid token is no error for revocation; a server that answers invalid_token anyway
+  // (as Google's does for a token already revoked or expired) says there is nothing left to revoke.
+  it.each([
+    ['both tokens', () => jsonResponse(400, { error: 'invalid_token', error_description: 'Token expired or revoked' })],
+    ['the access token, once the refresh token ended the grant', (token: string | null) =>
+      token === 'rt-old-2222' ? jsonResponse(200, {}) : jsonResponse(400, { error: 'invalid_token' })],
+  ])('revokes and removes the credentials when it answers 400 invalid_token for %s', async (_name, answer) => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const deps = answering(store, answer)
+    expect(await runLogout(options, deps)).toMatchObject({ revoked: true })
+    expect(await store.get(key)).toEqual({ status: 'missing' })
+  })
+
+  it.each([
+    ['invalid_client', 401],
+    ['invalid_request', 400],
+  ])('keeps the credentials when it answers %s (the client or the request is wrong, not the token)', async (error, status) => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const deps = answering(store, () => jsonResponse(status, { error }))
+    await expect(runLogout(options, deps)).rejects.toThrow(/could not revoke .*the credentials were kept/)
+    expect((await store.get(key)).status).toBe('found')
+  })
+})
