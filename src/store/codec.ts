@@ -72,7 +72,9 @@ export function validateCredential(value: unknown): ParseResult {
     }
   }
   // A token goes into a header and is printed by `token` alone on a line: one holding a CR LF (as an older version
-  // stored from a provider's answer) would inject a header into whatever sends it (RFC 6749 A.12, A.17: printable ASCII).
+  // stored from a provider's answer) would inject a header into whatever sends it. Only control characters are refused
+  // here, not all RFC 6749 A.12/A.17 forbid (toTokenSet holds new answers to printable ASCII): a stored token someone
+  // could use stays readable.
   for (const field of TOKENS) {
     if (typeof value[field] === 'string' && CONTROL.test(value[field])) return fieldError(field, 'not a token: it holds line breaks or control characters')
   }
