@@ -6,6 +6,7 @@
  * shapes Deps before commander runs). This file loads nothing heavy: the fast
  * path imports it.
  */
+import { MAX_TIMER_MS } from '../platform/clock'
 import { SANDBOX_DEFAULT_ACCESS_TOKEN_TTL } from '../sandbox/provider'
 import { isValidProfileName } from '../session/profiles'
 import { isSharedStoreUrl, shownStoreChoice, type StoreChoice } from '../store/credential-store'
@@ -95,8 +96,8 @@ export function parseSeconds(value: string): number {
   return n
 }
 
-/** The longest wait a Node timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
-export const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000)
+/** The longest wait one Node timer holds (about 24.8 days): an HTTP timeout is one timer, and a longer one would fire at once. */
+export const MAX_WAIT_SECONDS = Math.floor(MAX_TIMER_MS / 1000)
 
 /** Seconds to wait for something (`--timeout`, `--request-timeout`): a timer must be able to hold them. */
 export function parseWaitSeconds(value: string): number {
@@ -113,7 +114,6 @@ export function parseStore(value: string): StoreChoice {
   if (isSharedStoreUrl(value)) return value
   throw new OptionValueError('expected keychain, file, or a postgres:// or postgresql:// URL (postgres://user@host:5432/db)', shownStoreChoice(value))
 }
-
 
 export function parseProfileName(value: string): string {
   if (!isValidProfileName(value)) throw new OptionValueError('use letters, digits, ".", "_" or "-" (at most 64)')

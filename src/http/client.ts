@@ -92,12 +92,6 @@ export function prepareRequest(init: HttpRequestInit, userAgent?: string): Prepa
   return { method: (init.method ?? 'GET').toUpperCase(), headers: sortedRecord(headers), body }
 }
 
-/** A plain object copy with lower-case names (repeated names joined, as `Headers` does). */
-export function headersToRecord(headers: HttpHeaders | RequestHeaders): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [key, value] of headerEntries(headers)) out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`
-  return out
-}
 
 /** Each header line: lower-case name and value, a name given a list once per value, in order. */
 export function headerEntries(headers: HttpHeaders | RequestHeaders): Array<[string, string]> {
