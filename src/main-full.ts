@@ -3,7 +3,9 @@
  * an error if there is one, and returns the exit code. `main.ts` answers the
  * hot paths itself and hands everything else here, whole.
  */
-import { createDeps } from './cli/deps'
+import { createDeps, type Deps } from './cli/deps'
+import { withOutput } from './cli/held-output'
+import { rootInterrupt, silentAfter } from './cli/interrupt'
 import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
 import type { CallResume } from './session/api-call'
@@ -17,13 +19,13 @@ export interface Resume {
 
 export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume = {}): Promise<ExitCode> {
   const flags = scanGlobalFlags(argv)
-  const deps = await createDeps(proc, flags)
-  // Ctrl-C in any wait (browser, device code, lock, network) ends like Ctrl-C at a prompt:
-  // one "cancelled" line and exit 130. Nothing half-done is stored: tokens are saved only after success.
-  const interrupted = new Promise<never>((_resolve, reject) => {
-    proc.once?.('SIGINT', () => reject(new CancelledError()))
-  })
-  interrupted.catch(() => undefined)
+  // Ctrl-C in any wait (browser, device code, lock, network) ends like Ctrl-C at a prompt: one "cancelled" line
+  // and exit 130. The work stops where it can (a refresh sends nothing more; cli/interrupt.ts), and the process
+  // ends only once a refresh under its lock has settled (no temp file left, the lock released).
+  const { interrupt, interrupted, finished } = rootInterrupt(proc)
+  const base = await createDeps(proc, flags)
+  // Once "cancelled" is said, no result follows it on stdout (a token a lock's holder stored meanwhile).
+  const deps: Deps = { ...base, interrupt, io: withOutput(() => base.io, { stdout: silentAfter(interrupt.signal, () => base.io.stdout) }) }
   try {
     const { runCli } = await import('./cli/program')
     const call = resume.call
@@ -36,6 +38,7 @@ export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume
     const { formatError } = await import('./cli/report')
     const report = formatError(err, { verbose: flags.verbose, secrets: deps.secrets.values() })
     deps.io.stderr.write(report.text)
+    await finished()
     return report.exitCode
   } finally {
     // The shared store's connection is closed before exit, never left to the process's end.

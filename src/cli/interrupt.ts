@@ -7,6 +7,7 @@
  * released) before the root returns, and with it the process ends. A second
  * Ctrl-C still ends the process at once (bin/).
  */
+import type { OutputStream } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
 import type { Interrupt } from '../session/deps'
 import { CancelledError } from '../session/errors'
@@ -43,6 +44,22 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
     interrupted,
     finished: async () => {
       while (pending.size > 0) await Promise.all(pending)
+    },
+  }
+}
+
+/** `stream`, silent once `signal` aborted: after "cancelled" no result follows on stdout. Back-pressure kept. */
+export function silentAfter(signal: AbortSignal, stream: () => OutputStream): OutputStream {
+  return {
+    get isTTY() {
+      return stream().isTTY
+    },
+    write: (chunk) => void (signal.aborted || stream().write(chunk)),
+    writeAndDrain: async (chunk) => {
+      if (signal.aborted) return
+      const out = stream()
+      if (out.writeAndDrain) return out.writeAndDrain(chunk)
+      out.write(chunk)
     },
   }
 }
