@@ -21,7 +21,7 @@ import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
 import { withOutput } from './held-output'
-import { rootInterrupt } from './interrupt'
+import { rootInterrupt, silentAfter } from './interrupt'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike, resolved: TokenResolution): Promise<ExitCode | undefined> {
   const held: Array<string | Uint8Array> = []
@@ -42,12 +42,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
     write: say,
   }
   // Once "cancelled" is said, no token follows it (one the lock's holder stored meanwhile, taken as it is).
-  const stdout: OutputStream = {
-    get isTTY() {
-      return base.io.stdout.isTTY
-    },
-    write: (chunk) => void (interrupt.signal.aborted || base.io.stdout.write(chunk)),
-  }
+  const stdout = silentAfter(interrupt.signal, () => base.io.stdout)
   const deps = {
     ...base,
     interrupt,

@@ -67,6 +67,12 @@ export interface PreparedRequest {
   body: string | Uint8Array | undefined
 }
 
+/** Adds a value under `name`: a name given again keeps each value, to be sent as its own header line. */
+export function appendHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
+  const before = headers[name]
+  headers[name] = before === undefined ? value : [...(typeof before === 'string' ? [before] : before), value]
+}
+
 /**
  * Normalises a fetch-shaped init the way fetch would (default content types),
  * plus the User-Agent. Header names come out lower-cased. No global `Headers`
@@ -74,10 +80,7 @@ export interface PreparedRequest {
  */
 export function prepareRequest(init: HttpRequestInit, userAgent?: string): PreparedRequest {
   const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of headerEntries(init.headers ?? {})) {
-    const before = headers[name]
-    headers[name] = before === undefined ? value : [...(typeof before === 'string' ? [before] : before), value]
-  }
+  for (const [name, value] of headerEntries(init.headers ?? {})) appendHeader(headers, name, value)
   if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent
   let body: string | Uint8Array | undefined
   if (init.body instanceof URLSearchParams) {

@@ -1,5 +1,6 @@
 /** `oauth-cli call <provider> <path-or-url>`: curl-shaped authenticated requests. */
 import type { Command } from 'commander'
+import { appendHeader } from '../../http/client'
 import { forEachChunk, MAX_BUFFERED_BODY_BYTES, readUpTo } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, OutputPathError, type OpenOutputFile } from '../../platform/files'
@@ -105,8 +106,7 @@ function callerHeaders(opts: Pick<CallOptions, 'headers'>): Record<string, strin
   const given: Record<string, string | string[]> = {}
   for (const raw of opts.headers) {
     const [name, value] = parseHeaderFlag(raw)
-    const before = given[name]
-    given[name] = before === undefined ? value : [...(typeof before === 'string' ? [before] : before), value]
+    appendHeader(given, name, value)
   }
   return given
 }
