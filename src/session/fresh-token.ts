@@ -66,6 +66,8 @@ export async function getFreshCredential(
   // lock released), even after a Ctrl-C: that ends a wait for the lock, and the refresh sends nothing more and
   // aborts a request in flight (session/refresh.ts).
   refuseIfInterrupted(deps.interrupt)
+  // The client is built (a proxy variable and --cacert checked) before the wait for the lock: a bad one is exit 2 now.
+  await deps.http()
   const section = withRefreshLock(store, key, deps, async (hold) => {
     // Another process may have refreshed while we waited for the lock.
     const latest = found(await view.getVersioned(key), key)

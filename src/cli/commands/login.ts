@@ -100,6 +100,8 @@ export async function runLogin(
   if (mode === 'oauth' || mode === 'remote') chooseRedirectUri(provider, opts.port)
   // Open the store first: a store problem should surface before the user logs in.
   const store = await deps.openStore(opts.store)
+  // So should a proxy variable or --cacert that cannot be used (the client is built now): never after the browser step.
+  if (mode !== 'static') await deps.http()
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
   // Asked before the flow: a declined replacement leaves everything as it was. Said only once it happened.
   const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
