@@ -2,7 +2,9 @@
  * browserLogin / deviceLogin: glue the OAuth core, the browser, the loopback
  * listener and the clock. They report progress through `onEvent` and return
  * tokens; storing them is the caller's job, after success only, so a failed
- * login leaves the old credentials alone.
+ * login leaves the old credentials alone. The one exception is a good refresh
+ * token in an answer that could not be used (UnusableLoginAnswer): a grant the
+ * provider issued, which the caller stores in their place before failing.
  */
 import type { SessionDeps } from './deps'
 import { buildAuthorizationUrl } from '../oauth/authorize-url'
@@ -13,12 +15,14 @@ import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken } from '../oauth/token-endpoint'
-import type { OAuthClient, ServerMetadata, State, TokenSet } from '../oauth/types'
+import type { AccessToken, OAuthClient, RefreshToken, ServerMetadata, State, TokenSet } from '../oauth/types'
 import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { isDeadGrantError } from '../providers/quirks'
 import { requireRedirectUri } from '../providers/resolve'
 import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
+import type { CredentialKey, StoredCredential } from '../store/credential-store'
+import { toStoredCredential } from './credentials'
 import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
 import { startLoginTimer } from './login-timeout'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
@@ -71,6 +75,59 @@ export interface LoginResult {
   tokens: TokenSet
   client: OAuthClient
   metadata: ServerMetadata
+}
+
+/**
+ * A login's token answer that could not be used (an access token no header may
+ * hold: oauth/token-endpoint.ts) but carried a good refresh token. The code is
+ * spent and that refresh token is a grant the provider issued, so it is not
+ * dropped: the login stores it, with the client and endpoint it was issued
+ * for, in place of the old credentials (a good grant replaces them, as a login
+ * means to), never the access token; then it fails with this error, saying so.
+ * A ProtocolError all the same (exit 1) for any caller that does not keep it.
+ */
+export class UnusableLoginAnswer extends ProtocolError {
+  override readonly issued: { refresh_token: RefreshToken }
+  constructor(
+    answer: ProtocolError & { issued: { refresh_token: RefreshToken } },
+    readonly client: OAuthClient,
+    readonly metadata: ServerMetadata,
+  ) {
+    super(answer.code, answer.message, { cause: answer, issued: answer.issued, ...(answer.status === undefined ? {} : { status: answer.status }) })
+    this.name = 'UnusableLoginAnswer'
+    this.issued = answer.issued
+  }
+
+  /**
+   * What is stored: the refresh token, and an empty access token that expired
+   * at `now`, so every command refreshes first and none is ever printed or sent.
+   */
+  credential(key: CredentialKey, now: number): StoredCredential {
+    const tokens: TokenSet = { access_token: '' as AccessToken, token_type: 'Bearer', refresh_token: this.issued.refresh_token, expires_at: now, scope: [], extra: {} }
+    return toStoredCredential(key, tokens, {
+      client_id: this.client.client_id,
+      client_secret: this.client.client_secret,
+      token_endpoint: this.metadata.token_endpoint,
+      now,
+    })
+  }
+
+  /** The error the login ends with once `credential()` is stored (the replaced one said as after any login): the answer's, what was kept and what to do. */
+  stored(key: CredentialKey): ProtocolError {
+    const profile = key.profile === 'default' ? '' : ` --profile ${key.profile}`
+    return new ProtocolError(
+      this.code,
+      `${this.message}; its refresh token was stored for ${key.provider} (profile ${key.profile}), without that access token: run oauth-cli token ${key.provider}${profile} to get a usable one with it`,
+      { cause: this },
+    )
+  }
+}
+
+/** A login's token request failed: an unusable answer's good refresh token travels on with the client and metadata it was issued for. */
+function keepingIssued(err: unknown, client: OAuthClient, metadata: ServerMetadata): unknown {
+  return err instanceof ProtocolError && err.issued !== undefined && !(err instanceof UnusableLoginAnswer)
+    ? new UnusableLoginAnswer(err as ProtocolError & { issued: { refresh_token: RefreshToken } }, client, metadata)
+    : err
 }
 
 /**
@@ -164,7 +221,7 @@ export async function startAuthorization(
         if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
           throw new CodeRejectedError(provider.name, profile, err.error, err.error_description, { cause: err })
         }
-        throw err
+        throw keepingIssued(err, client, metadata)
       }
     },
   }
@@ -400,7 +457,7 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
       const tokens = await pollDeviceToken(context, bounded, deps.clock)
       return { tokens, client, metadata }
     } catch (err) {
-      if (!(err instanceof ProtocolError && err.code === 'expired')) throw err
+      if (!(err instanceof ProtocolError && err.code === 'expired')) throw keepingIssued(err, client, metadata)
       if (bounded !== auth || deps.clock.now() >= deadline) {
         throw new LoginTimeoutError(provider.name, options.timeoutSeconds, 'device')
       }

@@ -40,7 +40,8 @@ export async function revokeCredential(
     issuer: metadata.issuer,
   } as const
   if (credential.refresh_token) await revokeUnlessInvalid(context, credential.refresh_token, 'refresh_token')
-  await revokeUnlessInvalid(context, credential.access_token, 'access_token')
+  // None to revoke: a login whose answer's access token was unusable kept only its refresh token (session/login-flows.ts).
+  if (credential.access_token !== '') await revokeUnlessInvalid(context, credential.access_token, 'access_token')
   return { revoked: true }
 }
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
-import { apiRequests, expectExit, it, loginAcme, statusJson, tokenRequests } from '../e2e/world'
+import { apiRequests, expectExit, it, loginAcme, refreshAtProvider, statusJson, tokenRequests, type World } from '../e2e/world'
 
 const HOSTILE = JSON.stringify({ access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'RT\u0000x', token_type: 'Bearer', expires_in: 3600 })
 
@@ -52,5 +52,67 @@ describe('a refresh answered with tokens holding line breaks or NUL', { timeout:
       expect(run.stderr).not.toMatch(/Injected|AT1/)
     }
     expect(apiRequests(world.fp)).toHaveLength(0)
+  })
+})
+
+/**
+ * The same answer to a login's code exchange (review of session five): an access token no header may hold beside a
+ * good refresh token. The code is spent and the refresh token is a grant the provider issued, so it is kept (never
+ * the access token), replacing the old credentials only because it is a good grant; the next `token` refreshes with it.
+ */
+describe('a login answered with an access token holding a line break', { timeout: 30_000 }, () => {
+  const credentialFile = (world: World): string => join(world.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials', 'acme@default.json')
+
+  it('beside a good refresh token: exits 1 saying that refresh token was stored (never the access token), and the next token refreshes with it', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    // A refresh token this provider really issued, for the login's answer to carry.
+    const issued = await refreshAtProvider(world, world.fp.issuedRefreshTokens()[0]!)
+    const answer = { access_token: 'AT1\r\nX-Injected: 1', refresh_token: issued.refresh_token, token_type: 'Bearer', expires_in: 3600 }
+    world.fp.injectTokenFault({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) })
+    const login = await world.cli(['login', 'acme', '--force'])
+    expectExit(login, 1)
+    expect(login.stdout).toBe('')
+    expect(login.stderr).toMatch(/access_token with characters a token may not hold/)
+    expect(login.stderr).toContain('the new login replaced the stored credentials')
+    expect(login.stderr).toMatch(/its refresh token was stored for acme \(profile default\), without that access token/)
+    expect(login.stderr).toContain('oauth-cli token acme')
+    expect(login.stderr).not.toMatch(/Injected|AT1/)
+    expect(login.stderr).not.toContain(issued.refresh_token)
+    const stored = JSON.parse(readFileSync(credentialFile(world), 'utf8')) as Record<string, unknown>
+    expect(stored.refresh_token).toBe(issued.refresh_token)
+    expect(JSON.stringify(stored)).not.toMatch(/Injected|AT1/)
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 0)
+    expect(token.stdout).toBe(`${world.fp.issuedAccessTokens().at(-1)}\n`)
+    expect(tokenRequests(world.fp).at(-1)?.params.get('refresh_token')).toBe(issued.refresh_token)
+  })
+
+  it('what such a login kept logs out cleanly: its refresh token is revoked, and no empty access token is sent', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const issued = await refreshAtProvider(world, world.fp.issuedRefreshTokens()[0]!)
+    const answer = { access_token: 'AT1\r\nX-Injected: 1', refresh_token: issued.refresh_token, token_type: 'Bearer' }
+    world.fp.injectTokenFault({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) })
+    expectExit(await world.cli(['login', 'acme', '--force']), 1)
+    const logout = await world.cli(['logout', 'acme'])
+    expectExit(logout, 0)
+    expect(logout.stderr).not.toMatch(/warning|invalid_request/)
+    const revoked = world.fp.requests.filter((r) => r.path === '/revoke').map((r) => new URLSearchParams(r.body).get('token'))
+    expect(revoked).toEqual([issued.refresh_token])
+    expect(world.fp.isTokenActive(issued.refresh_token)).toBe(false)
+  })
+
+  it('without a good refresh token beside it: exits 1 and stores nothing, so the old credentials stay and still work', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const before = readFileSync(credentialFile(world), 'utf8')
+    world.fp.injectTokenFault({ status: 200, headers: { 'content-type': 'application/json' }, body: HOSTILE })
+    const login = await world.cli(['login', 'acme', '--force'])
+    expectExit(login, 1)
+    expect(login.stderr).toMatch(/access_token with characters a token may not hold/)
+    expect(login.stderr).not.toMatch(/was stored|Injected|AT1/)
+    expect(readFileSync(credentialFile(world), 'utf8')).toBe(before)
+    expectExit(await world.cli(['call', 'acme', '/me']), 0)
   })
 })

@@ -1,7 +1,7 @@
 /** `oauth-cli login <provider>`: run the right flow, then store the result. */
 import { escapeControls } from '../../platform/terminal-text'
 import { loadProvider } from '../../session/provider-context'
-import { browserLogin, chooseRedirectUri, deviceLogin, type LoginEvent, type LoginResult } from '../../session/login-flows'
+import { browserLogin, chooseRedirectUri, deviceLogin, UnusableLoginAnswer, type LoginEvent, type LoginResult } from '../../session/login-flows'
 import { remoteLogin } from '../../session/remote-login'
 import { readStaticCredential } from '../../session/static-credential'
 import { toStaticCredential, toStoredCredential } from '../../session/credentials'
@@ -105,12 +105,18 @@ export async function runLogin(
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
   // Asked before the flow: a declined replacement leaves everything as it was. Said only once it happened.
   const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
+  // An answer whose access token is unusable but whose refresh token is good: that grant is stored all the same, then reported.
+  let unusable: UnusableLoginAnswer | undefined
   const credential =
     mode === 'static'
       ? await staticLogin(provider, key, deps, opts)
       : mode === 'client_credentials'
         ? await fetchClientCredentials(provider, key, deps)
-        : await oauthLogin(provider, key, mode, opts, deps, onEvent)
+        : await oauthLogin(provider, key, mode, opts, deps, onEvent).catch((err: unknown) => {
+            if (!(err instanceof UnusableLoginAnswer)) throw err
+            unusable = err
+            return err.credential(key, deps.clock.now())
+          })
   // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
   // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
   // (A static credential is the user's own input: no emergency file for it.)
@@ -118,6 +124,7 @@ export async function runLogin(
   if (replacement.notice && (replaced !== undefined || replacement.unreadable)) deps.io.stderr.write(replacement.notice)
   // Only once the new credential is safe: revoke what it replaced (as stored at the save), where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
+  if (unusable) throw unusable.stored(key)
   return summarize(credential, store)
 }
 

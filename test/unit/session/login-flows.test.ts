@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../../src/oauth/errors'
 import { InputError, LoginTimeoutError } from '../../../src/session/errors'
-import { browserLogin, deviceLogin, type LoginEvent } from '../../../src/session/login-flows'
+import { browserLogin, deviceLogin, UnusableLoginAnswer, type LoginEvent } from '../../../src/session/login-flows'
 import {
   authorizeForRemote,
   decodeRemoteAnswer,
@@ -186,6 +186,28 @@ describe('deviceLogin', () => {
     await clock.waitForSleep()
     clock.advance(5_000)
     await expect(login).rejects.toBeInstanceOf(LoginTimeoutError)
+  })
+})
+
+describe('a device login answered with an access token no header may hold', () => {
+  it('hands on its good refresh token with the client and endpoint it was issued for, never the access token', async () => {
+    const http = recordingHttp((url) =>
+      url.endsWith('/device')
+        ? jsonResponse(200, { device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://id.acme.example/activate', expires_in: 600, interval: 5 })
+        : jsonResponse(200, { access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'rt-good-7777', token_type: 'Bearer', expires_in: 3600 }),
+    )
+    const clock = new FakeClock(undefined, { manual: true })
+    const withDevice = provider('acme', { ...ACME, device_authorization_endpoint: 'https://id.acme.example/device' })
+    const login = deviceLogin(withDevice, { ...options, noBrowser: true }, makeTestDeps({ http, clock }), () => {})
+    login.catch(() => undefined)
+    await clock.waitForSleep()
+    clock.advance(5_000)
+    const failure = await login.then(() => undefined, (err: unknown) => err)
+    expect(failure).toBeInstanceOf(UnusableLoginAnswer)
+    const kept = (failure as UnusableLoginAnswer).credential({ provider: 'acme', profile: 'default' }, clock.now())
+    expect(kept).toMatchObject({ access_token: '', refresh_token: 'rt-good-7777', client_id: 'acme-client', token_endpoint: 'https://id.acme.example/token' })
+    expect(kept.expires_at).toBe(new Date(clock.now()).toISOString())
+    expect(JSON.stringify(kept)).not.toMatch(/Injected|AT1/)
   })
 })
 
