@@ -14,6 +14,7 @@ import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
 import { secretEnvValues } from '../platform/secret-env'
 import { readTrustedTextFile } from '../platform/trusted-file'
+import { nothingAt } from '../platform/absent'
 import type { Env, ProcessLike } from '../platform/process'
 import { readFileSync } from 'node:fs'
 import type { SessionDeps } from '../session/deps'
@@ -76,6 +77,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
     // Small files read synchronously: cheaper at start-up than the promise API.
     readTextFile: async (path) => {
+      if (nothingAt(path)) return undefined
       try {
         return readFileSync(path, 'utf8')
       } catch (err) {

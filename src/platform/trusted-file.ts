@@ -7,6 +7,7 @@
  * commonly called `.env`).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
+import { nothingAt } from './absent'
 
 /** What reading an unasked file found: its text, nothing there, or a file left unread and why. */
 export type TrustedRead = { text: string } | { missing: true } | { skipped: string; hint: string }
@@ -23,6 +24,7 @@ export const TRUSTED_FILE_MAX_BYTES = 1 << 20
  * A directory is `missing`: it is not a file by that name at all.
  */
 export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BYTES): TrustedRead {
+  if (nothingAt(path)) return { missing: true }
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0))
