@@ -19,6 +19,6 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** `https:`, or `http:` on a loopback host: a URL on which a secret may travel. */
-export function isSecureOrLoopbackUrl(url: URL): boolean {
+export function isSecureOrLoopbackUrl(url: Pick<URL, 'protocol' | 'hostname'>): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
 }

@@ -10,6 +10,7 @@
 import { ConfigError, type ConfigErrorCode } from './errors'
 import type { ApiErrorHint, DeadGrantError, ProviderConfig, RateLimitQuota, StaticCredentialSpec } from './types'
 import { isLoopbackHost, isSecureOrLoopbackUrl } from '../oauth/loopback-hosts'
+import { plainHttpUrl } from './plain-url'
 
 /**
  * Provider names as they appear on the command line and as config keys. Both cases
@@ -82,9 +83,12 @@ function oneOf<const T extends string>(allowed: readonly T[]): Rule<T> {
   }
 }
 
-/** Absolute URL without credentials or fragment (RFC 6749 §3.1 and §3.1.2 forbid fragments). */
-function parseUrl(value: unknown, at: Location): URL {
+/** Absolute URL without credentials or fragment (RFC 6749 §3.1 and §3.1.2 forbid fragments): its scheme and host. */
+function parseUrl(value: unknown, at: Location): Pick<URL, 'protocol' | 'hostname'> {
   const s = nonEmptyString(value, at)
+  // What `new URL` would say, without its cost (plain-url.ts); any other form goes through it.
+  const plain = plainHttpUrl(s)
+  if (plain) return plain
   let url: URL
   try {
     url = new URL(s)
