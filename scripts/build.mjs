@@ -186,7 +186,7 @@ await writeCodeCaches(['main', ...FAST_BUNDLES.map((b) => b.name)].map((name) =>
 
 /**
  * The V8 code cache of each fast-build file, as bin/oauth-cli.cjs reads it
- * (`<file>.cache`: the build id, a newline, the cache). Compiling the files is
+ * (`<file>.<build id>.cache`, the cache alone). Compiling the files is
  * most of their start-up cost; the cache holds the functions a run needs, so it
  * is made after warm runs of the fast paths (token, status, providers,
  * profile, call, a refresh) in a throw-away world whose provider is a loopback
@@ -243,7 +243,7 @@ async function writeCodeCaches(files) {
   for (const { file, script } of compiledBundles()) {
     const id = ids.get(file)
     if (id === undefined) throw new Error(`build: ${file} was loaded for its code cache but is not a fast-build file`)
-    writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]))
+    writeFileSync(`${file}.${id}.cache`, script.createCachedData())
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * The fast build is compiled with the V8 code cache `npm run build` writes
- * beside each file (dist/<file>.cjs.cache). A cache that does not fit (another
+ * beside each file (dist/<file>.cjs.<build id>.cache). A cache that does not fit (another
  * build's, damaged bytes V8 rejects, a missing one) must change nothing but
  * speed: the same stdout, stderr and exit code. This Node accepts the caches
  * the build wrote, and the cached fast build runs on its own (no dist/esm to
  * hand over to), lazily loaded built-ins included. Each case runs a private
  * copy of bin/ and dist/, so the shared build is never touched.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -24,28 +24,26 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(copies, { recursive: true, force: true }))
 
+/** A code cache's file name: the fast-build file's, its build id, `.cache`. */
+const CACHE_FILE = /^(.+\.cjs)\.([0-9a-f]{16})\.cache$/
+
 /** A copy of the built CLI whose caches `spoil` rewrote; answers its bin. */
 function copyWith(name: string, spoil: (cacheFile: string) => void): string {
   const root = join(copies, name)
   for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true })
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'))
-  for (const name of readdirSync(join(root, 'dist')).filter((n) => n.endsWith('.cjs.cache'))) spoil(join(root, 'dist', name))
+  const caches = readdirSync(join(root, 'dist')).filter((n) => CACHE_FILE.test(n))
+  expect(caches.length).toBeGreaterThanOrEqual(4)
+  for (const name of caches) spoil(join(root, 'dist', name))
   return join(root, 'bin', 'oauth-cli.cjs')
 }
 
 const SPOILERS: Array<[string, (cacheFile: string) => void]> = [
   ['missing', (file) => unlinkSync(file)],
   // The right build id, but bytes V8 rejects.
-  ['damaged', (file) => {
-    const data = readFileSync(file)
-    const newline = data.indexOf(10)
-    writeFileSync(file, Buffer.concat([data.subarray(0, newline + 1), Buffer.alloc(data.length - newline - 1, 0x5a)]))
-  }],
-  // Another build's: its id does not match the file's.
-  ['of another build', (file) => {
-    const data = readFileSync(file)
-    writeFileSync(file, Buffer.concat([Buffer.from('0123456789abcdef'), data.subarray(data.indexOf(10))]))
-  }],
+  ['damaged', (file) => writeFileSync(file, Buffer.alloc(readFileSync(file).length, 0x5a))],
+  // Another build's: named after an id that is not the file's.
+  ['of another build', (file) => renameSync(file, file.replace(CACHE_FILE, '$1.0123456789abcdef.cache'))],
 ]
 
 async function answers(world: World, entry?: string): Promise<Array<{ exitCode: number | null; stdout: string; stderr: string }>> {
@@ -111,8 +109,15 @@ describe('the code cache as the installed build uses it', () => {
       loadBundle(file: string): unknown
       compiledBundles(): Array<{ file: string; script: { cachedDataRejected?: boolean } }>
     }
-    const files = readdirSync(join(REPO_ROOT, 'dist')).filter((n) => n.endsWith('.cjs.cache')).map((n) => join(REPO_ROOT, 'dist', n.slice(0, -'.cache'.length)))
-    expect(files.length).toBeGreaterThanOrEqual(3)
+    const dist = join(REPO_ROOT, 'dist')
+    const caches = readdirSync(dist).flatMap((n) => {
+      const named = CACHE_FILE.exec(n)
+      return named ? [{ file: join(dist, named[1]!), id: named[2]! }] : []
+    })
+    expect(caches.length).toBeGreaterThanOrEqual(4)
+    // Each is named after the build id its file ends with.
+    expect(caches.filter(({ file, id }) => !readFileSync(file, 'utf8').endsWith(`//# oauth-cli-build=${id}\n`))).toEqual([])
+    const files = caches.map(({ file }) => file)
     for (const file of files) loadBundle(file)
     expect(compiledBundles().map(({ file, script }) => [basename(file), script.cachedDataRejected])).toEqual(files.map((f) => [basename(f), false]))
   })
@@ -180,7 +185,7 @@ describe('the code cache as the installed build uses it', () => {
       mkdirSync(join(root, 'dist'), { recursive: true })
       cpSync(join(REPO_ROOT, 'bin'), join(root, 'bin'), { recursive: true })
       cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'))
-      for (const name of readdirSync(join(REPO_ROOT, 'dist')).filter((n) => /\.cjs(\.cache)?$/.test(n))) cpSync(join(REPO_ROOT, 'dist', name), join(root, 'dist', name))
+      for (const name of readdirSync(join(REPO_ROOT, 'dist')).filter((n) => n.endsWith('.cjs') || CACHE_FILE.test(n))) cpSync(join(REPO_ROOT, 'dist', name), join(root, 'dist', name))
       const anonymise = (run: Awaited<ReturnType<typeof runCli>>) => ({ ...run, stdout: run.stdout.replace(/-\d+"/g, '-n"').replace(/"expires_at":"[^"]*"/, '"expires_at":"…"') })
       store()
       const full = await runCli(argv, { env })
