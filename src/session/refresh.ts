@@ -132,8 +132,12 @@ export async function refreshLocked(
       const kept = { ...credential, refresh_token: err.issued.refresh_token, rotation_seen: true, expires_at: isoTime(deps.clock.now()) }
       return keepIssuedRefreshToken(store, view, kept, revision, err, deps)
     }
-    // The provider answered (so issued nothing), or the request never left: no refresh is in flight after all.
-    const settled = err instanceof OAuthError || (err instanceof TransportError && NEVER_SENT.has(err.kind))
+    // The provider answered (so issued nothing, or handed back the very refresh token sent: not spent), or the
+    // request never left: no refresh is in flight after all.
+    const settled =
+      err instanceof OAuthError ||
+      (err instanceof ProtocolError && err.issued !== undefined) ||
+      (err instanceof TransportError && NEVER_SENT.has(err.kind))
     if (settled) await view.mark(key, revision, null).catch(() => undefined)
     for (const ended of [hold.signal, deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
     throw settled || !refusedNext ? err : new UnsettledRefreshError(key, err)
