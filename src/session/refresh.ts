@@ -9,7 +9,7 @@ import { safeUrl } from '../http/client'
 import { TransportError } from '../http/types'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
-import type { RefreshToken } from '../oauth/types'
+import type { AccessToken, RefreshToken, ServerMetadata } from '../oauth/types'
 import { ConfigError } from '../providers/errors'
 import type { ResolvedProvider } from '../providers/types'
 import { isDeadGrantError } from '../providers/quirks'
@@ -129,8 +129,7 @@ export async function refreshLocked(
       return adoptNewerOrFail(view, key, credential, revision, err, deps)
     }
     if (err instanceof ProtocolError && err.issued !== undefined && err.issued.refresh_token !== credential.refresh_token) {
-      const kept = { ...credential, refresh_token: err.issued.refresh_token, rotation_seen: true, expires_at: isoTime(deps.clock.now()) }
-      return keepIssuedRefreshToken(store, view, kept, revision, err, deps)
+      return keepIssuedRefreshToken(store, view, keptRefreshToken(credential, err.issued.refresh_token, metadata, deps.clock.now()), revision, err, deps)
     }
     // The provider answered (so issued nothing, or handed back the very refresh token sent: not spent), or the
     // request never left: no refresh is in flight after all.
@@ -143,8 +142,33 @@ export async function refreshLocked(
     throw settled || !refusedNext ? err : new UnsettledRefreshError(key, err)
   }
   sayTokenNotes(tokens, deps)
-  const next = { ...mergeRefreshed(credential, tokens, deps.clock.now()), token_endpoint: metadata.token_endpoint }
-  return saveRefreshed(store, view, next, revision, deps)
+  return saveRefreshed(store, view, refreshedCredential(credential, tokens, metadata, deps.clock.now()), revision, deps)
+}
+
+/**
+ * What a refresh answer makes of the stored credential, stored this one way:
+ * merged (mergeRefreshed: a rejection forgotten, the write time, rotation
+ * seen) and naming the token endpoint that answered.
+ */
+function refreshedCredential(credential: StoredCredential, tokens: TokenSet, metadata: ServerMetadata, now: number): StoredCredential {
+  return { ...mergeRefreshed(credential, tokens, now), token_endpoint: metadata.token_endpoint }
+}
+
+/**
+ * The same for an answer that could not be used but carried a good new refresh
+ * token: that one, beside the old access token (the same grant's) counted as
+ * expired now, so the next command refreshes with it.
+ */
+function keptRefreshToken(credential: StoredCredential, refreshToken: RefreshToken, metadata: ServerMetadata, now: number): StoredCredential {
+  const tokens: TokenSet = {
+    access_token: credential.access_token as AccessToken,
+    token_type: credential.token_type,
+    refresh_token: refreshToken,
+    expires_at: now,
+    scope: [],
+    extra: {},
+  }
+  return refreshedCredential(credential, tokens, metadata, now)
 }
 
 /** The token endpoint (re-pointed, when the provider moved it) and the client that will send the refresh. */

@@ -144,6 +144,28 @@ describe('getFreshCredential', () => {
     expect(new URLSearchParams(http.calls[1]!.body).get('refresh_token')).toBe('rt-new-5555')
   })
 
+  it('keeps such a refresh token as any refresh answer is stored: naming the endpoint that answered (the provider moved it), with the old rejection forgotten', async () => {
+    // Stored before the provider moved its token endpoint, and once rejected (a refresh that said invalid_grant, retried since).
+    const store = new MemoryStore()
+    await store.set(stored({ token_endpoint: 'https://old.acme.example/token', refresh_rejected_at: '2025-12-31T23:30:00Z' }))
+    let answer: Record<string, unknown> = { access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'rt-new-5555', token_type: 'Bearer', expires_in: 3600 }
+    const http = recordingHttp(() => jsonResponse(200, answer))
+    const deps = makeTestDeps({ store, http })
+    await rejectionOf(getFreshCredential(acme, key, store, deps))
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential).toMatchObject({
+      refresh_token: 'rt-new-5555',
+      token_endpoint: 'https://id.acme.example/token',
+      updated_at: new Date(deps.clock.now()).toISOString(),
+    })
+    expect(saved.status === 'found' && saved.credential.refresh_rejected_at).toBeUndefined()
+    // The next refresh has no stale endpoint to warn about (one line, printed by the first refresh only).
+    const warned = deps.io.stderrText
+    answer = refreshedBody({ refresh_token: 'rt-next-6666' })
+    await getFreshCredential(acme, key, store, deps)
+    expect(deps.io.stderrText.slice(warned.length)).not.toMatch(/names the token endpoint/)
+  })
+
   it('keeps the good access token of a refresh answer whose refresh token is not allowed, and the stored refresh token, with a warning', async () => {
     const store = new MemoryStore()
     await store.set(stored())
