@@ -27,7 +27,8 @@ export function summarize(credential: StoredCredential, from: StoreKind | Creden
     token_type: credential.kind === 'static' ? 'static' : credential.token_type,
     scope: credential.scope.join(' '),
     expires_at: credential.expires_at ?? null,
-    // Client-credentials tokens renew themselves without a refresh token; one the provider rejected does not count.
+    // Client-credentials tokens renew themselves without a refresh token; one the provider rejected does not count
+    // (nor a shared store's row marked dead, which its listing shows rejected: store/postgres-store.ts asListed).
     refreshable: isRenewable(credential) && credential.refresh_rejected_at === undefined,
     store,
     ...(typeof from !== 'string' && from.kind === 'postgres' ? { store_location: from.location } : {}),

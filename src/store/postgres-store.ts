@@ -200,7 +200,7 @@ export function createPostgresStore(
       for (const row of rows) {
         const at = row.key.indexOf(':')
         if (at <= 0) continue
-        found.push(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }))
+        found.push(asListed(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }), markOf(row)))
       }
       return found.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
     },
@@ -250,6 +250,18 @@ function markOf(row: CredentialRow): CredentialMark | undefined {
     return { kind: 'refresh_in_flight', holder: row.in_flight_holder ?? 'unknown', fence: row.in_flight_fence, at: row.in_flight_at ?? '' }
   }
   return undefined
+}
+
+/**
+ * A row marked dead (its refresh token rejected, or a refresh interrupted at a
+ * rotating provider: session/refresh.ts) makes every command exit 3 without
+ * sending (session/fresh-token.ts failIfDead), so a listing shows it rejected:
+ * `status` reads `refresh_rejected_at` (cli/summary.ts), and must say what the
+ * next command does. A login or an import clears the mark.
+ */
+function asListed(credential: StoredCredential, mark: CredentialMark | undefined): StoredCredential {
+  if (mark?.kind !== 'dead' || credential.refresh_rejected_at !== undefined) return credential
+  return { ...credential, refresh_rejected_at: mark.at }
 }
 
 async function decodeRow(row: CredentialRow, key: CredentialKey, box: PassphraseBox, target: PostgresTarget): Promise<StoredCredential> {

@@ -301,6 +301,38 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     }
   }, 60_000)
 
+  it('a credential marked dead after a holder was killed mid-refresh is "refreshable": false in status, as token exits 3; a login makes it refreshable again', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    const refreshable = async (): Promise<unknown> => {
+      const status = await fleet.runners[0]!.cli(['status', '--json'])
+      expectExit(status, 0)
+      return parseStdout<Array<{ refreshable: boolean }>>(status)[0]?.refreshable
+    }
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect((await fleet.stored()).rotation_seen).toBe(true)
+      await fleet.expire()
+      const doomed = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      expect(await proxy.forward(`${fleet.op.issuer}/token`)).toBe(200)
+      doomed.child.kill('SIGKILL')
+      await doomed.exited.catch(() => undefined)
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 3)
+      expect(await refreshable()).toBe(false)
+      const human = await fleet.runners[0]!.cli(['status', 'oidc'])
+      expectExit(human, 0)
+      expect(human.stdout).toMatch(/^oidc\s.*\bno\b/m)
+      expectExit(await fleet.runners[0]!.cli(['login', 'oidc']), 0)
+      expect(await refreshable()).toBe(true)
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
   it('a refresh at a rotating provider that hits its deadline says the next command will refuse and to log in, and the next one does exactly that', async () => {
     const fleet = await createFleet(cluster, 1)
     const proxy = await startHoldingProxy()
