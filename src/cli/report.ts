@@ -206,6 +206,7 @@ function loginTimeoutHint(err: LoginTimeoutError): string {
 }
 
 function transportHint(err: TransportError, provider: string | undefined): string {
+  if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyStatus)
   const quirk = provider !== undefined && Object.hasOwn(BUILT_IN_PROVIDERS, provider) ? BUILT_IN_PROVIDERS[provider]?.unreachable_hint : undefined
   if (quirk && err.kind === 'connect') return quirk
   switch (err.kind) {
@@ -219,6 +220,13 @@ function transportHint(err: TransportError, provider: string | undefined): strin
     default:
       return 'check your network connection and try again'
   }
+}
+
+/** The proxy failed, not the provider: what to change about it (its variable, or NO_PROXY to go direct). */
+function proxyHint(variable: string, status: number | undefined): string {
+  if (status === 407) return `the proxy asks for credentials: add your proxy user name and password to the URL in ${variable}, before its host`
+  if (status !== undefined) return `the proxy would not connect to that host: ask its administrator, or list the host in NO_PROXY to connect directly`
+  return `check that the proxy in ${variable} runs and that its host and port are right, or unset ${variable}; hosts to reach without it go in NO_PROXY`
 }
 
 function fromListenError(err: ListenError): CliError {

@@ -7,6 +7,7 @@
 import { redactText } from './redact'
 import { ResponseTooLargeError, TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
 import type { Env } from '../platform/process'
+import { describeProxy, usesProxy, type ProxyChoice } from './proxy'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
@@ -26,26 +27,6 @@ export async function createHttpClient(options: HttpClientOptions & { env: Env }
   const { ca, env, ...rest } = options
   const trusted = ca ? await withSystemCas(ca, env) : undefined
   return (await import('./node-client')).createNodeHttpClient({ ...rest, ...(trusted ? { ca: trusted } : {}) })
-}
-
-export function usesProxy(env: Env): boolean {
-  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
-}
-
-/** The schemes undici's proxy agent speaks. */
-const PROXY_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:', 'socks5:', 'socks:'])
-
-/**
- * The proxy a variable's value names; undefined when it names none. A value
- * without a scheme (`proxy.example:3128`) is read as curl and Go read it, as http://.
- */
-export function proxyUrl(value: string): URL | undefined {
-  try {
-    const url = new URL(value.includes('://') ? value : `http://${value}`)
-    return PROXY_SCHEMES.has(url.protocol) && url.hostname !== '' ? url : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /**
@@ -184,25 +165,34 @@ function errorChain(err: unknown): Array<{ code?: unknown; name?: unknown; messa
 
 /**
  * Maps whatever undici or fetch threw to a TransportError whose message names
- * the host and what happened, and whose `url` carries no query.
+ * the host and what happened, and whose `url` carries no query. Through a
+ * proxy, a failure to reach the proxy (refused, unreachable, its name not
+ * resolved) or its refusal to open a tunnel names the proxy and its variable,
+ * never the credentials in its URL; anything else says it went through it.
  */
-export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | null): TransportError {
+export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | null, proxy?: ProxyChoice): TransportError {
   if (err instanceof TransportError) return err
-  const host = describeHost(url)
+  const target = describeHost(url)
+  const via = proxy ? `the proxy ${describeProxy(proxy.url)} (${proxy.variable})` : undefined
+  const host = via ? `${target} through ${via}` : target
   const chain = errorChain(err)
   const reason = signal?.aborted ? (signal.reason as { name?: unknown } | undefined) : undefined
   const timedOut = reason?.name === 'TimeoutError' || chain.some((e) => e.name === 'TimeoutError')
   // undici also names a refused proxy tunnel AbortError (UND_ERR_ABORTED); only the caller aborts.
   const aborted = signal?.aborted || chain.some((e) => e.name === 'AbortError' && e.code !== 'UND_ERR_ABORTED')
   if (aborted && !timedOut) {
-    return new TransportError('aborted', safeUrl(url), `request to ${host} was aborted`, { cause: err })
+    return new TransportError('aborted', safeUrl(url), `request to ${target} was aborted`, { cause: err })
   }
   if (timedOut) {
     return new TransportError('timeout', safeUrl(url), `timed out waiting for ${host}`, { cause: err })
   }
   if (chain.some((e) => e.code === 'HPE_HEADER_OVERFLOW' || e.code === 'UND_ERR_HEADERS_OVERFLOW')) {
     const limit = MAX_HEADER_BYTES / 1024
-    return new ResponseTooLargeError('headers', safeUrl(url), MAX_HEADER_BYTES, `the response headers from ${host} are larger than ${limit} KiB, more than this tool reads`)
+    return new ResponseTooLargeError('headers', safeUrl(url), MAX_HEADER_BYTES, `the response headers from ${target} are larger than ${limit} KiB, more than this tool reads`)
+  }
+  if (proxy && via) {
+    const failed = proxyFailure(chain, via, target)
+    if (failed) return new TransportError(failed.kind, safeUrl(url), failed.message, { cause: err, proxyVariable: proxy.variable, ...failed.extra })
   }
   for (const item of chain) {
     const classified = typeof item.code === 'string' ? classifyCode(item.code) : undefined
@@ -211,6 +201,35 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
   const detail = chain.map((e) => e.message).find((m): m is string => typeof m === 'string' && m !== 'fetch failed')
   const suffix = detail ? ` (${redactText(detail)})` : ''
   return new TransportError('other', safeUrl(url), `request to ${host} failed${suffix}`, { cause: err })
+}
+
+/**
+ * A failure of the proxy itself: the only connection made is to the proxy, and
+ * the only name resolved is its own, so these codes are about it; undici says a
+ * refused tunnel as "Proxy response (407) !== 200 when HTTP Tunneling".
+ */
+function proxyFailure(
+  chain: ReturnType<typeof errorChain>,
+  via: string,
+  target: string,
+): { kind: TransportErrorKind; message: string; extra?: { proxyStatus: number } } | undefined {
+  for (const item of chain) {
+    const tunnel = typeof item.message === 'string' ? /^Proxy response \((\d{3})\)/.exec(item.message) : null
+    if (tunnel) return { kind: 'other', message: `${via} refused to open a tunnel to ${target} (HTTP ${tunnel[1]})`, extra: { proxyStatus: Number(tunnel[1]) } }
+    switch (item.code) {
+      case 'ECONNREFUSED':
+        return { kind: 'connect', message: `could not connect to ${via} for ${target} (connection refused)` }
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+      case 'EADDRNOTAVAIL':
+        return { kind: 'connect', message: `could not connect to ${via} for ${target} (${item.code})` }
+      case 'ENOTFOUND':
+        return { kind: 'dns', message: `could not resolve the host name of ${via} (no such host)` }
+      case 'EAI_AGAIN':
+        return { kind: 'dns', message: `could not resolve the host name of ${via} (temporary DNS failure)` }
+    }
+  }
+  return undefined
 }
 
 /** What fetch would add unless the caller set it: any type, and the codings the transports decode. */

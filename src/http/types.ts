@@ -78,12 +78,18 @@ export class TransportError extends Error {
   readonly kind: TransportErrorKind
   /** Origin and path only, never the query (it may hold a code or token). */
   readonly url: string
+  /** The variable naming the proxy the request went through, when that proxy is what failed (http/proxy.ts). */
+  readonly proxyVariable?: string
+  /** What the proxy answered when it refused to open a tunnel (407: it wants credentials). */
+  readonly proxyStatus?: number
 
-  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown }) {
+  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown; proxyVariable?: string; proxyStatus?: number }) {
     super(message, options)
     this.name = 'TransportError'
     this.kind = kind
     this.url = url
+    if (options?.proxyVariable !== undefined) this.proxyVariable = options.proxyVariable
+    if (options?.proxyStatus !== undefined) this.proxyStatus = options.proxyStatus
   }
 }
 

@@ -5,8 +5,7 @@
  * It opens nothing and changes nothing.
  */
 import { escapeControls } from '../../platform/terminal-text'
-import { proxyUrl } from '../../http/client'
-import { redactUrl } from '../../http/redact'
+import { describeProxy, invalidProxyVariable, readProxySettings, type ProxySettings } from '../../http/proxy'
 import { ListenError } from '../../oauth/callback-server'
 import { isLoopbackRedirectUri } from '../../platform/loopback-redirect'
 import type { State } from '../../oauth/types'
@@ -169,20 +168,30 @@ export async function checkConfig(opts: DoctorOptions, deps: Deps): Promise<Chec
   }
 }
 
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']
-
-/** Proxy settings as the HTTP client reads them, with any password in them hidden. */
+/**
+ * Proxy settings as the HTTP client reads them (http/proxy.ts: the variable it
+ * uses for each scheme, and NO_PROXY), said in the client's words when one
+ * names no proxy; a proxy's user name and password are never shown.
+ */
 export function checkProxy(env: Deps['env']): CheckResult {
   const name = 'proxy'
-  const set = PROXY_VARIABLES.filter((key) => env[key])
-  if (set.length === 0) return { name, ok: true, detail: 'no proxy variables set (direct connections)' }
-  // Read as the client reads them (proxyUrl): `proxy.example:3128` is http://proxy.example:3128.
-  const bad = set.find((key) => !key.toLowerCase().startsWith('no_') && proxyUrl(env[key] as string) === undefined)
-  const shown = set.map((key) => `${key}=${key.toLowerCase().startsWith('no_') ? env[key] : redactUrl(env[key] as string)}`)
-  if (bad) {
-    return { name, ok: false, detail: `${bad} is not a URL (${shown.join(', ')})`, fix: `set ${bad} to a URL such as http://proxy.example:3128` }
+  let settings: ProxySettings
+  try {
+    settings = readProxySettings(env, (variable) => Object.assign(new Error(variable), { variable }))
+  } catch (err) {
+    const { message, hint } = invalidProxyVariable((err as { variable: string }).variable)
+    return { name, ok: false, detail: message, fix: hint }
   }
+  const proxies = [...new Set([settings.http, settings.https].filter((choice) => choice !== undefined))]
+  if (proxies.length === 0) return { name, ok: true, detail: 'no proxy variables set (direct connections)' }
+  const shown = proxies.map(({ variable, url }) => `${variable}=${showProxy(url)}`)
+  if (settings.noProxy) shown.push(`${settings.noProxyVariable}=${settings.noProxy}`)
   return { name, ok: true, detail: shown.join(', ') }
+}
+
+function showProxy(url: URL): string {
+  const credentials = url.username || url.password ? ' (with credentials, not shown)' : ''
+  return `${url.protocol}//${describeProxy(url)}${credentials}`
 }
 
 /** NODE_EXTRA_CA_CERTS, needed behind a TLS-inspecting proxy, must name a readable PEM file. */

@@ -126,18 +126,24 @@ describe('doctor on a machine without a keychain', () => {
 })
 
 describe('environment checks', () => {
-  it('shows proxy variables with the password hidden', () => {
+  it('shows the proxy variables the client uses, with the user name and password left out', () => {
     const result = checkProxy({ HTTPS_PROXY: 'http://alice:hunter2@proxy.example:3128', NO_PROXY: 'localhost,.internal' })
-    expect(result).toEqual({ name: 'proxy', ok: true, detail: 'HTTPS_PROXY=http://alice:[redacted]@proxy.example:3128/, NO_PROXY=localhost,.internal' })
+    expect(result).toEqual({ name: 'proxy', ok: true, detail: 'HTTPS_PROXY=http://proxy.example:3128 (with credentials, not shown), NO_PROXY=localhost,.internal' })
     expect(JSON.stringify(result)).not.toContain('hunter2')
+    expect(JSON.stringify(result)).not.toContain('alice')
   })
 
   it('passes a proxy variable without a scheme, which the client reads as http://', () => {
     expect(checkProxy({ HTTPS_PROXY: 'proxy.example:3128' })).toMatchObject({ ok: true })
   })
 
-  it('fails on a proxy variable that is not a URL', () => {
-    expect(checkProxy({ https_proxy: 'proxy:3128:x' })).toMatchObject({ ok: false, detail: expect.stringMatching(/^https_proxy is not a URL/) })
+  it('fails on a proxy variable that is not a URL, in the words the client uses', () => {
+    expect(checkProxy({ https_proxy: 'http://ci:hunter2@proxy:3128:x' })).toEqual({
+      name: 'proxy',
+      ok: false,
+      detail: 'https_proxy is not the URL of a proxy',
+      fix: "set https_proxy to the proxy's URL, such as http://proxy.example:3128 (http, https or socks5), or unset it",
+    })
   })
 
   it.each([
