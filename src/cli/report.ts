@@ -10,7 +10,6 @@ import { hintWithSuggestion } from './suggest'
 import { ResponseTooLargeError, TransportError } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
-import { BUILT_IN_PROVIDERS } from '../providers/catalog'
 import { ConfigError } from '../providers/errors'
 import {
   CancelledError,
@@ -23,6 +22,7 @@ import {
   RefreshRejectedError,
   UnsettledRefreshError,
 } from '../session/errors'
+import { unreachableHintOf } from '../session/provider-http'
 import { StoreError } from '../store/credential-store'
 import {
   AuthorizationRefusedError,
@@ -129,7 +129,7 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof TransportError) {
     const context = contextOf(err)
     const prefix = context ? `cannot reach ${context.provider} (profile ${context.profile}): ` : ''
-    return new OfflineError(`${prefix}${err.message}`, { hint: transportHint(err, context?.provider), cause: err })
+    return new OfflineError(`${prefix}${err.message}`, { hint: transportHint(err), cause: err })
   }
   if (err instanceof ListenError) return fromListenError(err)
   if (err instanceof StoreError) return fromStoreError(err)
@@ -205,9 +205,10 @@ function loginTimeoutHint(err: LoginTimeoutError): string {
   }
 }
 
-function transportHint(err: TransportError, provider: string | undefined): string {
+/** What to check; a provider's own `unreachable_hint` (session/provider-http.ts) when it could not be reached at all. */
+function transportHint(err: TransportError): string {
   if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyStatus)
-  const quirk = provider !== undefined && Object.hasOwn(BUILT_IN_PROVIDERS, provider) ? BUILT_IN_PROVIDERS[provider]?.unreachable_hint : undefined
+  const quirk = unreachableHintOf(err)
   if (quirk && err.kind === 'connect') return quirk
   switch (err.kind) {
     case 'timeout':

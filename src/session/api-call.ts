@@ -16,6 +16,7 @@ import { isRenewable } from './credentials'
 import type { SessionDeps } from './deps'
 import { readEnvCredential } from './env-credential'
 import { getFreshCredential } from './fresh-token'
+import { providerHttp } from './provider-http'
 import { firstPageRequest, PaginationError, readPage, type PageStep } from './paginate'
 import { credentialHeaders } from './static-credential'
 
@@ -81,7 +82,7 @@ export async function openApiSession(
   // Idempotent requests, and any request the server refused unprocessed (429/503), are retried with backoff.
   // A spent long-period quota (Livestorm's monthly one) is final: its reset is days away.
   const quota = provider.config.rate_limit_quota
-  const http = withRetry(await deps.http(), API_RETRY, {
+  const http = withRetry(await providerHttp(provider, deps), API_RETRY, {
     clock: deps.clock,
     onRetry: deps.onRetry,
     isFinal: (status, headers) => exhaustedQuota(quota, status, headers, deps.clock.now()) !== undefined,

@@ -6,6 +6,7 @@
 import { escapeControls } from '../platform/terminal-text'
 import { join } from 'node:path'
 import type { SessionDeps } from './deps'
+import { providerHttp } from './provider-http'
 import { ProtocolError } from '../oauth/errors'
 import type { HttpClient } from '../http/types'
 import type { TokenEndpointContext } from '../oauth/token-endpoint'
@@ -79,7 +80,7 @@ export async function resolveMetadata(
     return configured
   }
   const { discoverMetadata } = await import('../oauth/discovery')
-  const discovered = await discoverMetadata(c.issuer, await deps.http())
+  const discovered = await discoverMetadata(c.issuer, await providerHttp(provider, deps))
   return { ...discovered, ...definedOnly(configured), issuer: discovered.issuer }
 }
 
@@ -145,7 +146,7 @@ export async function tokenContext(
     metadata,
     client,
     encoding: provider.config.token_request_encoding ?? 'form',
-    http: http(await deps.http()),
+    http: http(await providerHttp(provider, deps)),
     now: () => deps.clock.now(),
   }
 }

@@ -9,6 +9,7 @@ import { revokeToken, type RevokeContext } from '../oauth/revoke'
 import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { resolveMetadata, toOAuthClient } from './provider-context'
+import { providerHttp } from './provider-http'
 
 export type RevokeOutcome = { revoked: true } | { revoked: false; reason: string }
 
@@ -36,7 +37,7 @@ export async function revokeCredential(
     style: provider.config.revocation_style ?? 'rfc7009',
     client: toOAuthClient(provider, credential),
     encoding: provider.config.token_request_encoding ?? 'form',
-    http: await deps.http(),
+    http: await providerHttp(provider, deps),
     issuer: metadata.issuer,
   } as const
   if (credential.refresh_token) await revokeUnlessInvalid(context, credential.refresh_token, 'refresh_token')
