@@ -252,7 +252,11 @@ function fromStoreError(err: StoreError): CliError {
     case 'unavailable':
       return new UsageError(err.message, { hint: 'use --store file (or OAUTH_CLI_STORE=file) where no keychain is available', cause: err })
     case 'timeout':
-      return new CliError(err.message, { exitCode: 1, hint: 'unlock the keychain, or use --store file', cause: err })
+      // A store that does not answer is SPEC's timeout (exit 5), as a shared store's database that does not answer.
+      return new OfflineError(err.message, {
+        hint: 'the keychain may be waiting for you to unlock it, or be hung: unlock it (or restart it) and try again, or use --store file (OAUTH_CLI_STORE=file)',
+        cause: err,
+      })
     case 'locked':
       // A wait that timed out, as the shared store's lease wait (exit 5: SPEC's timeout, and "the same as with a local store").
       return new OfflineError(err.message, { hint: err.hint ?? LOCK_HOLDER_HINT, cause: err })

@@ -96,7 +96,8 @@ async function openKeychainStrictly(ctx: SelectStoreContext): Promise<Credential
   const bus = await checkBus(ctx)
   const probe = bus.ok ? await probeKeychain(keychain) : bus
   if (probe.ok) return keychain
-  throw new StoreError('unavailable', keychain.location, `the OS keychain is not available: ${probe.reason}`)
+  // One that did not answer in time is a timeout (exit 5), not a missing keychain (exit 2).
+  throw new StoreError(probe.timedOut ? 'timeout' : 'unavailable', keychain.location, `the OS keychain is not available: ${probe.reason}`)
 }
 
 async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {

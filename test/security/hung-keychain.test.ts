@@ -83,11 +83,11 @@ describe.skipIf(process.platform !== 'linux')('a D-Bus session bus that accepts 
     })
   })
 
-  it('--store keychain fails within 5 s with a clear error naming the bus', async () => {
+  it('--store keychain fails within 5 s with a clear error naming the bus, exit 5 (a store that does not answer is a timeout)', async () => {
     await withHome(async (home, env) => {
       const run = await home.cli(['token', 'sandbox', '--store', 'keychain'], { ...env, OAUTH_CLI_STORE: '' }, 15_000)
       expect(run.ms).toBeLessThan(BOUND_MS)
-      expect(run.exitCode).toBe(2)
+      expect(run.exitCode).toBe(5)
       expect(run.stderr).toMatch(/keychain/i)
       expect(run.stderr).toMatch(/D-Bus|did not answer/)
     })
@@ -171,8 +171,10 @@ describe.skipIf(process.platform !== 'linux' || !DBUS_DAEMON)('a Secret Service 
       expect(auto.stdout).toBe('at-planted-0123456789\n')
       const strict = await home.cli(['token', 'sandbox', '--store', 'keychain'], live, 15_000)
       expect(strict.ms).toBeLessThan(BOUND_MS)
-      expect(strict.exitCode).toBe(2)
+      expect(strict.exitCode).toBe(5)
       expect(strict.stderr).toMatch(/Secret Service .*did not answer/)
+      expect(strict.stderr).toMatch(/unlock/)
+      expect(strict.stderr).toContain('--store file')
     })
   })
 })

@@ -22,6 +22,7 @@ describe('toCliError maps every failure to the SPEC exit code', () => {
     ['login timeout', new LoginTimeoutError('livechat', 300), 5],
     ['port in use', new ListenError('port_in_use', '127.0.0.1', 3000), 2],
     ['wrong passphrase', new StoreError('bad_passphrase', '/d', 'passphrase does not match'), 2],
+    ['keychain did not answer', new StoreError('timeout', 'OS keychain', 'the OS keychain did not read acme (profile default) within 5000 ms'), 5],
     ['state mismatch', new ProtocolError('state_mismatch', 'state does not match'), 1],
     ['device code expired', new ProtocolError('expired', 'the device code expired'), 5],
     ['anything else', new Error('boom'), 1],
