@@ -64,3 +64,21 @@ describe('status of a credential that cannot be read', SUITE, () => {
     expect(JSON.parse(json.stdout)).toEqual([])
   })
 })
+
+describe('status filtered to a profile, beside an unreadable item of another profile', SUITE, () => {
+  it('says that profile has nothing stored, not that nothing stored is readable (exit 0)', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await storeStatic(world, { OAUTH_CLI_PASSPHRASE: 'the-right-one' })
+    for (const [argv, env] of [[['status', '--profile', 'work'], {}], [['status'], { OAUTH_CLI_PROFILE: 'work' }]] as const) {
+      const run = await world.cli([...argv], { env })
+      expectExit(run, 0)
+      expect(run.stdout).toBe('')
+      expect(run.stderr).toContain('No stored credentials for profile work')
+      expect(run.stderr).not.toMatch(/No readable credentials/)
+    }
+    // The unreadable item's own profile still hears about it.
+    const own = await world.cli(['status', '--profile', 'default'])
+    expectExit(own, 0)
+    expect(own.stderr).toMatch(/No readable credentials: one stored item could not be read/)
+  })
+})

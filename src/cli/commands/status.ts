@@ -45,6 +45,12 @@ function isFor(err: StoreError, opts: StatusOptions): boolean {
   return err.key !== undefined && err.key.provider === opts.provider && (opts.profile === undefined || err.key.profile === opts.profile)
 }
 
+/** Whether an unreadable item could be one the listing shows (its provider and profile filters); an item of unknown name could. */
+function mayBeListed(err: StoreError, opts: StatusOptions): boolean {
+  if (err.key === undefined) return true
+  return (opts.provider === undefined || err.key.provider === opts.provider) && (opts.profile === undefined || err.key.profile === opts.profile)
+}
+
 /**
  * `status <provider>` with nothing stored, as gh's "not logged in": an unknown
  * name is a usage error with did-you-mean (exit 2), a known one is exit 3 with
@@ -97,8 +103,10 @@ export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<Ex
   if (opts.provider !== undefined && rows.length === 0) return nothingStoredFor(opts.provider, opts, deps, profiles)
   // Nothing to list: a note or a hint, not a result, so stderr (SPEC: stdout carries only the result), as gh auth
   // status says it; stdout stays empty (--json: []).
-  if (rows.length === 0 && unreadable.length > 0 && !opts.json) {
-    deps.io.stderr.write(`No readable credentials: ${unreadable.length === 1 ? 'one stored item' : `${unreadable.length} stored items`} could not be read (see above)\n`)
+  // Only an item the filters could have shown makes the listing "unreadable"; another profile's is only warned about.
+  const hidden = unreadable.filter((err) => mayBeListed(err, opts)).length
+  if (rows.length === 0 && hidden > 0 && !opts.json) {
+    deps.io.stderr.write(`No readable credentials: ${hidden === 1 ? 'one stored item' : `${hidden} stored items`} could not be read (see above)\n`)
     return 0
   }
   // Filtered to one profile (--profile or OAUTH_CLI_PROFILE): it is that profile that is empty, not the store.
