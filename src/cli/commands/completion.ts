@@ -6,6 +6,7 @@
  */
 import { BUILT_IN_PROVIDERS } from '../../providers/catalog'
 import { listProviders } from '../../providers/resolve'
+import { isValidProfileName } from '../../session/profiles'
 import { readConfig } from '../../session/provider-context'
 import type { StoreChoice } from '../../store/credential-store'
 import type { Deps } from '../deps'
@@ -225,7 +226,10 @@ export function liveLookups(deps: Deps): CompletionLookups {
       try {
         const choice: StoreChoice = store === 'file' || store === 'keychain' ? store : 'auto'
         const stored = await (await deps.openStore(choice)).list()
-        return [...new Set(stored.filter((c) => provider === undefined || c.provider === provider).map((c) => c.profile))]
+        // A name stored before names were checked (import) may hold a space or a terminal escape: --profile would
+        // refuse it, and the shell would print its raw bytes. Never offered.
+        const names = stored.filter((c) => provider === undefined || c.provider === provider).map((c) => c.profile)
+        return [...new Set(names.filter(isValidProfileName))]
       } catch {
         return []
       }
