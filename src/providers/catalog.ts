@@ -46,12 +46,11 @@ const livechat: ProviderConfig = {
   // "What the tool gets wrong" 1, §1 "Token endpoint errors" (LC-OAUTH error list, LC-TROUBLE):
   // `unauthorized_client` is "refresh_token not found" on a refresh and an expired or used
   // code at login; the same code about an invalid client_secret, client_id or redirect_uri
-  // is the client's problem, and says so in its description (one naming the token or code wins).
+  // is the client's problem, and says so in its description: only one naming the token or code is dead.
   dead_grant_errors: [
     {
       error: 'unauthorized_client',
       description_contains: ['refresh_token', 'refresh token', 'code'],
-      unless_description_contains: ['client', 'redirect'],
     },
   ],
   // "What the tool gets wrong" 5, §1 "Token caps": 25 tokens per client and user, the oldest

@@ -46,7 +46,6 @@ describe('BUILT_IN_PROVIDERS', () => {
         {
           error: 'unauthorized_client',
           description_contains: ['refresh_token', 'refresh token', 'code'],
-          unless_description_contains: ['client', 'redirect'],
         },
       ],
       revoke_replaced_on_login: true,
