@@ -264,8 +264,26 @@ function deniedHint(sqlstate: string, target: PostgresTarget, detail: string): s
     case '3D000':
       return `create the database ${target.database} (createdb ${target.database}), or name another in the URL`
     default:
-      return `grant role ${target.user} SELECT, INSERT, UPDATE and DELETE on oauth_cli_credentials and oauth_cli_leases (and CREATE on the schema for the first run): see oauth-cli doctor`
+      return `as the owner of the tables, run: ${grantStatement(target.user)} (the first run, which creates them, also needs CREATE on the schema); oauth-cli doctor checks the result`
   }
+}
+
+/**
+ * Every table the tool uses and the rights it needs on each: the schema
+ * version is read by every command (created and migrated only by its owner).
+ * The missing-rights hint, doctor's fix and doctor's check all read this.
+ */
+export const TABLE_RIGHTS: ReadonlyArray<readonly [table: string, rights: readonly string[]]> = [
+  ['oauth_cli_credentials', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
+  ['oauth_cli_leases', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
+  ['oauth_cli_schema', ['SELECT']],
+]
+
+/** The GRANT statements that give `user` every right of {@link TABLE_RIGHTS}, ready to paste into psql. */
+export function grantStatement(user: string): string {
+  const byRights = new Map<string, string[]>()
+  for (const [table, rights] of TABLE_RIGHTS) byRights.set(rights.join(', '), [...(byRights.get(rights.join(', ')) ?? []), table])
+  return [...byRights].map(([rights, tables]) => `GRANT ${rights} ON ${tables.join(', ')} TO ${user};`).join(' ')
 }
 
 /** OpenSSL's verdicts on a chain it could not build to a trusted root. */

@@ -25,7 +25,7 @@ import {
   ABSENT,
 } from './credential-store'
 import { checkEnvelope, createPassphraseBox, isEnvelopeLike, type PassphraseBox } from './file-store'
-import { connect, type Connection } from './postgres-connection'
+import { connect, grantStatement, TABLE_RIGHTS, type Connection } from './postgres-connection'
 import { createPostgresLocker, leaseSecondsFrom } from './postgres-lease'
 import { resolvePostgresTarget, type PostgresTarget } from './postgres-config'
 import { parseJsonOrUndefined } from '../platform/json'
@@ -208,10 +208,9 @@ export function createPostgresStore(
       await ready()
       const [row] = await connection.query<{ version: number; now: string; rights: string[] }>(
         `SELECT (SELECT version FROM oauth_cli_schema WHERE id = 1) AS version, now()::text AS now,
-                ARRAY(SELECT t || ':' || p FROM unnest(ARRAY['oauth_cli_credentials', 'oauth_cli_leases']) t,
-                      unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
-                      WHERE NOT has_table_privilege(t, p)) AS rights`,
-        [],
+                ARRAY(SELECT r.t || ':' || r.p FROM unnest($1::text[], $2::text[]) AS r(t, p)
+                      WHERE NOT has_table_privilege(r.t, r.p)) AS rights`,
+        [TABLE_RIGHTS.flatMap(([table, rights]) => rights.map(() => table)), TABLE_RIGHTS.flatMap(([, rights]) => rights)],
       )
       return { schemaVersion: Number(row?.version), missingRights: row?.rights ?? [], serverTime: row?.now ?? '' }
     },
@@ -222,7 +221,7 @@ export function createPostgresStore(
         detail: `${target.location} as ${target.user}: reachable, schema version ${report.schemaVersion}, server time ${report.serverTime}`,
         problems: rights.length > 0 ? [`role ${target.user} lacks ${rights.join(', ')}`] : [],
         ...(rights.length > 0
-          ? { fix: `GRANT SELECT, INSERT, UPDATE, DELETE ON oauth_cli_credentials, oauth_cli_leases TO ${target.user}; GRANT SELECT ON oauth_cli_schema TO ${target.user}` }
+          ? { fix: grantStatement(target.user) }
           : {}),
       }
     },

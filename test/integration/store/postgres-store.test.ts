@@ -331,6 +331,39 @@ describe.skipIf(skip)('the PostgreSQL shared store', () => {
     expect((await limited.list()).map((c) => c.provider)).toEqual(['limited'])
     expect(await limited.check()).toMatchObject({ schemaVersion: 1, missingRights: [] })
   })
+
+  it('a role granted exactly what the missing-rights hint (or doctor\'s fix) says can use the store', async () => {
+    const app = await cluster.createDatabase()
+    const owner = await openPostgresStore(app.url, { env: { PGPASSWORD: app.password, OAUTH_CLI_PASSPHRASE: PASSPHRASE }, homedir: '/x' })
+    opened.push(owner)
+    await owner.set(credential({ provider: 'granted' }))
+    const [row] = await cluster.admin<{ literal: string }>('SELECT quote_literal($1) AS literal', ['granted-pw'])
+    const role = `granted_${app.user}`
+    await cluster.admin(`CREATE ROLE ${role} LOGIN PASSWORD ${row!.literal}`)
+    const env = { PGPASSWORD: 'granted-pw', OAUTH_CLI_PASSPHRASE: PASSPHRASE }
+    const url = app.url.replace(app.user, role)
+    const grantsIn = (text: string | undefined): string => {
+      const sql = /GRANT [^()]*;/.exec(text ?? '')?.[0]
+      if (!sql) throw new Error(`no GRANT statement in ${JSON.stringify(text)}`)
+      return sql
+    }
+    // No rights at all: the error's hint holds the statements to run, and following it is enough.
+    const before = await openPostgresStore(url, { env, homedir: '/x' })
+    opened.push(before)
+    const err = await rejectionOf(before.list())
+    expect(toCliError(err).exitCode).toBe(2)
+    await cluster.admin(grantsIn((err as StoreError).hint), [], app.database)
+    const after = await openPostgresStore(url, { env, homedir: '/x' })
+    opened.push(after)
+    expect((await after.list()).map((c) => c.provider)).toEqual(['granted'])
+    // Some rights taken away again: doctor names what is missing, and its fix restores it.
+    await cluster.admin(`REVOKE UPDATE ON oauth_cli_leases FROM ${role}`, [], app.database)
+    const health = await after.health!()
+    expect(health.problems.join()).toContain('oauth_cli_leases UPDATE')
+    await cluster.admin(grantsIn(health.fix), [], app.database)
+    expect((await after.health!()).problems).toEqual([])
+    expect(await after.check()).toMatchObject({ schemaVersion: 1, missingRights: [] })
+  })
 })
 
 describe.skipIf(!skip)('the PostgreSQL shared store (skipped)', () => {
