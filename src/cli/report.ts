@@ -246,7 +246,7 @@ function fromListenError(err: ListenError): CliError {
 function fromStoreError(err: StoreError): CliError {
   switch (err.kind) {
     case 'bad_passphrase':
-      return new UsageError(err.message, { hint: 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with', cause: err })
+      return new UsageError(err.message, { hint: err.hint ?? 'set OAUTH_CLI_PASSPHRASE to the passphrase the file store was written with', cause: err })
     case 'corrupt':
       return new CliError(err.message, { exitCode: 1, hint: corruptHint(err, contextOf(err)), cause: err })
     case 'unavailable':

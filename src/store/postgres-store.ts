@@ -30,6 +30,9 @@ import { createPostgresLocker, leaseSecondsFrom } from './postgres-lease'
 import { resolvePostgresTarget, type PostgresTarget } from './postgres-config'
 import { parseJsonOrUndefined } from '../platform/json'
 
+/** What a machine whose passphrase opens nothing (or not a row) is told. */
+const SAME_PASSPHRASE_HINT = 'set OAUTH_CLI_PASSPHRASE to the passphrase every machine sharing the store uses; a row written under another one is fixed by a login (or import) from a machine with the right one'
+
 /** The schema this version writes; a later version migrates from the number it finds. */
 export const SCHEMA_VERSION = 1
 
@@ -95,7 +98,47 @@ export function createPostgresStore(
     return connection.query<R>(sql, params)
   }
   const seal = async (credential: StoredCredential): Promise<string> => JSON.stringify(await box.seal(serializeCredential(credential)))
-  const open = (row: CredentialRow, key: CredentialKey): Promise<StoredCredential> => decodeRow(row, key, box, target)
+  // Set once this process's passphrase has opened a row: the one the fleet uses, or one that agrees with it.
+  let passphraseOpened = false
+  const open = async (row: CredentialRow, key: CredentialKey): Promise<StoredCredential> => {
+    const credential = await decodeRow(row, key, box, target)
+    passphraseOpened = true
+    return credential
+  }
+  /**
+   * A new row sealed under a mistyped OAUTH_CLI_PASSPHRASE would be unreadable
+   * to every other machine (shared/SPEC.md: one passphrase for the fleet). So
+   * before one is created, the latest few rows already there are tried: when
+   * this passphrase opens none of them, nothing is written. Cheap: one query,
+   * and an scrypt only when this process has opened no row yet.
+   */
+  const refuseForeignPassphrase = async (key: CredentialKey): Promise<void> => {
+    if (passphraseOpened) return
+    const rows = await q<CredentialRow & { key: string; replacing: boolean }>(
+      `SELECT c.*, EXISTS (SELECT 1 FROM oauth_cli_credentials WHERE key = $1) AS replacing
+         FROM (${SELECT_CREDENTIAL} WHERE key <> $1 ORDER BY updated_at DESC LIMIT 3) AS c`,
+      [toAccountKey(key)],
+    )
+    if (rows.length === 0 || rows[0]!.replacing) return
+    const unopened: string[] = []
+    for (const row of rows) {
+      const at = row.key.indexOf(':')
+      const other = { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }
+      const opened = await open(row, other).then(() => true, (err: unknown) => {
+        if (err instanceof StoreError && err.kind === 'bad_passphrase') unopened.push(describeKey(other))
+        return false
+      })
+      if (opened) return
+    }
+    // Rows unreadable for another reason (altered, not encrypted) say nothing about the passphrase.
+    if (unopened.length === 0) return
+    throw new StoreError(
+      'bad_passphrase',
+      target.location,
+      `not storing the credentials for ${describeKey(key)} in the shared store at ${target.location}: OAUTH_CLI_PASSPHRASE opens none of the credentials already there (${unopened.join(', ')}), so no other machine could read them`,
+      { key, hint: SAME_PASSPHRASE_HINT },
+    )
+  }
 
   /**
    * The first read of a process checks the schema in the same query (a fresh
@@ -134,6 +177,7 @@ export function createPostgresStore(
     },
     async compareAndSet(credential, expected) {
       if (expected === ABSENT) {
+        await refuseForeignPassphrase(credential)
         const [created] = await q<{ version: string }>(
           `INSERT INTO oauth_cli_credentials (key, version, ciphertext, updated_at) VALUES ($1, 1, $2, now())
            ON CONFLICT (key) DO NOTHING RETURNING version::text AS version`,
@@ -182,6 +226,7 @@ export function createPostgresStore(
     },
     // A new login or an import: written whatever is there, and any mark cleared.
     async set(credential) {
+      await refuseForeignPassphrase(credential)
       await q(
         `INSERT INTO oauth_cli_credentials (key, version, ciphertext, updated_at) VALUES ($1, 1, $2, now())
          ON CONFLICT (key) DO UPDATE
@@ -194,13 +239,19 @@ export function createPostgresStore(
       const rows = await q<{ key: string }>('DELETE FROM oauth_cli_credentials WHERE key = $1 RETURNING key', [toAccountKey(key)])
       return rows.length > 0
     },
-    async list() {
+    // One unreadable row (another passphrase, altered) is told to onUnreadable and the rest are listed, as the file store does.
+    async list(listOptions) {
       const rows = await q<CredentialRow & { key: string }>(`${SELECT_CREDENTIAL} ORDER BY key`, [])
       const found: StoredCredential[] = []
       for (const row of rows) {
         const at = row.key.indexOf(':')
         if (at <= 0) continue
-        found.push(asListed(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }), markOf(row)))
+        try {
+          found.push(asListed(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }), markOf(row)))
+        } catch (err) {
+          if (!listOptions?.onUnreadable || !(err instanceof StoreError)) throw err
+          listOptions.onUnreadable(err)
+        }
       }
       return found.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))
     },
@@ -265,14 +316,24 @@ function asListed(credential: StoredCredential, mark: CredentialMark | undefined
 
 async function decodeRow(row: CredentialRow, key: CredentialKey, box: PassphraseBox, target: PostgresTarget): Promise<StoredCredential> {
   const corrupt = (reason: string): StoreError =>
-    new StoreError('corrupt', target.location, `stored credentials for ${describeKey(key)} in the shared store at ${target.location} are unreadable (${reason}); the row was left as it is`)
+    new StoreError('corrupt', target.location, `stored credentials for ${describeKey(key)} in the shared store at ${target.location} are unreadable (${reason}); the row was left as it is`, { key })
   const value = parseJsonOrUndefined(row.ciphertext)
   if (value === undefined) throw corrupt('not valid JSON')
   // Only envelopes are ever written here: a plain row would mean someone put secrets in the database by hand.
   if (!isEnvelopeLike(value)) throw corrupt('not encrypted')
   const envelope = checkEnvelope(value)
   if (typeof envelope === 'string') throw corrupt(envelope)
-  const result = parseCredential(await box.open(envelope, `the shared store at ${target.location}`, key))
+  const plaintext = await box.open(envelope, `the shared store at ${target.location}`, key).catch((err: unknown) => {
+    if (!(err instanceof StoreError) || err.kind !== 'bad_passphrase') throw err
+    // GCM cannot tell a wrong key from altered bytes; said for a row, and the fix is the fleet's one passphrase.
+    throw new StoreError(
+      'bad_passphrase',
+      target.location,
+      `OAUTH_CLI_PASSPHRASE does not open the credentials for ${describeKey(key)} in the shared store at ${target.location}: they were written under another passphrase, or the row was altered`,
+      { key, cause: err, hint: SAME_PASSPHRASE_HINT },
+    )
+  })
+  const result = parseCredential(plaintext)
   if (!result.ok) throw corrupt(result.reason)
   if (!matchesKey(result.credential, key)) throw corrupt('it holds the credentials of another provider or profile')
   return result.credential

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredCredential } from '../../src/store/credential-store'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres-store'
+import { serializeCredential } from '../../src/store/codec'
+import { createPassphraseBox } from '../../src/store/file-store'
 import { oidcEntry, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider'
 import { shouldSkipPostgres, startPostgres, type PostgresCluster } from '../support/postgres'
 import { runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from '../support/run-cli'
@@ -603,6 +605,45 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     } finally {
       for (const socket of held) socket.destroy()
       blackHole.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('one row under another passphrase: status lists the rest and names it (exit 0); a machine whose passphrase opens no row may not add one', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      const runner = fleet.runners[0]!
+      expectExit(await runner.cli(['login', 'oidc', '--with-token'], { stdin: 'static-default-token\n' }), 0)
+      expectExit(await runner.cli(['login', 'oidc', '--with-token', '--profile', 'other'], { stdin: 'static-other-token\n' }), 0)
+      // A mistyped passphrase on one machine: its new row is refused, nothing is written.
+      const typo = await runner.cli(['login', 'oidc', '--with-token', '--profile', 'ci2'], { stdin: 'static-ci2-token\n', env: { OAUTH_CLI_PASSPHRASE: 'fleet-e2e-passphrasf' } })
+      expectExit(typo, 2)
+      expect(typo.stderr).toContain('OAUTH_CLI_PASSPHRASE opens none of the credentials already there')
+      expect(typo.stderr).toContain('every machine sharing the store')
+      expect(typo.stderr).not.toContain('static-ci2-token')
+      expect((await fleet.store.list()).map((c) => c.profile)).toEqual(['default', 'other'])
+      // Such a row written all the same (by an older version): the others stay listed, the bad one is named.
+      const foreign = await createPassphraseBox('another-passphrase').seal(serializeCredential({ ...(await fleet.stored()), profile: 'ci2' }))
+      await cluster.admin('INSERT INTO oauth_cli_credentials (key, version, ciphertext) VALUES ($1, 1, $2)', ['oidc:ci2', JSON.stringify(foreign)], new URL(fleet.url).pathname.slice(1))
+      const status = await runner.cli(['status'])
+      expectExit(status, 0)
+      expect(status.stdout).toMatch(/oidc\s+default/)
+      expect(status.stdout).toMatch(/oidc\s+other/)
+      expect(status.stdout).not.toContain('ci2')
+      expect(status.stderr).toContain('warning')
+      expect(status.stderr).toContain('oidc (profile ci2)')
+      expect(status.stderr).toContain('written under another passphrase')
+      expect(status.stderr).toContain('every machine sharing the store')
+      expect(status.stderr).not.toContain('file store')
+      const json = await runner.cli(['status', '--json'])
+      expectExit(json, 0)
+      expect(parseStdout<Array<{ profile: string }>>(json).map((row) => row.profile)).toEqual(['default', 'other'])
+      // Asked about by name, it is that row's error, with the fleet's fix.
+      const asked = await runner.cli(['status', 'oidc', '--profile', 'ci2'])
+      expectExit(asked, 2)
+      expect(asked.stderr).toContain('every machine sharing the store')
+      expect(asked.stderr).not.toContain('file store')
+    } finally {
       await fleet.close()
     }
   }, 60_000)
