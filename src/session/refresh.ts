@@ -6,7 +6,7 @@
 import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
 import { safeUrl } from '../http/client'
-import { TransportError } from '../http/types'
+import { TransportError, type HttpClient } from '../http/types'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { AccessToken, RefreshToken, ServerMetadata } from '../oauth/types'
@@ -28,7 +28,7 @@ import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
 import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError, UnsettledRefreshError } from './errors'
 import { sayTokenNotes } from './token-notes'
-import { rescueSuperseded, retryWrite, saveIssued } from './save-issued'
+import { rescueSuperseded, retryWrite, saveIssued, unsavedError } from './save-issued'
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 import { isoTime } from '../platform/iso-time'
 import { refuseIfInterrupted } from './interrupt'
@@ -88,7 +88,7 @@ export async function refreshLocked(
   // anything else, happens, their failures first, as in sequence.
   const writable = checkWritableBeforeSpending(store, credential)
   writable.catch(() => undefined)
-  const { metadata, context } = await prepareRequest(provider, credential, deps).catch(async (err: unknown) => {
+  const { metadata, context } = await prepareRequest(provider, credential, hold, deps).catch(async (err: unknown) => {
     await writable.catch(() => undefined)
     throw err
   })
@@ -111,7 +111,8 @@ export async function refreshLocked(
   const refusedNext = slot.store.versioned !== undefined && credential.rotation_seen === true
   let tokens: TokenSet
   try {
-    // Nothing is sent once the hold has ended, and a request in flight is aborted when it ends.
+    // Nothing is sent once the hold has ended (each attempt checks it: prepareRequest); a request already sent is
+    // not aborted when it ends, since its answer may carry the only live refresh token (saveRefreshed keeps it).
     hold.signal.throwIfAborted()
     tokens = await withDeadline(
       deadlineMs,
@@ -120,7 +121,7 @@ export async function refreshLocked(
         ? 'nothing was stored'
         : 'nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant',
       (signal) => requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
-      [hold.signal, deps.interrupt?.signal],
+      [deps.interrupt?.signal],
     )
   } catch (err) {
     // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
@@ -129,20 +130,25 @@ export async function refreshLocked(
       return adoptNewerOrFail(view, key, credential, revision, err, deps)
     }
     if (err instanceof ProtocolError && err.issued !== undefined && err.issued.refresh_token !== credential.refresh_token) {
-      return keepIssuedRefreshToken(store, view, keptRefreshToken(credential, err.issued.refresh_token, metadata, deps.clock.now()), revision, err, deps)
+      return keepIssuedRefreshToken(store, view, keptRefreshToken(credential, err.issued.refresh_token, metadata, deps.clock.now()), revision, hold, err, deps)
     }
     // The provider answered (so issued nothing, or handed back the very refresh token sent: not spent), or the
-    // request never left: no refresh is in flight after all.
+    // request never left (nor a retry, once the hold had ended): no refresh is in flight after all.
+    const endedFirst = err === hold.signal.reason
     const settled =
+      endedFirst ||
       err instanceof OAuthError ||
       (err instanceof ProtocolError && err.issued !== undefined) ||
       (err instanceof TransportError && NEVER_SENT.has(err.kind))
     if (settled) await view.mark(key, revision, null).catch(() => undefined)
-    for (const ended of [hold.signal, deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
+    for (const ended of [deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
+    if (endedFirst && err instanceof StoreError) {
+      throw new StoreError(err.kind, err.location, `${err.message}; the refresh was not sent, so the stored refresh token is not spent`, { cause: err, hint: 'run the command again' })
+    }
     throw settled || !refusedNext ? err : new UnsettledRefreshError(key, err)
   }
   sayTokenNotes(tokens, deps)
-  return saveRefreshed(store, view, refreshedCredential(credential, tokens, metadata, deps.clock.now()), revision, deps)
+  return saveRefreshed(store, view, refreshedCredential(credential, tokens, metadata, deps.clock.now()), revision, hold, deps)
 }
 
 /**
@@ -172,13 +178,26 @@ function keptRefreshToken(credential: StoredCredential, refreshToken: RefreshTok
 }
 
 /** The token endpoint (re-pointed, when the provider moved it) and the client that will send the refresh. */
-async function prepareRequest(provider: ResolvedProvider, credential: StoredCredential, deps: SessionDeps) {
+async function prepareRequest(provider: ResolvedProvider, credential: StoredCredential, hold: Hold, deps: SessionDeps) {
   const metadata = await resolveTokenEndpoint(provider, deps, credential)
   // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
   const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
-    withRetry(http, REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
+    withRetry(whileHeld(http, hold.signal), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
   )
   return { metadata, context }
+}
+
+/**
+ * Each attempt (a retry too) starts only while the hold lasts: once it has
+ * ended another holder may be sending the same refresh token. An attempt
+ * under way is not aborted when the hold ends (the signal is not passed on):
+ * the provider may have answered already, and that answer is kept.
+ */
+function whileHeld(http: HttpClient, held: AbortSignal): HttpClient {
+  return (url, init) => {
+    held.throwIfAborted()
+    return http(url, init)
+  }
 }
 
 /** Transport failures that mean the request never reached the provider. */
@@ -293,27 +312,44 @@ async function checkWritableBeforeSpending(store: CredentialStore, credential: S
 
 /**
  * The provider may already have spent the old refresh token, so new tokens are
- * worth a few tries to keep, and then an emergency file (retryWrite). When a
- * newer credential was written meanwhile by a holder that came after us (our
- * hold ended) or a writer that took no lock, the newer one wins (never
- * overwritten), and ours go to the emergency file all the same (rescueSuperseded).
+ * worth a few tries to keep, and then an emergency file (retryWrite). They are
+ * written by compare-and-set on the revision refreshed, also after the hold
+ * ended (nobody wrote since: still ours to write). When a newer write came
+ * first, it wins (never overwritten) and ours go to the emergency file: beside
+ * a writer that took no lock while we held ours (an import), the newer one is
+ * used (rescueSuperseded); after our hold ended (the lease ran out while this
+ * process was stopped or starved), the row is another runner's doing (its
+ * refresh, or its "dead" mark: it took ours for lost), so this is no success:
+ * the error names the emergency file and the import that restores it.
  */
 async function saveRefreshed(
   store: CredentialStore,
   view: VersionedStore,
   next: StoredCredential,
   revision: Revision,
+  hold: Hold,
   deps: SessionDeps,
 ): Promise<StoredCredential> {
-  const newer = await retryWrite(store, next, deps, async (): Promise<StoredCredential | undefined> => {
+  const newer = await retryWrite(store, next, deps, async () => {
     if ((await view.compareAndSet(next, revision)) !== undefined) return undefined
     const now = await view.getVersioned(next)
-    if (now.status === 'found') return now.credential
+    if (now.status === 'found') return now
     throw new StoreError('io', store.location, `the credentials for ${next.provider} (profile ${next.profile}) were removed while being refreshed`)
   })
   if (newer === undefined) return next
-  await rescueSuperseded(store, next, newer, deps)
-  return newer
+  if (hold.signal.aborted) throw await unsavedError(store, next, supersededAfterHold(hold.signal.reason, newer.mark, store), deps)
+  await rescueSuperseded(store, next, newer.credential, deps)
+  return newer.credential
+}
+
+/** Why the answer of a refresh whose hold ended was not stored: the hold's own reason, and what the row holds now. */
+function supersededAfterHold(reason: unknown, mark: CredentialMark | undefined, store: CredentialStore): StoreError {
+  const lost = reason instanceof StoreError ? reason : new StoreError('lease_timeout', store.location, 'the refresh lock ended before the refresh finished')
+  const now =
+    mark?.kind === 'dead'
+      ? 'another runner has since marked the stored credentials dead (it took this refresh for lost)'
+      : 'another runner has since stored other credentials'
+  return new StoreError(lost.kind, lost.location, `${lost.message}, and ${now}`, { cause: reason })
 }
 
 /**
@@ -327,10 +363,11 @@ async function keepIssuedRefreshToken(
   view: VersionedStore,
   next: StoredCredential,
   revision: Revision,
+  hold: Hold,
   err: ProtocolError,
   deps: SessionDeps,
 ): Promise<never> {
-  await saveRefreshed(store, view, next, revision, deps)
+  await saveRefreshed(store, view, next, revision, hold, deps)
   throw new ProtocolError(err.code, `${err.message}; its new refresh token was stored, so the next refresh sends that one`, {
     cause: err,
     ...(err.status === undefined ? {} : { status: err.status }),

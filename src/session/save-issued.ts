@@ -65,7 +65,7 @@ async function rescueToFile(next: StoredCredential, deps: SessionDeps): Promise<
 }
 
 /** Writes `next` to an emergency file and returns the error to throw: where it went, and how to restore it. */
-async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
+export async function unsavedError(store: CredentialStore, next: StoredCredential, err: unknown, deps: SessionDeps): Promise<StoreError> {
   const reason = err instanceof Error ? err.message : String(err)
   const path = await rescueToFile(next, deps)
   const who = `${next.provider} issued new tokens for profile ${next.profile}, but they could not be saved (${reason})`

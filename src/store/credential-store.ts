@@ -232,7 +232,8 @@ export interface Hold {
   /**
    * Aborted when the hold ends before the work does (a lease that could not be
    * renewed reaches its deadline): nothing more may be sent under it. A request
-   * made under the hold passes this signal, so it is aborted at the deadline.
+   * already sent is not aborted by it: its answer is kept, and written only by
+   * compare-and-set (session/refresh.ts).
    */
   readonly signal: AbortSignal
   /** Tells this hold from every other one (a lease's fence), so a mark can say whose refresh it was. */

@@ -4,9 +4,11 @@
  * clocks agree. Taken only when absent or expired, renewed every ttl/3 while
  * held, released by compare-and-delete on the holder's fence. The holder's
  * signal is aborted when the lease reaches its deadline without a renewal (or
- * is found taken over): a request sent under it is aborted then, and its
- * answer, if one comes anyway, is written only by compare-and-set on the row
- * version, so a holder that lost its lease never overwrites a newer credential.
+ * is found taken over): nothing more is sent under it then. A request already
+ * sent goes on (its answer may hold the only live refresh token: a stopped
+ * process wakes up with the answer in its socket and its timers overdue) and
+ * is written only by compare-and-set on the row version, so a holder that lost
+ * its lease never overwrites a newer credential (session/refresh.ts).
  */
 import { randomBytes } from 'node:crypto'
 import type { Hold, Locker } from './credential-store'
@@ -99,19 +101,28 @@ async function acquire<T>(
   }
 }
 
-/** Renews every ttl/3; aborts the hold's signal at the deadline if no renewal got through, or when the lease was taken over. */
+/**
+ * Renews every ttl/3; aborts the hold's signal at the deadline if no renewal
+ * got through, or when the lease was taken over, and stops renewing then (a
+ * lost lease is not won back: another runner may hold it).
+ */
 function keepLease(connection: Connection, name: string, fence: string, ttlMs: number, firstDeadline: number) {
   const controller = new AbortController()
   let deadline = firstDeadline
   let stopped = false
   let expiry: ReturnType<typeof setTimeout> | undefined
+  let renewal: ReturnType<typeof setInterval> | undefined
   const lose = (why: string): void => {
     if (controller.signal.aborted) return
+    clearInterval(renewal)
     controller.abort(new StoreError('lease_timeout', connection.target.location, `the refresh lease ${name} in the shared store at ${connection.target.location} ${why}`))
   }
   const armExpiry = (): void => {
     if (expiry) clearTimeout(expiry)
-    expiry = setTimeout(() => lose('ran out before the refresh finished'), Math.max(0, deadline - performance.now()))
+    expiry = setTimeout(
+      () => lose('ran out before the refresh finished, not renewed in time: this process was stopped or starved, or the database did not answer'),
+      Math.max(0, deadline - performance.now()),
+    )
   }
   armExpiry()
   const renew = async (): Promise<void> => {
@@ -122,7 +133,7 @@ function keepLease(connection: Connection, name: string, fence: string, ttlMs: n
           WHERE key = $1 AND fence = $2 AND expires_at > now() RETURNING 1`,
         [name, fence, ttlMs],
       )
-      if (stopped) return
+      if (stopped || controller.signal.aborted) return
       if (rows.length === 0) return lose('was lost (it expired and may be held by another runner)')
       deadline = sentAt + ttlMs
       armExpiry()
@@ -130,7 +141,7 @@ function keepLease(connection: Connection, name: string, fence: string, ttlMs: n
       // The database did not answer: the lease still holds until its deadline, when the hold is aborted.
     }
   }
-  const renewal = setInterval(() => void renew(), Math.max(50, Math.floor(ttlMs / 3)))
+  renewal = setInterval(() => void renew(), Math.max(50, Math.floor(ttlMs / 3)))
   return {
     hold(holder: string, fenceValue: string): Hold {
       return {

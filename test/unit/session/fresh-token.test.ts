@@ -340,26 +340,48 @@ describe('getFreshCredential', () => {
     expect(store.writes).toBe(1)
   })
 
-  it('aborts the request in flight when the lock is taken over, with the lock\'s reason, not the deadline\'s', async () => {
+  it('a request in flight when the lock is taken over is not aborted: the answer that comes is kept and, nobody having written meanwhile, stored', async () => {
     const store = new MemoryStore()
     await store.set(stored())
     const lost = new AbortController()
     const takenOver = new StoreError('locked', '/locks/acme', 'the lock /locks/acme was taken over while this process held it')
     let sent!: () => void
     const inFlight = new Promise<void>((resolve) => (sent = resolve))
+    let answer!: (response: Response) => void
     const http: HttpClient = (_url, init) =>
-      new Promise<Response>((_resolve, reject) => {
+      new Promise<Response>((resolve, reject) => {
         const signal = init?.signal
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+        answer = resolve
         sent()
       })
     const locker = { withLock: <T>(_name: string, fn: (hold: { signal: AbortSignal; fence: string; holder: string }) => Promise<T>) => fn({ signal: lost.signal, fence: 'f', holder: 'pid 1 on here' }) }
     const deps = makeTestDeps({ store, http })
-    const refresh = getFreshCredential(acme, key, store, { ...deps, locker: async () => locker }).catch((e: unknown) => e)
+    const refresh = getFreshCredential(acme, key, store, { ...deps, locker: async () => locker })
     await inFlight
     lost.abort(takenOver)
-    const error = await refresh
-    expect(error).toBe(takenOver)
+    answer(jsonResponse(200, refreshedBody()))
+    expect((await refresh).refresh_token).toBe('rt-new-5555')
+    const saved = await store.get(key)
+    expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-new-5555')
+  })
+
+  it('sends nothing once the lock was taken over, not even a retry, and says the refresh token was not spent', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    const lost = new AbortController()
+    const takenOver = new StoreError('locked', '/locks/acme', 'the lock /locks/acme was taken over while this process held it')
+    const http = recordingHttp(() => {
+      // The provider is busy (a 503 the refresh retries); meanwhile the lock is lost.
+      lost.abort(takenOver)
+      return jsonResponse(503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
+    })
+    const locker = { withLock: <T>(_name: string, fn: (hold: { signal: AbortSignal; fence: string; holder: string }) => Promise<T>) => fn({ signal: lost.signal, fence: 'f', holder: 'pid 1 on here' }) }
+    const deps = makeTestDeps({ store, http })
+    const error = await rejectionOf(getFreshCredential(acme, key, store, { ...deps, locker: async () => locker }))
+    expect(http.calls).toHaveLength(1)
+    expect(error.message).toContain('taken over while this process held it')
+    expect(error.message).toContain('the stored refresh token is not spent')
     const saved = await store.get(key)
     expect(saved.status === 'found' && saved.credential.refresh_token).toBe('rt-old-2222')
   })

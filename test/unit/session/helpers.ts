@@ -1,7 +1,7 @@
 import { resolveProvider } from '../../../src/providers/resolve'
 import type { ProviderConfig, ResolvedProvider } from '../../../src/providers/types'
-import type { StoredCredential } from '../../../src/store/credential-store'
-import { makeCredential } from '../../fakes'
+import { ABSENT, type CredentialKey, type CredentialMark, type Revision, type StoredCredential, type VersionedStore } from '../../../src/store/credential-store'
+import { makeCredential, MemoryStore } from '../../fakes'
 
 export const ACME: ProviderConfig = {
   authorization_endpoint: 'https://id.acme.example/authorize',
@@ -41,4 +41,30 @@ export function stored(overrides: Partial<StoredCredential> = {}): StoredCredent
     updated_at: '2025-12-31T23:00:00Z',
     ...overrides,
   })
+}
+
+/** A MemoryStore with a shared store's versioned view: revisions count writes, marks are kept. */
+export class SharedMemoryStore extends MemoryStore {
+  revision = 1
+  currentMark: CredentialMark | undefined
+  readonly versioned: VersionedStore = {
+    getVersioned: async (k: CredentialKey) => {
+      const found = await this.get(k)
+      return found.status === 'found'
+        ? { status: 'found', credential: found.credential, revision: String(this.revision), ...(this.currentMark ? { mark: this.currentMark } : {}) }
+        : found
+    },
+    compareAndSet: async (credential: StoredCredential, expected: Revision) => {
+      const found = await this.get(credential)
+      if ((found.status === 'found' ? String(this.revision) : ABSENT) !== expected) return undefined
+      await this.set(credential)
+      this.currentMark = undefined
+      return String(++this.revision)
+    },
+    mark: async (_k: CredentialKey, expected: Revision, mark: CredentialMark | null) => {
+      if (String(this.revision) !== expected) return undefined
+      this.currentMark = mark ?? undefined
+      return String(++this.revision)
+    },
+  }
 }

@@ -6,40 +6,13 @@
 import { describe, expect, it } from 'vitest'
 import { toCliError } from '../../../src/cli/report'
 import type { HttpClient } from '../../../src/http/types'
-import { ABSENT, type CredentialKey, type CredentialMark, type Revision, type StoredCredential, type VersionedStore } from '../../../src/store/credential-store'
 import { InterruptedRefreshError, UnsettledRefreshError } from '../../../src/session/errors'
 import { getFreshCredential } from '../../../src/session/fresh-token'
-import { jsonResponse, makeTestDeps, MemoryStore, recordingHttp, rejectionOf } from '../../fakes'
-import { ACME, provider, stored } from './helpers'
+import { jsonResponse, makeTestDeps, recordingHttp, rejectionOf } from '../../fakes'
+import { ACME, provider, SharedMemoryStore, stored } from './helpers'
 
 const key = { provider: 'acme', profile: 'default' }
 const acme = provider('acme', ACME)
-
-/** A MemoryStore with a shared store's versioned view: revisions count writes, marks are kept. */
-class SharedMemoryStore extends MemoryStore {
-  revision = 1
-  currentMark: CredentialMark | undefined
-  readonly versioned: VersionedStore = {
-    getVersioned: async (k: CredentialKey) => {
-      const found = await this.get(k)
-      return found.status === 'found'
-        ? { status: 'found', credential: found.credential, revision: String(this.revision), ...(this.currentMark ? { mark: this.currentMark } : {}) }
-        : found
-    },
-    compareAndSet: async (credential: StoredCredential, expected: Revision) => {
-      const found = await this.get(credential)
-      if ((found.status === 'found' ? String(this.revision) : ABSENT) !== expected) return undefined
-      await this.set(credential)
-      this.currentMark = undefined
-      return String(++this.revision)
-    },
-    mark: async (_k: CredentialKey, expected: Revision, mark: CredentialMark | null) => {
-      if (String(this.revision) !== expected) return undefined
-      this.currentMark = mark ?? undefined
-      return String(++this.revision)
-    },
-  }
-}
 
 /** Another process's deps: its own hold (fence), and `http`. */
 function nextProcess(store: SharedMemoryStore, http: HttpClient) {
