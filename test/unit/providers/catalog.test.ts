@@ -67,10 +67,15 @@ describe('BUILT_IN_PROVIDERS', () => {
   it('cites a shared/providers.md row in a comment above every field of the three vendors', () => {
     const source = readFileSync(new URL('../../../src/providers/catalog.ts', import.meta.url), 'utf8')
     for (const name of ['livechat', 'livestorm', 'tidio']) {
-      const body = new RegExp(`const ${name}: ProviderConfig = \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1] ?? ''
+      const body = new RegExp(`const ${name} = \\(\\): ProviderConfig => \\(\\{([\\s\\S]*?)\\n\\}\\)`).exec(source)?.[1] ?? ''
       expect(body).not.toBe('')
       expect(body).toMatch(/§\d|What the tool gets wrong/)
     }
+  })
+
+  it('gives the same entry on every read (each is made once, on its first read)', () => {
+    expect(BUILT_IN_PROVIDERS.livechat).toBe(BUILT_IN_PROVIDERS.livechat)
+    expect(Object.values(BUILT_IN_PROVIDERS)).toEqual(Object.keys(BUILT_IN_PROVIDERS).map((name) => BUILT_IN_PROVIDERS[name]))
   })
 
   it('is frozen, nested objects included', () => {
