@@ -76,7 +76,8 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     ),
     listen: async (options) => (await import('../oauth/loopback')).startCallbackServer(options),
     // Small files read synchronously: cheaper at start-up than the promise API.
-    readTextFile: async (path) => {
+    readTextFile: async (path, options) => {
+      if (options?.settings) return readSettingsFile(path)
       if (nothingAt(path)) return undefined
       try {
         return readFileSync(path, 'utf8')
@@ -100,6 +101,17 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     },
   }
   return deps
+}
+
+/** readTextFile's `settings` read (session/deps.ts): a file another user could have written is refused, never read. */
+function readSettingsFile(path: string): string | undefined {
+  const read = readTrustedTextFile(path)
+  if ('text' in read) return read.text
+  if ('missing' in read) return undefined
+  // The same words as readTextFile's for what cannot be read at all; what could have been planted is refused.
+  if ('directory' in read) throw new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
+  if (read.denied) throw new InputError(`cannot read ${path}: permission denied`, `make it readable: chmod u+r ${path}`)
+  throw new InputError(`refusing to read ${path}: ${read.skipped}`, read.hint)
 }
 
 /** Unasked files already said to be left unread: once per process, however often a command resolves a provider. */

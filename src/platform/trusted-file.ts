@@ -1,18 +1,19 @@
 /**
- * Reading a file the tool picks up unasked: `.env` in the working directory,
- * which may set a provider's client id and secret. It is read only when the
- * user could have put it there and nobody else could have changed it; a
- * working directory is often not the user's own (/tmp, a checkout, a build
- * dir), and a `.env` there is often not ours at all (a Python virtualenv is
- * commonly called `.env`).
+ * Reading a file that decides where secrets go: `.env` in the working
+ * directory, picked up unasked, which may set a provider's client id and
+ * secret, and the config file, which names the endpoints that refresh tokens
+ * and client secrets are sent to. Each is read only when the user could have
+ * put it there and nobody else could have changed it; a working directory is
+ * often not the user's own (/tmp, a checkout, a build dir), and a `.env` there
+ * is often not ours at all (a Python virtualenv is commonly called `.env`).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
 import { nothingAt } from './absent'
 
 /** What reading an unasked file found: its text, nothing there, or a file left unread and why. */
-export type TrustedRead = { text: string } | { missing: true } | { skipped: string; hint: string }
+export type TrustedRead = { text: string } | { missing: true } | { directory: true } | { skipped: string; hint: string; denied?: true }
 
-/** A `.env` is a handful of lines: anything bigger is not one (and is not read into memory). */
+/** A `.env` is a handful of lines and a config file a few KB: anything bigger is not one (and is not read into memory). */
 export const TRUSTED_FILE_MAX_BYTES = 1 << 20
 
 /**
@@ -21,7 +22,7 @@ export const TRUSTED_FILE_MAX_BYTES = 1 << 20
  * or root, that no other user can write (othersCanWrite). The checks are made
  * on the open descriptor, so the file cannot be swapped between check and
  * read; the open does not block (O_NONBLOCK) nor take a terminal (O_NOCTTY).
- * A directory is `missing`: it is not a file by that name at all.
+ * A directory is said as such (for `.env`, a virtualenv: no file by that name at all).
  */
 export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BYTES): TrustedRead {
   if (nothingAt(path)) return { missing: true }
@@ -30,13 +31,14 @@ export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BY
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0))
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return { missing: true }
-    if (code === 'EACCES' || code === 'EPERM') return { skipped: 'you cannot read it (permission denied)', hint: `chmod u+r ${path}, or remove it` }
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true }
+    if (code === 'EISDIR') return { directory: true }
+    if (code === 'EACCES' || code === 'EPERM') return { skipped: 'you cannot read it (permission denied)', hint: `chmod u+r ${path}, or remove it`, denied: true }
     throw err
   }
   try {
     const stats = fstatSync(fd)
-    if (stats.isDirectory()) return { missing: true }
+    if (stats.isDirectory()) return { directory: true }
     const distrust = distrustOf(stats, path, maxBytes)
     if (distrust) return distrust
     const bytes = Buffer.allocUnsafe(stats.size)
@@ -50,7 +52,7 @@ export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BY
 
 function distrustOf(stats: Stats, path: string, maxBytes: number): { skipped: string; hint: string } | undefined {
   if (!stats.isFile()) return { skipped: 'it is not a regular file', hint: `remove it, or make ${path} a file` }
-  if (stats.size > maxBytes) return { skipped: `it is larger than ${maxBytes} bytes`, hint: 'a .env holds a few KEY=value lines' }
+  if (stats.size > maxBytes) return { skipped: `it is larger than ${maxBytes} bytes`, hint: `check that ${path} is the file you meant` }
   // Windows has no POSIX owner or mode bits (its ACLs are left to the OS).
   if (typeof process.geteuid !== 'function' || typeof process.getegid !== 'function') return undefined
   const euid = process.geteuid()

@@ -29,8 +29,14 @@ export interface SessionDeps {
   openStore(choice: StoreChoice): Promise<CredentialStore>
   locker(): Promise<Locker>
   listen: StartCallbackServer
-  /** Reads a text file; undefined when it does not exist. */
-  readTextFile(path: string): Promise<string | undefined>
+  /**
+   * Reads a text file; undefined when it does not exist. With `settings`, the
+   * file decides where secrets go (the config file names the endpoints they
+   * are sent to): it is read only when it is a regular file that no other user
+   * could have written (platform/trusted-file.ts), and otherwise refused with
+   * an InputError saying how to fix it, as SPEC says of the credential files.
+   */
+  readTextFile(path: string, options?: { settings?: boolean }): Promise<string | undefined>
   /**
    * Reads a file the tool picks up unasked (`.env` in the working directory):
    * undefined when it does not exist, or when it is not a file only the user

@@ -30,7 +30,7 @@ export interface ProviderFlags {
 export async function readConfig(deps: SessionDeps, configFlag?: string): Promise<ConfigFile> {
   const path = resolvePaths(deps.env, deps.homedir, configFlag).configFile
   const source = configFlag ? '--config' : deps.env.OAUTH_CLI_CONFIG ? 'OAUTH_CLI_CONFIG' : 'default'
-  return loadConfigFile(path, deps.readTextFile, source)
+  return loadConfigFile(path, (file) => deps.readTextFile(file, { settings: true }), source)
 }
 
 /** @see shared/SPEC.md "Providers": flags beat the environment, which beats .env and the config file. */
