@@ -7,7 +7,7 @@
  * often not the user's own (/tmp, a checkout, a build dir), and a `.env` there
  * is often not ours at all (a Python virtualenv is commonly called `.env`).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs'
 import { nothingAt } from './absent'
 
 /** What reading an unasked file found: its text, nothing there, or a file left unread and why. */
@@ -41,10 +41,8 @@ export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BY
     if (stats.isDirectory()) return { directory: true }
     const distrust = distrustOf(stats, path, maxBytes)
     if (distrust) return distrust
-    const bytes = Buffer.allocUnsafe(stats.size)
-    let read = 0
-    for (let n = -1; n !== 0 && read < bytes.length; read += n) n = readSync(fd, bytes, read, bytes.length - read, read)
-    return { text: bytes.toString('utf8', 0, read) }
+    // Checked, so read whole (a regular file only its owner or root can write); as text, which costs less than bytes.
+    return { text: readFileSync(fd, 'utf8') }
   } finally {
     closeSync(fd)
   }
