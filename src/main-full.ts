@@ -4,7 +4,7 @@
  * hot paths itself and hands everything else here, whole.
  */
 import { createDeps, type Deps } from './cli/deps'
-import { withOutput } from './cli/held-output'
+import { saidIfUndelivered, withOutput } from './cli/held-output'
 import { rootInterrupt, silentAfter } from './cli/interrupt'
 import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
@@ -29,9 +29,11 @@ export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume
   try {
     const { runCli } = await import('./cli/program')
     const call = resume.call
-    if (!call) return await Promise.race([runCli(argv, deps), interrupted])
-    const { executeCall } = await import('./cli/commands/call')
-    return await Promise.race([runCli(argv, deps, { call: (opts, d) => executeCall(opts, d, undefined, call) }), interrupted])
+    const { executeCall } = call ? await import('./cli/commands/call') : { executeCall: undefined }
+    const code = await Promise.race([runCli(argv, deps, call && executeCall ? { call: (opts, d) => executeCall(opts, d, undefined, call) } : undefined), interrupted])
+    // Every command's output is out: one stdout write that failed (a full disk) makes it a failure, said on stderr.
+    const delivered = await saidIfUndelivered(base.io)
+    return code === 0 ? delivered : code
   } catch (err) {
     // A spinner or a prompt may hold the line: start a new one.
     if (err instanceof CancelledError && deps.io.stderr.isTTY) deps.io.stderr.write('\n')

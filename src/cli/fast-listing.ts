@@ -15,7 +15,7 @@ import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastListing } from './fast-path'
 import { reportUnreachableStore } from './fast-token'
-import { holdOutput } from './held-output'
+import { holdOutput, saidIfUndelivered } from './held-output'
 import { scanGlobalFlags } from './options'
 
 export async function tryFastListing(listing: FastListing, argv: string[], proc: ProcessLike): Promise<ExitCode | undefined> {
@@ -35,7 +35,8 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
           : await executeProfileList(listing.opts, run)
     for (const line of notices) deps.io.stderr.write(`${line}\n`)
     held.flush()
-    return code
+    const delivered = await saidIfUndelivered(deps.io)
+    return code === 0 ? delivered : code
   } catch (err) {
     return reportUnreachableStore(err, proc)
   } finally {

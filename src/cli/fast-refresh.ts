@@ -20,7 +20,7 @@ import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
 import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
-import { withOutput } from './held-output'
+import { saidIfUndelivered, withOutput } from './held-output'
 import { rootInterrupt, silentAfter } from './interrupt'
 
 export async function tryFastRefresh(opts: FastToken, argv: string[], proc: ProcessLike, resolved: TokenResolution): Promise<ExitCode | undefined> {
@@ -59,7 +59,8 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
   try {
     const code = await Promise.race([executeToken({ ...opts, profile, resolved }, deps), interrupted])
     release()
-    return code
+    const delivered = await saidIfUndelivered(base.io)
+    return code === 0 ? delivered : code
   } catch (err) {
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()

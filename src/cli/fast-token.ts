@@ -15,7 +15,7 @@ import { StoreError } from '../store/credential-store'
 import { createDeps, type Deps } from './deps'
 import type { ExitCode } from './errors'
 import type { FastToken } from './fast-path'
-import { holdOutput } from './held-output'
+import { holdOutput, saidIfUndelivered } from './held-output'
 import { renderTokenJson } from './summary'
 import { scanGlobalFlags } from './options'
 
@@ -31,7 +31,7 @@ export async function tryFastToken(opts: FastToken, argv: string[], proc: Proces
     if (value === undefined || 'refresh' in value) return value
     held.io.stdout.write(opts.json ? renderTokenJson(value) : `${value.access_token}\n`)
     held.flush()
-    return 0
+    return await saidIfUndelivered(deps.io)
   } catch (err) {
     // Whatever else went wrong, the full CLI says it properly (and with the right exit code).
     return reportUnreachableStore(err, proc)

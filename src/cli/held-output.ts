@@ -6,7 +6,8 @@
  * and a spread (`{ ...io }`) would read `stdinIsTTY`, which creates the stdin
  * stream (~3 ms over a pipe) in commands that never read it.
  */
-import type { IO, OutputStream } from '../platform/io'
+import { isReaderGone, type IO, type OutputStream } from '../platform/io'
+import type { ExitCode } from './errors'
 
 /** The real IO (asked for only on use) with some of its output streams replaced. */
 export function withOutput(real: () => IO, replaced: { stdout?: OutputStream; stderr?: OutputStream }): IO {
@@ -39,4 +40,30 @@ export function holdOutput(real: () => IO): { io: IO; flush(): void } {
   })
   const io = withOutput(real, { stdout: holding('stdout'), stderr: holding('stderr') })
   return { io, flush: () => held.splice(0).forEach(([stream, chunk]) => real()[stream].write(chunk)) }
+}
+
+/**
+ * Whether the command's output reached stdout, asked once it is all written:
+ * a write that failed for a reason other than a reader that went away (a full
+ * disk, `> /dev/full`, EIO) is said as a message for stderr (exit 1), so that
+ * `TOKEN=$(…)` or `… > file` never takes an empty answer for a good one.
+ * A reader that went away (`| head -1`) had what it wanted: undefined.
+ */
+export async function stdoutFailure(stdout: OutputStream): Promise<string | undefined> {
+  try {
+    await stdout.writeAndDrain?.('')
+    return undefined
+  } catch (err) {
+    if (isReaderGone(err)) return undefined
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+    return `cannot write to stdout: ${reason}\ncheck where the output goes (a full disk, a file that cannot grow)`
+  }
+}
+
+/** 0, or 1 once said on stderr that stdout could not be written (stdoutFailure): a command's last word on its output. */
+export async function saidIfUndelivered(io: IO): Promise<ExitCode> {
+  const failure = await stdoutFailure(io.stdout)
+  if (failure === undefined) return 0
+  io.stderr.write(`oauth-cli: ${failure}\n`)
+  return 1
 }

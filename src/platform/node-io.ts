@@ -163,15 +163,17 @@ function readerGoneOr(err: Error): Error {
 function wrapStream(stream: NodeJS.WriteStream): OutputStream {
   // A reader that goes away (`| head`) makes the stream emit EPIPE after a write already
   // returned: without a listener that is an uncaught 'error' and a stack trace. Later
-  // writes are dropped (the stream is destroyed); a draining writer is told ReaderGoneError.
-  stream.on('error', () => undefined)
+  // writes are dropped (the stream is destroyed); a draining writer is told what ended it
+  // (ReaderGoneError for a reader that went away, the error itself for a full disk).
+  let failed: Error | undefined
+  stream.on('error', (err) => void (failed ??= err))
   return {
     write: (chunk) => {
       stream.write(chunk)
     },
     writeAndDrain: (chunk) =>
       new Promise<void>((resolve, reject) => {
-        if (stream.destroyed) return reject(new ReaderGoneError())
+        if (stream.destroyed) return reject(failed ? readerGoneOr(failed) : new ReaderGoneError())
         const settle = (err?: Error | null): void => {
           stream.off('drain', onDrain)
           stream.off('error', settle)

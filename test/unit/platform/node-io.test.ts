@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ProcessLike } from '../../../src/platform/process'
 import { createNodeIO, decideColor } from '../../../src/platform/node-io'
@@ -237,6 +237,19 @@ describe('createNodeIO writing straight to a file descriptor', () => {
     expect(made()).toBe(1)
     expect(inPipe.length).toBeGreaterThan(0)
     expect(Buffer.concat([...inPipe, streamed()]).equals(Buffer.concat([body, Buffer.from('tail')]))).toBe(true)
+  })
+
+  it('tells a draining writer what ended the stream: a full disk is no reader gone', async () => {
+    const fake = fakeProcess()
+    const stream = Object.assign(
+      new Writable({ write: (_chunk, _encoding, done) => done(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) }),
+      { isTTY: false },
+    )
+    const proc = Object.defineProperty({ ...fake.proc }, 'stdout', { get: () => stream })
+    const io = createNodeIO(proc, { noColor: false, env: {}, fds: { stdout: undefined } })
+    io.stdout.write('lost')
+    await new Promise((resolve) => stream.once('close', resolve))
+    await expect(io.stdout.writeAndDrain?.('')).rejects.toMatchObject({ code: 'ENOSPC' })
   })
 
   it('rejects writeAndDrain with EPIPE once the reader is gone, and write stays quiet', async () => {
