@@ -113,7 +113,8 @@ function loadBundle(file) {
   const path = builtin('node:path')
   const vm = builtin('node:vm')
   const source = fs.readFileSync(file, 'utf8')
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+  // The file is its own CommonJS wrapper (the build writes it so): compiled as it is, it is the module's function.
+  const script = new vm.Script(source, {
     filename: file,
     cachedData: readCache(fs, file, source),
   })
