@@ -12,7 +12,9 @@ import {
   COMMON_FLAGS,
   isNegated,
   JSON_FLAG,
+  MissingValueError,
   OptionValueError,
+  readValue,
   takesValue,
   type CommonOptions,
   type Flag,
@@ -130,23 +132,32 @@ function toOption(row: Flag): Option {
   if (row.choices) OFFERED.set(option, row.choices)
   // Commander's choices would also say "(choices: …)" in help and refuse what `parse` accepts besides them.
   if (row.choices && !row.parse) option.choices(row.choices)
-  const parse = row.parse
-  if (parse) {
-    option.argParser((value: string) => {
-      try {
-        return parse(value)
-      } catch (err) {
-        if (!(err instanceof OptionValueError)) throw err
-        if (err.shown === undefined) throw new InvalidArgumentError(err.message)
-        // Commander's own message would repeat the whole value.
-        throw new CommanderError(2, 'oauth-cli.invalidArgument', `option '${row.flags}' argument '${err.shown}' is invalid: ${err.message}`)
-      }
+  // Every value goes through readValue, which also refuses an option taken for a value (`--scope --profile w`).
+  if (takesValue(row)) {
+    option.argParser((value: string, previous: unknown) => {
+      const parsed = parseValue(row, value)
+      // No commander default for a repeatable flag (help would say "(default: [])"): readFlags gives [] instead.
+      if (row.repeatable) return [...((previous as unknown[] | undefined) ?? []), parsed]
+      // A variadic flag (`--scope <scope...>`): commander adds up the values only when there is no parser.
+      if (option.variadic) return Array.isArray(previous) && previous !== option.defaultValue ? [...previous, parsed] : [parsed]
+      return parsed
     })
   }
-  // No commander default for a repeatable flag (help would say "(default: [])"): readFlags gives [] instead.
-  if (row.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
   if (row.default !== undefined) option.default(row.default)
   return option
+}
+
+/** readValue, its refusals as commander reports its own. */
+function parseValue(row: Flag, value: string): unknown {
+  try {
+    return readValue(row, value)
+  } catch (err) {
+    if (!(err instanceof OptionValueError)) throw err
+    if (err instanceof MissingValueError) throw new CommanderError(2, 'commander.optionMissingArgument', err.message)
+    if (err.shown === undefined) throw new InvalidArgumentError(err.message)
+    // Commander's own message would repeat the whole value.
+    throw new CommanderError(2, 'oauth-cli.invalidArgument', `option '${row.flags}' argument '${err.shown}' is invalid: ${err.message}`)
+  }
 }
 
 /**

@@ -40,6 +40,12 @@ export interface Flag<T = unknown> {
   choices?: readonly string[]
   /** Given again, the values add up (`-H a -H b`). */
   repeatable?: boolean
+  /**
+   * The value may look like an option (`--…`, `-x…`): a body (`-d '-----BEGIN…'`). Other rows refuse one
+   * (MissingValueError): commander takes the word after the flag whatever it is, so an empty variable
+   * (`--scope $SCOPES --profile work`) made the next option the value.
+   */
+  optionLikeValue?: boolean
   default?: T
   /** Phantom: only carries `T`. */
   readonly type?: T
@@ -78,8 +84,30 @@ export function isNegated(row: Flag): boolean {
   return longName(row).startsWith('--no-')
 }
 
+/**
+ * A value that is an option (`--profile`, `-uuser`): the flag before it was given none. Names only the
+ * option, never what is glued to it (`-uuser:pw`, `--password=pw` may be a secret).
+ */
+export class MissingValueError extends OptionValueError {
+  override name = 'MissingValueError'
+  constructor(row: Flag, text: string) {
+    const option = text.startsWith('--') ? text.split('=')[0] : text.slice(0, 2)
+    const file = row.flags.includes('<file>') ? " (a file whose name begins with '-': ./-name)" : ''
+    super(
+      `option '${row.flags}' argument missing: '${option}' after it is an option, not its value (an empty variable?); ` +
+        `give ${longName(row)} its value${file}`,
+    )
+  }
+}
+
+/** An option, not a value: `--x`, `-x`; not `-`, `-1`. */
+function looksLikeOption(text: string): boolean {
+  return /^-(-|[A-Za-z])/.test(text)
+}
+
 /** Checks a value against its row as commander would; the parsed value, or an OptionValueError. */
 export function readValue<T>(row: Flag<T>, text: string): T {
+  if (!row.optionLikeValue && looksLikeOption(text)) throw new MissingValueError(row, text)
   if (row.choices && !row.parse && !row.choices.includes(text)) throw new OptionValueError(`Allowed choices are ${row.choices.join(', ')}.`)
   return row.parse ? row.parse(text) : (text as T)
 }
@@ -196,12 +224,13 @@ export const LOGIN_FLAGS = {
 export const CALL_FLAGS = {
   method: flag<string | undefined>({ flags: '-X, --method <method>', description: 'HTTP method (default GET, or POST when a body is given)' }),
   headers: flag<string[]>({ flags: '-H, --header <header>', description: "extra header 'Name: value' (repeatable)", repeatable: true }),
-  data: flag<string | undefined>({ flags: '-d, --data <data>', description: 'request body: text, @file, or @- for stdin' }),
+  data: flag<string | undefined>({ flags: '-d, --data <data>', description: 'request body: text, @file, or @- for stdin', optionLikeValue: true }),
   jsonBody: flag<string | undefined>({
     flags: '--json <data>',
     description:
       "JSON request body (text, @file or @-), as curl's --json; sets Content-Type and Accept: application/json. " +
       '(Not the global --json: the output of call is the response body itself)',
+    optionLikeValue: true,
   }),
   query: flag<string[]>({ flags: '-q, --query <name=value>', description: 'query parameter (repeatable)', repeatable: true }),
   include: flag<boolean>({ flags: '-i, --include', description: 'print the status line and response headers before the body' }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildProgram, commandWord } from '../../../src/cli/program'
+import { UsageError } from '../../../src/cli/errors'
+import { buildProgram, commandWord, runCli } from '../../../src/cli/program'
 import {
   attributeName,
   COMMON_FLAGS,
@@ -116,5 +117,62 @@ describe('one table for commander and the fast path', () => {
       'login', 'call', 'token', 'refresh', 'status', 'logout', 'providers', 'doctor', 'completion',
       'authorize', 'export', 'import', 'profile', 'sandbox', 'demo', 'version', '__complete',
     ])
+  })
+})
+
+describe('a value-taking option followed by another option (an empty variable in a script)', () => {
+  async function parse(argv: string[]) {
+    const calls: Array<Record<string, unknown>> = []
+    const record = async (opts: object) => {
+      calls.push(opts as Record<string, unknown>)
+      return 0 as const
+    }
+    const runners = { login: record, call: record, token: record, status: record, logout: record }
+    const error = await runCli(argv, makeTestDeps(), runners).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    return { calls, error }
+  }
+
+  it.each([
+    [['login', 'livechat', '--scope', '--profile', 'work'], "option '--scope <scope...>' argument missing"],
+    [['login', 'livechat', '--scope', '--json'], "option '--scope <scope...>' argument missing"],
+    [['login', 'acme', '--client-id', '--force'], "option '--client-id <id>' argument missing"],
+    [['token', 'acme', '--profile', '--json'], "option '--profile <name>' argument missing"],
+    [['call', 'acme', '/x', '-o', '--fail'], "option '-o, --output <file>' argument missing"],
+    [['call', 'acme', '/x', '-H', '--verbose'], "option '-H, --header <header>' argument missing"],
+    [['status', '--store', '--json'], "option '--store <store>' argument missing"],
+  ])('%j is refused (exit 2) and runs nothing', async (argv, message) => {
+    const { calls, error } = await parse(argv)
+    expect(calls).toEqual([])
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).exitCode).toBe(2)
+    expect((error as Error).message).toContain(message)
+    expect((error as Error).message).toContain(`'${argv.at(-1) === 'work' ? '--profile' : argv.at(-1)}'`)
+  })
+
+  it('names only the option it took for a value, never what is glued to it (it may be a secret)', async () => {
+    const { error } = await parse(['call', 'acme', '/x', '-o', '-uuser:hunter2'])
+    expect((error as Error).message).toContain("'-u'")
+    expect((error as Error).message).not.toContain('hunter2')
+  })
+
+  it.each([
+    [['call', 'acme', '/x', '-d', '-1'], { data: '-1' }],
+    [['call', 'acme', '/x', '-d', '-----BEGIN CERTIFICATE-----'], { data: '-----BEGIN CERTIFICATE-----' }],
+    [['call', 'acme', '/x', '--json', '-2.5'], { jsonBody: '-2.5' }],
+    [['call', 'acme', '/x', '-d', '--boundary'], { data: '--boundary' }],
+    [['call', 'acme', '/x', '-o', '-'], { output: '-' }],
+    [['call', 'acme', '/x', '-q', 'sort=-created'], { query: ['sort=-created'] }],
+    [['login', 'acme', '--scope', 'a', 'b', '--profile', 'w'], { scope: ['a', 'b'], profile: 'w' }],
+  ])('%j keeps its value: a body may begin with "-", and "-" alone is stdout', async (argv, opts) => {
+    const { calls, error } = await parse(argv)
+    expect(error).toBeUndefined()
+    expect(calls[0]).toMatchObject(opts)
+  })
+
+  it('is not read by the global-flag scan either', () => {
+    expect(scanGlobalFlags(['--cacert', '--verbose', 'status'])).toEqual({ verbose: true, noColor: false })
   })
 })
