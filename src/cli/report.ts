@@ -160,8 +160,8 @@ function fromOAuthError(err: OAuthError): CliError {
   const status = err.status === undefined ? '' : ` (HTTP ${err.status})`
   const message = `${describeStep(err.step)} failed${status}: ${detail}`
   // A 5xx is the server failing, whatever its body says (RFC 6749 §5.2 errors are 400 and 401): as a proxy's 5xx page.
-  if (err.error === 'temporarily_unavailable' || (err.status !== undefined && err.status >= 500)) {
-    return new OfflineError(message, { hint: 'the provider is having trouble; try again shortly', cause: err })
+  if (err.error === 'temporarily_unavailable' || isBusyStatus(err.status)) {
+    return new OfflineError(message, { hint: busyHint(err), cause: err })
   }
   if (err.error === 'invalid_client' || err.error === 'unauthorized_client') {
     return new CliError(message, {
@@ -171,6 +171,24 @@ function fromOAuthError(err: OAuthError): CliError {
     })
   }
   return new CliError(message, { exitCode: 1, cause: err })
+}
+
+/**
+ * A status that means "not now" whatever the body says: a 5xx, or a 429 (rate limited; a gateway's
+ * 429 page has no OAuth body at all). Exit 5, SPEC's transient failure, the code a CI job retries on.
+ */
+function isBusyStatus(status: number | undefined): boolean {
+  return status !== undefined && (status === 429 || status >= 500)
+}
+
+/** The wait a 429 or 503 asked for, as the tool reads it (never the header's text as sent: a server may send anything). */
+function busyHint(err: { status: number | undefined; retryAfter: string | undefined }): string {
+  const what = err.status === 429 ? 'the provider is rate limiting requests' : 'the provider is having trouble'
+  const text = err.retryAfter?.trim() ?? ''
+  const seconds = /^\d{1,9}$/.test(text) ? Number(text) : undefined
+  const date = seconds === undefined ? Date.parse(text) : undefined
+  const wait = seconds !== undefined ? `${seconds} s` : date !== undefined && !Number.isNaN(date) ? `until ${new Date(date).toISOString()}` : undefined
+  return wait === undefined ? `${what}; try again shortly` : `${what}; it asked to wait ${wait} (Retry-After): try again then`
 }
 
 function describeStep(step: string): string {
@@ -290,9 +308,7 @@ export function corruptHint(err: StoreError, given?: GivenFlags): string {
 
 function fromProtocolError(err: ProtocolError): CliError {
   // A 5xx that is not an OAuth answer (a proxy's HTML 502/503 page) is the provider failing, not us.
-  if (err.status !== undefined && err.status >= 500) {
-    return new OfflineError(err.message, { hint: 'the provider is having trouble; try again shortly', cause: err })
-  }
+  if (isBusyStatus(err.status)) return new OfflineError(err.message, { hint: busyHint(err), cause: err })
   switch (err.code) {
     case 'state_mismatch':
       return new CliError(`${err.message}; nothing was exchanged`, {

@@ -15,12 +15,15 @@ export interface RawResponse {
   text: string
   /** The endpoint that answered, for messages (origin and path only are shown). */
   url?: string
+  /** Its `Retry-After` header, when it sent one. */
+  retryAfter?: string
 }
 
 /** Buffers a response once, so it can be interpreted by the pure functions below. */
 export async function readResponse(response: HttpResponse): Promise<RawResponse> {
   const contentType = response.headers.get('content-type') ?? ''
-  return { status: response.status, contentType, text: await response.text() }
+  const retryAfter = response.headers.get('retry-after')
+  return { status: response.status, contentType, text: await response.text(), ...(retryAfter === null ? {} : { retryAfter }) }
 }
 
 /**
@@ -68,13 +71,10 @@ export function describeResponse(raw: Pick<RawResponse, 'status' | 'contentType'
 export function failureFromRaw(step: string, raw: RawResponse): OAuthError | ProtocolError {
   const body = parseObjectBody(raw)
   const rfc = readErrorBody(body)
-  if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status)
+  if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status, raw.retryAfter)
   const where = `${step} endpoint${shownUrl(raw.url)}`
+  const options = { status: raw.status, ...(raw.retryAfter === undefined ? {} : { retryAfter: raw.retryAfter }) }
   return body === undefined
-    ? new ProtocolError('not_json', `${where} answered with a body that is not JSON (${describeResponse(raw)})`, {
-        status: raw.status,
-      })
-    : new ProtocolError('invalid_response', `${where} answered without an OAuth error (${describeResponse(raw)})`, {
-        status: raw.status,
-      })
+    ? new ProtocolError('not_json', `${where} answered with a body that is not JSON (${describeResponse(raw)})`, options)
+    : new ProtocolError('invalid_response', `${where} answered without an OAuth error (${describeResponse(raw)})`, options)
 }

@@ -12,14 +12,17 @@ export class OAuthError extends Error {
   readonly status: number | undefined
   /** Which step failed, for messages: 'token', 'refresh', 'device', 'revoke', 'authorize'. */
   readonly step: string
+  /** The answer's `Retry-After` header as sent (a 429 or 503 asks for a wait), for the message to say. */
+  readonly retryAfter: string | undefined
 
-  constructor(step: string, error: string, description?: string, status?: number) {
+  constructor(step: string, error: string, description?: string, status?: number, retryAfter?: string) {
     super(`${step} failed: ${error}${description ? ` (${description})` : ''}`)
     this.name = 'OAuthError'
     this.step = step
     this.error = error
     this.error_description = description
     this.status = status
+    this.retryAfter = retryAfter
   }
 }
 
@@ -53,11 +56,18 @@ export class ProtocolError extends Error {
    * beside an access token no header may hold): issued, so never dropped.
    */
   readonly issued: { refresh_token: RefreshToken } | undefined
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; status?: number; issued?: { refresh_token: RefreshToken } }) {
+  /** The answer's `Retry-After` header as sent, as OAuthError's. */
+  readonly retryAfter: string | undefined
+  constructor(
+    code: ProtocolErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number; issued?: { refresh_token: RefreshToken }; retryAfter?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ProtocolError'
     this.code = code
     this.status = options?.status
     this.issued = options?.issued
+    this.retryAfter = options?.retryAfter
   }
 }

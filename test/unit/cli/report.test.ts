@@ -18,6 +18,9 @@ describe('toCliError maps every failure to the SPEC exit code', () => {
     ['user denied', new AuthorizationDeniedError('access_denied'), 1],
     ['provider error', new OAuthError('token', 'invalid_scope', undefined, 400), 1],
     ['provider 5xx', new OAuthError('token', 'server_error', undefined, 503), 5],
+    ['rate limited (429 slow_down)', new OAuthError('refresh', 'slow_down', undefined, 429), 5],
+    ['rate limited (429 {})', new ProtocolError('invalid_response', 'refresh endpoint answered without an OAuth error (HTTP 429, application/json)', { status: 429 }), 5],
+    ['rate limited (429 text page)', new ProtocolError('not_json', 'refresh endpoint answered with a body that is not JSON (HTTP 429, text/plain)', { status: 429 }), 5],
     ['network', new TransportError('connect', 'https://x/token', 'could not connect'), 5],
     ['login timeout', new LoginTimeoutError('livechat', 300), 5],
     ['port in use', new ListenError('port_in_use', '127.0.0.1', 3000), 2],
@@ -28,6 +31,26 @@ describe('toCliError maps every failure to the SPEC exit code', () => {
     ['anything else', new Error('boom'), 1],
   ])('%s → exit %i', (_name, error, code) => {
     expect(toCliError(error).exitCode).toBe(code)
+  })
+
+  it.each([
+    ['30', 'it asked to wait 30 s (Retry-After)'],
+    ['Wed, 21 Oct 2026 07:28:00 GMT', 'it asked to wait until 2026-10-21T07:28:00.000Z (Retry-After)'],
+  ])('says a rate-limited token endpoint is busy, and the wait its Retry-After %j asked for', (retryAfter, said) => {
+    for (const error of [
+      new OAuthError('refresh', 'slow_down', undefined, 429, retryAfter),
+      new ProtocolError('not_json', 'refresh endpoint answered with a body that is not JSON (HTTP 429, text/plain)', { status: 429, retryAfter }),
+    ]) {
+      const { text } = formatError(error, { verbose: false })
+      expect(text).toContain('the provider is rate limiting requests')
+      expect(text).toContain(said)
+    }
+  })
+
+  it('repeats no Retry-After it cannot read (a server may send anything, escapes included)', () => {
+    const { text } = formatError(new OAuthError('refresh', 'slow_down', undefined, 429, '\u001b[2Jsoon'), { verbose: false })
+    expect(text).toContain('the provider is rate limiting requests; try again shortly')
+    expect(text).not.toContain('soon')
   })
 
   it('names the login command to run, with the profile, when a login is needed', () => {

@@ -132,6 +132,15 @@ describe('parseTokenResponse: failures', () => {
     expect(err).toMatchObject({ error: 'temporarily_unavailable', status: 503 })
   })
 
+  it.each([
+    ['an RFC body', jsonResponse(429, { error: 'slow_down' }, { 'retry-after': '30' })],
+    ['a text page', new Response('Too Many Requests', { status: 429, headers: { 'content-type': 'text/plain', 'retry-after': '30' } })],
+    ['{}', jsonResponse(429, {}, { 'retry-after': '30' })],
+  ])('keeps the Retry-After of a 429 with %s, so the message can say how long to wait', async (_name, response) => {
+    const err = await rejection(parseTokenResponse(response, NOW, 'refresh'))
+    expect(err).toMatchObject({ status: 429, retryAfter: '30' })
+  })
+
   it('turns a 200 with an error body and no token into OAuthError', async () => {
     const err = await rejection(parseTokenResponse(jsonResponse(200, { error: 'bad_verification_code' }), NOW, 'token'))
     expect(err).toMatchObject({ error: 'bad_verification_code', status: 200 })
