@@ -5,7 +5,7 @@
  * credential (refresh token, client secret), so nothing here ever puts its
  * content in a message.
  */
-import type { StoredCredential } from '../store/credential-store'
+import type { StoredCredential, StoreKind } from '../store/credential-store'
 import { validateCredential } from '../store/codec'
 import { parseJsonOrUndefined } from '../platform/json'
 import { PROVIDER_NAME_PATTERN } from '../providers/schema'
@@ -19,13 +19,23 @@ const MAX_BUNDLE_LENGTH = 1024 * 1024
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 export type BundleDecoding =
-  | { ok: true; credential: StoredCredential }
+  /** `from`: the kind of store it was exported from, when the bundle says (older ones do not). */
+  | { ok: true; credential: StoredCredential; from?: StoreKind }
   /** `name`: the bundle is whole, but that name of it is one the CLI refuses. */
   | { ok: false; reason: string; name?: 'provider' | 'profile' }
 
-/** The one-line bundle for a credential, every field included. */
-export function encodeBundle(credential: StoredCredential): string {
-  return BUNDLE_PREFIX + Buffer.from(JSON.stringify(credential), 'utf8').toString('base64url')
+/**
+ * Where a bundle says it was exported from, beside the credential's own fields: import's hint to remove
+ * the source copy names that store (`logout --local --store file`), which may not be the default where it
+ * is run. Read back and removed by decodeBundle; a version that does not know it stores it as an unknown field.
+ */
+const FROM_FIELD = 'exported_from'
+const STORE_KINDS: readonly string[] = ['keychain', 'file', 'postgres'] satisfies StoreKind[]
+
+/** The one-line bundle for a credential, every field included, and the kind of store it was read from. */
+export function encodeBundle(credential: StoredCredential, from?: StoreKind): string {
+  const value = from === undefined ? credential : { ...credential, [FROM_FIELD]: from }
+  return BUNDLE_PREFIX + Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')
 }
 
 /**
@@ -45,8 +55,9 @@ export function decodeBundle(text: string, options: { profile?: string } = {}): 
   }
   const payload = line.slice(BUNDLE_PREFIX.length)
   if (!BASE64URL.test(payload)) return { ok: false, reason: 'its payload is not base64url (was it cut or wrapped?)' }
-  const value = parseJsonOrUndefined(Buffer.from(payload, 'base64url').toString('utf8'))
-  if (value === undefined) return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
+  const parsed = parseJsonOrUndefined(Buffer.from(payload, 'base64url').toString('utf8'))
+  if (parsed === undefined) return { ok: false, reason: 'its payload is not JSON (was it cut short?)' }
+  const { value, from } = withoutFrom(parsed)
   const checked = validateCredential(value)
   if (!checked.ok) return { ok: false, reason: `the credential in it is not valid: ${checked.reason}` }
   const credential = options.profile === undefined ? checked.credential : { ...checked.credential, profile: options.profile }
@@ -56,7 +67,14 @@ export function decodeBundle(text: string, options: { profile?: string } = {}): 
   if (!isValidProfileName(credential.profile)) {
     return { ok: false, name: 'profile', reason: 'its "profile" is not a profile name (a letter or digit, then letters, digits, ".", "_" or "-", at most 64)' }
   }
-  return { ok: true, credential }
+  return from === undefined ? { ok: true, credential } : { ok: true, credential, from }
+}
+
+/** The payload without its `exported_from`, and that store kind when it is one. */
+function withoutFrom(value: unknown): { value: unknown; from?: StoreKind } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, FROM_FIELD)) return { value }
+  const { [FROM_FIELD]: from, ...rest } = value as Record<string, unknown>
+  return typeof from === 'string' && STORE_KINDS.includes(from) ? { value: rest, from: from as StoreKind } : { value: rest }
 }
 
 /** What `export` tells the user about how long a bundle stays usable. */

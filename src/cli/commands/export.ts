@@ -44,7 +44,7 @@ export async function runExport(opts: ExportOptions, deps: Deps): Promise<Export
     if (err instanceof NotLoggedInError && err.reason === 'missing') await loadProvider(opts.provider, { config: opts.config }, deps)
     throw err
   })
-  return { bundle: encodeBundle(credential), credential }
+  return { bundle: encodeBundle(credential, store.kind), credential }
 }
 
 /** The stderr notes: never the bundle or any part of it. */

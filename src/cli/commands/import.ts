@@ -9,6 +9,7 @@ import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { paint, renderJson } from '../render'
 import { describeStore, summarize, type CredentialSummary } from '../summary'
+import type { StoreKind } from '../../store/credential-store'
 import type { Command } from 'commander'
 import { addCommonOptions, type CommandContext } from '../command-kit'
 import type { CommonOptions } from '../options'
@@ -34,6 +35,8 @@ export interface ImportResult {
   summary: CredentialSummary
   /** A credential was already stored under that provider and profile, and is now replaced. */
   replaced: boolean
+  /** The kind of store the bundle was exported from, when it says. */
+  from?: StoreKind
 }
 
 export async function runImport(opts: ImportOptions, deps: Deps): Promise<ImportResult> {
@@ -57,11 +60,12 @@ export async function runImport(opts: ImportOptions, deps: Deps): Promise<Import
   const store = await deps.openStore(opts.store)
   const before = await store.get(credential)
   await store.set(credential)
-  return { summary: summarize(credential, store), replaced: before.status === 'found' }
+  const result = { summary: summarize(credential, store), replaced: before.status === 'found' }
+  return decoded.from === undefined ? result : { ...result, from: decoded.from }
 }
 
 export async function executeImport(opts: ImportOptions, deps: Deps): Promise<ExitCode> {
-  const { summary, replaced } = await runImport(opts, deps)
+  const { summary, replaced, from } = await runImport(opts, deps)
   if (opts.json) deps.io.stdout.write(renderJson(summary))
   const p = paint(deps.io.color)
   const where = describeStore(summary)
@@ -71,10 +75,17 @@ export async function executeImport(opts: ImportOptions, deps: Deps): Promise<Ex
   deps.io.stderr.write(`${p.green('✓')} Imported ${provider} (profile ${profileName}); stored in ${where}${replacing}\n`)
   if (summary.store === 'postgres') {
     // Two stores holding one rotating refresh token race outside the lease: the first refresh kills the other copy.
+    // Named with its store: where the shared store is the default (OAUTH_CLI_STORE), a bare logout would delete the shared row.
     const profile = summary.profile === 'default' ? '' : ` --profile ${profileName}`
     deps.io.stderr.write(
-      `Now remove the copy it came from, so that only the shared store refreshes it: where you exported it, run oauth-cli logout ${provider}${profile} --local\n`,
+      `Now remove the copy it came from, so that only the shared store refreshes it: where you exported it, run oauth-cli logout ${provider}${profile} --local${sourceStore(from)}\n`,
     )
   }
   return 0
+}
+
+/** `--store` for the store a bundle came from (a shared store's URL is not in it: it may hold a password). */
+function sourceStore(from: StoreKind | undefined): string {
+  if (from === 'keychain' || from === 'file') return ` --store ${from}`
+  return from === 'postgres' ? ' --store <the postgres:// URL it was exported from>' : ' --store <the store it was exported from>'
 }

@@ -86,7 +86,7 @@ export async function executeLogout(opts: LogoutOptions, deps: Deps): Promise<Ex
   deps.io.stderr.write(
     result.revoked
       ? `✓ Revoked and removed the credentials for ${what}\n`
-      : `✓ Removed the credentials for ${what} locally only; not revoked: ${result.reason}\n`,
+      : `✓ Removed the credentials for ${what} ${result.store === 'postgres' ? 'from the shared store, for every machine that uses it' : 'locally only'}; not revoked: ${result.reason}\n`,
   )
   return 0
 }

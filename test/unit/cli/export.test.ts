@@ -14,7 +14,7 @@ describe('runExport', () => {
     const credential = makeCredential({ expires_at: '2025-01-01T00:00:00.000Z' })
     await store.set(credential)
     const result = await runExport(opts, makeTestDeps({ store }))
-    expect(decodeBundle(result.bundle)).toEqual({ ok: true, credential })
+    expect(decodeBundle(result.bundle)).toEqual({ ok: true, credential, from: 'file' })
     expect(store.writes).toBe(1)
   })
 
@@ -35,7 +35,7 @@ describe('runExport', () => {
     const credential = makeCredential({ provider: 'gone' })
     await store.set(credential)
     const result = await runExport({ ...opts, provider: 'gone' }, makeTestDeps({ store }))
-    expect(decodeBundle(result.bundle)).toEqual({ ok: true, credential })
+    expect(decodeBundle(result.bundle)).toEqual({ ok: true, credential, from: 'file' })
   })
 })
 

@@ -64,6 +64,20 @@ describe('executeImport', () => {
     expect(deps.io.stderrText).toBe('✓ Imported livechat (profile default); stored in the file store\n')
   })
 
+  it.each([
+    ['file', ' --store file'],
+    ['keychain', ' --store keychain'],
+    [undefined, ' --store <the store it was exported from>'],
+  ] as const)(
+    'after an import into the shared store, names the store (%s) to remove the source copy from, not the shared one',
+    async (from, spelled) => {
+      // The shared store may be the default where the hint is run (OAUTH_CLI_STORE=postgres://…): without --store, logout deletes the shared row.
+      const { deps } = depsWith(encodeBundle(makeCredential({ profile: 'f13' }), from), new MemoryStore('postgres', '127.0.0.1:5432/oauth'))
+      expect(await executeImport(opts, deps)).toBe(0)
+      expect(deps.io.stderrText).toContain(`where you exported it, run oauth-cli logout livechat --profile f13 --local${spelled}\n`)
+    },
+  )
+
   it('prints nothing on stdout without --json', async () => {
     const { deps } = depsWith(encodeBundle(makeCredential()))
     await executeImport(opts, deps)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runLogout, type LogoutOptions } from '../../../src/cli/commands/logout'
+import { executeLogout, runLogout, type LogoutOptions } from '../../../src/cli/commands/logout'
 import { refreshLockName } from '../../../src/session/save-issued'
 import { createEitherStore } from '../../../src/store/either-store'
 import type { CredentialStore, Hold, Locker } from '../../../src/store/credential-store'
@@ -130,5 +130,20 @@ describe('logout when the provider says a token is already invalid', () => {
     const deps = answering(store, () => jsonResponse(status, { error }))
     await expect(runLogout(options, deps)).rejects.toThrow(/could not revoke .*the credentials were kept/)
     expect((await store.get(key)).status).toBe('found')
+  })
+})
+
+describe('logout --local says where the credentials were removed from', () => {
+  it.each([
+    ['file', 'locally only'],
+    ['keychain', 'locally only'],
+    ['postgres', 'from the shared store, for every machine that uses it'],
+  ] as const)('%s store: %j', async (kind, said) => {
+    const store = new MemoryStore(kind)
+    await store.set(stored())
+    const { deps } = world(store)
+    expect(await executeLogout({ ...options, local: true }, deps)).toBe(0)
+    expect(deps.io.stderrText).toBe(`✓ Removed the credentials for acme (profile default) ${said}; not revoked: --local\n`)
+    expect(store.items.size).toBe(0)
   })
 })

@@ -17,6 +17,14 @@ describe('encodeBundle / decodeBundle', () => {
     expect(decodeBundle(bundle)).toEqual({ ok: true, credential })
   })
 
+  it('carries the kind of store it was exported from, apart from the credential (import names it)', () => {
+    const credential = makeCredential()
+    expect(decodeBundle(encodeBundle(credential, 'file'))).toEqual({ ok: true, credential, from: 'file' })
+    expect(decodeBundle(encodeBundle(credential, 'keychain'))).toEqual({ ok: true, credential, from: 'keychain' })
+    // One whose "from" is no store kind: the credential all the same, without a "from".
+    expect(decodeBundle(payloadOf({ ...credential, exported_from: 'elsewhere' }))).toEqual({ ok: true, credential })
+  })
+
   it('is one line that does not show the secrets in clear', () => {
     const bundle = encodeBundle(makeCredential())
     expect(bundle).not.toContain('\n')
