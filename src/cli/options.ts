@@ -236,7 +236,10 @@ export const CALL_FLAGS = {
   include: flag<boolean>({ flags: '-i, --include', description: 'print the status line and response headers before the body' }),
   paginate: flag<boolean>({ flags: '--paginate', description: "follow the provider's pagination and print one merged JSON array" }),
   ndjson: flag<boolean>({ flags: '--ndjson', description: 'with --paginate: one JSON item per line instead of one array' }),
-  output: flag<string | undefined>({ flags: '-o, --output <file>', description: 'write the response body (and with -i the headers) to <file> instead of stdout' }),
+  output: flag<string | undefined>({
+    flags: '-o, --output <file>',
+    description: 'write the response body (and with -i the headers) to <file> instead of stdout; "-" is stdout, as in curl',
+  }),
   fail: flag<boolean>({ flags: '-f, --fail', description: 'on an HTTP error status print no body (exit 4 either way), as curl -f' }),
   silent: flag<boolean>({ flags: '-s, --silent', description: 'accepted for curl habits: only the result is printed anyway' }),
   showError: flag<boolean>({ flags: '-S, --show-error', description: 'accepted for curl habits (-sS): errors are always shown' }),

@@ -2,7 +2,7 @@
  * What a newcomer who knows gh and curl trips over (issue 13), each on the
  * built CLI with a temp HOME: exit code, stdout and stderr.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -511,6 +511,20 @@ describe('curl habits', SUITE, () => {
     const written = readFileSync(file, 'utf8')
     expect(written).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
     expect(written).toMatch(/\r\n\r\n\{/)
+  })
+
+  it('-o - writes the body (and with -i the head) to stdout, as curl does: no file named "-"', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const plain = await world.cli(['call', 'acme', '/me'])
+    expectExit(plain, 0)
+    const run = await world.cli(['call', 'acme', '/me', '-o', '-'])
+    expectExit(run, 0)
+    expect(run.stdout).toBe(plain.stdout)
+    const included = await world.cli(['call', 'acme', '/me', '-i', '-o', '-'])
+    expectExit(included, 0)
+    expect(included.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(existsSync(join(world.home.home, '-'))).toBe(false)
   })
 
   it('-o into a directory that does not exist is refused before anything is sent', async ({ makeWorld }) => {

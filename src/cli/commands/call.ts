@@ -40,7 +40,7 @@ export interface CallOptions extends CommonOptions {
   query: string[]
   include: boolean
   paginate: boolean
-  /** `-o <file>`: the body goes to this file (raw bytes), not stdout. */
+  /** `-o <file>`: the body goes to this file (raw bytes), not stdout; `-` is stdout, as in curl. */
   output?: string
   /** With `--paginate`: one compact JSON item per line instead of one array. */
   ndjson: boolean
@@ -328,6 +328,8 @@ export async function executeCall(
   openFile: OpenOutputFile = openOutputFile,
   resume?: CallResume,
 ): Promise<ExitCode> {
+  // curl's `-o -`: stdout, for every reader below (a file named "-" is `-o ./-`).
+  if (opts.output === '-') opts = { ...opts, output: undefined }
   if (opts.ndjson && !opts.paginate) {
     throw new UsageError('--ndjson prints the merged items of --paginate', { hint: 'add --paginate, or drop --ndjson' })
   }
