@@ -113,6 +113,9 @@ function nextCursorPage(request: ApiRequest, json: unknown): ApiRequest | undefi
  * LiveChat: list actions answer `next_page_id`, which the next request sends
  * as `page_id` in its JSON body. `filters`, `limit` and `sort_order` may not
  * go with `page_id`: the first request's are remembered by the server.
+ * Whatever the first request looked like (a GET, no body, a text label), the
+ * next one is what the API takes: RPC over POST with a JSON body
+ * (shared/providers.md, LiveChat "API base and versions"; Differences 9).
  * @see https://platform.text.com/docs/messaging/agent-chat-api#pagination
  */
 function nextPageIdPage(request: ApiRequest, json: unknown): ApiRequest | undefined {
@@ -123,7 +126,14 @@ function nextPageIdPage(request: ApiRequest, json: unknown): ApiRequest | undefi
     throw new PaginationError('the provider returned the same next_page_id twice; stopping to avoid a loop')
   }
   const { filters: _f, limit: _l, sort_order: _s, ...rest } = body
-  return { ...request, body: JSON.stringify({ ...rest, page_id: pageId }) }
+  return { ...request, method: 'POST', headers: withJsonContentType(request.headers), body: JSON.stringify({ ...rest, page_id: pageId }) }
+}
+
+/** The headers with a JSON Content-Type: the caller's own when it is one (`application/json; charset=utf-8`). */
+function withJsonContentType(headers: ApiRequest['headers']): ApiRequest['headers'] {
+  const given = headers['content-type']
+  if (typeof given === 'string' && /^application\/json\s*(;|$)/i.test(given)) return headers
+  return { ...headers, 'content-type': 'application/json' }
 }
 
 function parseObjectBody(body: string | undefined): Record<string, unknown> {

@@ -106,6 +106,24 @@ describe('call --paginate, LiveChat next_page_id', () => {
   })
 })
 
+describe('call --paginate, LiveChat pages after a first request without a JSON body', () => {
+  it.each([
+    ['no -d (a GET)', {}],
+    ['-X POST and no body', { method: 'POST' }],
+    ['a text Content-Type of its own', { data: '{}', headers: ['content-type: text/plain'] }],
+  ])('%s: every later page is a POST of JSON, as LiveChat\'s API takes', async (_name, given) => {
+    const http = recordingHttp((_url, init) =>
+      init.body !== '' && (JSON.parse(init.body) as { page_id?: string }).page_id ? page('livechat/list_chats-2.json') : page('livechat/list_chats-1.json'),
+    )
+    const { deps } = await callDeps('livechat', http)
+    await executeCall(callOptions({ provider: 'livechat', target: '/v3.6/agent/action/list_chats', paginate: true, ...given }), deps)
+    const later = http.calls.slice(1)
+    expect(later).toHaveLength(1)
+    expect(later.map((c) => [c.method, c.headers.get('content-type'), c.body])).toEqual([['POST', 'application/json', '{"page_id":"MTUxNzM5ODEzMTQ5Ng=="}']])
+    expect(ids(deps.io.stdoutText)).toEqual(['PJ0MRSHTDG', 'PJ0MRSHTDH', 'PJ0MRSHTDJ'])
+  })
+})
+
 describe('call --paginate, Link headers for a configured provider', () => {
   const linked = () =>
     recordingHttp((url) =>
