@@ -225,7 +225,7 @@ function loginTimeoutHint(err: LoginTimeoutError): string {
 
 /** What to check; a provider's own `unreachable_hint` (session/provider-http.ts) when it could not be reached at all. */
 function transportHint(err: TransportError): string {
-  if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyStatus)
+  if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyStatus, err.proxyTunnelClosed === true)
   const quirk = unreachableHintOf(err)
   if (quirk && err.kind === 'connect') return quirk
   switch (err.kind) {
@@ -242,8 +242,9 @@ function transportHint(err: TransportError): string {
 }
 
 /** The proxy failed, not the provider: what to change about it (its variable, or NO_PROXY to go direct). */
-function proxyHint(variable: string, status: number | undefined): string {
+function proxyHint(variable: string, status: number | undefined, tunnelClosed: boolean): string {
   if (status === 407) return `the proxy asks for credentials: add your proxy user name and password to the URL in ${variable}, before its host`
+  if (tunnelClosed) return `check that ${variable} names an HTTP proxy that tunnels to that host (ask its administrator), or list the host in NO_PROXY to connect directly`
   if (status !== undefined) return `the proxy would not connect to that host: ask its administrator, or list the host in NO_PROXY to connect directly`
   return `check that the proxy in ${variable} runs and that its host and port are right, or unset ${variable}; hosts to reach without it go in NO_PROXY`
 }

@@ -212,11 +212,14 @@ function proxyFailure(
   chain: ReturnType<typeof errorChain>,
   via: string,
   target: string,
-): { kind: TransportErrorKind; message: string; extra?: { proxyStatus: number } } | undefined {
+): { kind: TransportErrorKind; message: string; extra?: { proxyStatus: number } | { proxyTunnelClosed: true } } | undefined {
   for (const item of chain) {
     const tunnel = typeof item.message === 'string' ? /^Proxy response \((\d{3})\)/.exec(item.message) : null
     if (tunnel) return { kind: 'other', message: `${via} refused to open a tunnel to ${target} (HTTP ${tunnel[1]})`, extra: { proxyStatus: Number(tunnel[1]) } }
     switch (item.code) {
+      // undici-client.ts: the proxy took the CONNECT and closed the connection without an answer. Nothing reached the target.
+      case 'UND_ERR_PRX_CONN':
+        return { kind: 'connect', message: `${via} closed the connection instead of opening a tunnel to ${target}`, extra: { proxyTunnelClosed: true } }
       case 'ECONNREFUSED':
         return { kind: 'connect', message: `could not connect to ${via} for ${target} (connection refused)` }
       case 'EHOSTUNREACH':

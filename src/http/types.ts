@@ -82,14 +82,17 @@ export class TransportError extends Error {
   readonly proxyVariable?: string
   /** What the proxy answered when it refused to open a tunnel (407: it wants credentials). */
   readonly proxyStatus?: number
+  /** The proxy took the request for a tunnel and closed the connection without answering it. */
+  readonly proxyTunnelClosed?: boolean
 
-  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown; proxyVariable?: string; proxyStatus?: number }) {
+  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown; proxyVariable?: string; proxyStatus?: number; proxyTunnelClosed?: boolean }) {
     super(message, options)
     this.name = 'TransportError'
     this.kind = kind
     this.url = url
     if (options?.proxyVariable !== undefined) this.proxyVariable = options.proxyVariable
     if (options?.proxyStatus !== undefined) this.proxyStatus = options.proxyStatus
+    if (options?.proxyTunnelClosed) this.proxyTunnelClosed = true
   }
 }
 
