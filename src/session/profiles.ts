@@ -10,6 +10,7 @@ import type { Env, SessionDeps } from './deps'
 import { ConfigError } from '../providers/errors'
 import { parseJsonOrUndefined } from '../platform/json'
 import { randomHex } from '../platform/unique-name'
+import { resolvePaths } from '../platform/paths'
 
 /** The profile used when nothing else names one. */
 export const DEFAULT_PROFILE = 'default'
@@ -101,7 +102,7 @@ export function serializeProfilesFile(file: ProfilesFile): string {
 
 /** `$XDG_CONFIG_HOME/oauth-cli/profiles.json`, beside (not inside) any `--config` file. */
 export function profilesFilePath(env: Env, homedir: string): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir, '.config'), 'oauth-cli', 'profiles.json')
+  return join(resolvePaths(env, homedir).configDir, 'profiles.json')
 }
 
 export async function readProfilesFile(deps: Pick<SessionDeps, 'env' | 'homedir' | 'readTextFile'>): Promise<ProfilesFile> {

@@ -30,8 +30,8 @@ export async function rescueCredential(credential: StoredCredential, ctx: Rescue
   const [{ mkdir, open, rm }, { tmpdir }, { randomBytes }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:crypto')])
   const stamp = new Date(ctx.now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
   const prefix = `rescued-${encodeFileNamePart(credential.provider)}@${encodeFileNamePart(credential.profile)}-${stamp}-${process.pid}`
-  const stateHome = ctx.env.XDG_STATE_HOME || join(ctx.homedir, '.local', 'state')
-  const dirs = [resolvePaths(ctx.env, ctx.homedir).dataDir, join(stateHome, 'oauth-cli'), ctx.homedir, tmpdir()]
+  const paths = resolvePaths(ctx.env, ctx.homedir)
+  const dirs = [paths.dataDir, paths.stateDir, ctx.homedir, tmpdir()]
   const content = `${encodeBundle(credential)}\n`
   for (const dir of dirs) {
     try {
