@@ -8,6 +8,7 @@ import { saidIfUndelivered, withOutput } from './cli/held-output'
 import { rootInterrupt, silentAfter } from './cli/interrupt'
 import { scanGlobalFlags } from './cli/options'
 import type { ProcessLike } from './platform/process'
+import { dropDependencyWarnings } from './platform/warnings'
 import type { CallResume } from './session/api-call'
 import type { ExitCode } from './cli/errors'
 import { CancelledError } from './session/errors'
@@ -19,6 +20,7 @@ export interface Resume {
 
 export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume = {}): Promise<ExitCode> {
   const flags = scanGlobalFlags(argv)
+  dropDependencyWarnings(proc)
   // Ctrl-C in any wait (browser, device code, lock, network) ends like Ctrl-C at a prompt: one "cancelled" line
   // and exit 130. The work stops where it can (a refresh sends nothing more; cli/interrupt.ts), and the process
   // ends only once a refresh under its lock has settled (no temp file left, the lock released).

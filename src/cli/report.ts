@@ -7,7 +7,7 @@ import { isReaderGone } from '../platform/io'
 import { escapeControls } from '../platform/terminal-text'
 import { contextOf, rememberContext, type ErrorContext } from './error-context'
 import { hintWithSuggestion } from './suggest'
-import { ResponseTooLargeError, TransportError } from '../http/types'
+import { ResponseTooLargeError, TransportError, type ProxyProblem } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
 import { ConfigError } from '../providers/errors'
@@ -225,7 +225,7 @@ function loginTimeoutHint(err: LoginTimeoutError): string {
 
 /** What to check; a provider's own `unreachable_hint` (session/provider-http.ts) when it could not be reached at all. */
 function transportHint(err: TransportError): string {
-  if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyStatus, err.proxyTunnelClosed === true)
+  if (err.proxyVariable !== undefined) return proxyHint(err.proxyVariable, err.proxyProblem)
   const quirk = unreachableHintOf(err)
   if (quirk && err.kind === 'connect') return quirk
   switch (err.kind) {
@@ -242,11 +242,19 @@ function transportHint(err: TransportError): string {
 }
 
 /** The proxy failed, not the provider: what to change about it (its variable, or NO_PROXY to go direct). */
-function proxyHint(variable: string, status: number | undefined, tunnelClosed: boolean): string {
-  if (status === 407) return `the proxy asks for credentials: add your proxy user name and password to the URL in ${variable}, before its host`
-  if (tunnelClosed) return `check that ${variable} names an HTTP proxy that tunnels to that host (ask its administrator), or list the host in NO_PROXY to connect directly`
-  if (status !== undefined) return `the proxy would not connect to that host: ask its administrator, or list the host in NO_PROXY to connect directly`
-  return `check that the proxy in ${variable} runs and that its host and port are right, or unset ${variable}; hosts to reach without it go in NO_PROXY`
+function proxyHint(variable: string, problem: ProxyProblem | undefined): string {
+  switch (problem) {
+    case 'credentials_wanted':
+      return `the proxy asks for credentials: put your proxy user name and password in the URL in ${variable}, as user:password@ before its host`
+    case 'credentials_refused':
+      return `the proxy refused the user name and password in ${variable}: check them (an @, : or / in either must be percent-encoded, such as %40 for @)`
+    case 'refused':
+      return `the proxy would not connect to that host: ask its administrator, or list the host in NO_PROXY to connect directly`
+    case 'closed':
+      return `check that ${variable} names an HTTP proxy that tunnels to that host (ask its administrator), or list the host in NO_PROXY to connect directly`
+    default:
+      return `check that the proxy in ${variable} runs and that its host and port are right, or unset ${variable}; hosts to reach without it go in NO_PROXY`
+  }
 }
 
 function fromListenError(err: ListenError): CliError {

@@ -5,7 +5,7 @@
  * sends no request loads neither.
  */
 import { redactText } from './redact'
-import { ResponseTooLargeError, TransportError, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
+import { ResponseTooLargeError, TransportError, type ProxyProblem, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
 import type { Env } from '../platform/process'
 import { describeProxy, usesProxy, type ProxyChoice } from './proxy'
 
@@ -191,8 +191,11 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
     return new ResponseTooLargeError('headers', safeUrl(url), MAX_HEADER_BYTES, `the response headers from ${target} are larger than ${limit} KiB, more than this tool reads`)
   }
   if (proxy && via) {
-    const failed = proxyFailure(chain, via, target)
-    if (failed) return new TransportError(failed.kind, safeUrl(url), failed.message, { cause: err, proxyVariable: proxy.variable, ...failed.extra })
+    const failed = proxyFailure(chain, proxy, via, target)
+    if (failed) {
+      const { kind, message, problem, status } = failed
+      return new TransportError(kind, safeUrl(url), message, { cause: err, proxyVariable: proxy.variable, proxyProblem: problem, ...(status === undefined ? {} : { proxyStatus: status }) })
+    }
   }
   for (const item of chain) {
     const classified = typeof item.code === 'string' ? classifyCode(item.code) : undefined
@@ -205,31 +208,57 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
 
 /**
  * A failure of the proxy itself: the only connection made is to the proxy, and
- * the only name resolved is its own, so these codes are about it; undici says a
- * refused tunnel as "Proxy response (407) !== 200 when HTTP Tunneling".
+ * the only name resolved is its own, so these codes are about it. undici says
+ * a refused tunnel as "Proxy response (407) !== 200 when HTTP Tunneling", a
+ * 407 to a forwarded plain-http request as "Proxy Authentication Required
+ * (407)", a SOCKS5 proxy's refusals with UND_ERR_SOCKS5_* codes;
+ * undici-client.ts names a CONNECT the proxy closed or never answered.
  */
 function proxyFailure(
   chain: ReturnType<typeof errorChain>,
+  proxy: ProxyChoice,
   via: string,
   target: string,
-): { kind: TransportErrorKind; message: string; extra?: { proxyStatus: number } | { proxyTunnelClosed: true } } | undefined {
+): { kind: TransportErrorKind; message: string; problem: ProxyProblem; status?: number } | undefined {
+  const credentials = proxy.url.username !== '' || proxy.url.password !== ''
+  const wanted: ProxyProblem = credentials ? 'credentials_refused' : 'credentials_wanted'
   for (const item of chain) {
-    const tunnel = typeof item.message === 'string' ? /^Proxy response \((\d{3})\)/.exec(item.message) : null
-    if (tunnel) return { kind: 'other', message: `${via} refused to open a tunnel to ${target} (HTTP ${tunnel[1]})`, extra: { proxyStatus: Number(tunnel[1]) } }
-    switch (item.code) {
+    const message = typeof item.message === 'string' ? item.message : ''
+    const tunnel = /^Proxy response \((\d{3})\)/.exec(message)
+    if (tunnel) {
+      const status = Number(tunnel[1])
+      return { kind: 'other', message: `${via} refused to open a tunnel to ${target} (HTTP ${status})`, problem: status === 407 ? wanted : 'refused', status }
+    }
+    if (/^Proxy Authentication Required \(407\)/.test(message)) {
+      return { kind: 'other', message: `${via} refused to forward the request to ${target} (HTTP 407)`, problem: wanted, status: 407 }
+    }
+    const code = typeof item.code === 'string' ? item.code : ''
+    if (code.startsWith('UND_ERR_SOCKS5_REPLY_')) {
+      // Its reply says why: "Connection refused", "Host unreachable", "Connection not allowed by ruleset"...
+      const why = message.replace(/^SOCKS5 connection failed: /, '')
+      return { kind: 'other', message: `${via} could not connect to ${target} (SOCKS5: ${redactText(why)})`, problem: 'refused' }
+    }
+    switch (code) {
+      case 'UND_ERR_SOCKS5_AUTH_FAILED':
+        return { kind: 'other', message: `${via} refused the user name and password for ${target} (SOCKS5)`, problem: 'credentials_refused' }
+      case 'UND_ERR_SOCKS5_AUTH_REJECTED':
+        return { kind: 'other', message: `${via} accepted none of the authentication methods offered for ${target} (SOCKS5)`, problem: wanted }
       // undici-client.ts: the proxy took the CONNECT and closed the connection without an answer. Nothing reached the target.
       case 'UND_ERR_PRX_CONN':
-        return { kind: 'connect', message: `${via} closed the connection instead of opening a tunnel to ${target}`, extra: { proxyTunnelClosed: true } }
+        return { kind: 'connect', message: `${via} closed the connection instead of opening a tunnel to ${target}`, problem: 'closed' }
+      // undici-client.ts: the proxy took the CONNECT and gave no answer within the timeout.
+      case 'UND_ERR_PRX_TIMEOUT':
+        return { kind: 'timeout', message: `timed out waiting for ${via} to open a tunnel to ${target}`, problem: 'unreachable' }
       case 'ECONNREFUSED':
-        return { kind: 'connect', message: `could not connect to ${via} for ${target} (connection refused)` }
+        return { kind: 'connect', message: `could not connect to ${via} for ${target} (connection refused)`, problem: 'unreachable' }
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
       case 'EADDRNOTAVAIL':
-        return { kind: 'connect', message: `could not connect to ${via} for ${target} (${item.code})` }
+        return { kind: 'connect', message: `could not connect to ${via} for ${target} (${code})`, problem: 'unreachable' }
       case 'ENOTFOUND':
-        return { kind: 'dns', message: `could not resolve the host name of ${via} (no such host)` }
+        return { kind: 'dns', message: `could not resolve the host name of ${via} (no such host)`, problem: 'unreachable' }
       case 'EAI_AGAIN':
-        return { kind: 'dns', message: `could not resolve the host name of ${via} (temporary DNS failure)` }
+        return { kind: 'dns', message: `could not resolve the host name of ${via} (temporary DNS failure)`, problem: 'unreachable' }
     }
   }
   return undefined

@@ -73,6 +73,14 @@ export type HttpClient = (url: string | URL, init?: HttpRequestInit) => Promise<
 
 export type TransportErrorKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'aborted' | 'other'
 
+/**
+ * How a proxy failed: it could not be reached (or did not answer); it wants
+ * credentials the URL in its variable does not carry; it refused the ones it
+ * carries; it refused to reach the target; it took the request for a tunnel
+ * and closed the connection without answering.
+ */
+export type ProxyProblem = 'unreachable' | 'credentials_wanted' | 'credentials_refused' | 'refused' | 'closed'
+
 /** A request that got no HTTP answer: DNS, connect, TLS, reset, timeout. */
 export class TransportError extends Error {
   readonly kind: TransportErrorKind
@@ -80,19 +88,19 @@ export class TransportError extends Error {
   readonly url: string
   /** The variable naming the proxy the request went through, when that proxy is what failed (http/proxy.ts). */
   readonly proxyVariable?: string
-  /** What the proxy answered when it refused to open a tunnel (407: it wants credentials). */
+  /** What the proxy answered when it refused to open a tunnel or to forward the request (407: it wants credentials). */
   readonly proxyStatus?: number
-  /** The proxy took the request for a tunnel and closed the connection without answering it. */
-  readonly proxyTunnelClosed?: boolean
+  /** What went wrong with the proxy, when the proxy is what failed (the hint depends on it). */
+  readonly proxyProblem?: ProxyProblem
 
-  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown; proxyVariable?: string; proxyStatus?: number; proxyTunnelClosed?: boolean }) {
+  constructor(kind: TransportErrorKind, url: string, message: string, options?: { cause?: unknown; proxyVariable?: string; proxyStatus?: number; proxyProblem?: ProxyProblem }) {
     super(message, options)
     this.name = 'TransportError'
     this.kind = kind
     this.url = url
     if (options?.proxyVariable !== undefined) this.proxyVariable = options.proxyVariable
     if (options?.proxyStatus !== undefined) this.proxyStatus = options.proxyStatus
-    if (options?.proxyTunnelClosed) this.proxyTunnelClosed = true
+    if (options?.proxyProblem !== undefined) this.proxyProblem = options.proxyProblem
   }
 }
 

@@ -93,6 +93,7 @@ type Connector = (options: object, callback: (err: Error | null, socket: unknown
  * the CONNECT is a final failure (code UND_ERR_PRX_CONN, as undici's own later
  * fix names it). undici reads that socket error as recoverable and dials the
  * proxy again at once, for as long as the process lives (nodejs/undici#3897).
+ * A CONNECT left unanswered past the timeout is named as the proxy's too.
  */
 function poolFactory(undici: Undici) {
   return (origin: string | URL, opts: object): InstanceType<Undici['Pool']> | InstanceType<Undici['Client']> => {
@@ -106,9 +107,13 @@ function poolFactory(undici: Undici) {
 function finalTunnelFailure(connect: Connector): Connector {
   return (options, callback) =>
     connect(options, (err, socket) => {
-      if (err && (err as { code?: unknown }).code === 'UND_ERR_SOCKET') {
-        const closed = Object.assign(new Error('the proxy closed the connection before opening the tunnel', { cause: err }), { code: 'UND_ERR_PRX_CONN' })
-        return callback(closed, null)
+      const code = (err as { code?: unknown } | null)?.code
+      if (code === 'UND_ERR_SOCKET') {
+        return callback(Object.assign(new Error('the proxy closed the connection before opening the tunnel', { cause: err }), { code: 'UND_ERR_PRX_CONN' }), null)
+      }
+      // While connecting, the only response head awaited is the proxy's answer to the CONNECT.
+      if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        return callback(Object.assign(new Error('the proxy did not answer the CONNECT in time', { cause: err }), { code: 'UND_ERR_PRX_TIMEOUT' }), null)
       }
       callback(err, socket)
     })
@@ -135,7 +140,8 @@ async function createRouter(undici: Undici, options: HttpClientOptions & { env: 
           uri: choice.url.href,
           // Through a proxy, the TLS session to the target is built from requestTls.
           requestTls: tls,
-          proxyTls: tls,
+          // Only an https:// proxy is spoken to in TLS; undici speaks TLS to a SOCKS5 proxy given any proxyTls at all.
+          ...(choice.url.protocol.startsWith('socks') ? {} : { proxyTls: tls }),
           // Plain-http targets go as absolute-form requests: many proxies refuse CONNECT to port 80.
           proxyTunnel: false,
           factory: poolFactory(undici),

@@ -16,6 +16,10 @@ export interface ProcessLike {
   cwd(): string
   /** Ctrl-C: the full CLI says "cancelled" and exits 130 instead of dying silently. Absent in tests. */
   once?(event: 'SIGINT', listener: () => void): unknown
+  /** Who prints process warnings (platform/warnings.ts drops a dependency's notice about itself). Absent in tests. */
+  listeners?(event: 'warning'): Function[]
+  removeListener?(event: 'warning', listener: (warning: Error) => void): unknown
+  on?(event: 'warning', listener: (warning: Error) => void): unknown
   /** The node binary, for helper processes (the `open` launcher); `node` on PATH when absent. */
   execPath?: string
 }

@@ -13,6 +13,9 @@ import { describe, expect } from 'vitest'
 import { decodeBundle, encodeBundle } from '../../src/session/bundle'
 import { acmeEntry, expectExit, it, loginAcme, SUITE, type World } from './world'
 
+/** Each command must end: bounded generously, for a loaded machine (a hang is what fails). */
+const BOUNDED = { ...SUITE, timeout: 90_000 }
+
 interface TunnelProxy {
   url: string
   port: number
@@ -20,14 +23,18 @@ interface TunnelProxy {
   close(): Promise<void>
 }
 
-/** A CONNECT proxy on loopback that counts each CONNECT and then closes it at once, or holds it unanswered. */
-async function startTunnelProxy(mode: 'close' | 'silent'): Promise<TunnelProxy> {
+/**
+ * A proxy on loopback that counts each CONNECT and then closes it at once,
+ * holds it unanswered, or answers 407 (as it answers every plain request).
+ */
+async function startTunnelProxy(mode: 'close' | 'silent' | '407', credentials = 'proxyuser:hunter2-secret'): Promise<TunnelProxy> {
   let connects = 0
   const held = new Set<Socket>()
-  const server: Server = createServer((_req, res) => res.writeHead(502).end())
+  const server: Server = createServer((_req, res) => res.writeHead(mode === '407' ? 407 : 502, { 'proxy-authenticate': 'Basic realm="proxy"' }).end())
   server.on('connect', (_req, socket: Socket) => {
     connects++
     if (mode === 'close') return void socket.destroy()
+    if (mode === '407') return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\nContent-Length: 0\r\n\r\n')
     held.add(socket)
     socket.on('error', () => {})
     socket.on('close', () => held.delete(socket))
@@ -36,7 +43,7 @@ async function startTunnelProxy(mode: 'close' | 'silent'): Promise<TunnelProxy> 
   const { port } = server.address() as AddressInfo
   return {
     // A user name and password that must never be printed.
-    url: `http://proxyuser:hunter2-secret@127.0.0.1:${port}`,
+    url: `http://${credentials === '' ? '' : `${credentials}@`}127.0.0.1:${port}`,
     port,
     connects: () => connects,
     close: async () => {
@@ -86,7 +93,7 @@ function expectNamesTheProxy(stderr: string, proxy: TunnelProxy): void {
   expect(stderr).not.toContain('proxyuser')
 }
 
-describe('a proxy that closes the CONNECT tunnel at once', SUITE, () => {
+describe('a proxy that closes the CONNECT tunnel at once', BOUNDED, () => {
   it.for([
     { command: 'call', args: ['call', 'acme', '/things'], expired: false, attempts: 4 },
     { command: 'refresh', args: ['refresh', 'acme'], expired: true, attempts: 3 },
@@ -97,7 +104,7 @@ describe('a proxy that closes the CONNECT tunnel at once', SUITE, () => {
     const proxy = await startTunnelProxy('close')
     try {
       const sent = world.fp.requests.length
-      const run = await world.cli(args, { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' }, timeoutMs: 25_000 })
+      const run = await world.cli(args, { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' }, timeoutMs: 60_000 })
       expectExit(run, 5)
       expect(run.stdout).toBe('')
       expectNamesTheProxy(run.stderr, proxy)
@@ -115,7 +122,7 @@ describe('a proxy that closes the CONNECT tunnel at once', SUITE, () => {
   })
 })
 
-describe('a proxy that takes the CONNECT and never answers it', SUITE, () => {
+describe('a proxy that takes the CONNECT and never answers it', BOUNDED, () => {
   it.for([
     { command: 'call', args: ['call', 'acme', '/things', '--request-timeout', '1'], expired: false },
     { command: 'refresh', args: ['refresh', 'acme', '--request-timeout', '1'], expired: true },
@@ -124,7 +131,7 @@ describe('a proxy that takes the CONNECT and never answers it', SUITE, () => {
     const { refreshToken } = await httpsWorld(world, { expired })
     const proxy = await startTunnelProxy('silent')
     try {
-      const run = await world.cli(args, { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' }, timeoutMs: 25_000 })
+      const run = await world.cli(args, { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '' }, timeoutMs: 60_000 })
       expectExit(run, 5)
       expect(run.stdout).toBe('')
       expectNamesTheProxy(run.stderr, proxy)
@@ -134,5 +141,37 @@ describe('a proxy that takes the CONNECT and never answers it', SUITE, () => {
     } finally {
       await proxy.close()
     }
+  })
+})
+
+describe('a proxy that asks for credentials (407)', BOUNDED, () => {
+  it.for([
+    { through: 'a CONNECT tunnel (HTTPS_PROXY)', variable: 'HTTPS_PROXY', https: true },
+    { through: 'a forwarded plain-http request (HTTP_PROXY)', variable: 'HTTP_PROXY', https: false },
+  ])('through $through: says to put credentials in the variable, or that it refused the ones there, never printing them (exit 5)', async ({ variable, https }, { makeWorld }) => {
+    const world = await makeWorld()
+    if (https) await httpsWorld(world, { expired: false })
+    else await loginAcme(world)
+    const sent = world.fp.requests.length
+    for (const credentials of ['', 'proxyuser:hunter2-secret']) {
+      const proxy = await startTunnelProxy('407', credentials)
+      try {
+        const run = await world.cli(['call', 'acme', '/things'], { env: { [variable]: proxy.url, NO_PROXY: '' } })
+        expectExit(run, 5)
+        expect(run.stdout).toBe('')
+        const [message, ...hint] = run.stderr.trimEnd().split('\n')
+        expect(message).toContain(`the proxy 127.0.0.1:${proxy.port} (${variable})`)
+        expect(message).toContain('HTTP 407')
+        // undici's own wording is not what the user reads.
+        expect(run.stderr).not.toMatch(/Proxy response|Proxy Authentication Required|HTTP Tunneling/)
+        if (credentials === '') expect(hint.join('\n')).toMatch(new RegExp(`user name and password in the URL in ${variable}`))
+        else expect(hint.join('\n')).toMatch(new RegExp(`refused the user name and password in ${variable}`))
+        expect(run.stderr).not.toContain('hunter2')
+        expect(run.stderr).not.toContain('proxyuser')
+      } finally {
+        await proxy.close()
+      }
+    }
+    expect(world.fp.requests).toHaveLength(sent)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { rememberContext } from '../../../src/cli/error-context'
 import { formatError, toCliError } from '../../../src/cli/report'
-import { TransportError } from '../../../src/http/types'
+import { TransportError, type ProxyProblem } from '../../../src/http/types'
 import { ListenError } from '../../../src/oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../../../src/oauth/errors'
 import { ConfigError } from '../../../src/providers/errors'
@@ -88,5 +88,21 @@ describe('toCliError maps every failure to the SPEC exit code', () => {
       .text.trimEnd()
       .split('\n')
     expect(lines).toEqual(['oauth-cli: not logged in to acme (profile default)', 'run: oauth-cli login acme'])
+  })
+})
+
+describe('a proxy that failed gets a hint about that proxy, one per way it failed', () => {
+  const failed = (problem: ProxyProblem) => new TransportError('other', 'https://x/token', 'the proxy p:3128 (HTTPS_PROXY) ...', { proxyVariable: 'HTTPS_PROXY', proxyProblem: problem })
+  it.each([
+    ['credentials_wanted', /put your proxy user name and password in the URL in HTTPS_PROXY/],
+    ['credentials_refused', /refused the user name and password in HTTPS_PROXY: check them/],
+    ['refused', /would not connect to that host: ask its administrator, or list the host in NO_PROXY/],
+    ['closed', /check that HTTPS_PROXY names an HTTP proxy that tunnels to that host/],
+    ['unreachable', /check that the proxy in HTTPS_PROXY runs/],
+  ] as const)('%s', (problem, hint) => {
+    const report = formatError(failed(problem), { verbose: false })
+    expect(report.exitCode).toBe(5)
+    expect(report.text).toMatch(hint)
+    expect(report.text).not.toMatch(/check your network/)
   })
 })

@@ -50,6 +50,32 @@ describe('toTransportError', () => {
     expect(mapped.message).toBe('request to api.example.com:443 failed (Proxy response (407) !== 200 when HTTP Tunneling)')
   })
 
+  describe('through a proxy, the proxy is named and what it did is told apart (never its credentials)', () => {
+    const bare = { variable: 'HTTPS_PROXY', url: new URL('http://proxy.example:3128') }
+    const withCredentials = { variable: 'HTTPS_PROXY', url: new URL('http://bob:s3cr3t-pw@proxy.example:3128') }
+    const via = 'the proxy proxy.example:3128 (HTTPS_PROXY)'
+    const tunnel407 = () => Object.assign(new Error('Proxy response (407) !== 200 when HTTP Tunneling'), { name: 'AbortError', code: 'UND_ERR_ABORTED' })
+    it.each([
+      ['a 407 to the CONNECT, no credentials in the URL', tunnel407(), bare, 'other', 'credentials_wanted', `${via} refused to open a tunnel to api.example.com:443 (HTTP 407)`],
+      ['a 407 to the CONNECT, credentials in the URL', tunnel407(), withCredentials, 'other', 'credentials_refused', `${via} refused to open a tunnel to api.example.com:443 (HTTP 407)`],
+      ['a 407 to a forwarded request', coded('UND_ERR_INVALID_ARG', 'Proxy Authentication Required (407)'), bare, 'other', 'credentials_wanted', `${via} refused to forward the request to api.example.com:443 (HTTP 407)`],
+      ['a 502 to the CONNECT', Object.assign(new Error('Proxy response (502) !== 200 when HTTP Tunneling'), { code: 'UND_ERR_ABORTED' }), bare, 'other', 'refused', `${via} refused to open a tunnel to api.example.com:443 (HTTP 502)`],
+      ['a CONNECT closed unanswered', coded('UND_ERR_PRX_CONN'), bare, 'connect', 'closed', `${via} closed the connection instead of opening a tunnel to api.example.com:443`],
+      ['a CONNECT never answered', coded('UND_ERR_PRX_TIMEOUT'), bare, 'timeout', 'unreachable', `timed out waiting for ${via} to open a tunnel to api.example.com:443`],
+      ['SOCKS5 credentials refused', coded('UND_ERR_SOCKS5_AUTH_FAILED', 'Authentication failed'), withCredentials, 'other', 'credentials_refused', `${via} refused the user name and password for api.example.com:443 (SOCKS5)`],
+      ['SOCKS5 wants credentials', coded('UND_ERR_SOCKS5_AUTH_REJECTED', 'No acceptable authentication method'), bare, 'other', 'credentials_wanted', `${via} accepted none of the authentication methods offered for api.example.com:443 (SOCKS5)`],
+      ['SOCKS5 cannot reach the target', coded('UND_ERR_SOCKS5_REPLY_5', 'SOCKS5 connection failed: Connection refused'), bare, 'other', 'refused', `${via} could not connect to api.example.com:443 (SOCKS5: Connection refused)`],
+      ['the proxy refusing the connection', coded('ECONNREFUSED'), withCredentials, 'connect', 'unreachable', `could not connect to ${via} for api.example.com:443 (connection refused)`],
+    ])('%s', (_name, err, proxy, kind, problem, message) => {
+      const mapped = toTransportError(err, url, undefined, proxy)
+      expect(mapped.kind).toBe(kind)
+      expect(mapped.proxyProblem).toBe(problem)
+      expect(mapped.proxyVariable).toBe('HTTPS_PROXY')
+      expect(mapped.message).toBe(message)
+      expect(mapped.message).not.toMatch(/bob|s3cr3t-pw/)
+    })
+  })
+
   it('redacts whatever detail it passes on', () => {
     const mapped = toTransportError(new Error('bad request code=s3cr3t-code'), url)
     expect(mapped.message).not.toContain('s3cr3t-code')
