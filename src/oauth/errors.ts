@@ -53,7 +53,7 @@ export class ProtocolError extends Error {
   readonly status: number | undefined
   /**
    * A good token the unusable answer carried all the same (a new refresh token
-   * beside an access token no header may hold): issued, so never dropped.
+   * in an answer refused for its access token, token type or scope): issued, so never dropped.
    */
   readonly issued: { refresh_token: RefreshToken } | undefined
   /** The answer's `Retry-After` header as sent, as OAuthError's. */

@@ -151,35 +151,37 @@ export function interpretTokenResponse(raw: RawResponse, now: number, step: Toke
 const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 'expires_in', 'scope'])
 
 function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep, raw: RawResponse): TokenSet {
-  const invalid = (what: string): ProtocolError =>
-    new ProtocolError('invalid_response', `${step} response ${what} (${describeResponse(raw)})`)
   const { access_token, refresh_token } = body
-  if (typeof access_token !== 'string' || access_token === '') throw invalid('has no access_token')
   if (refresh_token !== undefined && refresh_token !== null && typeof refresh_token !== 'string') {
-    throw invalid('has a refresh_token that is not a string')
+    throw new ProtocolError('invalid_response', `${step} response has a refresh_token that is not a string (${describeResponse(raw)})`)
   }
   // A refresh token no request may carry is left out (the caller keeps the one it has, as for none); the token never shows.
   const badRefresh = typeof refresh_token === 'string' && !isTokenText(refresh_token)
-  if (!isTokenText(access_token)) {
-    // Printed by `token` into a script's header, sent as a header by `call`: a CR LF would inject one. A good new
-    // refresh token beside it is issued all the same (the one sent may be spent): the error hands it on.
-    const good = typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh
-    throw new ProtocolError('invalid_response', `${step} response has an access_token with ${NOT_TOKEN_TEXT} (${describeResponse(raw)})`, {
-      ...(good ? { issued: { refresh_token: refresh_token as RefreshToken } } : {}),
-    })
-  }
-  // The server has issued (maybe rotated) tokens by now: an unusable lifetime is noted, never fatal.
+  const good = typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh ? (refresh_token as RefreshToken) : undefined
+  // The server has issued (maybe rotated) tokens by now: whatever else makes the answer unusable, a good new refresh
+  // token in it is handed on with the error (the one sent may be spent), for the caller to keep.
+  const refuse = (code: 'invalid_response' | 'unsupported_token_type', message: string): ProtocolError =>
+    new ProtocolError(code, message, good === undefined ? undefined : { issued: { refresh_token: good } })
+  const invalid = (what: string): ProtocolError => refuse('invalid_response', `${step} response ${what} (${describeResponse(raw)})`)
+  if (typeof access_token !== 'string' || access_token === '') throw invalid('has no access_token')
+  // Printed by `token` into a script's header, sent as a header by `call`: a CR LF would inject one.
+  if (!isTokenText(access_token)) throw invalid(`has an access_token with ${NOT_TOKEN_TEXT}`)
+  // An unusable lifetime is noted, never fatal.
   const expiresAt = readExpiresAt(body.expires_in, now)
   const scope = readScope(body.scope)
   if (scope === undefined) throw invalid('has a scope that is not a string')
+  const tokenType = readTokenType(body.token_type)
+  if (tokenType === undefined) {
+    throw refuse('unsupported_token_type', `${step} response has token_type ${JSON.stringify(body.token_type)}; only Bearer is supported`)
+  }
   const tokens: TokenSet = {
     access_token: access_token as AccessToken,
-    token_type: readTokenType(body.token_type, step),
+    token_type: tokenType,
     scope,
     extra: Object.fromEntries(Object.entries(body).filter(([name]) => !STANDARD_FIELDS.has(name))),
   }
   // A refresh answer without refresh_token: the caller keeps the one it has (RFC 6749 §6).
-  if (typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh) tokens.refresh_token = refresh_token as RefreshToken
+  if (good !== undefined) tokens.refresh_token = good
   const notes: string[] = []
   if (badRefresh) {
     notes.push(
@@ -219,14 +221,14 @@ function describeValue(value: unknown): string {
 
 /**
  * Keeps the provider's spelling (`Bearer`, `bearer`); a missing type is taken as
- * Bearer. Any other type is refused: a client must not use a token whose type it
- * does not understand.
+ * Bearer. Any other type is refused (undefined): a client must not use a token
+ * whose type it does not understand.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-7.1
  */
-function readTokenType(value: unknown, step: TokenStep): string {
+function readTokenType(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return 'Bearer'
   if (typeof value === 'string' && value.toLowerCase() === 'bearer') return value
-  throw new ProtocolError('unsupported_token_type', `${step} response has token_type ${JSON.stringify(value)}; only Bearer is supported`)
+  return undefined
 }
 
 /** The latest instant a Date can hold (ECMA-262 §21.4.1.1): beyond it toISOString throws. */

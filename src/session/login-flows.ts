@@ -78,8 +78,8 @@ export interface LoginResult {
 }
 
 /**
- * A login's token answer that could not be used (an access token no header may
- * hold: oauth/token-endpoint.ts) but carried a good refresh token. The code is
+ * A login's token answer that could not be used (its access token, token type
+ * or scope refused: oauth/token-endpoint.ts) but carried a good refresh token. The code is
  * spent and that refresh token is a grant the provider issued, so it is not
  * dropped: the login stores it, with the client and endpoint it was issued
  * for, in place of the old credentials (a good grant replaces them, as a login

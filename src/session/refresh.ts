@@ -353,7 +353,7 @@ function supersededAfterHold(reason: unknown, mark: CredentialMark | undefined, 
 }
 
 /**
- * An answer that could not be used (an access token no header may hold) but
+ * An answer that could not be used (its access token, token type or scope refused) but
  * carried a good new refresh token: the one sent may be spent, so the new one
  * is stored (beside the old access token, expired now, so the next command
  * refreshes with it) before the answer's failure is reported.

@@ -245,6 +245,23 @@ describe('parseTokenResponse: tokens RFC 6749 allows (A.12, A.17: 1*VSCHAR, prin
     const both = await rejection(parseTokenResponse(jsonResponse(200, { access_token: INJECTED, refresh_token: 'RT\u0000x' }), NOW, 'refresh'))
     expect((both as ProtocolError).issued).toBeUndefined()
   })
+
+  it.each([
+    ['token_type "DPoP"', { access_token: 'at-x', token_type: 'DPoP' }, 'unsupported_token_type'],
+    ['a scope that is not a string', { access_token: 'at-x', scope: 5 }, 'invalid_response'],
+    ['no access_token', { token_type: 'Bearer' }, 'invalid_response'],
+    ['an empty access_token', { access_token: '' }, 'invalid_response'],
+  ])('hands the error a good refresh token from an answer refused for %s, and none when the refresh token is not good either', async (_, answer, code) => {
+    const err = await rejection(parseTokenResponse(jsonResponse(200, { ...answer, refresh_token: 'rt-new' }), NOW, 'refresh'))
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect((err as ProtocolError).code).toBe(code)
+    expect((err as ProtocolError).issued).toEqual({ refresh_token: 'rt-new' })
+    expect((err as Error).message).not.toContain('rt-new')
+    for (const refresh_token of ['RT\u0000x', '', undefined]) {
+      const without = await rejection(parseTokenResponse(jsonResponse(200, { ...answer, refresh_token }), NOW, 'refresh'))
+      expect((without as ProtocolError).issued).toBeUndefined()
+    }
+  })
 })
 
 describe('requestToken: request shapes', () => {
