@@ -15,6 +15,9 @@ import type { FastCall } from './fast-path'
 import { reportUnreachableStore } from './fast-token'
 import { scanGlobalFlags } from './options'
 import { reportOnStderr } from './report'
+import { withOutput } from './held-output'
+import { lazyRootInterrupt, silentAfter } from './interrupt'
+import { CancelledError } from '../session/errors'
 
 /** The full CLI takes over: from the start, or (after a 401) from the refresh. */
 export interface HandOff {
@@ -26,9 +29,14 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
   if (opts.verbose || opts.paginate) return {}
   const notices: string[] = []
   let sent = false
+  // Ctrl-C once a refresh is due ends as in the full CLI (main-full.ts): one "cancelled" line, exit 130, nothing
+  // more on stdout; a refresh already sent is let finish and its answer stored first (cli/interrupt.ts).
+  const { interrupt, interrupted, finished, stopped } = lazyRootInterrupt(proc)
   const base = await createDeps(proc, scanGlobalFlags(argv), { notice: (line) => notices.push(line) })
   const deps = {
     ...base,
+    interrupt,
+    io: withOutput(() => base.io, { stdout: silentAfter(stopped, () => base.io.stdout) }),
     http: async () => {
       const client = await base.http()
       return ((url, init) => {
@@ -42,12 +50,17 @@ export async function tryFastCall(opts: FastCall, argv: string[], proc: ProcessL
   let rejected: string | undefined
   try {
     profile = (await resolveProfile(opts.provider, opts.profile, deps)).profile
-    return await executeCall({ ...opts, profile }, deps, undefined, { onRejected: (token) => (rejected = token) })
+    return await Promise.race([executeCall({ ...opts, profile }, deps, undefined, { onRejected: (token) => (rejected = token) }), interrupted])
   } catch (err) {
-    if (!sent) return reportUnreachableStore(err, proc) ?? {}
+    const cancelled = err instanceof CancelledError
+    if (!sent && !cancelled) return reportUnreachableStore(err, proc) ?? {}
     // A 401 needs the refresh code: the full CLI refreshes and sends once more, as this process would have.
     if ((err as Error | undefined)?.name === 'NotOnFastPath' && rejected !== undefined) return { resume: { rejectedAccessToken: rejected } }
-    return reportOnStderr(err, { provider: opts.provider, profile: profile ?? 'default', store: opts.store, config: opts.config }, base)
+    for (const line of notices.splice(0)) base.io.stderr.write(`${line}\n`)
+    if (cancelled && base.io.stderr.isTTY) base.io.stderr.write('\n')
+    const code = reportOnStderr(err, { provider: opts.provider, profile: profile ?? 'default', store: opts.store, config: opts.config }, base)
+    await finished()
+    return code
   } finally {
     // Before the full CLI takes over (or the process ends): the shared store's one connection is closed.
     await base.closeStores?.()

@@ -1,11 +1,15 @@
 /**
- * A root's Ctrl-C (fast-refresh.ts), as the session's Interrupt port
- * (session/deps.ts): at a SIGINT `interrupted` rejects with CancelledError, so
- * the root says "cancelled" at once (exit 130), and the port's signal aborts,
- * so the work stops where it can; `finished()` then waits for what was handed
- * to `finish` (a refresh under its lock: its temp file removed, the lock
- * released) before the root returns, and with it the process ends. A second
- * Ctrl-C still ends the process at once (bin/).
+ * A root's Ctrl-C (fast-refresh.ts, main-full.ts), as the session's Interrupt
+ * port (session/deps.ts): at a SIGINT `interrupted` rejects with
+ * CancelledError, so the root says "cancelled" at once (exit 130), and the
+ * port's signal aborts, so the work stops where it can; `finished()` then
+ * waits for what was handed to `finish` (a refresh under its lock: its temp
+ * file removed, the lock released) before the root returns, and with it the
+ * process ends. Once a refresh request is out (`awaitAnswer`), its answer may
+ * be the only copy of a rotated refresh token: a Ctrl-C then says it waits for
+ * it, and `interrupted` rejects only once that work has settled (the answer
+ * stored), with its own failure if it failed. A second Ctrl-C still ends the
+ * process at once (bin/).
  */
 import type { OutputStream } from '../platform/io'
 import type { ProcessLike } from '../platform/process'
@@ -20,11 +24,19 @@ export interface RootInterrupt {
 
 export function rootInterrupt(proc: ProcessLike): RootInterrupt {
   const controller = new AbortController()
+  /** Each work handed to `finish`, until it settles: its failure, or undefined. */
   const pending = new Set<Promise<unknown>>()
+  let awaitingAnswer = false
   const interrupted = new Promise<never>((_resolve, reject) => {
     proc.once?.('SIGINT', () => {
       controller.abort(new CancelledError())
-      reject(new CancelledError())
+      if (!awaitingAnswer || pending.size === 0) return reject(new CancelledError())
+      proc.stderr.write(
+        `${proc.stderr.isTTY ? '\n' : ''}oauth-cli: waiting for the answer to the refresh already sent, so that the tokens it brings are stored (Ctrl-C again to abandon them)\n`,
+      )
+      void Promise.all(pending).then((outcomes) => {
+        reject(outcomes.find((failure) => failure !== undefined && !(failure instanceof CancelledError)) ?? new CancelledError())
+      })
     })
   })
   interrupted.catch(() => undefined)
@@ -35,11 +47,12 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
         // Its failure is its own caller's to report; here it only has to have settled.
         const settled = work.then(
           () => undefined,
-          () => undefined,
+          (err: unknown) => err ?? new Error('failed'),
         )
         pending.add(settled)
         void settled.then(() => pending.delete(settled))
       },
+      awaitAnswer: () => void (awaitingAnswer = true),
     },
     interrupted,
     finished: async () => {
@@ -48,8 +61,43 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
   }
 }
 
+/**
+ * rootInterrupt, made only once the work first asks for it (a refresh that is due): until then bin/'s own
+ * handler ends a Ctrl-C at once, as before. For the fast call, whose every run would otherwise pay the first
+ * use of an AbortController (~0.2 ms) and a SIGINT listener. `stopped`: aborted once the made one is.
+ */
+export function lazyRootInterrupt(proc: ProcessLike): RootInterrupt & { stopped: Pick<AbortSignal, 'aborted'> } {
+  let root: RootInterrupt | undefined
+  let cancel!: (reason: unknown) => void
+  const interrupted = new Promise<never>((_resolve, reject) => (cancel = reject))
+  interrupted.catch(() => undefined)
+  const made = (): RootInterrupt => {
+    if (root === undefined) {
+      root = rootInterrupt(proc)
+      root.interrupted.catch(cancel)
+    }
+    return root
+  }
+  return {
+    interrupt: {
+      get signal() {
+        return made().interrupt.signal
+      },
+      finish: (work) => made().interrupt.finish(work),
+      awaitAnswer: () => made().interrupt.awaitAnswer?.(),
+    },
+    interrupted,
+    finished: async () => root?.finished(),
+    stopped: {
+      get aborted() {
+        return root?.interrupt.signal.aborted ?? false
+      },
+    },
+  }
+}
+
 /** `stream`, silent once `signal` aborted: after "cancelled" no result follows on stdout. Back-pressure kept. */
-export function silentAfter(signal: AbortSignal, stream: () => OutputStream): OutputStream {
+export function silentAfter(signal: Pick<AbortSignal, 'aborted'>, stream: () => OutputStream): OutputStream {
   return {
     get isTTY() {
       return stream().isTTY

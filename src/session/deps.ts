@@ -60,4 +60,11 @@ export interface SessionDeps {
 export interface Interrupt {
   readonly signal: AbortSignal
   finish(work: Promise<unknown>): void
+  /**
+   * A request whose answer may hold the only copy of issued tokens (a refresh
+   * at a rotating provider) is going out: from now on a Ctrl-C lets the work
+   * handed to `finish` settle (bounded by its own deadline) before the command
+   * is said to be cancelled, or fails with that work's own failure.
+   */
+  awaitAnswer?(): void
 }

@@ -79,7 +79,10 @@ export async function getFreshCredential(
     return refreshLocked(provider, key, { store, view, read: latest, hold }, deps)
   }, { recheck, beforeWait })
   deps.interrupt?.finish(section)
-  return section
+  const renewed = await section
+  // A Ctrl-C while a refresh already sent was finishing: its answer is stored, and nothing more begins.
+  refuseIfInterrupted(deps.interrupt)
+  return renewed
 }
 
 function failIfDead(key: CredentialKey, mark: CredentialMark | undefined): void {

@@ -26,7 +26,7 @@ import {
 import type { TokenSet } from '../oauth/types'
 import { fetchClientCredentials } from './client-credentials'
 import { mergeRefreshed } from './credentials'
-import { INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError, UnsettledRefreshError } from './errors'
+import { CancelledError, INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError, UnsettledRefreshError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued, unsavedError } from './save-issued'
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
@@ -35,8 +35,9 @@ import { refuseIfInterrupted } from './interrupt'
 
 /**
  * Renews a credential while holding its refresh lock, stores and returns the
- * new one. After a Ctrl-C (`deps.interrupt`) nothing is sent, and a request in
- * flight is aborted; a save once the answer is in is finished.
+ * new one. After a Ctrl-C (`deps.interrupt`) nothing is sent; a refresh request
+ * already out is let finish (its answer may be the only copy of a rotated
+ * refresh token), within the refresh deadline, and its answer stored.
  */
 export type LockedRenewal = (
   provider: ResolvedProvider,
@@ -94,7 +95,7 @@ export async function refreshLocked(
   })
   await writable
   await refuseInterruptedRotation(key, slot, deps)
-  // Nothing goes out after a Ctrl-C, not even the mark; one that comes while the request is out aborts it.
+  // Nothing goes out after a Ctrl-C, not even the mark.
   refuseIfInterrupted(deps.interrupt)
   // A full lease term ahead of the request, however long the work before it took.
   await hold.extend?.()
@@ -114,6 +115,10 @@ export async function refreshLocked(
     // Nothing is sent once the hold has ended (each attempt checks it: prepareRequest); a request already sent is
     // not aborted when it ends, since its answer may carry the only live refresh token (saveRefreshed keeps it).
     hold.signal.throwIfAborted()
+    // Once it is sent, a Ctrl-C no longer aborts it: the provider may rotate the refresh token, and only its
+    // answer holds the new one. The answer is awaited (within the deadline) and stored; then the command stops.
+    refuseIfInterrupted(deps.interrupt)
+    deps.interrupt?.awaitAnswer?.()
     tokens = await withDeadline(
       deadlineMs,
       metadata.token_endpoint,
@@ -121,7 +126,6 @@ export async function refreshLocked(
         ? 'nothing was stored'
         : 'nothing was stored, but the provider may have rotated the refresh token meanwhile: try again, and log in if that says invalid_grant',
       (signal) => requestToken(context, { grant_type: 'refresh_token', refresh_token: credential.refresh_token as RefreshToken }, signal),
-      [deps.interrupt?.signal],
     )
   } catch (err) {
     // invalid_grant, or what the provider declares as "grant dead" (LiveChat's unauthorized_client,
@@ -139,9 +143,9 @@ export async function refreshLocked(
       endedFirst ||
       err instanceof OAuthError ||
       (err instanceof ProtocolError && err.issued !== undefined) ||
-      (err instanceof TransportError && NEVER_SENT.has(err.kind))
+      (err instanceof TransportError && NEVER_SENT.has(err.kind)) ||
+      err instanceof CancelledError
     if (settled) await view.mark(key, revision, null).catch(() => undefined)
-    for (const ended of [deps.interrupt?.signal]) if (ended?.aborted && ended.reason instanceof Error) throw ended.reason
     if (endedFirst && err instanceof StoreError) {
       throw new StoreError(err.kind, err.location, `${err.message}; the refresh was not sent, so the stored refresh token is not spent`, { cause: err, hint: 'run the command again' })
     }

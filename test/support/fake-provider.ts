@@ -83,6 +83,11 @@ export interface FakeProvider {
   setDecision(decision: 'approve' | 'deny'): void
   /** Applies to the next token request only (or the next `count`; `Infinity` for all). */
   injectTokenFault(fault: TokenFault, count?: number): void
+  /**
+   * The next token request is processed when it arrives (a refresh rotates: the
+   * refresh token sent is spent) but its answer is held until `release()`.
+   */
+  holdNextTokenAnswer(): { release(): void }
   /** Applies to the next `count` API requests (default 1; `Infinity` for all), before the credential is checked. */
   injectApiFault(fault: ApiFault, count?: number): void
   /** Makes every access token issued so far invalid at the API (not in the client's eyes). */
@@ -258,6 +263,8 @@ class ProviderState {
   decision: 'approve' | 'deny'
   fault: TokenFault | undefined
   faultsLeft = 0
+  /** Set by holdNextTokenAnswer: the next token answer waits for it. */
+  tokenAnswerHold: Promise<void> | undefined
   apiFault: { fault: ApiFault; remaining: number } | undefined
   private nextGrantId = 1
   private readonly codes = new Map<string, CodeRecord>()
@@ -681,7 +688,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
           method: req.method ?? 'GET', path: url.split('?')[0]!, url, headers: flattenHeaders(req), body,
         }
         state.record(rec)
-        send(res, state.route(rec))
+        const reply = state.route(rec)
+        const hold = rec.method === 'POST' && (rec.path === '/token' || rec.path === '/v2/token') ? state.tokenAnswerHold : undefined
+        if (hold === undefined) return send(res, reply)
+        state.tokenAnswerHold = undefined
+        void hold.then(() => send(res, reply))
       },
       () => res.socket?.destroy(),
     )
@@ -706,6 +717,11 @@ function toFacade(state: ProviderState, server: Server): FakeProvider {
     injectTokenFault: (f, count = 1) => {
       state.fault = f
       state.faultsLeft = count
+    },
+    holdNextTokenAnswer: () => {
+      let release!: () => void
+      state.tokenAnswerHold = new Promise<void>((resolve) => (release = resolve))
+      return { release }
     },
     injectApiFault: (fault, count = 1) => void (state.apiFault = { fault, remaining: count }),
     expireAllAccessTokens: () => state.expireAll(),

@@ -506,6 +506,31 @@ describe("getFreshCredential and the store's check before spending the refresh t
     expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-old-2222')
   })
 
+  it('lets a refresh already sent finish on a Ctrl-C: the answer is awaited and stored, then the refresh ends cancelled', async () => {
+    const store = new MemoryStore()
+    await store.set(stored())
+    let answer!: () => void
+    const http: HttpClient = async (_url, init) => {
+      await new Promise<void>((resolve) => (answer = resolve))
+      init?.signal?.throwIfAborted()
+      return jsonResponse(200, refreshedBody({ refresh_token: 'rt-rotated-9999' }))
+    }
+    const controller = new AbortController()
+    let awaited = false
+    const interrupt = { signal: controller.signal, finish: () => undefined, awaitAnswer: () => void (awaited = true) }
+    const refreshed = getFreshCredential(acme, key, store, makeTestDeps({ store, http, interrupt }))
+    refreshed.catch(() => undefined)
+    for (let i = 0; answer === undefined && i < 50; i++) await idle()
+    controller.abort(new CancelledError())
+    await idle()
+    answer()
+    await expect(refreshed).rejects.toBeInstanceOf(CancelledError)
+    const kept = await store.get(key)
+    expect(kept.status === 'found' && kept.credential.refresh_token).toBe('rt-rotated-9999')
+    // And the root was told, so that it says "cancelled" only after this.
+    expect(awaited).toBe(true)
+  })
+
   it("reports what stops the request's preparation first, as in sequence, and only once the check has settled", async () => {
     const { store, answer } = checkedStore()
     await store.set(stored())
