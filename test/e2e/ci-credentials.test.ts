@@ -9,7 +9,7 @@ import { describe, expect } from 'vitest'
 import { runCli } from '../support/run-cli'
 import { makeTempHome } from '../support/temp-home'
 import {
-  acmeEntry, apiRequests, expectExit, grantTypes, it, last, loginAcme, parseStdout, statusJson, SUITE, tokenRequests,
+  acmeEntry, apiRequests, expectExit, grantTypes, it, last, loginAcme, parseStdout, scopesOf, statusJson, SUITE, tokenRequests,
   type CredentialSummary,
 } from './world'
 
@@ -124,6 +124,22 @@ describe('login --client-credentials', SUITE, () => {
     expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
     expect(token.stdout).not.toContain(first)
     expect(world.fp.issuedRefreshTokens()).toEqual([])
+  })
+
+  it('keeps the scope it asked for when the answer leaves scope out (RFC 6749 §5.1): status shows it, and the next fetch asks for it again', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { accessTokenTtl: 0, omitScope: true } })
+    expectExit(await world.cli(['login', 'acme', '--client-credentials', '--scope', 'jobs:read']), 0)
+    const [row] = await statusJson(world)
+    expect(scopesOf(row!)).toEqual(['jobs:read'])
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 0)
+    expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+    expect(tokenRequests(world.fp).map((r) => [r.params.get('grant_type'), r.params.get('scope')])).toEqual([
+      ['client_credentials', 'jobs:read'],
+      ['client_credentials', 'jobs:read'],
+    ])
+    const [after] = await statusJson(world)
+    expect(scopesOf(after!)).toEqual(['jobs:read'])
   })
 
   it('uses a fresh client credentials token for call without any token request', async ({ makeWorld }) => {

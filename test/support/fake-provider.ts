@@ -42,6 +42,8 @@ export interface FakeProviderOptions {
   accessTokenTtl?: number
   /** How `scope` is joined in token responses. Default ' '; ',' mimics LiveChat. */
   scopeSeparator?: ' ' | ','
+  /** Token responses leave `scope` out (RFC 6749 §5.1: OPTIONAL when it is the scope requested). */
+  omitScope?: boolean
   /** Prefix for access tokens and codes, e.g. `dal:` to mimic LiveChat regions. */
   tokenPrefix?: string
   /** Added to every token response, e.g. `{ organization_id, account_id }`. */
@@ -465,7 +467,7 @@ class ProviderState {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: ttl,
-      scope: grant.scope.join(this.opts.scopeSeparator ?? ' '),
+      ...(this.opts.omitScope ? {} : { scope: grant.scope.join(this.opts.scopeSeparator ?? ' ') }),
       ...this.opts.extraTokenFields,
     }
     if (withRefresh) {

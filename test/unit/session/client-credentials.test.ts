@@ -39,6 +39,20 @@ describe('fetchClientCredentials', () => {
     expect(credential.refresh_token).toBeUndefined()
   })
 
+  it.for([
+    ['a space-separated provider', ' ', 'jobs:read jobs:write'],
+    ['a comma-separated provider', ',', 'jobs:read,jobs:write'],
+  ] as const)('stores the scope it asked for when the answer leaves scope out (RFC 6749 §5.1), at %s', async ([, separator, sent]) => {
+    const http = tokenHttp({ scope: undefined })
+    const spaced = provider('acme', { ...ACME, scope_separator: separator }, { ACME_CLIENT_SECRET: 'acme-secret-env' })
+    const credential = await fetchClientCredentials(spaced, key, makeTestDeps({ http }), { scope: 'jobs:read jobs:write' })
+    expect(new URLSearchParams(http.calls[0]!.body).get('scope')).toBe(sent)
+    expect(credential.scope).toEqual(['jobs:read', 'jobs:write'])
+    // Asked for nothing, told nothing: no scope is made up.
+    const none = await fetchClientCredentials(acme, key, makeTestDeps({ http: tokenHttp({ scope: undefined }) }))
+    expect(none.scope).toEqual([])
+  })
+
   it('refuses a client without a secret before sending anything', async () => {
     const http = tokenHttp()
     const noSecret = provider('acme', { ...ACME, token_endpoint_auth_method: undefined })
