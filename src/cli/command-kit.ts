@@ -86,6 +86,8 @@ export interface ProviderCommandSpec<Table extends FlagTable> {
   examples: string
   /** false: no `--json` (the command's output has one shape only). */
   json?: boolean
+  /** The `--profile` row in place of the common one (logout's takes any stored name). */
+  profile?: Flag<string | undefined>
 }
 
 /**
@@ -99,7 +101,7 @@ export function defineProviderCommand<Table extends FlagTable>(
   spec: ProviderCommandSpec<Table>,
   run: (opts: ProviderCommandOptions & FlagValues<Table>, deps: Deps) => Promise<ExitCode>,
 ): Command {
-  const cmd = addCommonOptions(ctx.command(spec.name, spec.description).argument('<provider>'), { json: spec.json ?? true })
+  const cmd = addCommonOptions(ctx.command(spec.name, spec.description).argument('<provider>'), { json: spec.json ?? true, profile: spec.profile })
   return addFlags(cmd, spec.flags)
     .addHelpText('after', spec.examples)
     .action((provider: string, _o: unknown, given: Command) =>
@@ -107,9 +109,9 @@ export function defineProviderCommand<Table extends FlagTable>(
     )
 }
 
-/** Declares the common options (and `--json` unless `json: false`) on `cmd`. */
-export function addCommonOptions(cmd: Command, which: { json: boolean } = { json: true }): Command {
-  addFlags(cmd, COMMON_FLAGS)
+/** Declares the common options (and `--json` unless `json: false`) on `cmd`; `profile`: another `--profile` row. */
+export function addCommonOptions(cmd: Command, which: { json: boolean; profile?: Flag<string | undefined> | undefined } = { json: true }): Command {
+  addFlags(cmd, which.profile ? { ...COMMON_FLAGS, profile: which.profile } : COMMON_FLAGS)
   if (which.json) addFlags(cmd, JSON_FLAG)
   return cmd
 }

@@ -149,6 +149,26 @@ export function parseProfileName(value: string): string {
 }
 
 /**
+ * `logout`'s `--profile`: also a name the other commands refuse, exactly as
+ * stored, so that a credential an older `import` stored under such a name (a
+ * space, a terminal escape) can be removed (status names the command). It only
+ * ever names an item to delete: nothing is created under it.
+ */
+export function parseStoredProfileName(value: string): string {
+  if (value === '' || value.includes('\0') || value.length > 1024) {
+    throw new OptionValueError('give the profile name as it is stored (oauth-cli status shows it)')
+  }
+  return value
+}
+
+/** The common `--profile` row, as `logout` declares it (parseStoredProfileName). */
+export const STORED_PROFILE_FLAG = {
+  flags: '--profile <name>',
+  description: 'which account of the provider (default: the one `profile use` chose, else "default")',
+  parse: parseStoredProfileName,
+} as const
+
+/**
  * Accepted both before the command (`oauth-cli --profile w token x`) and
  * after it; after wins. The GLOBAL_ONLY rows are read by scanGlobalFlags
  * before parsing (Deps builds the HTTP client with them) and are declared to

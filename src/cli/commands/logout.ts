@@ -3,6 +3,7 @@
  * declared style such as LiveChat's DELETE), then delete. If revocation fails
  * the credentials are kept, so nothing live is forgotten; `--local` skips it.
  */
+import { escapeControls } from '../../platform/terminal-text'
 import type { ResolvedProvider } from '../../providers/types'
 import { logOut } from '../../session/logout'
 import { openCredentialContext } from '../../session/provider-context'
@@ -16,7 +17,7 @@ import { renderJson } from '../render'
 import { toCliError } from '../report'
 import type { Command } from 'commander'
 import { defineProviderCommand, type CommandContext } from '../command-kit'
-import { LOGOUT_FLAGS, type ProviderCommandOptions } from '../options'
+import { LOGOUT_FLAGS, STORED_PROFILE_FLAG, type ProviderCommandOptions } from '../options'
 
 export interface LogoutOptions extends ProviderCommandOptions {
   local: boolean
@@ -28,6 +29,8 @@ export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, dep
     description: 'revoke at the provider where it can, then delete the stored credentials',
     flags: LOGOUT_FLAGS,
     examples: '\nExamples:\n  oauth-cli logout livechat\n  oauth-cli logout acme --profile work --local\n',
+    // Also a name other commands refuse, as stored: how such an item (from an older import) is removed.
+    profile: STORED_PROFILE_FLAG,
   }, run)
 }
 
@@ -82,7 +85,8 @@ export async function executeLogout(opts: LogoutOptions, deps: Deps): Promise<Ex
   const result = await runLogout(opts, deps)
   // SPEC "JSON output": {"provider", "profile", "revoked", "store"}.
   if (opts.json) deps.io.stdout.write(renderJson({ provider: opts.provider, profile: opts.profile, revoked: result.revoked, store: result.store }))
-  const what = `${opts.provider} (profile ${opts.profile})`
+  // The profile may be a stored name other commands refuse (STORED_PROFILE_FLAG): shown escaped.
+  const what = `${opts.provider} (profile ${escapeControls(opts.profile)})`
   deps.io.stderr.write(
     result.revoked
       ? `✓ Revoked and removed the credentials for ${what}\n`

@@ -1,7 +1,8 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
 import { byCodeUnits } from '../../platform/sort'
 import { NotLoggedInError } from '../../session/errors'
-import { chooseProfile, readProfilesFile, type ProfilesFile } from '../../session/profiles'
+import { chooseProfile, isValidProfileName, readProfilesFile, type ProfilesFile } from '../../session/profiles'
+import { escapeControls } from '../../platform/terminal-text'
 import { readConfig } from '../../session/provider-context'
 import { redactText } from '../../http/redact'
 import type { StoreError } from '../../store/credential-store'
@@ -64,6 +65,25 @@ async function nothingStoredFor(provider: string, opts: StatusOptions, deps: Dep
   throw new NotLoggedInError({ provider, profile }, 'missing')
 }
 
+/**
+ * A credential stored under a profile name the CLI refuses (by an `import`
+ * before names were checked) can be used by no command; `logout` takes its
+ * name as stored, which is said here, quoted for the shell.
+ */
+function warnRefusedName(row: CredentialSummary, deps: Deps): void {
+  const name = escapeControls(row.profile)
+  deps.io.stderr.write(
+    `oauth-cli: warning: ${escapeControls(row.provider)} (profile ${name}) is stored under a name other commands refuse, so none can use it; ` +
+      `remove it with: oauth-cli logout ${escapeControls(row.provider)} --local --profile ${shellQuoted(row.profile)}\n`,
+  )
+}
+
+/** The name as a POSIX shell reads it back: '…', or bash's $'…' with its control characters escaped. */
+function shellQuoted(name: string): string {
+  const plain = escapeControls(name) === name
+  return plain ? `'${name.replaceAll("'", "'\\''")}'` : `$'${escapeControls(name.replace(/[\\']/g, (c) => `\\${c}`))}'`
+}
+
 /** A status row; `default` marks the profile its provider's commands use without `--profile`. */
 export type StatusRow = CredentialSummary & { default: boolean }
 
@@ -118,6 +138,7 @@ export async function executeStatus(opts: StatusOptions, deps: Deps): Promise<Ex
     )
     return 0
   }
+  for (const row of rows) if (!isValidProfileName(row.profile)) warnRefusedName(row, deps)
   // Human output marks the default profile with `*`, as `git branch` marks the current branch.
   const human = rows.map(({ default: isDefault, ...row }) => ({ ...row, profile: isDefault ? `${row.profile} *` : row.profile }))
   deps.io.stdout.write(opts.json ? renderJson(rows) : renderStatus(human, deps.clock.now(), paint(deps.io.color)))
