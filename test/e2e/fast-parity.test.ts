@@ -39,6 +39,20 @@ const COMMANDS = [
   ['token', 'acme', '--json'],
 ]
 
+/** Bad values for the options the fast build reads (token, the listings, call), before and after the command. */
+const BAD_OPTIONS = [
+  ['token', 'acme', '--min-ttl', 'abc'],
+  ['token', 'acme', '--min-ttl=0'],
+  ['token', 'acme', '--request-timeout', '3000000'],
+  ['token', 'acme', '--store', 'bogus'],
+  ['--profile', 'two words', 'token', 'acme'],
+  ['status', '--profile', 'a/b'],
+  ['providers', '--store=keyring'],
+  ['profile', '--request-timeout', '0'],
+  ['call', 'acme', '/things', '--request-timeout', 'soon'],
+  ['call', 'acme', '/things', '--profile', ''],
+]
+
 async function expectSameAnswers(world: World, env: Record<string, string> = {}): Promise<void> {
   for (const argv of COMMANDS) {
     const fast = await world.cli(argv, { env })
@@ -60,6 +74,19 @@ describe('the fast build answers as the full CLI does', SUITE, () => {
     expectExit(await world.cli(['profile', 'use', 'acme', 'work']), 0)
     await expectSameAnswers(world)
     await expectSameAnswers(world, { OAUTH_CLI_PROFILE: 'default' })
+  })
+
+  it('words a bad option value as the full CLI does: one "is invalid: <rule>" line and the help to read, exit 2', { timeout: 60_000 }, async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    for (const argv of BAD_OPTIONS) {
+      const fast = await world.cli(argv)
+      const full = await world.cli(argv, { entry: fullCli })
+      expect({ argv, ...fast }).toEqual({ argv, ...full })
+      expectExit(fast, 2)
+      expect(fast.stderr).not.toMatch(/is invalid\./)
+      expect(fast.stderr).toMatch(/^oauth-cli: option '[^']+' argument '[^']*' is invalid: [a-z]/)
+    }
   })
 
   it('prints every precomputed --help as the full command tree does', async ({ makeWorld }) => {
