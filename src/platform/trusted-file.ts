@@ -7,7 +7,7 @@
  * often not the user's own (/tmp, a checkout, a build dir), and a `.env` there
  * is often not ours at all (a Python virtualenv is commonly called `.env`).
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from 'node:fs'
 import { nothingAt } from './absent'
 
 /** What reading an unasked file found: its text, nothing there, or a file left unread and why. */
@@ -28,7 +28,7 @@ export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BY
   if (nothingAt(path)) return { missing: true }
   let fd: number
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0))
+    fd = openWithoutBlocking(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true }
@@ -46,6 +46,27 @@ export function readTrustedTextFile(path: string, maxBytes = TRUSTED_FILE_MAX_BY
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * Opens `path` for reading without waiting: a FIFO opens at once (O_NONBLOCK)
+ * instead of hanging until a writer comes, a terminal is not taken
+ * (O_NOCTTY), and with `noFollow` a symlink there fails (ELOOP) instead of
+ * being followed. The caller checks what it opened on the descriptor (fstat:
+ * a regular file, whose owner and mode it trusts) before reading it with
+ * {@link readOpenFile}.
+ */
+export function openWithoutBlocking(path: string, noFollow = false): number {
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0)
+  return openSync(path, noFollow ? flags | (constants.O_NOFOLLOW ?? 0) : flags)
+}
+
+/** The text of an open regular file of `size` bytes (its fstat's), in as many reads as it takes. */
+export function readOpenFile(fd: number, size: number): string {
+  const bytes = Buffer.allocUnsafe(size)
+  let read = 0
+  for (let n = -1; n !== 0 && read < bytes.length; read += n) n = readSync(fd, bytes, read, bytes.length - read, read)
+  return bytes.toString('utf8', 0, read)
 }
 
 function distrustOf(stats: Stats, path: string, maxBytes: number): { skipped: string; hint: string } | undefined {

@@ -10,27 +10,20 @@
  * so they can be raised later without breaking old files.
  */
 import { byCodeUnits } from '../platform/sort'
-import { othersCanWrite } from '../platform/trusted-file'
 import { randomHex } from '../platform/unique-name'
 import {
   closeSync,
   constants,
   fstatSync,
   fsync,
-  fsyncSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
   unlinkSync,
   writeFileSync,
-  type Stats,
 } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import {
   decodeFileNamePart,
   describeKey,
@@ -49,7 +42,8 @@ import {
   type StoredCredential,
 } from './credential-store'
 import { parseJsonOrUndefined } from '../platform/json'
-import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
+import { errnoCode, fsError as ioError, mkdirPrivate, unlessMissing } from './fs-ops'
+import { CHECK_OWNERSHIP, checkPrivate, guardPrivateDir, insecure, syncDir, writePrivateFile, type PrivateDirName } from './private-dir'
 
 export interface FileStoreOptions {
   /** `$XDG_DATA_HOME/oauth-cli`; credentials go in its `credentials` subdirectory. */
@@ -116,7 +110,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       const plain = serializeCredential(credential)
       const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
       await ensureDir(root)
-      await writeFileAtomic(root, fileNameFor(credential), data)
+      await writePrivateFile(root, fileNameFor(credential), data)
     },
     async delete(key) {
       const path = join(root, fileNameFor(key))
@@ -353,26 +347,6 @@ function isIntIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 }
 
-/** Temp file in the same directory (0600 from creation, O_EXCL), fsync, rename over, fsync the directory. */
-async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
-  const target = join(dir, name)
-  const temp = join(dir, `.${name}.${randomHex(6)}.tmp`)
-  try {
-    const fd = openSync(temp, 'wx', 0o600)
-    try {
-      writeFileSync(fd, data, 'utf8')
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    await renameWithRetry(async (from, to) => renameSync(from, to), temp, target)
-  } catch (err) {
-    await unlinkIfExists(temp).catch(() => undefined)
-    throw ioError('write', target, err)
-  }
-  syncDir(dir)
-}
-
 /**
  * Writes `bytes` to a temp file in `dir` and syncs it (so a full disk shows
  * now), then removes it. The sync waits in the thread pool, not on this
@@ -399,29 +373,6 @@ async function probeWrite(dir: string, bytes: number): Promise<void> {
 }
 
 /**
- * On Windows a rename over a file another process has open for reading fails
- * with EPERM/EACCES/EBUSY for a moment (parallel `token` calls read it); try
- * again briefly, as graceful-fs does, instead of failing a refresh's save.
- */
-async function renameWithRetry(
-  rename: (from: string, to: string) => Promise<void>,
-  from: string,
-  to: string,
-): Promise<void> {
-  for (let waited = 0; ; ) {
-    try {
-      return await rename(from, to)
-    } catch (err) {
-      const code = errnoCode(err)
-      if (waited >= 1_000 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw err
-      const pause = Math.min(100, 10 + waited)
-      await new Promise((resolve) => setTimeout(resolve, pause))
-      waited += pause
-    }
-  }
-}
-
-/**
  * The credentials directory, checked (guardDir), and made first (0700) when it
  * is not there yet: a refresh writes twice (the check, the save) into a
  * directory it has just read from, and a mkdir of what exists is two system
@@ -431,20 +382,6 @@ async function ensureDir(dir: string): Promise<void> {
   if (guardDir(dir)) return
   await mkdirPrivate(async (path, options) => mkdirSync(path, options), dir, (err) => ioError('create', dir, err))
   guardDir(dir)
-}
-
-/** Makes a rename or unlink durable. Not every platform can open a directory (Windows), which is fine. */
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-  } catch {
-    // best effort: the rename itself is already atomic
-  }
 }
 
 /**
@@ -469,7 +406,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
   try {
     const stats = fstatSync(fd)
     if (!stats.isFile()) throw new StoreError('io', path, `cannot read ${path}: it is not a regular file`)
-    if (CHECK_OWNERSHIP) checkPrivate(path, stats, 'file')
+    if (CHECK_OWNERSHIP) checkPrivate(path, stats, 'the credentials file', 'file')
     return readFileSync(fd, 'utf8')
   } catch (err) {
     throw ioError('read', path, err)
@@ -478,145 +415,14 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** Windows has no POSIX owner or mode bits to check (its ACLs are left to the OS). */
-const CHECK_OWNERSHIP = process.platform !== 'win32' && typeof process.geteuid === 'function'
+/** The credentials directory, held to the rule every private directory of the tool is (store/private-dir.ts). */
+const CREDENTIALS: PrivateDirName = { what: 'credentials directory', base: 'XDG_DATA_HOME' }
 
-/**
- * Refuses a credentials directory another user could write, or that the user
- * does not own, reached directly or through a symlink (the link itself must be
- * ours too), or reached through a directory another user could write
- * (checkAncestors). False when it does not exist yet.
- */
+/** False when the credentials directory does not exist yet; throws when it is not ours alone. */
 function guardDir(dir: string): boolean {
-  let link: Stats
-  try {
-    link = lstatSync(dir)
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false
-    throw ioError('read', dir, err)
-  }
-  if (!CHECK_OWNERSHIP) return true
-  const euid = (process.geteuid as () => number)()
-  if (link.isSymbolicLink() && link.uid !== euid) {
-    throw insecure(dir, `${dir} is a symbolic link owned by uid ${link.uid}, not by you (uid ${euid})`, `remove the link (rm ${dir}) and log in again`)
-  }
-  let target: Stats
-  try {
-    target = link.isSymbolicLink() ? statSync(dir) : link
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false
-    throw ioError('read', dir, err)
-  }
-  if (!target.isDirectory()) throw insecure(dir, `${dir} is not a directory`, `move it away (mv ${dir} ${dir}.bak) and log in again`)
-  checkPrivate(dir, target, 'directory')
-  checkAncestors(dir, link.isSymbolicLink())
-  return true
-}
-
-/**
- * Whoever can write a directory above the credentials directory can move ours
- * away and put one of theirs in its place between two runs. So every directory
- * above it, up to /, on the path as given and on its real path (when a link
- * leads elsewhere), must belong to the user or to root and be writable by no
- * one else (othersCanWriteDir: a sticky bit, as /tmp's, keeps others from
- * renaming what is not theirs). A link on the way needs only a trusted owner:
- * its own mode bits mean nothing.
- */
-function checkAncestors(dir: string, dirIsLink: boolean): void {
-  const given = resolve(dir)
-  if (ancestorsChecked.has(given)) return
-  const linked = checkAbove(given, dir)
-  if (linked || dirIsLink) {
-    let real: string
-    try {
-      real = realpathSync.native(given)
-    } catch (err) {
-      throw ioError('read', dir, err)
-    }
-    checkAbove(real, dir)
-  }
-  ancestorsChecked.add(given)
-}
-
-/**
- * Credentials directories whose ancestors passed in this process: a refresh
- * reaches the store four times (read, the read under the lock, the write
- * check, the write), and walking up to / each time bought nothing the first
- * walk had not.
- */
-const ancestorsChecked = new Set<string>()
-
-/** Checks each directory above `path`; true when one of them is a link (so the real path differs). */
-function checkAbove(path: string, dir: string): boolean {
-  const euid = (process.geteuid as () => number)()
-  let linked = false
-  for (let parent = dirname(path); ; parent = dirname(parent)) {
-    let stats: Stats
-    try {
-      stats = lstatSync(parent)
-    } catch (err) {
-      throw ioError('read', parent, err)
-    }
-    if (stats.uid !== euid && stats.uid !== 0) {
-      throw insecure(parent, `${parent}, above the credentials directory ${dir}, is owned by uid ${stats.uid}, neither you (uid ${euid}) nor root`, 'set XDG_DATA_HOME to a directory of your own')
-    }
-    if (stats.isSymbolicLink()) linked = true
-    else if (othersCanWriteDir(stats, euid)) {
-      const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
-      const who = stats.mode & 0o002 ? 'every user' : 'its group'
-      throw insecure(parent, `${parent}, above the credentials directory ${dir}, is writable by ${who} (mode ${mode})`, `chmod go-w ${parent}, or set XDG_DATA_HOME to a private directory`)
-    }
-    if (dirname(parent) === parent) return linked
-  }
-}
-
-/**
- * A directory another user can write (platform/trusted-file.ts), unless its
- * sticky bit keeps them from renaming what is not theirs.
- */
-function othersCanWriteDir(stats: Stats, euid: number): boolean {
-  return (stats.mode & 0o1000) === 0 && othersCanWrite(stats, euid, (process.getegid as () => number)())
-}
-
-function checkPrivate(path: string, stats: Stats, what: 'file' | 'directory'): void {
-  const euid = (process.geteuid as () => number)()
-  if (stats.uid !== euid) {
-    throw insecure(
-      path,
-      `the credentials ${what} ${path} is owned by uid ${stats.uid}, not by you (uid ${euid})`,
-      what === 'directory'
-        ? `if it is yours, chown -R ${euid} ${path} && chmod 700 ${path}; otherwise move it away`
-        : `if it is yours, chown ${euid} ${path} && chmod 600 ${path}; otherwise remove it (it may have been planted)`,
-    )
-  }
-  if ((stats.mode & 0o022) !== 0) {
-    const mode = (stats.mode & 0o777).toString(8).padStart(3, '0')
-    throw insecure(
-      path,
-      `the credentials ${what} ${path} is writable by ${stats.mode & 0o002 ? 'every user' : 'its group'} (mode ${mode})`,
-      what === 'directory' ? `chmod 700 ${path}` : `chmod 600 ${path}, after checking that its content is yours`,
-    )
-  }
-}
-
-function insecure(path: string, message: string, fix: string): StoreError {
-  return new StoreError('insecure', path, `${message}, so it was not used; to fix it: ${fix}`)
+  return guardPrivateDir(dir, CREDENTIALS) !== undefined
 }
 
 async function unlinkIfExists(path: string): Promise<boolean> {
   return unlessMissing(async () => (unlinkSync(path), true), false, (err) => ioError('delete', path, err))
-}
-
-function ioError(verb: string, path: string, err: unknown): StoreError {
-  if (err instanceof StoreError) return err
-  const code = errnoCode(err)
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'ENOSPC' || code === 'EDQUOT'
-        ? `no space left on the device (${code})`
-        : code === 'EROFS'
-          ? 'read-only file system (EROFS)'
-          : (code ?? String(err))
-  return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
 }

@@ -3,6 +3,7 @@
  * operation on a path that may not exist, a private directory, an errno.
  * Each caller keeps its own messages (`fail`), so only the idiom is shared.
  */
+import { StoreError } from './credential-store'
 
 /** The `code` of a Node file-system error (ENOENT, EACCES…), if it has one. */
 export function errnoCode(err: unknown): string | undefined {
@@ -30,4 +31,19 @@ export async function mkdirPrivate(
   } catch (err) {
     throw fail(err)
   }
+}
+
+/** `cannot <verb> <path>: permission denied` (or the errno said in words): a StoreError as it is. */
+export function fsError(verb: string, path: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err
+  const code = errnoCode(err)
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? `no space left on the device (${code})`
+        : code === 'EROFS'
+          ? 'read-only file system (EROFS)'
+          : (code ?? String(err))
+  return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
 }

@@ -19,15 +19,17 @@
  * one entry named by its holder's nonce, so a stale guard is cleared by
  * unlinking exactly that entry: clearing it never harms a guard taken since.
  */
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Clock } from '../platform/clock'
 import { hostName } from '../platform/host-name'
 import { isoTime } from '../platform/iso-time'
+import { openWithoutBlocking, readOpenFile } from '../platform/trusted-file'
 import { randomHex } from '../platform/unique-name'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
 import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
+import { guardPrivateDir, insecure, type PrivateDirName } from './private-dir'
 
 /** The file operations the locker uses; node:fs's by default (syncFs). */
 export interface LockFileSystem {
@@ -85,13 +87,43 @@ interface Context {
 const syncFs: LockFileSystem = {
   writeFile: async (path, data, options) => writeFileSync(path, data, options),
   link: async (existingPath, newPath) => linkSync(existingPath, newPath),
-  readFile: async (path, encoding) => readFileSync(path, encoding),
+  readFile: async (path) => readLockFile(path),
   readdir: async (path) => readdirSync(path),
   rename: async (oldPath, newPath) => renameSync(oldPath, newPath),
   unlink: async (path) => unlinkSync(path),
   mkdir: async (path, options) => mkdirSync(path, options),
   rmdir: async (path) => rmdirSync(path),
 }
+
+/**
+ * A lock file's text, read without blocking and only from a regular file:
+ * whatever else sits at its path (a FIFO would hang a blocking read for ever,
+ * where no timer can fire, past every deadline; a symlink leads anywhere) was
+ * not made by oauth-cli, and is refused at once, naming it.
+ */
+function readLockFile(path: string): string {
+  let fd: number
+  try {
+    fd = openWithoutBlocking(path, true)
+  } catch (err) {
+    if (errnoCode(err) === 'ELOOP') throw notALock(path, 'a symbolic link')
+    throw err
+  }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw notALock(path, stats.isFIFO() ? 'a FIFO' : stats.isDirectory() ? 'a directory' : 'not a regular file')
+    return readOpenFile(fd, stats.size)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function notALock(path: string, what: string): StoreError {
+  return insecure(path, `the lock file ${path} is ${what}, not a lock oauth-cli made`, `if no oauth-cli is running, remove it (${what === 'a directory' ? 'rm -r' : 'rm'} ${path})`)
+}
+
+/** The locks directory is held to the credentials directory's rule (store/private-dir.ts): whoever could write it could plant a lock. */
+const LOCKS: PrivateDirName = { what: 'locks directory', base: 'XDG_DATA_HOME' }
 
 /** A guard is held for a few file operations; one older than this was abandoned. */
 const GUARD_STALE_MS = 10_000
@@ -111,13 +143,18 @@ export function createFileLocker(dir: string, clock: Clock, options: FileLockerO
     timeoutMs: options.timeoutMs ?? 45_000,
     pollMs: options.pollMs ?? 50,
   }
+  // Checked once per process, before the first lock is taken (nothing in a directory another user could write is read).
+  let checked = false
   return {
     async withLock(name, fn, options) {
       const path = join(dir, `${encodeFileNamePart(name)}.lock`)
+      if (!checked) checked = guardPrivateDir(dir, LOCKS) !== undefined
       // The directory is made (0700) only when the first attempt finds it missing: it is there on all but the first run.
       const owner = await acquire(ctx, path, options?.beforeWait).catch(async (err: unknown) => {
         if (errnoCode((err as Error | undefined)?.cause) !== 'ENOENT') throw err
         await mkdirPrivate((path, options) => ctx.fs.mkdir(path, options), dir, (err) => ioError(dir, `cannot create ${dir}`, err))
+        // What was made here passes, unless the directory above it is another user's to change (so checked too).
+        checked = guardPrivateDir(dir, LOCKS) !== undefined
         return acquire(ctx, path, options?.beforeWait)
       })
       const lost = new AbortController()
@@ -452,6 +489,7 @@ async function unlinkIfExists(fs: LockFileSystem, path: string): Promise<void> {
 }
 
 function ioError(path: string, what: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err
   const message = what.includes(path) ? what : `${what} ${path}`
   return new StoreError('io', path, `${message}: ${errnoCode(err) ?? String(err)}`, { cause: err })
 }
