@@ -118,7 +118,7 @@ async function openAuto(ctx: SelectStoreContext): Promise<CredentialStore> {
     return createEitherStore(keychain, openFileStore(ctx))
   }
   const store = openFileStore(ctx)
-  if (ctx.stateDir) rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now, transient: probe.timedOut })
+  if (ctx.stateDir) await rememberFallback(ctx.stateDir, { fingerprint, reason: probe.reason, at: now, transient: probe.timedOut }, ctx.notice)
   // Said once per machine: a fall-back remembered here before (even long ago) is not news.
   if (ctx.verbose || !sameMachine) (ctx.noticeOnce ?? ctx.notice)(fallbackNotice(ctx, store, probe.reason, false))
   return store
