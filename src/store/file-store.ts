@@ -12,8 +12,10 @@
 import { byCodeUnits } from '../platform/sort'
 import { randomHex } from '../platform/unique-name'
 import {
+  chmodSync,
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   fsync,
   mkdirSync,
@@ -22,6 +24,7 @@ import {
   readFileSync,
   unlinkSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -52,6 +55,11 @@ export interface FileStoreOptions {
   passphrase?: string
   /** One-line notices (a plaintext file read while a passphrase is set); none by default. */
   notice?: (line: string) => void
+  /**
+   * What is said once because it changed what is on disk (a credential file or directory others could
+   * read, made private): written at once, never held back by a fast path; default `notice`.
+   */
+  noticeOnce?: (line: string) => void
 }
 
 /**
@@ -88,6 +96,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
   const root = join(options.dir, SUBDIR)
   const box = options.passphrase ? createPassphraseBox(options.passphrase) : undefined
   const reported = new Set<string>()
+  const say: Say = options.noticeOnce ?? options.notice ?? (() => undefined)
   const decode = (text: string, path: string, key: CredentialKey): Promise<StoredCredential> =>
     decodeFile(text, path, key, box, (plain) => {
       if (!options.notice || reported.has(plain)) return
@@ -101,27 +110,27 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
     location: root,
     async get(key) {
       const path = join(root, fileNameFor(key))
-      if (!guardDir(root)) return { status: 'missing' } satisfies StoreLookup
-      const text = await readIfExists(path)
+      if (!guardDir(root, say)) return { status: 'missing' } satisfies StoreLookup
+      const text = await readIfExists(path, key, say)
       if (text === undefined) return { status: 'missing' } satisfies StoreLookup
       return { status: 'found', credential: await decode(text, path, key) }
     },
     async set(credential) {
       const plain = serializeCredential(credential)
       const data = box ? `${JSON.stringify(await box.seal(plain), null, 2)}\n` : plain
-      await ensureDir(root)
+      await ensureDir(root, say)
       await writePrivateFile(root, fileNameFor(credential), data)
     },
     async delete(key) {
       const path = join(root, fileNameFor(key))
-      if (!guardDir(root)) return false
+      if (!guardDir(root, say)) return false
       const removed = await unlinkIfExists(path)
       if (removed) syncDir(root)
       return removed
     },
-    list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable),
+    list: (listOptions) => listDir(root, decode, listOptions?.onUnreadable, say),
     async checkWritable(_key, bytes) {
-      await ensureDir(root)
+      await ensureDir(root, say)
       await probeWrite(root, bytes)
     },
   }
@@ -146,10 +155,11 @@ async function listDir(
   root: string,
   decode: Decode,
   onUnreadable: ((err: StoreError) => void) | undefined,
+  say: Say,
 ): Promise<StoredCredential[]> {
   let names: string[]
   try {
-    if (!guardDir(root)) return []
+    if (!guardDir(root, say)) return []
     names = readdirSync(root)
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return []
@@ -161,7 +171,7 @@ async function listDir(
       if (!key) return undefined
       const path = join(root, name)
       try {
-        const text = await readIfExists(path)
+        const text = await readIfExists(path, key, say)
         return text === undefined ? undefined : await decode(text, path, key)
       } catch (err) {
         if (!onUnreadable || !(err instanceof StoreError)) throw err
@@ -378,19 +388,19 @@ async function probeWrite(dir: string, bytes: number): Promise<void> {
  * directory it has just read from, and a mkdir of what exists is two system
  * calls for nothing.
  */
-async function ensureDir(dir: string): Promise<void> {
-  if (guardDir(dir)) return
+async function ensureDir(dir: string, say: Say): Promise<void> {
+  if (guardDir(dir, say)) return
   await mkdirPrivate(async (path, options) => mkdirSync(path, options), dir, (err) => ioError('create', dir, err))
-  guardDir(dir)
+  guardDir(dir, say)
 }
 
 /**
  * Reads a credential file only if it is ours alone: a regular file (not a
- * symlink, O_NOFOLLOW), owned by the effective user, writable by no one else.
- * The checks are on the open descriptor, so the file cannot be swapped between
- * check and read.
+ * symlink, O_NOFOLLOW), owned by the effective user, writable by no one else,
+ * and made private if others could read it (makePrivate). The checks are on
+ * the open descriptor, so the file cannot be swapped between check and read.
  */
-async function readIfExists(path: string): Promise<string | undefined> {
+async function readIfExists(path: string, key: CredentialKey, say: Say): Promise<string | undefined> {
   let fd: number
   try {
     // Synchronous: a credential file is small, and this is the `token` hot path. O_NONBLOCK: a FIFO put
@@ -406,7 +416,10 @@ async function readIfExists(path: string): Promise<string | undefined> {
   try {
     const stats = fstatSync(fd)
     if (!stats.isFile()) throw new StoreError('io', path, `cannot read ${path}: it is not a regular file`)
-    if (CHECK_OWNERSHIP) checkPrivate(path, stats, 'the credentials file', 'file')
+    if (CHECK_OWNERSHIP) {
+      checkPrivate(path, stats, 'the credentials file', 'file')
+      if ((stats.mode & 0o077) !== 0) makePrivate(path, stats, 'file', (mode) => fchmodSync(fd, mode), say, key)
+    }
     return readFileSync(fd, 'utf8')
   } catch (err) {
     throw ioError('read', path, err)
@@ -418,9 +431,47 @@ async function readIfExists(path: string): Promise<string | undefined> {
 /** The credentials directory, held to the rule every private directory of the tool is (store/private-dir.ts). */
 const CREDENTIALS: PrivateDirName = { what: 'credentials directory', base: 'XDG_DATA_HOME' }
 
-/** False when the credentials directory does not exist yet; throws when it is not ours alone. */
-function guardDir(dir: string): boolean {
-  return guardPrivateDir(dir, CREDENTIALS) !== undefined
+/**
+ * False when the credentials directory does not exist yet; throws when it is
+ * not ours alone; made private (0700) if others could list or enter it.
+ */
+function guardDir(dir: string, say: Say): boolean {
+  const stats = guardPrivateDir(dir, CREDENTIALS)
+  if (stats === undefined) return false
+  if (CHECK_OWNERSHIP && (stats.mode & 0o077) !== 0) makePrivate(dir, stats, 'directory', (mode) => chmodSync(dir, mode), say)
+  return true
+}
+
+type Say = (line: string) => void
+
+/**
+ * A credential file (or its directory) that other users can read: shared/SPEC.md
+ * and README promise 0600 files in a 0700 directory, and a restored backup,
+ * `cp -r`, a tarball or umask-022 tooling leaves 0644 and 0755. It is the
+ * user's own (owner and write bits were checked first), so, as gh and gcloud
+ * do, the group and other bits are taken off, and said once (it does not
+ * recur), at once: whoever could read the file may hold its tokens. Refusing
+ * it (as ssh does a key) would leave it readable all the same. Decided on the
+ * stats the read already took, so a private file costs nothing more.
+ */
+function makePrivate(path: string, stats: Stats, what: 'file' | 'directory', chmod: (mode: number) => void, say: Say, key?: CredentialKey): void {
+  const mode = stats.mode & 0o777
+  const shown = (m: number): string => m.toString(8).padStart(3, '0')
+  const readable = what === 'file' ? mode & 0o044 : mode & 0o055
+  const who = readable & 0o004 || readable & 0o001 ? 'every user' : readable ? 'its group' : undefined
+  const was = who ? `${what === 'file' ? 'readable by' : 'open to'} ${who}` : 'not private'
+  const described = `the credentials ${what} ${path}`
+  try {
+    chmod(mode & 0o700)
+  } catch (err) {
+    say(`oauth-cli: warning: ${described} is ${was} (mode ${shown(mode)}) and could not be made private (${errnoCode(err) ?? String(err)}); to fix it: chmod ${what === 'file' ? '600' : '700'} ${path}`)
+    return
+  }
+  const profile = key && key.profile !== 'default' ? ` --profile ${key.profile}` : ''
+  const replace = key && what === 'file' && who
+    ? `. Whoever read it may hold its tokens: to revoke and replace them, run: oauth-cli logout ${key.provider}${profile} && oauth-cli login ${key.provider}${profile}`
+    : ''
+  say(`oauth-cli: warning: ${described} was ${was} (mode ${shown(mode)}); it is now ${shown(mode & 0o700)}${replace}`)
 }
 
 async function unlinkIfExists(path: string): Promise<boolean> {

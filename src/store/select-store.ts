@@ -155,7 +155,7 @@ function uidOf(): number | undefined {
 }
 
 function openFileStore(ctx: SelectStoreContext): CredentialStore {
-  return createFileStore({ dir: ctx.dataDir, passphrase: passphraseOf(ctx.env), notice: ctx.notice })
+  return createFileStore({ dir: ctx.dataDir, passphrase: passphraseOf(ctx.env), notice: ctx.notice, noticeOnce: ctx.noticeOnce })
 }
 
 /** An empty passphrase is no passphrase: encrypting under "" would only look safe. */
