@@ -34,7 +34,9 @@ const STORE_KINDS: readonly string[] = ['keychain', 'file', 'postgres'] satisfie
 
 /** The one-line bundle for a credential, every field included, and the kind of store it was read from. */
 export function encodeBundle(credential: StoredCredential, from?: StoreKind): string {
-  const value = from === undefined ? credential : { ...credential, [FROM_FIELD]: from }
+  // A local store's refresh mark stays with that store (an import clears marks).
+  const { refresh_mark: _mark, ...exported } = credential
+  const value = from === undefined ? exported : { ...exported, [FROM_FIELD]: from }
   return BUNDLE_PREFIX + Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')
 }
 

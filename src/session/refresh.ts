@@ -99,17 +99,16 @@ export async function refreshLocked(
   refuseIfInterrupted(deps.interrupt)
   // A full lease term ahead of the request, however long the work before it took.
   await hold.extend?.()
-  // Marked before sending: should this process die with the answer, its successor knows a refresh was in flight.
-  const revision = await view.mark(key, slot.read.revision, {
-    kind: 'refresh_in_flight',
-    holder: hold.holder,
-    fence: hold.fence,
-    at: isoTime(deps.clock.now()),
-  })
+  const inFlight: CredentialMark = { kind: 'refresh_in_flight', holder: hold.holder, fence: hold.fence, at: isoTime(deps.clock.now()) }
+  // Marked before sending in a shared store: should this process die with the answer (or lose its lease), the next
+  // holder knows a refresh was in flight. A local store's lock is never taken from a live holder: it is marked only
+  // once a refresh is left unsettled (below), sparing every refresh a write.
+  const markedFirst = slot.store.versioned !== undefined
+  const revision = markedFirst ? await view.mark(key, slot.read.revision, inFlight) : slot.read.revision
   if (revision === undefined) return adoptWrittenMeanwhile(view, key, credential)
-  // A shared store keeps the mark of a refresh whose outcome is unknown, and at a rotating provider the next
-  // holder then refuses to send the token again (refuseInterruptedRotation): a failure must say so, not "try again".
-  const refusedNext = slot.store.versioned !== undefined && credential.rotation_seen === true
+  // The mark of a refresh whose outcome is unknown stays, and at a rotating provider the next holder then refuses
+  // to send the token again (refuseInterruptedRotation): a failure must say so, not "try again".
+  const refusedNext = credential.rotation_seen === true
   let tokens: TokenSet
   try {
     // Nothing is sent once the hold has ended (each attempt checks it: prepareRequest); a request already sent is
@@ -146,10 +145,12 @@ export async function refreshLocked(
       (err instanceof TransportError && NEVER_SENT.has(err.kind)) ||
       err instanceof CancelledError
     if (settled) await view.mark(key, revision, null).catch(() => undefined)
+    // Unsettled at a rotating provider: a local store's mark is written now (a shared store's is there already).
+    const marked = settled || !refusedNext || markedFirst || (await view.mark(key, revision, inFlight).catch(() => undefined)) !== undefined
     if (endedFirst && err instanceof StoreError) {
       throw new StoreError(err.kind, err.location, `${err.message}; the refresh was not sent, so the stored refresh token is not spent`, { cause: err, hint: 'run the command again' })
     }
-    throw settled || !refusedNext ? err : new UnsettledRefreshError(key, err)
+    throw settled || !refusedNext || !marked ? err : new UnsettledRefreshError(key, err)
   }
   sayTokenNotes(tokens, deps)
   return saveRefreshed(store, view, refreshedCredential(credential, tokens, metadata, deps.clock.now()), revision, hold, deps)

@@ -90,6 +90,9 @@ export function validateCredential(value: unknown): ParseResult {
   if (value.rotation_seen !== undefined && typeof value.rotation_seen !== 'boolean') {
     return fieldError('rotation_seen', 'not a boolean')
   }
+  if (value.refresh_mark !== undefined && !isMark(value.refresh_mark)) {
+    return fieldError('refresh_mark', 'not a refresh mark')
+  }
   for (const field of ['expires_at', 'updated_at'] as const) {
     const text = value[field]
     if (typeof text === 'string' && Number.isNaN(Date.parse(text))) {
@@ -97,6 +100,13 @@ export function validateCredential(value: unknown): ParseResult {
     }
   }
   return { ok: true, credential: value as unknown as StoredCredential }
+}
+
+/** A local store's CredentialMark (store/versioned.ts): its kind and text fields. */
+function isMark(value: unknown): boolean {
+  if (!isPlainObject(value) || typeof value.at !== 'string') return false
+  if (value.kind === 'dead') return typeof value.error === 'string'
+  return value.kind === 'refresh_in_flight' && typeof value.holder === 'string' && typeof value.fence === 'string'
 }
 
 /** Whether a credential really belongs under the key it was stored at. */

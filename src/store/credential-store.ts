@@ -70,6 +70,12 @@ export interface StoredCredential {
    * The token is kept (nothing is deleted on a failed refresh); `status` shows it as not refreshable.
    */
   refresh_rejected_at?: string
+  /**
+   * A local store's mark (store/versioned.ts keeps it here; a shared store keeps
+   * its marks beside the row): a refresh at a rotating provider that got no
+   * usable answer, or found dead since. Never exported; a new write clears it.
+   */
+  refresh_mark?: CredentialMark
   /** ISO 8601, when the tokens were last written. */
   updated_at: string
 }

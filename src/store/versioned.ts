@@ -4,8 +4,10 @@
  * (compare-and-set in the database); a local store (keychain, file) is wrapped:
  * its revision stands for the credential exactly as read, a compare-and-set
  * reads it again and writes only if unchanged (the machine's lock keeps other
- * refreshers out meanwhile), and marks are not kept, since the machine's lock
- * is never taken from a live holder.
+ * refreshers out meanwhile). Marks are kept in the credential itself
+ * (`refresh_mark`), and handed out beside it as a shared store's are; a write
+ * of new tokens clears them. A dead mark (an unsettled refresh found so) also
+ * sets `refresh_rejected_at`, so `status` says what the next command does.
  */
 import { ABSENT, type CredentialStore, type Revision, type StoredCredential, type VersionedStore } from './credential-store'
 
@@ -15,7 +17,9 @@ export function versionedView(store: CredentialStore): VersionedStore {
   return {
     async getVersioned(key) {
       const found = await store.get(key)
-      return found.status === 'found' ? { status: 'found', credential: found.credential, revision: revisionOf(found.credential) } : found
+      if (found.status !== 'found') return found
+      const { refresh_mark: mark, ...credential } = found.credential
+      return { status: 'found', credential, revision: revisionOf(found.credential), ...(mark ? { mark } : {}) }
     },
     async compareAndSet(credential, expected) {
       const found = await store.get(credential)
@@ -24,7 +28,19 @@ export function versionedView(store: CredentialStore): VersionedStore {
       await store.set(credential)
       return revisionOf(credential)
     },
-    mark: async (_key, expected) => expected,
+    async mark(key, expected, mark) {
+      const found = await store.get(key)
+      if (found.status !== 'found' || revisionOf(found.credential) !== expected) return undefined
+      const { refresh_mark: old, ...credential } = found.credential
+      if (mark === null && old === undefined) return expected
+      // A rejection alone is remembered as refresh_rejected_at (session/refresh.ts), and the next refresh sends the
+      // token again, as a local store always has: only the end of a refresh left unsettled is kept as a dead mark.
+      if (mark?.kind === 'dead' && old?.kind !== 'refresh_in_flight') return expected
+      const next: StoredCredential =
+        mark === null ? credential : { ...credential, refresh_mark: mark, ...(mark.kind === 'dead' ? { refresh_rejected_at: mark.at } : {}) }
+      await store.set(next)
+      return revisionOf(next)
+    },
   }
 }
 

@@ -138,6 +138,33 @@ describe('refresh', SUITE, () => {
     expectExit(await world.cli(['refresh', 'acme']), 0)
   })
 
+  it.for([
+    ['a gateway\'s 502 page', { status: 502, body: '<html>bad gateway</html>', headers: { 'content-type': 'text/html' } }],
+    ['a reset connection', 'reset'],
+  ] as const)('at a rotating provider, %s says the refresh token will not be sent again, and the next refresh sends nothing and exits 3', async ([, fault], { makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    // One refresh first, so the tool has seen this provider rotate refresh tokens.
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    world.fp.injectTokenFault(fault)
+    const failed = await world.cli(['refresh', 'acme'])
+    expectExit(failed, 5)
+    expect(failed.stderr).not.toMatch(/try again/)
+    expect(failed.stderr).toMatch(/will not be sent again/)
+    expect(failed.stderr).toContain('the next command exits 3')
+    expect(failed.stderr).toContain('run: oauth-cli login acme')
+    const sent = tokenRequests(world.fp).length
+    const next = await world.cli(['refresh', 'acme'])
+    expectExit(next, 3)
+    expect(next.stderr).toContain('run: oauth-cli login acme')
+    expect(tokenRequests(world.fp)).toHaveLength(sent)
+    expect((await statusJson(world))[0]).toMatchObject({ refreshable: false })
+    // A login clears it.
+    await loginAcme(world)
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    expect((await statusJson(world))[0]).toMatchObject({ refreshable: true })
+  })
+
   it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
     const world = await makeWorld()
     const run = await world.cli(['refresh', 'acme'])
