@@ -74,9 +74,13 @@ export function validateCredential(value: unknown): ParseResult {
   // A token goes into a header and is printed by `token` alone on a line: one holding a CR LF (as an older version
   // stored from a provider's answer) would inject a header into whatever sends it. Only control characters are refused
   // here, not all RFC 6749 A.12/A.17 forbid (toTokenSet holds new answers to printable ASCII): a stored token someone
-  // could use stays readable.
+  // could use stays readable. Such an access token beside a grant that renews it (a good refresh token, the client
+  // credentials grant) is read as no access token, expired: the grant is kept and used, and that token never printed or sent.
+  const unusableAccessToken = CONTROL.test(value.access_token as string)
   for (const field of TOKENS) {
-    if (typeof value[field] === 'string' && CONTROL.test(value[field])) return fieldError(field, 'not a token: it holds line breaks or control characters')
+    if (typeof value[field] !== 'string' || !CONTROL.test(value[field])) continue
+    if (field === 'access_token' && renewsWithoutAccessToken(value)) continue
+    return fieldError(field, 'not a token: it holds line breaks or control characters')
   }
   if (!Array.isArray(value.scope) || !value.scope.every((s) => typeof s === 'string')) {
     return fieldError('scope', 'not an array of strings')
@@ -99,7 +103,18 @@ export function validateCredential(value: unknown): ParseResult {
       return fieldError(field, 'not an ISO 8601 time')
     }
   }
-  return { ok: true, credential: value as unknown as StoredCredential }
+  const credential = value as unknown as StoredCredential
+  return { ok: true, credential: unusableAccessToken ? { ...credential, access_token: '', expires_at: LONG_EXPIRED } : credential }
+}
+
+/** The expiry of an access token read as unusable: long past on any clock, so every command renews it first (a literal: no Date formatted on load). */
+const LONG_EXPIRED = '1970-01-01T00:00:00.000Z'
+
+/** An OAuth credential whose grant renews it without its access token: a refresh token that is a token, or client credentials. */
+function renewsWithoutAccessToken(value: Record<string, unknown>): boolean {
+  if (value.kind !== 'oauth') return false
+  const refresh = value.refresh_token
+  return (typeof refresh === 'string' && refresh !== '' && !CONTROL.test(refresh)) || value.grant === 'client_credentials'
 }
 
 /** A local store's CredentialMark (store/versioned.ts): its kind and text fields. */

@@ -37,11 +37,30 @@ describe('a refresh answered with tokens holding line breaks or NUL', { timeout:
     expect(spent).toEqual([loginRefreshToken, loginRefreshToken, loginRefreshToken])
   })
 
-  it('one such token stored by an older version is refused as a damaged item: token and call exit 1 printing nothing, with the logout --local fix', async ({ makeWorld }) => {
+  it('one such access token stored by an older version beside a good refresh token is read as expired: token and call refresh with that refresh token, and it is never printed or sent', async ({ makeWorld }) => {
     const world = await makeWorld()
     await loginAcme(world)
     const file = join(world.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials', 'acme@default.json')
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    writeFileSync(file, JSON.stringify({ ...stored, access_token: 'AT1\r\nX-Injected: 1' }), { mode: 0o600 })
+    const status = await statusJson(world)
+    expect(status).toEqual([expect.objectContaining({ provider: 'acme', refreshable: true, expires_at: '1970-01-01T00:00:00.000Z' })])
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 0)
+    expect(token.stdout).toBe(`${world.fp.issuedAccessTokens().at(-1)}\n`)
+    expect(tokenRequests(world.fp).at(-1)?.params.get('refresh_token')).toBe(stored.refresh_token)
+    const call = await world.cli(['call', 'acme', '/me'])
+    expectExit(call, 0)
+    for (const run of [token, call]) expect(run.stdout + run.stderr).not.toMatch(/Injected|AT1/)
+    expect(world.fp.requests.map((r) => JSON.stringify(r))).not.toContainEqual(expect.stringMatching(/Injected|AT1/))
+    expect(readFileSync(file, 'utf8')).not.toMatch(/Injected|AT1/)
+  })
+
+  it('one such token stored by an older version with nothing to renew it is refused as a damaged item: token and call exit 1 printing nothing, with the logout --local fix', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    const file = join(world.env.XDG_DATA_HOME!, 'oauth-cli', 'credentials', 'acme@default.json')
+    const { refresh_token: _spent, ...stored } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
     writeFileSync(file, JSON.stringify({ ...stored, access_token: 'AT1\r\nX-Injected: 1' }), { mode: 0o600 })
     for (const args of [['token', 'acme'], ['call', 'acme', '/me']]) {
       const run = await world.cli(args)

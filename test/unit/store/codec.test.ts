@@ -44,13 +44,24 @@ describe('credential codec', () => {
     ['an unknown grant', { grant: 'password' }, '"grant" is not one of authorization_code, device_code, client_credentials'],
     ['rotation_seen as a string', { rotation_seen: 'yes' }, '"rotation_seen" is not a boolean'],
     ['an unparseable expiry', { expires_at: 'tomorrow' }, '"expires_at" is not an ISO 8601 time'],
-    ['an access token with CR LF (stored by an older version)', { access_token: 'AT1\r\nX-Injected: 1' }, '"access_token" is not a token: it holds line breaks or control characters'],
+    ['an access token with CR LF and no refresh token (stored by an older version)', { access_token: 'AT1\r\nX-Injected: 1', refresh_token: undefined }, '"access_token" is not a token: it holds line breaks or control characters'],
+    ['such an access token beside a refresh token with NUL', { access_token: 'AT1\r\nX-Injected: 1', refresh_token: 'RT\u0000x' }, '"access_token" is not a token: it holds line breaks or control characters'],
     ['a refresh token with NUL', { refresh_token: 'RT\u0000x' }, '"refresh_token" is not a token: it holds line breaks or control characters'],
   ])('rejects %s, naming the field and never a value', (_, change, reason) => {
     const text = typeof change === 'string' ? change : JSON.stringify({ ...makeCredential(), ...change })
     const result = parseCredential(text)
     expect(result).toEqual({ ok: false, reason })
     expect(JSON.stringify(result)).not.toContain(FIXTURE_ACCESS_TOKEN)
+  })
+
+  it.each([
+    ['a good refresh token', {}],
+    ['the client credentials grant', { refresh_token: undefined, grant: 'client_credentials' }],
+  ])('reads an access token with CR LF (stored by an older version) beside %s as no access token, long expired, keeping the rest', (_, change) => {
+    const credential = { ...makeCredential(), ...change }
+    const result = parseCredential(JSON.stringify({ ...credential, access_token: 'AT1\r\nX-Injected: 1' }))
+    expect(result).toEqual({ ok: true, credential: { ...JSON.parse(JSON.stringify(credential)), access_token: '', expires_at: '1970-01-01T00:00:00.000Z' } })
+    expect(JSON.stringify(result)).not.toMatch(/Injected|AT1/)
   })
 
   it('encodes names into file-safe parts that decode back', () => {
