@@ -17,10 +17,11 @@ const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpo
  * else `/.well-known/openid-configuration`. A TransportError passes through (the
  * server is unreachable, not wrong); any other failure of both gives
  * ProtocolError('discovery_failed') naming the issuer and both URLs with the reason.
+ * `signal` (a Ctrl-C) aborts a request in flight and sends no other.
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
-export async function discoverMetadata(issuer: string, http: HttpClient): Promise<ServerMetadata> {
+export async function discoverMetadata(issuer: string, http: HttpClient, signal?: AbortSignal): Promise<ServerMetadata> {
   const issuerUrl = URL.canParse(issuer) ? new URL(issuer) : undefined
   if (!issuerUrl) throw new ProtocolError('discovery_failed', `cannot discover metadata: issuer ${issuer} is not a URL`)
   const tried: string[] = []
@@ -32,7 +33,8 @@ export async function discoverMetadata(issuer: string, http: HttpClient): Promis
       return http(target, init)
     }
     try {
-      const response = await oauth.discoveryRequest(issuerUrl, { ...requestOptions(recordingHttp), algorithm })
+      signal?.throwIfAborted()
+      const response = await oauth.discoveryRequest(issuerUrl, { ...requestOptions(recordingHttp, 'form', signal), algorithm })
       return toServerMetadata(await oauth.processDiscoveryResponse(issuerUrl, response))
     } catch (err) {
       // Only an answer that is not metadata sends us to the next URL; a TransportError

@@ -80,7 +80,7 @@ export async function resolveMetadata(
     return configured
   }
   const { discoverMetadata } = await import('../oauth/discovery')
-  const discovered = await discoverMetadata(c.issuer, await providerHttp(provider, deps))
+  const discovered = await discoverMetadata(c.issuer, await providerHttp(provider, deps), deps.interrupt?.signal)
   return { ...discovered, ...definedOnly(configured), issuer: discovered.issuer }
 }
 
