@@ -31,11 +31,13 @@ export async function mainFull(proc: ProcessLike, argv: string[], resume: Resume
   try {
     const { runCli } = await import('./cli/program')
     const call = resume.call
-    const { executeCall } = call ? await import('./cli/commands/call') : { executeCall: undefined }
-    const code = await Promise.race([runCli(argv, deps, call && executeCall ? { call: (opts, d) => executeCall(opts, d, undefined, call) } : undefined), interrupted])
+    // A call the fast build began resumes where it stopped (its module loaded only then).
+    const runners: Parameters<typeof runCli>[2] = call
+      ? await import('./cli/commands/call').then(({ executeCall }) => ({ call: (opts, d) => executeCall(opts, d, undefined, call) }))
+      : {}
+    const code = await Promise.race([runCli(argv, deps, runners), interrupted])
     // Every command's output is out: one stdout write that failed (a full disk) makes it a failure, said on stderr.
-    const delivered = await saidIfUndelivered(base.io)
-    return code === 0 ? delivered : code
+    return await saidIfUndelivered(base.io, code)
   } catch (err) {
     // A spinner or a prompt may hold the line: start a new one.
     if (err instanceof CancelledError && deps.io.stderr.isTTY) deps.io.stderr.write('\n')

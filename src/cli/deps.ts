@@ -9,7 +9,7 @@ import { createKnownSecrets, credentialSecrets, type KnownSecrets } from '../htt
 import type { HttpClient } from '../http/types'
 import { browserUnavailableReason, type Browser } from '../platform/browser-port'
 import { systemClock, type Clock } from '../platform/clock'
-import type { IO } from '../platform/io'
+import { reasonOf, type IO } from '../platform/io'
 import { createNodeIO } from '../platform/node-io'
 import { resolvePaths } from '../platform/paths'
 import { secretEnvValues } from '../platform/secret-env'
@@ -85,8 +85,8 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
         // There, but not a file this user can read: a usage error naming the path (Node's EISDIR names none).
-        if (code === 'EISDIR') throw new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
-        if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${path}: permission denied`, `make it readable: chmod u+r ${path}`)
+        if (code === 'EISDIR') throw isADirectory(path)
+        if (code === 'EACCES' || code === 'EPERM') throw permissionDenied(path)
         throw err
       }
     },
@@ -109,10 +109,14 @@ function readSettingsFile(path: string): string | undefined {
   if ('text' in read) return read.text
   if ('missing' in read) return undefined
   // The same words as readTextFile's for what cannot be read at all; what could have been planted is refused.
-  if ('directory' in read) throw new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
-  if (read.denied) throw new InputError(`cannot read ${path}: permission denied`, `make it readable: chmod u+r ${path}`)
+  if ('directory' in read) throw isADirectory(path)
+  if (read.denied) throw permissionDenied(path)
   throw new InputError(`refusing to read ${path}: ${read.skipped}`, read.hint)
 }
+
+/** A path the user gave that is there but cannot be read as a file: a usage error naming it (Node's EISDIR names none). */
+const isADirectory = (path: string): InputError => new InputError(`cannot read ${path}: it is a directory`, 'give the path of a file')
+const permissionDenied = (path: string): InputError => new InputError(`cannot read ${path}: permission denied`, `make it readable: chmod u+r ${path}`)
 
 /** Unasked files already said to be left unread: once per process, however often a command resolves a provider. */
 const skipsSaid = new Set<string>()
@@ -271,7 +275,7 @@ async function readCaFile(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+    const reason = reasonOf(err)
     throw new ConfigError('invalid_value', `cannot read the CA certificate file ${path} given to --cacert (${reason})`, {
       hint: 'pass a readable PEM file of CA certificates to --cacert',
       cause: err,

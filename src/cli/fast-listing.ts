@@ -35,8 +35,7 @@ export async function tryFastListing(listing: FastListing, argv: string[], proc:
           : await executeProfileList(listing.opts, run)
     for (const line of notices) deps.io.stderr.write(`${line}\n`)
     held.flush()
-    const delivered = await saidIfUndelivered(deps.io)
-    return code === 0 ? delivered : code
+    return await saidIfUndelivered(deps.io, code)
   } catch (err) {
     return reportUnreachableStore(err, proc)
   } finally {

@@ -59,8 +59,7 @@ export async function tryFastRefresh(opts: FastToken, argv: string[], proc: Proc
   try {
     const code = await Promise.race([executeToken({ ...opts, profile, resolved }, deps), interrupted])
     release()
-    const delivered = await saidIfUndelivered(base.io)
-    return code === 0 ? delivered : code
+    return await saidIfUndelivered(base.io, code)
   } catch (err) {
     if (!sent && (err as Error | undefined)?.name === 'NotOnFastPath') return undefined
     release()

@@ -6,7 +6,7 @@
  * and a spread (`{ ...io }`) would read `stdinIsTTY`, which creates the stdin
  * stream (~3 ms over a pipe) in commands that never read it.
  */
-import { isReaderGone, type IO, type OutputStream } from '../platform/io'
+import { isReaderGone, reasonOf, type IO, type OutputStream } from '../platform/io'
 import type { ExitCode } from './errors'
 
 /** The real IO (asked for only on use) with some of its output streams replaced. */
@@ -49,21 +49,23 @@ export function holdOutput(real: () => IO): { io: IO; flush(): void } {
  * `TOKEN=$(…)` or `… > file` never takes an empty answer for a good one.
  * A reader that went away (`| head -1`) had what it wanted: undefined.
  */
-export async function stdoutFailure(stdout: OutputStream): Promise<string | undefined> {
+async function stdoutFailure(stdout: OutputStream): Promise<string | undefined> {
   try {
     await stdout.writeAndDrain?.('')
     return undefined
   } catch (err) {
     if (isReaderGone(err)) return undefined
-    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
-    return `cannot write to stdout: ${reason}\ncheck where the output goes (a full disk, a file that cannot grow)`
+    return `cannot write to stdout: ${reasonOf(err)}\ncheck where the output goes (a full disk, a file that cannot grow)`
   }
 }
 
-/** 0, or 1 once said on stderr that stdout could not be written (stdoutFailure): a command's last word on its output. */
-export async function saidIfUndelivered(io: IO): Promise<ExitCode> {
+/**
+ * A command's last word on its output: its exit `code`, or 1 once said on
+ * stderr that stdout could not be written (stdoutFailure) where it was 0.
+ */
+export async function saidIfUndelivered(io: IO, code: ExitCode = 0): Promise<ExitCode> {
   const failure = await stdoutFailure(io.stdout)
-  if (failure === undefined) return 0
+  if (failure === undefined) return code
   io.stderr.write(`oauth-cli: ${failure}\n`)
-  return 1
+  return code === 0 ? 1 : code
 }

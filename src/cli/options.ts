@@ -154,19 +154,13 @@ export function parseProfileName(value: string): string {
  * space, a terminal escape) can be removed (status names the command). It only
  * ever names an item to delete: nothing is created under it.
  */
-export function parseStoredProfileName(value: string): string {
+function parseStoredProfileName(value: string): string {
   if (value === '' || value.includes('\0') || value.length > 1024) {
     throw new OptionValueError('give the profile name as it is stored (oauth-cli status shows it)')
   }
   return value
 }
 
-/** The common `--profile` row, as `logout` declares it (parseStoredProfileName). */
-export const STORED_PROFILE_FLAG = {
-  flags: '--profile <name>',
-  description: 'which account of the provider (default: the one `profile use` chose, else "default")',
-  parse: parseStoredProfileName,
-} as const
 
 /**
  * Accepted both before the command (`oauth-cli --profile w token x`) and
@@ -199,6 +193,9 @@ export const COMMON_FLAGS = {
   }),
   cacert: flag<string | undefined>({ flags: '--cacert <file>', description: 'PEM file of extra CA certificates to trust for every request' }),
 } as const
+
+/** The common `--profile` row, as `logout` declares it (parseStoredProfileName). */
+export const STORED_PROFILE_FLAG = { ...COMMON_FLAGS.profile, parse: parseStoredProfileName } as const
 
 /** `--json` is common too, except on `call` (where it is a body) and the commands that print no summary. */
 export const JSON_FLAG = { json: flag<boolean>({ flags: '--json', description: 'machine-readable output on stdout' }) } as const

@@ -12,7 +12,7 @@ import { describeProxy, usesProxy, type ProxyChoice } from './proxy'
 export const DEFAULT_TIMEOUT_MS = 30_000
 
 /** The most response headers node:http and undici read (both default to 16 KiB; past it the answer is refused). */
-export const MAX_HEADER_BYTES = 16 * 1024
+const MAX_HEADER_BYTES = 16 * 1024
 
 
 /**
@@ -96,7 +96,7 @@ export function isHeaders(headers: unknown): headers is HttpHeaders {
   return typeof (headers as Partial<HttpHeaders> | undefined)?.forEach === 'function' && typeof (headers as Partial<HttpHeaders>).get === 'function'
 }
 
-export function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
+function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
   const out: Record<string, V> = {}
   for (const name of Object.keys(record).sort()) out[name] = record[name] as V
   return out

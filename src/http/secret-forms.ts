@@ -69,7 +69,7 @@ function characterPattern(char: string): string {
 }
 
 /** The pattern matching `secret` in any of the forms it travels in. */
-export function secretPattern(secret: string): string {
+function secretPattern(secret: string): string {
   let pattern = patternOf.get(secret)
   if (pattern === undefined) {
     pattern = ''

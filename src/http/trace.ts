@@ -5,6 +5,7 @@
  */
 import { bodyChunks, concat, readBytes } from './body'
 import { headerEntries } from './client'
+import { byCodeUnits } from '../platform/sort'
 import { escapeControls } from '../platform/terminal-text'
 import { redactBody, redactHeaders, redactKnown, redactRequestHeaders, redactText, redactUrl } from './redact'
 import type { HttpClient, HttpRequestInit, HttpResponse } from './types'
@@ -36,7 +37,7 @@ export function withTrace(
   const write = (line: string): void => emit(redactKnown(line, known()))
   return async (url, init = {}) => {
     // One line per header line sent (a repeated -H is two), sorted by name.
-    const requestHeaders = headerEntries(init.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const requestHeaders = headerEntries(init.headers ?? {}).sort(([a], [b]) => byCodeUnits(a, b))
     write(`> ${(init.method ?? 'GET').toUpperCase()} ${redactUrl(url)}`)
     const redaction = { credentialHeaders: init.credentialHeaders, known: known() }
     for (const [name, value] of requestHeaders) emit(`> ${name}: ${redactRequestHeaders({ [name]: value }, redaction)[name]}`)

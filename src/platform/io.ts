@@ -15,6 +15,11 @@ export class ReaderGoneError extends Error {
 }
 
 /** By name: the fast build and the full CLI each have their own copy of the class. */
+/** What an I/O error says in a message: its code (ENOSPC), else its text. */
+export function reasonOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+}
+
 export function isReaderGone(err: unknown): err is ReaderGoneError {
   return err instanceof Error && err.name === 'ReaderGoneError'
 }

@@ -26,6 +26,6 @@ export function dropDependencyWarnings(events: Partial<WarningEvents>): void {
 }
 
 /** undici's notice that its SOCKS5 agent is experimental: the proxy works, and nothing in the tool's use of it is the user's to change. */
-export function isDependencyNoise(warning: Error): boolean {
+function isDependencyNoise(warning: Error): boolean {
   return warning.name === 'ExperimentalWarning' && warning.message.startsWith('SOCKS5 proxy support is experimental')
 }

@@ -55,7 +55,7 @@ export const refetchLocked: LockedRenewal = async (provider, key, store, credent
     credential.token_endpoint,
     'nothing was stored: try again',
     (signal) => fetchClientCredentials(provider, key, deps, { previous: credential, signal }),
-    [deps.interrupt?.signal],
+    deps.interrupt?.signal,
   )
   // Tokens the provider issued are never dropped: the same save path as a login's, emergency file included.
   await saveIssued(store, next, deps)
@@ -260,7 +260,7 @@ function refreshDeadlineMs(env: SessionDeps['env']): number {
 /**
  * Runs `run` under a signal that aborts when the deadline passes (then a
  * TransportError says so, and `then`: what was kept and what to do) or when
- * one of `until` aborts (with its reason). One controller and a listener on
+ * `until` aborts (with its reason). One controller and a listener on
  * each, not AbortSignal.any: its first use costs a refresh about 0.3 ms
  * (validation, weak references to its sources).
  */
@@ -269,7 +269,7 @@ async function withDeadline<T>(
   endpoint: string | undefined,
   then: string,
   run: (signal: AbortSignal) => Promise<T>,
-  until: ReadonlyArray<AbortSignal | undefined> = [],
+  until?: AbortSignal,
 ): Promise<T> {
   const controller = new AbortController()
   let late = false
@@ -277,10 +277,9 @@ async function withDeadline<T>(
     late = true
     controller.abort(new DOMException('the refresh deadline passed', 'TimeoutError'))
   }, ms)
-  const signals = until.filter((signal): signal is AbortSignal => signal !== undefined)
-  const ended = (): void => controller.abort(signals.find((signal) => signal.aborted)?.reason)
-  if (signals.some((signal) => signal.aborted)) ended()
-  else for (const signal of signals) signal.addEventListener('abort', ended, { once: true })
+  const ended = (): void => controller.abort(until?.reason)
+  if (until?.aborted) ended()
+  else until?.addEventListener('abort', ended, { once: true })
   try {
     return await run(controller.signal)
   } catch (err) {
@@ -291,7 +290,7 @@ async function withDeadline<T>(
     throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); ${then}`, { cause: err })
   } finally {
     clearTimeout(timer)
-    for (const signal of signals) signal.removeEventListener('abort', ended)
+    until?.removeEventListener('abort', ended)
   }
 }
 

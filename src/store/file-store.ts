@@ -11,10 +11,10 @@
  */
 import { byCodeUnits } from '../platform/sort'
 import { randomHex } from '../platform/unique-name'
+import { openWithoutBlocking } from '../platform/trusted-file'
 import {
   chmodSync,
   closeSync,
-  constants,
   fchmodSync,
   fstatSync,
   fsync,
@@ -403,9 +403,9 @@ async function ensureDir(dir: string, say: Say): Promise<void> {
 async function readIfExists(path: string, key: CredentialKey, say: Say): Promise<string | undefined> {
   let fd: number
   try {
-    // Synchronous: a credential file is small, and this is the `token` hot path. O_NONBLOCK: a FIFO put
-    // in its place opens at once (and is then refused as not a regular file) instead of hanging the open.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
+    // Synchronous: a credential file is small, and this is the `token` hot path. A FIFO put in its place opens
+    // at once (and is then refused as not a regular file), and a symlink there fails (ELOOP).
+    fd = openWithoutBlocking(path, true)
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined
     if (errnoCode(err) === 'ELOOP') {

@@ -14,6 +14,7 @@ import { hostname, userInfo } from 'node:os'
 import { readFileSync, statSync } from 'node:fs'
 import { describeKey, matchesKey, parseCredential, serializeCredential } from './codec'
 import {
+  fromAccountKey,
   StoreError,
   toAccountKey,
   type CredentialKey,
@@ -122,8 +123,8 @@ export function createPostgresStore(
     if (rows.length === 0 || rows[0]!.replacing) return
     const unopened: string[] = []
     for (const row of rows) {
-      const at = row.key.indexOf(':')
-      const other = { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }
+      const other = fromAccountKey(row.key)
+      if (!other) continue
       const opened = await open(row, other).then(() => true, (err: unknown) => {
         if (err instanceof StoreError && err.kind === 'bad_passphrase') unopened.push(describeKey(other))
         return false

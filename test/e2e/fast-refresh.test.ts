@@ -10,11 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect } from 'vitest'
 import type { TokenFault } from '../support/fake-provider'
-import { systemClock } from '../../src/platform/clock'
-import { refreshLockName } from '../../src/session/save-issued'
-import { createFileLocker } from '../../src/store/lock'
 import { REPO_ROOT, type CliRun } from '../support/run-cli'
-import { apiRequests, expectExit, grantTypes, it, last, lockAttempted, loginAcme, paramsOf, SUITE, tokenRequests, type World } from './world'
+import { apiRequests, expectCtrlCWhileLockHeldChangesNothing, expectExit, grantTypes, it, last, loginAcme, paramsOf, SUITE, tokenRequests, type World } from './world'
 
 /** bin/ and dist/*.cjs only: the fast build without the full CLI it could hand over to. */
 const fastOnly = mkdtempSync(join(tmpdir(), 'oauth-cli-fast-only-'))
@@ -151,30 +148,7 @@ describe('token refreshing in the fast build', SUITE, () => {
 
   it('on Ctrl-C while waiting for the lock, sends nothing once the lock frees, prints no token, and leaves no temp or lock file', async ({ makeWorld }) => {
     const world = await staleWorld(makeWorld)
-    const dataDir = join(world.env.XDG_DATA_HOME!, 'oauth-cli')
-    const locks = join(dataDir, 'locks')
-    const stored = readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')
-    let cli!: ReturnType<World['spawn']>
-    // This test process holds the refresh lock (alive, on this host: never taken over) while the refresh waits for it.
-    await createFileLocker(locks, systemClock).withLock(refreshLockName({ provider: 'acme', profile: 'default' }), async () => {
-      const attempt = lockAttempted(locks)
-      try {
-        cli = world.spawn(['token', 'acme'], { entry: FAST_ONLY_BIN, env: { NODE_PATH: join(REPO_ROOT, 'node_modules') } })
-        await attempt.seen
-      } finally {
-        attempt.close()
-      }
-      cli.child.kill('SIGINT')
-      // The lock frees right after the Ctrl-C: a refresh that went on regardless would take it now.
-    })
-    const run = await cli.exited
-    expectExit(run, 130)
-    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
-    expect(run.stdout).toBe('')
-    expect(grantTypes(world.fp)).toEqual(['authorization_code'])
-    expect(readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')).toBe(stored)
-    expect(readdirSync(join(dataDir, 'credentials'))).toEqual(['acme@default.json'])
-    expect(readdirSync(locks)).toEqual([])
+    await expectCtrlCWhileLockHeldChangesNothing(world, ['token', 'acme'], { entry: FAST_ONLY_BIN, env: { NODE_PATH: join(REPO_ROOT, 'node_modules') } })
   })
 
   it('reports an unreachable token endpoint as the full CLI does, and keeps the stored credential', async ({ makeWorld }) => {

@@ -5,43 +5,17 @@
  * went on in the background: once the lock freed it sent the refresh token,
  * and was cut wherever the process then ended.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
-import { systemClock } from '../../src/platform/clock'
-import { refreshLockName } from '../../src/session/save-issued'
-import { createFileLocker } from '../../src/store/lock'
-import { acmeEntry, expectExit, grantTypes, it, lockAttempted, loginAcme, SUITE, type World } from './world'
+import { acmeEntry, expectCtrlCWhileLockHeldChangesNothing, expectExit, grantTypes, it, loginAcme, SUITE } from './world'
 
 describe('Ctrl-C in the full CLI', SUITE, () => {
   it('refresh waiting for the lock sends nothing once the lock frees, prints no token, and leaves no temp or lock file', async ({ makeWorld }) => {
     const world = await makeWorld()
     await loginAcme(world)
-    const dataDir = join(world.env.XDG_DATA_HOME!, 'oauth-cli')
-    const locks = join(dataDir, 'locks')
-    const stored = readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')
-    let cli!: ReturnType<World['spawn']>
-    // This test process holds the refresh lock (alive, on this host: never taken over) while the refresh waits for it.
-    await createFileLocker(locks, systemClock).withLock(refreshLockName({ provider: 'acme', profile: 'default' }), async () => {
-      const attempt = lockAttempted(locks)
-      try {
-        cli = world.spawn(['refresh', 'acme'])
-        await attempt.seen
-      } finally {
-        attempt.close()
-      }
-      cli.child.kill('SIGINT')
-      // The lock frees right after the Ctrl-C: a refresh that went on regardless would take it now.
-    })
-    const run = await cli.exited
-    expectExit(run, 130)
-    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
-    expect(run.stdout).toBe('')
-    expect(grantTypes(world.fp)).toEqual(['authorization_code'])
-    expect(readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')).toBe(stored)
-    expect(readdirSync(join(dataDir, 'credentials'))).toEqual(['acme@default.json'])
-    expect(readdirSync(locks)).toEqual([])
+    await expectCtrlCWhileLockHeldChangesNothing(world, ['refresh', 'acme'])
   })
 
   for (const command of ['refresh', 'token']) {

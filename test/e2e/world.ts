@@ -2,9 +2,12 @@
  * Shared set-up for the end-to-end tests: a fake provider, a temp HOME with a
  * config pointing at it, and a `cli()` bound to that environment.
  */
-import { readFileSync, watch } from 'node:fs'
+import { readdirSync, readFileSync, watch } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
+import { systemClock } from '../../src/platform/clock'
+import { refreshLockName } from '../../src/session/save-issued'
+import { createFileLocker } from '../../src/store/lock'
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type RecordedRequest } from '../support/fake-provider'
 import { BROWSER_FOLLOW, runCli, spawnCli, type CliOptions, type CliRun, type SpawnedCli } from '../support/run-cli'
 import { makeTempHome, type TempHome } from '../support/temp-home'
@@ -210,6 +213,39 @@ export function lockAttempted(dir: string, ms = 15_000): { seen: Promise<void>; 
     }
   })
   return { seen, close }
+}
+
+/**
+ * Ctrl-C while a refresh waits for the lock: this test process holds the
+ * refresh lock (alive, on this host: never taken over), spawns `args`, and
+ * sends SIGINT once it asks for the lock; the lock frees right after, so a
+ * refresh that went on regardless would take it then. Asserts what a cancel
+ * must leave: exit 130 with "cancelled" last, no token printed, nothing sent
+ * but the login, the stored credential as it was, no temp or lock file.
+ */
+export async function expectCtrlCWhileLockHeldChangesNothing(world: World, args: string[], opts: Partial<CliOptions> = {}): Promise<void> {
+  const dataDir = join(world.env.XDG_DATA_HOME!, 'oauth-cli')
+  const locks = join(dataDir, 'locks')
+  const stored = readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')
+  let cli!: ReturnType<World['spawn']>
+  await createFileLocker(locks, systemClock).withLock(refreshLockName({ provider: 'acme', profile: 'default' }), async () => {
+    const attempt = lockAttempted(locks)
+    try {
+      cli = world.spawn(args, opts)
+      await attempt.seen
+    } finally {
+      attempt.close()
+    }
+    cli.child.kill('SIGINT')
+  })
+  const run = await cli.exited
+  expectExit(run, 130)
+  expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
+  expect(run.stdout).toBe('')
+  expect(grantTypes(world.fp)).toEqual(['authorization_code'])
+  expect(readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')).toBe(stored)
+  expect(readdirSync(join(dataDir, 'credentials'))).toEqual(['acme@default.json'])
+  expect(readdirSync(locks)).toEqual([])
 }
 
 /** A refresh as the CLI does it (a lock holder's, by hand), spending the stored refresh token at the provider: the rotated pair. */

@@ -4,7 +4,7 @@ import { appendHeader } from '../../http/client'
 import { forEachChunk, MAX_BUFFERED_BODY_BYTES, readUpTo } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
 import { openOutputFile, OutputPathError, type OpenOutputFile } from '../../platform/files'
-import { isReaderGone } from '../../platform/io'
+import { isReaderGone, reasonOf } from '../../platform/io'
 import { parseJsonOrUndefined } from '../../platform/json'
 import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
 import type { ResolvedProvider } from '../../providers/types'
@@ -267,10 +267,6 @@ function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): Body
       }
     },
   }
-}
-
-function reasonOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
 }
 
 /** `-i`'s status line and headers: where the body goes (the -o file, as curl does) or stdout. */

@@ -3,6 +3,7 @@
  * default profile per provider, kept in profiles.json. `--profile` and
  * OAUTH_CLI_PROFILE still win over it.
  */
+import { reasonOf } from '../../platform/io'
 import { byCodeUnits } from '../../platform/sort'
 import { listProviders } from '../../providers/resolve'
 import {
@@ -91,7 +92,7 @@ export async function runProfileUse(opts: ProfileUseOptions, deps: Deps): Promis
   try {
     await writeProfilesFile(path, file)
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))
+    const reason = reasonOf(err)
     throw new CliError(`cannot write ${path}: ${reason}`, { hint: 'check that the directory is writable', cause: err })
   }
   const choice = chooseProfile({ provider: provider.name, env: deps.env, file })

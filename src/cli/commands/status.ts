@@ -43,7 +43,7 @@ function flagUnreadable(err: StoreError, deps: Deps, opts: StatusOptions): void 
 
 /** Whether an unreadable item is one `status <provider> [--profile p]` asks about. */
 function isFor(err: StoreError, opts: StatusOptions): boolean {
-  return err.key !== undefined && err.key.provider === opts.provider && (opts.profile === undefined || err.key.profile === opts.profile)
+  return opts.provider !== undefined && err.key !== undefined && mayBeListed(err, opts)
 }
 
 /** Whether an unreadable item could be one the listing shows (its provider and profile filters); an item of unknown name could. */
