@@ -45,7 +45,7 @@ import {
   type StoredCredential,
 } from './credential-store'
 import { parseJsonOrUndefined } from '../platform/json'
-import { errnoCode, fsError as ioError, mkdirPrivate, unlessMissing } from './fs-ops'
+import { errnoCode, fsError as ioError, mkdirPrivate, nonRegularFile, unlessMissing } from './fs-ops'
 import { CHECK_OWNERSHIP, checkPrivate, guardPrivateDir, insecure, syncDir, writePrivateFile, type PrivateDirName } from './private-dir'
 
 export interface FileStoreOptions {
@@ -415,7 +415,11 @@ async function readIfExists(path: string, key: CredentialKey, say: Say): Promise
   }
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new StoreError('io', path, `cannot read ${path}: it is not a regular file`)
+    if (!stats.isFile()) {
+      // Not one the tool wrote (it writes only regular files, by rename): said what it is, and removed by the user.
+      const found = nonRegularFile(stats, path)
+      throw insecure(path, `${path} is ${found.what}, not a credential file (oauth-cli writes only regular files there)`, `remove it (${found.rm}) and log in again`)
+    }
     if (CHECK_OWNERSHIP) {
       checkPrivate(path, stats, 'the credentials file', 'file')
       if ((stats.mode & 0o077) !== 0) makePrivate(path, stats, 'file', (mode) => fchmodSync(fd, mode), say, key)

@@ -3,6 +3,7 @@
  * operation on a path that may not exist, a private directory, an errno.
  * Each caller keeps its own messages (`fail`), so only the idiom is shared.
  */
+import type { Stats } from 'node:fs'
 import { StoreError } from './credential-store'
 
 /** The `code` of a Node file-system error (ENOENT, EACCES…), if it has one. */
@@ -46,4 +47,21 @@ export function fsError(verb: string, path: string, err: unknown): StoreError {
           ? 'read-only file system (EROFS)'
           : (code ?? String(err))
   return new StoreError('io', path, `cannot ${verb} ${path}: ${why}`, { cause: err })
+}
+
+/**
+ * What sits at a path that should hold a regular file, for a message that
+ * names it ("… is a FIFO"), and the command that removes it.
+ */
+export function nonRegularFile(stats: Stats, path: string): { what: string; rm: string } {
+  const what = stats.isFIFO()
+    ? 'a FIFO'
+    : stats.isDirectory()
+      ? 'a directory'
+      : stats.isSocket()
+        ? 'a socket'
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? 'a device file'
+          : 'not a regular file'
+  return { what, rm: `${stats.isDirectory() ? 'rm -r' : 'rm'} ${path}` }
 }

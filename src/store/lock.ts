@@ -28,7 +28,7 @@ import { openWithoutBlocking, readOpenFile } from '../platform/trusted-file'
 import { randomHex } from '../platform/unique-name'
 import { encodeFileNamePart } from './codec'
 import { StoreError, type Locker } from './credential-store'
-import { errnoCode, mkdirPrivate, unlessMissing } from './fs-ops'
+import { errnoCode, mkdirPrivate, nonRegularFile, unlessMissing } from './fs-ops'
 import { guardPrivateDir, insecure, type PrivateDirName } from './private-dir'
 
 /** The file operations the locker uses; node:fs's by default (syncFs). */
@@ -106,20 +106,20 @@ function readLockFile(path: string): string {
   try {
     fd = openWithoutBlocking(path, true)
   } catch (err) {
-    if (errnoCode(err) === 'ELOOP') throw notALock(path, 'a symbolic link')
+    if (errnoCode(err) === 'ELOOP') throw notALock(path, { what: 'a symbolic link', rm: `rm ${path}` })
     throw err
   }
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw notALock(path, stats.isFIFO() ? 'a FIFO' : stats.isDirectory() ? 'a directory' : 'not a regular file')
+    if (!stats.isFile()) throw notALock(path, nonRegularFile(stats, path))
     return readOpenFile(fd, stats.size)
   } finally {
     closeSync(fd)
   }
 }
 
-function notALock(path: string, what: string): StoreError {
-  return insecure(path, `the lock file ${path} is ${what}, not a lock oauth-cli made`, `if no oauth-cli is running, remove it (${what === 'a directory' ? 'rm -r' : 'rm'} ${path})`)
+function notALock(path: string, found: { what: string; rm: string }): StoreError {
+  return insecure(path, `the lock file ${path} is ${found.what}, not a lock oauth-cli made`, `if no oauth-cli is running, remove it (${found.rm})`)
 }
 
 /** The locks directory is held to the credentials directory's rule (store/private-dir.ts): whoever could write it could plant a lock. */

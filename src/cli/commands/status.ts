@@ -37,7 +37,8 @@ export function defineStatus(ctx: CommandContext, run: (opts: StatusOptions, dep
 
 /** One bad item never blanks the listing: it is named on stderr with how to remove it. */
 function flagUnreadable(err: StoreError, deps: Deps, opts: StatusOptions): void {
-  const hint = err.kind !== 'bad_passphrase' ? ` (${corruptHint(err, opts)})` : err.hint ? ` (${err.hint})` : ''
+  // A refused file's message carries its own fix (insecure: "…; to fix it: rm …"); a passphrase's is its hint.
+  const hint = err.kind === 'insecure' ? '' : err.kind !== 'bad_passphrase' ? ` (${corruptHint(err, opts)})` : err.hint ? ` (${err.hint})` : ''
   deps.io.stderr.write(`oauth-cli: warning: ${redactText(err.message)}${hint}\n`)
 }
 
