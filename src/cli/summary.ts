@@ -1,5 +1,5 @@
 /** The public view of a stored credential: what status/login/refresh print. Never a secret. */
-import { storeKindOf, type CredentialStore, type StoreKind, type StoredCredential } from '../store/credential-store'
+import { interruptedRefreshOf, storeKindOf, type CredentialStore, type StoreKind, type StoredCredential } from '../store/credential-store'
 import { isRenewable } from '../session/credentials'
 import type { SessionDeps } from '../session/deps'
 import { chooseProfile, readProfilesFile, type ProfilesFile } from '../session/profiles'
@@ -28,8 +28,9 @@ export function summarize(credential: StoredCredential, from: StoreKind | Creden
     scope: credential.scope.join(' '),
     expires_at: credential.expires_at ?? null,
     // Client-credentials tokens renew themselves without a refresh token; one the provider rejected does not count
-    // (nor a shared store's row marked dead, which its listing shows rejected: store/postgres-store.ts asListed).
-    refreshable: isRenewable(credential) && credential.refresh_rejected_at === undefined,
+    // (nor a shared store's row marked dead, which its listing shows rejected: store/postgres-store.ts asListed),
+    // nor one whose last refresh, at a rotating provider, was lost with its holder: the next refresh will not send it.
+    refreshable: isRenewable(credential) && credential.refresh_rejected_at === undefined && interruptedRefreshOf(credential) === undefined,
     store,
     ...(typeof from !== 'string' && from.kind === 'postgres' ? { store_location: from.location } : {}),
   }

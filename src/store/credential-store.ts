@@ -158,6 +158,19 @@ export type CredentialMark =
   | { kind: 'dead'; error: string; at: string }
   | { kind: 'refresh_in_flight'; holder: string; fence: string; at: string }
 
+/**
+ * The mark of a refresh that was sent by a holder now gone (a shared store's
+ * row whose lease ended: store/postgres-store.ts lists a live holder's without
+ * it; a local store's refresh left unsettled) at a provider seen rotating
+ * refresh tokens: the next refresh will not send the stored one again and asks
+ * for a login (session/refresh.ts refuseInterruptedRotation), so `status` says
+ * not refreshable. Undefined for any other credential.
+ */
+export function interruptedRefreshOf(credential: StoredCredential): Extract<CredentialMark, { kind: 'refresh_in_flight' }> | undefined {
+  const mark = credential.refresh_mark
+  return mark?.kind === 'refresh_in_flight' && credential.rotation_seen === true ? mark : undefined
+}
+
 export type VersionedLookup =
   | { status: 'found'; credential: StoredCredential; revision: Revision; mark?: CredentialMark }
   | { status: 'missing' }

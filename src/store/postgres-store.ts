@@ -242,13 +242,18 @@ export function createPostgresStore(
     },
     // One unreadable row (another passphrase, altered) is told to onUnreadable and the rest are listed, as the file store does.
     async list(listOptions) {
-      const rows = await q<CredentialRow & { key: string }>(`${SELECT_CREDENTIAL} ORDER BY key`, [])
+      // Whether each in-flight mark's holder still holds its lease (by the database's clock): a refresh in progress.
+      const rows = await q<CredentialRow & { key: string; in_flight_live: boolean }>(
+        `SELECT c.*, EXISTS (SELECT 1 FROM oauth_cli_leases AS l WHERE l.fence = c.in_flight_fence AND l.expires_at > now()) AS in_flight_live
+           FROM (${SELECT_CREDENTIAL}) AS c ORDER BY c.key`,
+        [],
+      )
       const found: StoredCredential[] = []
       for (const row of rows) {
         const at = row.key.indexOf(':')
         if (at <= 0) continue
         try {
-          found.push(asListed(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }), markOf(row)))
+          found.push(asListed(await open(row, { provider: row.key.slice(0, at), profile: row.key.slice(at + 1) }), markOf(row), row.in_flight_live))
         } catch (err) {
           if (!listOptions?.onUnreadable || !(err instanceof StoreError)) throw err
           listOptions.onUnreadable(err)
@@ -304,13 +309,18 @@ function markOf(row: CredentialRow): CredentialMark | undefined {
 }
 
 /**
- * A row marked dead (its refresh token rejected, or a refresh interrupted at a
- * rotating provider: session/refresh.ts) makes every command exit 3 without
- * sending (session/fresh-token.ts failIfDead), so a listing shows it rejected:
- * `status` reads `refresh_rejected_at` (cli/summary.ts), and must say what the
- * next command does. A login or an import clears the mark.
+ * A listed row as `status` must show it, saying what the next command does
+ * (cli/summary.ts). A row marked dead (its refresh token rejected, or a refresh
+ * interrupted at a rotating provider: session/refresh.ts) makes every command
+ * exit 3 without sending (session/fresh-token.ts failIfDead): shown rejected
+ * (`refresh_rejected_at`). A row marked "refresh in flight" by a holder whose
+ * lease has ended is handed out with its mark (`refresh_mark`, as a local
+ * store's is): at a rotating provider the next holder refuses to send the token
+ * again (interruptedRefreshOf). A live holder's mark is a refresh in progress,
+ * and not shown. A login or an import clears every mark.
  */
-function asListed(credential: StoredCredential, mark: CredentialMark | undefined): StoredCredential {
+function asListed(credential: StoredCredential, mark: CredentialMark | undefined, holderLive: boolean): StoredCredential {
+  if (mark?.kind === 'refresh_in_flight') return holderLive ? credential : { ...credential, refresh_mark: mark }
   if (mark?.kind !== 'dead' || credential.refresh_rejected_at !== undefined) return credential
   return { ...credential, refresh_rejected_at: mark.at }
 }

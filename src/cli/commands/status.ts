@@ -1,15 +1,15 @@
 /** `oauth-cli status [provider]`: what is stored, never a secret. */
 import { byCodeUnits } from '../../platform/sort'
-import { NotLoggedInError } from '../../session/errors'
+import { InterruptedRefreshError, NotLoggedInError } from '../../session/errors'
 import { chooseProfile, isValidProfileName, readProfilesFile, type ProfilesFile } from '../../session/profiles'
 import { escapeControls } from '../../platform/terminal-text'
 import { readConfig } from '../../session/provider-context'
 import { redactText } from '../../http/redact'
-import type { StoreError } from '../../store/credential-store'
+import { interruptedRefreshOf, type StoreError, type StoredCredential } from '../../store/credential-store'
 import { rememberContext } from '../error-context'
 import { corruptHint } from '../report'
 import type { Deps } from '../deps'
-import type { ExitCode } from '../errors'
+import { runHint, type ExitCode } from '../errors'
 import { paint, renderJson, renderStatus } from '../render'
 import { isDefaultProfile, summarize, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
@@ -85,6 +85,19 @@ function shellQuoted(name: string): string {
   return plain ? `'${name.replaceAll("'", "'\\''")}'` : `$'${escapeControls(name.replace(/[\\']/g, (c) => `\\${c}`))}'`
 }
 
+/**
+ * A credential whose last refresh was lost with its holder at a rotating
+ * provider is listed not refreshable; the next `token` exits 3 for it, so the
+ * warning says why and names the login, as that `token` would.
+ */
+function warnInterruptedRefresh(credential: StoredCredential, deps: Deps, opts: StatusOptions): void {
+  const mark = interruptedRefreshOf(credential)
+  if (!mark) return
+  const why = new InterruptedRefreshError(credential, mark.holder, mark.at).message
+  const hint = runHint('login', credential.provider, credential.profile, '', { store: opts.store, config: opts.config })
+  deps.io.stderr.write(`oauth-cli: warning: ${escapeControls(why)}; ${hint}\n`)
+}
+
 /** A status row; `default` marks the profile its provider's commands use without `--profile`. */
 export type StatusRow = CredentialSummary & { default: boolean }
 
@@ -105,6 +118,7 @@ export async function runStatus(
   for (const credential of await store.list({ onUnreadable })) {
     if (opts.provider && credential.provider !== opts.provider) continue
     if (opts.profile !== undefined && credential.profile !== opts.profile) continue
+    warnInterruptedRefresh(credential, deps, opts)
     rows.push({ ...summarize(credential, store), default: isDefaultProfile(credential, deps.env, defaults) })
   }
   return rows.sort((a, b) => byCodeUnits(a.provider, b.provider) || byCodeUnits(a.profile, b.profile))

@@ -131,15 +131,17 @@ describe('file store', () => {
     expect(err.message).toContain('permission denied')
   })
 
-  it('reports an io error naming the path when it cannot read the file', async () => {
+  it('refuses a directory where the file should be, naming the path, what is there and the rm -r that fixes it', async () => {
     const store = createFileStore({ dir })
     await store.set(makeCredential())
-    // A directory where the file should be fails the read whether or not we are root.
+    // A directory where the file should be is refused whether or not we are root.
     await rm(credentialFile())
     await mkdir(credentialFile())
     const err = await rejection(store.get(key))
-    expect(err.kind).toBe('io')
+    expect(err.kind).toBe('insecure')
     expect(err.location).toBe(credentialFile())
+    expect(err.message).toContain(`${credentialFile()} is a directory, not a credential file`)
+    expect(err.message).toContain(`rm -r ${credentialFile()}`)
   })
 })
 

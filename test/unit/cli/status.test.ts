@@ -79,3 +79,26 @@ describe('status', () => {
     expect(deps.io.stderrText).toBe('')
   })
 })
+
+describe('status and a refresh left in flight', () => {
+  const mark = { kind: 'refresh_in_flight' as const, holder: 'pid 4242 on runner-7', fence: 'f1', at: '2026-12-01T20:00:00.000Z' }
+
+  it('a local credential whose last refresh at a rotating provider was left unsettled is not refreshable, with the login the next token asks for', async () => {
+    const store = new MemoryStore()
+    await store.set({ ...makeCredential({ provider: 'livechat', profile: 'work' }), rotation_seen: true, refresh_mark: mark })
+    const { deps } = countingDeps({ store })
+    expect(await executeStatus(common, deps)).toBe(0)
+    expect((JSON.parse(deps.io.stdoutText) as Array<{ refreshable: boolean }>)[0]?.refreshable).toBe(false)
+    expect(deps.io.stderrText).toContain('was sent by pid 4242 on runner-7 at 2026-12-01T20:00:00.000Z')
+    expect(deps.io.stderrText).toContain('run: oauth-cli login livechat --profile work')
+  })
+
+  it('without rotation seen, the next refresh sends the token again: refreshable, nothing said', async () => {
+    const store = new MemoryStore()
+    await store.set({ ...makeCredential({ provider: 'livechat', profile: 'work' }), refresh_mark: mark })
+    const { deps } = countingDeps({ store })
+    expect(await executeStatus(common, deps)).toBe(0)
+    expect((JSON.parse(deps.io.stdoutText) as Array<{ refreshable: boolean }>)[0]?.refreshable).toBe(true)
+    expect(deps.io.stderrText).toBe('')
+  })
+})
