@@ -9,7 +9,7 @@ import { requestToken } from '../oauth/token-endpoint'
 import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
-import { toStoredCredential } from './credentials'
+import { toStoredCredential, withRequestedScope } from './credentials'
 import { sayTokenNotes } from './token-notes'
 import { InputError } from './errors'
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
@@ -44,17 +44,17 @@ export async function fetchClientCredentials(
   }
   const scope = options.scope ?? (previous && previous.scope.length > 0 ? previous.scope.join(' ') : provider.config.scope)
   const requested = requestScope(provider.config, scope)
-  const tokens = await requestToken(
+  const answer = await requestToken(
     await tokenContext(provider, metadata, client, deps),
     { grant_type: 'client_credentials', scope: requested },
     options.signal,
   )
-  sayTokenNotes(tokens, deps)
+  sayTokenNotes(answer, deps)
+  // §5.1: an answer without `scope` granted the scope requested; stored as such, the next fetch asks for it again
+  // (else it would get the server's default scope).
+  const tokens = withRequestedScope(answer, requested, provider.config)
   // §4.4.3: no refresh token is expected; one sent anyway is dropped, since the grant itself renews.
   const { refresh_token: _ignored, ...withoutRefresh } = tokens
-  // §5.1: an answer without `scope` granted the scope requested. Stored as such, the next fetch asks for it again
-  // (else it would get the server's default scope) and status shows it.
-  if (withoutRefresh.scope.length === 0 && requested !== undefined) withoutRefresh.scope = requested.split(provider.config.scope_separator ?? ' ')
   const stored = toStoredCredential(key, withoutRefresh, {
     client_id: client.client_id,
     client_secret: client.client_secret,

@@ -1,5 +1,6 @@
 /** Converting between a fresh TokenSet and what is stored. Pure. */
 import type { TokenSet } from '../oauth/types'
+import type { ProviderConfig } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { isoTime } from '../platform/iso-time'
 
@@ -43,6 +44,18 @@ export function toStoredCredential(
     extra: Object.keys(tokens.extra).length > 0 ? tokens.extra : undefined,
     updated_at: isoTime(context.now),
   }
+}
+
+/**
+ * RFC 6749 §5.1: an answer may leave `scope` out "if identical to the scope
+ * requested by the client". Such an answer granted `requested` (the `scope`
+ * parameter as sent, requestScope's form): stored as such, the next request of
+ * the grant asks for it again and status shows it. Every grant that asks for a
+ * scope (code, device, client credentials) takes its answer through here.
+ */
+export function withRequestedScope(tokens: TokenSet, requested: string | undefined, config: Pick<ProviderConfig, 'scope_separator'>): TokenSet {
+  if (tokens.scope.length > 0 || requested === undefined) return tokens
+  return { ...tokens, scope: requested.split(config.scope_separator ?? ' ').filter((s) => s !== '') }
 }
 
 /**

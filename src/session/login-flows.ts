@@ -22,7 +22,7 @@ import { requireRedirectUri } from '../providers/resolve'
 import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
-import { toStoredCredential } from './credentials'
+import { toStoredCredential, withRequestedScope } from './credentials'
 import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
 import { startLoginTimer } from './login-timeout'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
@@ -194,6 +194,7 @@ export async function startAuthorization(
 ): Promise<AuthorizationSession> {
   const state = createState()
   const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
+  const scope = requestScope(provider.config)
   return {
     state,
     authorizeUrl: (redirectUri) =>
@@ -203,7 +204,7 @@ export async function startAuthorization(
         state,
         code_challenge: pkce?.challenge,
         code_challenge_method: pkce ? 'S256' : undefined,
-        scope: requestScope(provider.config),
+        scope,
         extra: provider.config.authorization_params,
       }).toString(),
     exchange: async (params, redirectUri) => {
@@ -211,12 +212,14 @@ export async function startAuthorization(
       onEvent({ type: 'exchanging' })
       // Never retried: an authorization code is single-use.
       try {
-        return await requestToken(await tokenContext(provider, metadata, client, deps), {
+        const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), {
           grant_type: 'authorization_code',
           code: validated.code,
           redirect_uri: redirectUri,
           code_verifier: pkce?.verifier,
         })
+        // RFC 6749 §5.1: an answer without `scope` granted the scope the authorization request asked for.
+        return withRequestedScope(tokens, scope, provider.config)
       } catch (err) {
         if (err instanceof OAuthError && isDeadGrantError(provider.config, err)) {
           throw new CodeRejectedError(provider.name, profile, err.error, err.error_description, { cause: err })
@@ -432,9 +435,10 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
   // --timeout bounds the whole wait like a browser login (exit 5). A code that expires before
   // then is replaced by a new one, printed again: in CI the log shows the code that is current.
   const deadline = deps.clock.now() + options.timeoutSeconds * 1000
+  const scope = requestScope(provider.config)
   let browserTried = options.noBrowser
   for (let first = true; ; first = false) {
-    const auth = await startDeviceAuthorization(context, requestScope(provider.config))
+    const auth = await startDeviceAuthorization(context, scope)
     // The server chose these URIs: only a web page is opened (never file:, javascript:, another program).
     const candidates = [auth.verification_uri_complete, auth.verification_uri].filter((u): u is string => u !== undefined)
     const refused = candidates.filter((u) => !isBrowsableUrl(u))
@@ -455,7 +459,8 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
     const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
     try {
       const tokens = await pollDeviceToken(context, bounded, deps.clock)
-      return { tokens, client, metadata }
+      // RFC 6749 §5.1 (RFC 8628 §3.5 answers as §5.1 does): no `scope` granted the scope asked for with the code.
+      return { tokens: withRequestedScope(tokens, scope, provider.config), client, metadata }
     } catch (err) {
       if (!(err instanceof ProtocolError && err.code === 'expired')) throw keepingIssued(err, client, metadata)
       if (bounded !== auth || deps.clock.now() >= deadline) {
