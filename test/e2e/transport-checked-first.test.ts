@@ -42,6 +42,19 @@ describe('a bad proxy variable or --cacert is said before anything the user woul
     expect(world.fp.requests).toHaveLength(0)
   })
 
+  it('login --client-secret-stdin exits 2 before it reads the secret: a script that has not written it yet is not waited on', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    for (const bad of badSettings(world)) {
+      // stdin stays open and empty: a login that reads the secret first waits on it (until the 8 s bound kills it).
+      const cli = world.spawn(['login', 'acme', '--client-secret-stdin', ...bad.args], { env: bad.env, keepStdinOpen: true, timeoutMs: 8_000 })
+      const run = await cli.exited
+      expectExit(run, 2)
+      expect(run.stderr, bad.what).toContain(bad.names)
+      expect(run.stderr).not.toContain('hunter2')
+    }
+    expect(world.fp.requests).toHaveLength(0)
+  })
+
   it.for([
     { command: 'refresh', args: ['refresh', 'acme'] },
     { command: 'token, stale', args: ['token', 'acme'] },

@@ -83,25 +83,19 @@ export async function runLogin(
   if (opts.clientSecretStdin && opts.withToken) {
     throw new UsageError('--client-secret-stdin and --with-token both read stdin; use one')
   }
-  const clientSecret = opts.clientSecretStdin ? await readSecretFromStdin(deps) : undefined
-  const provider = await loadProvider(
-    opts.provider,
-    {
-      config: opts.config,
-      client_id: opts.clientId,
-      client_secret: clientSecret,
-      redirect_uri: opts.redirectUri,
-      scope: opts.scope?.join(' '),
-    },
-    deps,
-  )
-  const mode = chooseLoginMode(opts, provider)
+  const flags = { config: opts.config, client_id: opts.clientId, redirect_uri: opts.redirectUri, scope: opts.scope?.join(' ') }
+  const checked = await loadProvider(opts.provider, flags, deps)
+  const mode = chooseLoginMode(opts, checked)
   // A provider without a usable redirect URI (Livestorm) says so before anything else: no prompt, no warning.
-  if (mode === 'oauth' || mode === 'remote') chooseRedirectUri(provider, opts.port)
+  if (mode === 'oauth' || mode === 'remote') chooseRedirectUri(checked, opts.port)
   // Open the store first: a store problem should surface before the user logs in.
   const store = await deps.openStore(opts.store)
   // So should a proxy variable or --cacert that cannot be used (the client is built now): never after the browser step.
   if (mode !== 'static') await deps.http()
+  // The secret is asked for (or read from a script's pipe) only once every check above has passed: none fails after it.
+  const provider = opts.clientSecretStdin
+    ? await loadProvider(opts.provider, { ...flags, client_secret: await readSecretFromStdin(deps) }, deps)
+    : checked
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
   // Asked before the flow: a declined replacement leaves everything as it was. Said only once it happened.
   const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
