@@ -439,6 +439,7 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
   let browserTried = options.noBrowser
   for (let first = true; ; first = false) {
     const auth = await startDeviceAuthorization(context, scope)
+    const issuedAt = deps.clock.now()
     // The server chose these URIs: only a web page is opened (never file:, javascript:, another program).
     const candidates = [auth.verification_uri_complete, auth.verification_uri].filter((u): u is string => u !== undefined)
     const refused = candidates.filter((u) => !isBrowsableUrl(u))
@@ -463,15 +464,24 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
       return { tokens: withRequestedScope(tokens, scope, provider.config), client, metadata }
     } catch (err) {
       if (!(err instanceof ProtocolError && err.code === 'expired')) throw keepingIssued(err, client, metadata)
-      if (bounded !== auth || deps.clock.now() >= deadline) {
-        throw new LoginTimeoutError(provider.name, options.timeoutSeconds, 'device')
-      }
-      // A provider that calls a code expired before its own expires_in is not asked again and again.
-      if (deps.clock.now() < auth.expires_at) throw err
+      // "Not approved within --timeout" only once that time has passed.
+      const now = deps.clock.now()
+      if (now >= deadline) throw new LoginTimeoutError(provider.name, options.timeoutSeconds, 'device')
+      // A provider that calls a code expired before its own expires_in is not asked again and again: said as it happened.
+      if (now < auth.expires_at) throw expiredEarly(provider.name, err, now - issuedAt, auth.expires_at - issuedAt)
     }
   }
 }
 
+/** The provider said `expired_token` for a code before its expires_in (and before --timeout) ran out. */
+function expiredEarly(providerName: string, err: ProtocolError, afterMs: number, lifeMs: number): ProtocolError {
+  const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`
+  return new ProtocolError(
+    'expired',
+    `${providerName} said the device code expired after ${seconds(afterMs)}, before it was approved (it was to be valid for ${seconds(lifeMs)})`,
+    { cause: err },
+  )
+}
 
 function describeForPage(err: unknown): string {
   if (err instanceof Error && 'error' in err && typeof err.error === 'string') return `the provider answered: ${err.error}`

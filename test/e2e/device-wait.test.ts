@@ -31,4 +31,16 @@ describe('the device login wait', SUITE, () => {
     const waits = run.stderr.match(/^Waiting for the approval.*$/gm)
     expect(waits).toEqual(['Waiting for the approval (up to 30 s; each code is valid for 1 s, then a new one is shown; Ctrl-C to cancel)'])
   })
+
+  it('says when the provider called the code expired early, not that --timeout ran out', async ({ makeWorld }) => {
+    const world = await makeWorld({ ...withDevice, provider: { deviceCodeTtl: 600 } })
+    const expiredToken = { status: 400, body: JSON.stringify({ error: 'expired_token' }), headers: { 'content-type': 'application/json' } }
+    // The first poll (after the 1 s interval) is answered expired_token, 599 s before the code's own expires_in.
+    world.fp.injectTokenFault(expiredToken)
+    const run = await world.cli(['login', 'acme', '--device', '--no-browser', '--timeout', '4'])
+    expectExit(run, 5)
+    expect(run.stderr).not.toContain('within 4 s')
+    expect(run.stderr).toMatch(/acme said the device code expired after [12] s, before it was approved \(it was to be valid for 600 s\)/)
+    expect(await world.cli(['status', '--json']).then((r) => r.stdout.trim())).toBe('[]')
+  })
 })
