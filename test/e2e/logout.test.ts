@@ -136,6 +136,29 @@ describe('logout', SUITE, () => {
     }
   })
 
+  it('removes a credential whose provider is no longer configured: --local, and a plain logout saying it could not revoke', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    await loginAcme(world, ['--profile', 'work'])
+    // The config-file entry is removed: status still lists both credentials, so logout must be able to remove them.
+    world.home.writeConfig({ providers: {} })
+    expect((await statusJson(world)).map((s) => `${s.provider}/${s.profile}`)).toEqual(['acme/default', 'acme/work'])
+    const sent = world.fp.requests.length
+    const local = await world.cli(['logout', 'acme', '--local'])
+    expectExit(local, 0)
+    expect(local.stderr).toContain('Removed the credentials for acme (profile default)')
+    const plain = await world.cli(['logout', 'acme', '--profile', 'work', '--json'])
+    expectExit(plain, 0)
+    expect(JSON.parse(plain.stdout)).toMatchObject({ provider: 'acme', profile: 'work', revoked: false })
+    expect(plain.stderr).toMatch(/acme is no longer a configured provider.*could not be revoked/)
+    expect(await statusJson(world)).toEqual([])
+    expect(world.fp.requests.length).toBe(sent)
+    // With nothing stored under it, an unknown name is still a usage error naming the known ones.
+    const typo = await world.cli(['logout', 'acme', '--local'])
+    expectExit(typo, 2)
+    expect(typo.stderr).toContain('unknown provider "acme"')
+  })
+
   it('removes only the named profile', async ({ makeWorld }) => {
     const world = await makeWorld()
     await loginAcme(world)

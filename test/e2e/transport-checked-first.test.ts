@@ -58,6 +58,7 @@ describe('a bad proxy variable or --cacert is said before anything the user woul
   it.for([
     { command: 'refresh', args: ['refresh', 'acme'] },
     { command: 'token, stale', args: ['token', 'acme'] },
+    { command: 'logout', args: ['logout', 'acme'] },
   ])('$command exits 2 at once while another process holds the refresh lock, without waiting for it', async ({ args }, { makeWorld }) => {
     const world = await makeWorld({ provider: { accessTokenTtl: 0 } })
     await loginAcme(world)

@@ -10,7 +10,8 @@ import { openCredentialContext } from '../../session/provider-context'
 import { revokeCredential, type RevokeOutcome } from '../../session/revoke-credential'
 import { warnIfUnverified } from '../../session/unverified'
 import { NotLoggedInError } from '../../session/errors'
-import { type CredentialKey, type CredentialStore, type StoredCredential, type StoreKind } from '../../store/credential-store'
+import { ConfigError } from '../../providers/errors'
+import { StoreError, type CredentialKey, type CredentialStore, type StoredCredential, type StoreKind } from '../../store/credential-store'
 import type { Deps } from '../deps'
 import { AuthRequiredError, CliError, runHint, type ExitCode } from '../errors'
 import { renderJson } from '../render'
@@ -37,19 +38,54 @@ export function defineLogout(ctx: CommandContext, run: (opts: LogoutOptions, dep
 export type LogoutResult = RevokeOutcome & { store: StoreKind }
 
 export async function runLogout(opts: LogoutOptions, deps: Deps): Promise<LogoutResult> {
-  const { provider, store, key } = await openCredentialContext(opts, deps)
+  const { provider, store, key } = await openLogoutContext(opts, deps)
+  // A proxy variable or --cacert that cannot be used is exit 2 before the wait for the lock, as for login, token and
+  // refresh. --local sends nothing (nor does a logout whose provider is gone), so it needs no transport.
+  if (!opts.local && provider !== undefined) await deps.http()
   return { ...(await logoutFrom(store, key, provider, deps, opts)), store: store.kind }
+}
+
+/**
+ * The provider, the store and the key. A provider that is no longer configured (a config-file entry removed, or
+ * renamed) still has its stored credentials listed by status, so they must stay removable: such a provider is
+ * undefined here when something is stored under its name, and its unknown-provider error stands when nothing is.
+ */
+async function openLogoutContext(
+  opts: LogoutOptions,
+  deps: Deps,
+): Promise<{ provider: ResolvedProvider | undefined; store: CredentialStore; key: CredentialKey }> {
+  try {
+    return await openCredentialContext(opts, deps)
+  } catch (err) {
+    if (!(err instanceof ConfigError && err.code === 'unknown_provider')) throw err
+    const store = await deps.openStore(opts.store)
+    const key = { provider: opts.provider, profile: opts.profile }
+    const stored = await store.get(key).then(
+      (lookup) => lookup.status === 'found',
+      // An item there that cannot be read is still one to remove (--local).
+      (readErr: unknown) => readErr instanceof StoreError && readErr.key !== undefined,
+    )
+    if (!stored) throw err
+    return { provider: undefined, store, key }
+  }
 }
 
 async function logoutFrom(
   store: CredentialStore,
   key: CredentialKey,
-  provider: ResolvedProvider,
+  provider: ResolvedProvider | undefined,
   deps: Deps,
   opts: LogoutOptions,
 ): Promise<RevokeOutcome> {
+  const revokeCopy = (credential: StoredCredential): Promise<RevokeOutcome> =>
+    provider === undefined ? Promise.resolve({ revoked: false, reason: unconfigured(key.provider) }) : revoke(provider, credential, deps, opts)
   // Read, revoked and deleted under the refresh lock: a refresh in flight can neither resurrect it nor be revoked half-way.
-  return logOut(store, key, deps, { local: opts.local, revoke: (credential) => revoke(provider, credential, deps, opts) }).catch(nothingToLogOut)
+  return logOut(store, key, deps, { local: opts.local, revoke: revokeCopy }).catch(nothingToLogOut)
+}
+
+/** Why a credential of a provider that is no longer configured is removed unrevoked: nothing here knows where to revoke it. */
+function unconfigured(name: string): string {
+  return `${name} is no longer a configured provider (neither built in nor in the config file), so its tokens could not be revoked; revoke them at the provider if they may still be live`
 }
 
 /** Exit 3 is right for scripts (nothing is there), but "run login" is not what a logout wants to hear. */
