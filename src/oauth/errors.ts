@@ -56,18 +56,24 @@ export class ProtocolError extends Error {
    * in an answer refused for its access token, token type or scope): issued, so never dropped.
    */
   readonly issued: { refresh_token: RefreshToken } | undefined
+  /**
+   * The unusable answer was a token answer (a JSON object) with no refresh token in it at all: the provider
+   * issued none, so a refresh token sent is not replaced and stays the live one (RFC 6749 §6).
+   */
+  readonly noRefreshToken: boolean
   /** The answer's `Retry-After` header as sent, as OAuthError's. */
   readonly retryAfter: string | undefined
   constructor(
     code: ProtocolErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number; issued?: { refresh_token: RefreshToken }; retryAfter?: string },
+    options?: { cause?: unknown; status?: number; issued?: { refresh_token: RefreshToken }; noRefreshToken?: boolean; retryAfter?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ProtocolError'
     this.code = code
     this.status = options?.status
     this.issued = options?.issued
+    this.noRefreshToken = options?.noRefreshToken === true
     this.retryAfter = options?.retryAfter
   }
 }

@@ -160,8 +160,10 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
   const good = typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh ? (refresh_token as RefreshToken) : undefined
   // The server has issued (maybe rotated) tokens by now: whatever else makes the answer unusable, a good new refresh
   // token in it is handed on with the error (the one sent may be spent), for the caller to keep.
+  // None at all (absent, null or empty, not one refused for its characters): nothing was issued in place of the one sent.
+  const none = refresh_token === undefined || refresh_token === null || refresh_token === ''
   const refuse = (code: 'invalid_response' | 'unsupported_token_type', message: string): ProtocolError =>
-    new ProtocolError(code, message, good === undefined ? undefined : { issued: { refresh_token: good } })
+    new ProtocolError(code, message, good === undefined ? { noRefreshToken: none } : { issued: { refresh_token: good } })
   const invalid = (what: string): ProtocolError => refuse('invalid_response', `${step} response ${what} (${describeResponse(raw)})`)
   if (typeof access_token !== 'string' || access_token === '') throw invalid('has no access_token')
   // Printed by `token` into a script's header, sent as a header by `call`: a CR LF would inject one.

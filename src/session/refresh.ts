@@ -136,12 +136,14 @@ export async function refreshLocked(
       return keepIssuedRefreshToken(store, view, keptRefreshToken(credential, err.issued.refresh_token, metadata, deps.clock.now()), revision, hold, err, deps)
     }
     // The provider answered (so issued nothing, or handed back the very refresh token sent: not spent), or the
-    // request never left (nor a retry, once the hold had ended): no refresh is in flight after all.
+    // request never left (nor a retry, once the hold had ended): no refresh is in flight after all. An unusable
+    // token answer with no refresh token in it issued none in place of the one sent: that one is still the live one
+    // (RFC 6749 §6), as after an answer that works and carries none.
     const endedFirst = err === hold.signal.reason
     const settled =
       endedFirst ||
       err instanceof OAuthError ||
-      (err instanceof ProtocolError && err.issued !== undefined) ||
+      (err instanceof ProtocolError && (err.issued !== undefined || err.noRefreshToken)) ||
       (err instanceof TransportError && NEVER_SENT.has(err.kind)) ||
       err instanceof CancelledError
     if (settled) await view.mark(key, revision, null).catch(() => undefined)

@@ -242,6 +242,40 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     }
   }, 60_000)
 
+  it('an unusable refresh answer with no refresh token in it settles the refresh: the next command refreshes with the stored one instead of refusing', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      // One refresh first, so the fleet has seen that this provider rotates refresh tokens.
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect((await fleet.stored()).rotation_seen).toBe(true)
+      await fleet.expire()
+      const sent = (await fleet.stored()).refresh_token!
+      const bad = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      // Never forwarded: the provider did not see it, and the answer issued no refresh token in place of the one sent (RFC 6749 §6).
+      proxy.answer({ access_token: 'AT1\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 3600 })
+      const answered = await bad.exited
+      expectExit(answered, 1)
+      expect(answered.stderr).toMatch(/access_token with characters a token may not hold/)
+      expect(answered.stderr).not.toMatch(/exits 3|Injected|AT1/)
+      // No refresh-in-flight mark is left behind for the next holder to refuse on.
+      const found = await fleet.store.versioned.getVersioned(KEY)
+      expect(found.status).toBe('found')
+      expect(found.status === 'found' ? (found.mark ?? undefined) : 'nothing stored').toBeUndefined()
+      expect((await fleet.stored()).refresh_token).toBe(sent)
+      const next = await fleet.runners[0]!.cli(['token', 'oidc'])
+      expectExit(next, 0)
+      expect(next.stdout).toBe(`${(await fleet.stored()).access_token}\n`)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 60_000)
+
   it('a holder stopped past its lease: another refreshes; resumed, its late write is refused and the newest token stays', async () => {
     const fleet = await createFleet(cluster, 1)
     const proxy = await startHoldingProxy()

@@ -44,6 +44,26 @@ describe('token', SUITE, () => {
     for (const run of runs) expect(world.fp.issuedAccessTokens()).toContain(run.stdout.trim())
   })
 
+  it('at a rotating provider, an unusable refresh answer with no refresh token in it leaves no mark: the next refresh sends the stored one and works', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    // One refresh first, so the tool has seen this provider rotate refresh tokens.
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    // A token answer whose access token is unusable, and which issued no refresh token in place of the one sent (RFC 6749 §6).
+    world.fp.injectTokenFault({ status: 200, body: JSON.stringify({ access_token: 'AT1\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 3600 }), headers: { 'content-type': 'application/json' } })
+    const failed = await world.cli(['refresh', 'acme'])
+    expectExit(failed, 1)
+    expect(failed.stderr).toMatch(/access_token with characters a token may not hold/)
+    expect(failed.stderr).not.toMatch(/exits 3|will not be sent again|Injected|AT1/)
+    expect((await statusJson(world))[0]).toMatchObject({ refreshable: true })
+    const next = await world.cli(['refresh', 'acme'])
+    expectExit(next, 0)
+    expect(grantTypes(world.fp).filter((g) => g === 'refresh_token')).toHaveLength(3)
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 0)
+    expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+  })
+
   it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
     const world = await makeWorld()
     const run = await world.cli(['token', 'acme'])
@@ -163,6 +183,26 @@ describe('refresh', SUITE, () => {
     await loginAcme(world)
     expectExit(await world.cli(['refresh', 'acme']), 0)
     expect((await statusJson(world))[0]).toMatchObject({ refreshable: true })
+  })
+
+  it('at a rotating provider, an unusable refresh answer with no refresh token in it leaves no mark: the next refresh sends the stored one and works', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    // One refresh first, so the tool has seen this provider rotate refresh tokens.
+    expectExit(await world.cli(['refresh', 'acme']), 0)
+    // A token answer whose access token is unusable, and which issued no refresh token in place of the one sent (RFC 6749 §6).
+    world.fp.injectTokenFault({ status: 200, body: JSON.stringify({ access_token: 'AT1\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 3600 }), headers: { 'content-type': 'application/json' } })
+    const failed = await world.cli(['refresh', 'acme'])
+    expectExit(failed, 1)
+    expect(failed.stderr).toMatch(/access_token with characters a token may not hold/)
+    expect(failed.stderr).not.toMatch(/exits 3|will not be sent again|Injected|AT1/)
+    expect((await statusJson(world))[0]).toMatchObject({ refreshable: true })
+    const next = await world.cli(['refresh', 'acme'])
+    expectExit(next, 0)
+    expect(grantTypes(world.fp).filter((g) => g === 'refresh_token')).toHaveLength(3)
+    const token = await world.cli(['token', 'acme'])
+    expectExit(token, 0)
+    expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
   })
 
   it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
