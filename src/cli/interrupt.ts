@@ -26,13 +26,14 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
   const controller = new AbortController()
   /** Each work handed to `finish`, until it settles: its failure, or undefined. */
   const pending = new Set<Promise<unknown>>()
-  let awaitingAnswer = false
+  /** The request whose answer is awaited (awaitAnswer), once one is out. */
+  let awaitingAnswer: string | undefined
   const interrupted = new Promise<never>((_resolve, reject) => {
     proc.once?.('SIGINT', () => {
       controller.abort(new CancelledError())
-      if (!awaitingAnswer || pending.size === 0) return reject(new CancelledError())
+      if (awaitingAnswer === undefined || pending.size === 0) return reject(new CancelledError())
       proc.stderr.write(
-        `${proc.stderr.isTTY ? '\n' : ''}oauth-cli: waiting for the answer to the refresh already sent, so that the tokens it brings are stored (Ctrl-C again to abandon them)\n`,
+        `${proc.stderr.isTTY ? '\n' : ''}oauth-cli: waiting for the answer to ${awaitingAnswer} already sent, so that the tokens it brings are stored (Ctrl-C again to abandon them)\n`,
       )
       void Promise.all(pending).then((outcomes) => {
         reject(outcomes.find((failure) => failure !== undefined && !(failure instanceof CancelledError)) ?? new CancelledError())
@@ -52,7 +53,7 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
         pending.add(settled)
         void settled.then(() => pending.delete(settled))
       },
-      awaitAnswer: () => void (awaitingAnswer = true),
+      awaitAnswer: (what = 'the refresh') => void (awaitingAnswer = what),
     },
     interrupted,
     finished: async () => {
@@ -84,7 +85,7 @@ export function lazyRootInterrupt(proc: ProcessLike): RootInterrupt & { stopped:
         return made().interrupt.signal
       },
       finish: (work) => made().interrupt.finish(work),
-      awaitAnswer: () => made().interrupt.awaitAnswer?.(),
+      awaitAnswer: (what) => made().interrupt.awaitAnswer?.(what),
     },
     interrupted,
     finished: async () => root?.finished(),

@@ -62,9 +62,11 @@ export interface Interrupt {
   finish(work: Promise<unknown>): void
   /**
    * A request whose answer may hold the only copy of issued tokens (a refresh
-   * at a rotating provider) is going out: from now on a Ctrl-C lets the work
-   * handed to `finish` settle (bounded by its own deadline) before the command
-   * is said to be cancelled, or fails with that work's own failure.
+   * at a rotating provider, a login's code exchange) is going out: from now on
+   * a Ctrl-C lets the work handed to `finish` settle (bounded by its own
+   * deadline) before the command is said to be cancelled, or fails with that
+   * work's own failure. `what`: the request, as the Ctrl-C's line names it
+   * (default "the refresh").
    */
-  awaitAnswer?(): void
+  awaitAnswer?(what?: string): void
 }

@@ -25,6 +25,8 @@ import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { toStoredCredential, withRequestedScope } from './credentials'
 import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
 import { startLoginTimer } from './login-timeout'
+import { refreshDeadlineMs, withDeadline } from './deadline'
+import { refuseIfInterrupted } from './interrupt'
 import { resolveMetadata, tokenContext, toOAuthClient } from './provider-context'
 
 export type LoginEvent =
@@ -195,6 +197,8 @@ export async function startAuthorization(
   const state = createState()
   const pkce = provider.config.code_challenge_method === 'none' ? undefined : await createPkce()
   const scope = requestScope(provider.config)
+  // A bad OAUTH_CLI_REFRESH_DEADLINE_MS is refused now, before the browser step.
+  const deadlineMs = refreshDeadlineMs(deps.env, 'nothing was sent')
   return {
     state,
     authorizeUrl: (redirectUri) =>
@@ -212,12 +216,21 @@ export async function startAuthorization(
       onEvent({ type: 'exchanging' })
       // Never retried: an authorization code is single-use.
       try {
-        const tokens = await requestToken(await tokenContext(provider, metadata, client, deps), {
-          grant_type: 'authorization_code',
-          code: validated.code,
-          redirect_uri: redirectUri,
-          code_verifier: pkce?.verifier,
-        })
+        const context = await tokenContext(provider, metadata, client, deps)
+        // Nothing is sent after a Ctrl-C: the old credentials stay as they are.
+        refuseIfInterrupted(deps.interrupt)
+        // Once sent, the code is spent and only the answer holds the tokens: a Ctrl-C then waits for it (within the
+        // deadline) and for its save, as for a refresh; a second Ctrl-C abandons them.
+        deps.interrupt?.awaitAnswer?.("the login's token request")
+        const grant = { grant_type: 'authorization_code', code: validated.code, redirect_uri: redirectUri, code_verifier: pkce?.verifier } as const
+        const tokens = await withDeadline(
+          deadlineMs,
+          metadata.token_endpoint,
+          'nothing was stored, and the code may be spent: run the login again',
+          (signal) => requestToken(context, grant, signal),
+          undefined,
+          'the code exchange',
+        )
         // RFC 6749 §5.1: an answer without `scope` granted the scope the authorization request asked for.
         return withRequestedScope(tokens, scope, provider.config)
       } catch (err) {

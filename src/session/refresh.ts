@@ -5,12 +5,10 @@
  */
 import type { SessionDeps } from './deps'
 import { REFRESH_RETRY, withRetry } from '../http/retry'
-import { safeUrl } from '../http/client'
 import { TransportError, type HttpClient } from '../http/types'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { requestToken } from '../oauth/token-endpoint'
 import type { AccessToken, RefreshToken, ServerMetadata } from '../oauth/types'
-import { ConfigError } from '../providers/errors'
 import type { ResolvedProvider } from '../providers/types'
 import { isDeadGrantError } from '../providers/quirks'
 import {
@@ -32,6 +30,7 @@ import { rescueSuperseded, retryWrite, saveIssued, unsavedError } from './save-i
 import { resolveTokenEndpoint, tokenContext, toOAuthClient } from './provider-context'
 import { isoTime } from '../platform/iso-time'
 import { refuseIfInterrupted } from './interrupt'
+import { refreshDeadlineMs, withDeadline } from './deadline'
 
 /**
  * Renews a credential while holding its refresh lock, stores and returns the
@@ -236,64 +235,6 @@ async function adoptWrittenMeanwhile(view: VersionedStore, key: CredentialKey, u
   throw new StoreError('lease_timeout', 'refresh', `the stored credentials for ${key.provider} (profile ${key.profile}) changed while this refresh held the lock; nothing was sent`, {
     hint: 'run the command again',
   })
-}
-
-/**
- * A refresh runs under the lock, and others wait for it: so it has an overall
- * deadline, headers and body and retries included (the per-request timeout is
- * an idle timeout, which a dripping answer never trips).
- * `OAUTH_CLI_REFRESH_DEADLINE_MS` (undocumented) shortens it for tests.
- */
-const REFRESH_DEADLINE_MS = 30_000
-/** An hour, as OAUTH_CLI_LEASE_SECONDS at most: far within one timer (a longer setTimeout fires at once). */
-const MAX_REFRESH_DEADLINE_MS = 3_600_000
-
-/** @throws ConfigError (exit 2) for a value that is not a whole number of ms from 1 to an hour. */
-function refreshDeadlineMs(env: SessionDeps['env']): number {
-  const raw = env.OAUTH_CLI_REFRESH_DEADLINE_MS
-  if (raw === undefined || raw === '') return REFRESH_DEADLINE_MS
-  const ms = Number(raw)
-  if (/^\d+$/.test(raw) && ms >= 1 && ms <= MAX_REFRESH_DEADLINE_MS) return ms
-  throw new ConfigError('invalid_value', `OAUTH_CLI_REFRESH_DEADLINE_MS must be a whole number of milliseconds from 1 to ${MAX_REFRESH_DEADLINE_MS}, got ${JSON.stringify(raw.slice(0, 40))}; nothing was refreshed`, {
-    hint: `unset OAUTH_CLI_REFRESH_DEADLINE_MS for the default of ${REFRESH_DEADLINE_MS / 1000} s`,
-  })
-}
-
-/**
- * Runs `run` under a signal that aborts when the deadline passes (then a
- * TransportError says so, and `then`: what was kept and what to do) or when
- * `until` aborts (with its reason). One controller and a listener on
- * each, not AbortSignal.any: its first use costs a refresh about 0.3 ms
- * (validation, weak references to its sources).
- */
-async function withDeadline<T>(
-  ms: number,
-  endpoint: string | undefined,
-  then: string,
-  run: (signal: AbortSignal) => Promise<T>,
-  until?: AbortSignal,
-): Promise<T> {
-  const controller = new AbortController()
-  let late = false
-  const timer = setTimeout(() => {
-    late = true
-    controller.abort(new DOMException('the refresh deadline passed', 'TimeoutError'))
-  }, ms)
-  const ended = (): void => controller.abort(until?.reason)
-  if (until?.aborted) ended()
-  else until?.addEventListener('abort', ended, { once: true })
-  try {
-    return await run(controller.signal)
-  } catch (err) {
-    if (!late) throw err
-    const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined
-    const where = url?.host ?? 'the token endpoint'
-    const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
-    throw new TransportError('timeout', url ? safeUrl(url) : '', `the refresh did not finish within ${seconds} (${where} answered too slowly); ${then}`, { cause: err })
-  } finally {
-    clearTimeout(timer)
-    until?.removeEventListener('abort', ended)
-  }
 }
 
 /**

@@ -8,6 +8,8 @@ import { toStaticCredential, toStoredCredential } from '../../session/credential
 import { sayTokenNotes } from '../../session/token-notes'
 import { confirmReplace, revokeReplaced } from '../../session/replace-login'
 import { saveUnderRefreshLock } from '../../session/save-issued'
+import type { Interrupt } from '../../session/deps'
+import { CancelledError } from '../../session/errors'
 import { warnIfUnverified } from '../../session/unverified'
 import { fetchClientCredentials } from '../../session/client-credentials'
 import type { ResolvedProvider } from '../../providers/types'
@@ -101,25 +103,68 @@ export async function runLogin(
   const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
   // An answer whose access token is unusable but whose refresh token is good: that grant is stored all the same, then reported.
   let unusable: UnusableLoginAnswer | undefined
-  const credential =
-    mode === 'static'
-      ? await staticLogin(provider, key, deps, opts)
-      : mode === 'client_credentials'
-        ? await fetchClientCredentials(provider, key, deps)
-        : await oauthLogin(provider, key, mode, opts, deps, onEvent).catch((err: unknown) => {
-            if (!(err instanceof UnusableLoginAnswer)) throw err
-            unusable = err
-            return err.credential(key, deps.clock.now())
-          })
-  // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
-  // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
-  // (A static credential is the user's own input: no emergency file for it.)
-  const replaced = await saveUnderRefreshLock(store, credential, deps, { issued: mode !== 'static' })
+  // Once the code exchange is sent, a Ctrl-C waits for its answer and this save (untilSaved).
+  const saving = untilSaved(deps)
+  let credential: StoredCredential
+  let replaced: StoredCredential | undefined
+  try {
+    credential =
+      mode === 'static'
+        ? await staticLogin(provider, key, deps, opts)
+        : mode === 'client_credentials'
+          ? await fetchClientCredentials(provider, key, deps)
+          : await oauthLogin(provider, key, mode, opts, saving.deps, onEvent).catch((err: unknown) => {
+              if (!(err instanceof UnusableLoginAnswer)) throw err
+              unusable = err
+              return err.credential(key, deps.clock.now())
+            })
+    // Under the refresh lock (a refresh in flight must not write the replaced tokens over these); tokens a
+    // provider issued are never dropped: a store that cannot take them sends them to an emergency file.
+    // (A static credential is the user's own input: no emergency file for it.)
+    replaced = await saveUnderRefreshLock(store, credential, deps, { issued: mode !== 'static' })
+  } catch (err) {
+    saving.settle(err)
+    throw err
+  }
+  const failure = unusable?.stored(key)
+  saving.settle(failure)
   if (replacement.notice && (replaced !== undefined || replacement.unreadable)) deps.io.stderr.write(replacement.notice)
+  // After a Ctrl-C that waited for the answer (now stored), nothing more begins: no revocation of the replaced one.
+  if (deps.interrupt?.signal.aborted) throw failure ?? new CancelledError()
   // Only once the new credential is safe: revoke what it replaced (as stored at the save), where the provider asks for it.
   await revokeReplaced(provider, replaced, credential, deps)
-  if (unusable) throw unusable.stored(key)
+  if (failure) throw failure
   return summarize(credential, store)
+}
+
+/**
+ * The deps a login flow runs with, and how the login says its save is done.
+ * When the flow's token request goes out (it calls `interrupt.awaitAnswer`, as
+ * a refresh does), the save that follows is handed to the root's `finish`:
+ * from then on a Ctrl-C waits for the answer and its save (the code is spent,
+ * and its tokens are the only copy), then ends the command as cancelled, or
+ * with the save's own failure (an emergency file named). Before that, a
+ * Ctrl-C ends the login at once and nothing is stored.
+ */
+function untilSaved(deps: Deps): { deps: Deps; settle(failure?: unknown): void } {
+  const interrupt = deps.interrupt
+  let settle: (failure?: unknown) => void = () => undefined
+  if (interrupt === undefined) return { deps, settle }
+  const saved = new Promise<void>((resolve, reject) => (settle = (failure) => (failure === undefined ? resolve() : reject(failure))))
+  saved.catch(() => undefined)
+  let handed = false
+  const awaiting: Interrupt = {
+    get signal() {
+      return interrupt.signal
+    },
+    finish: (work) => interrupt.finish(work),
+    awaitAnswer: (what) => {
+      if (!handed) interrupt.finish(saved)
+      handed = true
+      interrupt.awaitAnswer?.(what)
+    },
+  }
+  return { deps: { ...deps, interrupt: awaiting }, settle: (failure) => settle(failure) }
 }
 
 async function readSecretFromStdin(deps: Deps): Promise<string> {
