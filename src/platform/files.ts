@@ -20,8 +20,9 @@ export type OpenOutputFile = ((path: string) => Promise<OutputFile>) & { check?:
 
 /**
  * Creates or truncates `path` with mode 0644 (before the umask), like curl's
- * `-o`: a response body is not a secret the tool is keeping. Chunks are
- * gathered into batches written with one writev each (no copying). Into a
+ * `-o`: a response body is not a secret the tool is keeping. A chunk is
+ * written as it arrives when no write is in flight; chunks that arrive during
+ * one are gathered into the next batch, written with one writev (no copying). Into a
  * regular file, each batch is written at its own offset, so up to
  * WRITES_IN_FLIGHT batches are written at once (the thread pool works while
  * the network fills the next one); anything else (a pipe, /dev/stdout) gets
@@ -67,6 +68,7 @@ export const openOutputFile: OpenOutputFile = async (path) => {
     })
   }
   const flush = (): void => {
+    if (size === 0) return
     const batch = pending
     const at = offset
     offset += size
@@ -76,6 +78,8 @@ export const openOutputFile: OpenOutputFile = async (path) => {
     writeBatch(batch, at, (err) => {
       inFlight--
       if (err !== undefined && (!failure || at < failure.at)) failure = { err, at }
+      // What arrived during the write goes out now, not when more comes: a body that pauses is on disk up to the pause.
+      if (!failure && inFlight === 0) flush()
       settled()
     })
   }
@@ -86,6 +90,9 @@ export const openOutputFile: OpenOutputFile = async (path) => {
       if (bytes.byteLength === 0) return undefined
       pending.push(bytes)
       size += bytes.byteLength
+      // Nothing being written: out at once (issue 14, written as bytes arrive). While a write is in
+      // flight the chunks gather into the next batch, so a fast body still goes in large writes.
+      if (inFlight === 0) return void flush()
       if (size < WRITE_BATCH_BYTES) return undefined
       if (inFlight < limit) return void flush()
       // Back-pressure: a full batch waits until a write is done, then goes out while the next is gathered.

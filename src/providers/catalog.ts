@@ -160,7 +160,11 @@ const tidio = (): ProviderConfig => ({
       equals: 'api_access_disabled',
       message:
         "Tidio says this project's plan does not include the OpenAPI (api_access_disabled): it comes with the Plus and " +
-        'Premium plans (Tidio Free has none; Starter/Growth only the Products endpoints); upgrade the plan in the Tidio panel',
+        'Premium plans (Tidio Free has none; Starter/Growth only the Products endpoints)',
+      // A login stores the same keys of the same project: only the plan changes the answer.
+      hint:
+        'logging in again cannot change this: upgrade the plan in the Tidio panel, ' +
+        'or use the OpenAPI keys of a project whose plan includes it (oauth-cli login tidio --with-token --force)',
     },
   ],
   // §3 "Pagination": ?cursor=, meta.cursor null on the last page.

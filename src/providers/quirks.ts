@@ -110,12 +110,26 @@ export function needsErrorBody(hints: readonly ApiErrorHint[] | undefined, statu
 export function apiErrorHints(hints: readonly ApiErrorHint[] | undefined, status: number, body: Uint8Array | string): string[] {
   if (!hints || hints.length === 0) return []
   const json = parseJson(body)
-  return hints
+  return matchingHints(hints, status, body, json).map((hint) =>
+    hint.message.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_, path: string) => scalarText(fieldAt(json, path)) ?? '(not given)'),
+  )
+}
+
+/** The `api_error_hints` entries that apply to this answer. */
+function matchingHints(
+  hints: readonly ApiErrorHint[] | undefined,
+  status: number,
+  body: Uint8Array | string,
+  json: unknown = hints?.some((hint) => hint.body_field !== undefined) ? parseJson(body) : undefined,
+): ApiErrorHint[] {
+  return (hints ?? [])
     .filter((hint) => hint.status === undefined || hint.status.includes(status))
     .filter((hint) => hint.body_field === undefined || scalarText(fieldAt(json, hint.body_field)) === hint.equals)
-    .map((hint) =>
-      hint.message.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_, path: string) => scalarText(fieldAt(json, path)) ?? '(not given)'),
-    )
+}
+
+/** The `hint` of the first matching `api_error_hints` entry that has one: what to do, in place of the generic hint. */
+export function apiErrorFix(hints: readonly ApiErrorHint[] | undefined, status: number, body: Uint8Array | string): string | undefined {
+  return matchingHints(hints, status, body).find((hint) => hint.hint !== undefined)?.hint
 }
 
 function parseJson(body: Uint8Array | string): unknown {

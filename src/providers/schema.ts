@@ -282,7 +282,7 @@ const rateLimitQuota = record<RateLimitQuota>(
 )
 
 const apiErrorHint = record<ApiErrorHint>(
-  { status: arrayOf(httpStatus, { nonEmpty: true }), body_field: nonEmptyString, equals: expectString, message: nonEmptyString },
+  { status: arrayOf(httpStatus, { nonEmpty: true }), body_field: nonEmptyString, equals: expectString, message: nonEmptyString, hint: nonEmptyString },
   ['message'],
   (hint, at) => {
     if ((hint.body_field === undefined) !== (hint.equals === undefined)) {

@@ -54,12 +54,15 @@ export interface RateLimitQuota {
  * status if `status` is absent) and, with `body_field`, when that dotted path of
  * the JSON body (`error.type`, `errors.0.code`) equals `equals`. `{a.b}` in
  * `message` is replaced by that body field (`(not given)` when absent).
+ * `hint`, when given, is what to do, said in place of the generic one (a login
+ * for a 401 or 403): for an answer a login cannot change (a plan without API access).
  */
 export interface ApiErrorHint {
   status?: number[]
   body_field?: string
   equals?: string
   message: string
+  hint?: string
 }
 
 /** How `call --paginate` follows pages. */

@@ -8,6 +8,7 @@
 import { requireProviderOrigin } from './api-origin'
 import { bodyIterable, discardBody, MAX_BUFFERED_BODY_BYTES, readBytes } from '../http/body'
 import { API_RETRY, withRetry } from '../http/retry'
+import { insufficientScope } from '../http/www-authenticate'
 import type { ChunkedBody, HttpClient, HttpHeaders, RequestHeaders } from '../http/types'
 import { exhaustedQuota } from '../providers/quirks'
 import type { PaginationStyle, ResolvedProvider } from '../providers/types'
@@ -108,6 +109,8 @@ export async function openApiSession(
     const retryable = !refreshed
     refreshed = false
     if (response.status !== 401 || !store || !isRenewable(credential) || !retryable) return response
+    // A good token without the scope asked for: a refresh cannot add scope, and the 401 is the answer.
+    if (insufficientScope(response.headers)) return response
     await response.discard()
     resume.onRejected?.(credential.access_token)
     credential = await getFreshCredential(provider, key, store, deps, {

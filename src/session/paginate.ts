@@ -38,10 +38,19 @@ export const JSONAPI_MAX_PAGE_SIZE = 50
 
 /**
  * The first request, adjusted for the style: a JSON:API request without
- * `page[size]` asks for the largest page. Everything the user set is kept.
+ * `page[size]` asks for the largest page; a `next_page_id` request without a
+ * body (LiveChat's `list_*` actions, given no -d) is sent as every later page
+ * is, a POST of `{}` in JSON: its API is RPC over POST with a JSON body, even
+ * for reads (shared/providers.md, LiveChat "API base and versions"), so a
+ * bodyless GET only fetched an error. Everything the user set is kept.
  * @see https://developers.livestorm.co/docs/pagination
+ * @see https://platform.text.com/docs/messaging/agent-chat-api#pagination
  */
 export function firstPageRequest(style: PaginationStyle, request: ApiRequest): ApiRequest {
+  if (style === 'next_page_id') {
+    if (request.body !== undefined) return request
+    return { ...request, method: 'POST', headers: withJsonContentType(request.headers), body: '{}' }
+  }
   if (style !== 'jsonapi_page') return request
   const url = new URL(request.url)
   if (url.searchParams.has('page[size]')) return request

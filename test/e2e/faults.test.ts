@@ -149,19 +149,22 @@ describe('call: faults that are not retried', SUITE, () => {
     world.fp.injectApiFault('stall', Infinity)
     const run = await world.cli(['call', 'acme', '/things', '-X', 'POST', '--request-timeout', '1'])
     expectExit(run, 5)
-    expect(run.stdout).toBe('')
+    // Written as it arrived (issue 14): what came before the stall, and stderr says it is only part of the body.
+    expect(run.stdout).toBe('{"partial":')
     expect(run.stderr).toMatch(/timed out/)
+    expect(run.stderr).toContain('the body broke off after 11 bytes, so stdout holds only part of it')
     expect(apiRequests(world.fp)).toHaveLength(1)
   })
 
-  it('exits 5 on a truncated body, printing none of it', async ({ makeWorld }) => {
+  it('exits 5 on a truncated body, saying that the part written is not all of it', async ({ makeWorld }) => {
     const world = await loggedIn(makeWorld)
     const before = await snapshot(world)
     world.fp.injectApiFault('truncate', Infinity)
     const run = await world.cli(['call', 'acme', '/things', '-d', '{}'])
     expectExit(run, 5)
-    expect(run.stdout).toBe('')
+    expect(run.stdout).toBe('{"partial":')
     expect(run.stderr).toMatch(/127\.0\.0\.1:\d+/)
+    expect(run.stderr).toContain('so stdout holds only part of it')
     expect(apiRequests(world.fp)).toHaveLength(1)
     expect(await snapshot(world)).toEqual(before)
   })

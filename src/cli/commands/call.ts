@@ -3,10 +3,12 @@ import type { Command } from 'commander'
 import { appendHeader } from '../../http/client'
 import { forEachChunk, MAX_BUFFERED_BODY_BYTES, readUpTo } from '../../http/body'
 import { redactHeaders } from '../../http/redact'
+import { insufficientScope } from '../../http/www-authenticate'
 import { openOutputFile, OutputPathError, type OpenOutputFile } from '../../platform/files'
 import { isReaderGone, reasonOf } from '../../platform/io'
+import { TransportError } from '../../http/types'
 import { parseJsonOrUndefined } from '../../platform/json'
-import { apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
+import { apiErrorFix, apiErrorHints, describeQuota, exhaustedQuota, needsErrorBody } from '../../providers/quirks'
 import type { ResolvedProvider } from '../../providers/types'
 import {
   MAX_PAGES,
@@ -205,14 +207,21 @@ export async function runPaginatedCall(
   }
 }
 
-export function formatIncluded(response: Pick<ApiResponse, 'status' | 'statusText' | 'headers'>): string {
+/**
+ * `-i`'s head: the status line and the headers, redacted as the --verbose trace redacts them: by
+ * name, and every secret value this process knows (the credential sent, its refresh token, a
+ * static credential's parts), so a server that echoes the token puts no stored secret on stdout.
+ */
+export function formatIncluded(response: Pick<ApiResponse, 'status' | 'statusText' | 'headers'>, known: readonly string[] = []): string {
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText}`.trimEnd()]
-  for (const [name, value] of Object.entries(redactHeaders(response.headers))) lines.push(`${name}: ${value}`)
+  for (const [name, value] of Object.entries(redactHeaders(response.headers, known))) lines.push(`${name}: ${value}`)
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
 /** Where the body goes: stdout (pretty when it is a terminal) or the `-o` file (always raw), with back-pressure. */
 interface BodySink {
+  /** Where the body goes, for a message: `stdout`, or the -o path. */
+  where: string
   terminal: boolean
   color: boolean
   /** undefined when the data was taken at once, else a promise to wait for before the next write. */
@@ -226,6 +235,7 @@ function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): Body
     const terminal = deps.io.stdout.isTTY
     const { stdout } = deps.io
     return {
+      where: 'stdout',
       terminal,
       color: terminal && deps.io.color,
       write: async (data) => {
@@ -247,6 +257,7 @@ function bodySink(opts: CallOptions, deps: Deps, openFile: OpenOutputFile): Body
     throw failed(err)
   }
   return {
+    where: path,
     terminal: false,
     color: false,
     // No promise per chunk once the file is open: the body streams from the socket's events (http/body's forEachChunk).
@@ -294,24 +305,29 @@ async function writeBody(response: ApiResponse, sink: BodySink): Promise<void> {
     await sink.write(pretty ?? bytes)
     return
   }
-  // The first HELD_BODY_BYTES are held back: a body that small is printed whole or, when it
-  // fails half-way (a reset, a stall), not at all. Past that it streams, in bounded memory.
-  const held: Uint8Array[] = []
-  let size = 0
-  const writeAll = async (parts: Uint8Array[]): Promise<void> => {
-    for (const part of parts) await sink.write(part)
+  // Written as the bytes arrive (issue 14): a body is never held back for a status that reads
+  // none of it (the error bodies api_error_hints read are buffered before, by bufferedIfExplained).
+  let written = 0
+  try {
+    await forEachChunk(response.chunks(), (chunk) => {
+      written += chunk.byteLength
+      return sink.write(chunk)
+    })
+  } catch (err) {
+    throw written > 0 && err instanceof TransportError ? cutShort(err, written, sink) : err
   }
-  await forEachChunk(response.chunks(), (chunk) => {
-    if (size >= HELD_BODY_BYTES) return sink.write(chunk)
-    held.push(chunk)
-    size += chunk.byteLength
-    return size >= HELD_BODY_BYTES ? writeAll(held.splice(0)) : undefined
-  })
-  await writeAll(held)
 }
 
-/** How much of a body is held back before streaming starts (see writeBody). */
-const HELD_BODY_BYTES = 1024 * 1024
+/** A body that broke off after some of it was written: the same failure (exit 5), saying the output is incomplete. */
+function cutShort(err: TransportError, written: number, sink: BodySink): TransportError {
+  const { proxyVariable, proxyStatus, proxyProblem } = err
+  return new TransportError(err.kind, err.url, `${err.message}; the body broke off after ${written} bytes, so ${sink.where} holds only part of it`, {
+    cause: err,
+    ...(proxyVariable !== undefined ? { proxyVariable } : {}),
+    ...(proxyStatus !== undefined ? { proxyStatus } : {}),
+    ...(proxyProblem !== undefined ? { proxyProblem } : {}),
+  })
+}
 
 /** One compact item per line (--ndjson). */
 export function formatNdjson(items: readonly unknown[]): string {
@@ -343,7 +359,7 @@ export async function executeCall(
   const { session, request } = await openCall(opts, deps, resume)
   const response = await bufferedIfExplained(await session.send(request), session.provider)
   // -i with -o: the head goes into the file before the body, as curl does.
-  if (opts.include) await writeHead(formatIncluded(response), opts, deps, sink)
+  if (opts.include) await writeHead(formatIncluded(response, deps.secrets.values()), opts, deps, sink)
   if (opts.fail && response.status >= 400) await response.discard()
   else {
     await writeBody(response, sink).catch(async (err: unknown) => {
@@ -372,7 +388,7 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
   /** Whether items went out already (then nothing else may be mixed into them). */
   let opened = false
   const onItems: PageSink = async (items, page) => {
-    if (opts.include) heads.push(formatIncluded(page))
+    if (opts.include) heads.push(formatIncluded(page, deps.secrets.values()))
     if (gather) {
       for (const item of items) gathered.push(item)
       return
@@ -395,7 +411,7 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
   if (opts.include) for (const head of heads) await writeHead(head, opts, deps, sink)
   if (outcome.kind === 'not_a_list') {
     // Not a paginated endpoint: the body is the answer, printed as a single call prints it.
-    if (opts.include) await writeHead(formatIncluded(outcome.response), opts, deps, sink)
+    if (opts.include) await writeHead(formatIncluded(outcome.response, deps.secrets.values()), opts, deps, sink)
     await sink.write(outcome.body)
     await sink.close()
     deps.io.stderr.write(`oauth-cli: note: ${opts.provider} answered with a body that is not a list (${outcome.reason}), so there are no pages to follow; printed it as it is\n`)
@@ -403,7 +419,7 @@ async function executePaginated(opts: CallOptions, deps: Deps, sink: BodySink): 
   }
   if (outcome.kind === 'http_error') {
     const response = await bufferedIfExplained(outcome.response, outcome.provider)
-    if (opts.include) await writeHead(formatIncluded(response), opts, deps, sink)
+    if (opts.include) await writeHead(formatIncluded(response, deps.secrets.values()), opts, deps, sink)
     // Nothing printed yet (the first page failed, or everything was gathered): the failing body, as for a single call.
     if (!opened && !opts.fail) await writeBody(response, sink)
     else await response.discard()
@@ -438,6 +454,17 @@ async function bufferedIfExplained(response: ApiResponse, provider: ResolvedProv
 }
 
 /**
+ * RFC 6750 §3.1 insufficient_scope: the token is good and lacks a scope, which no refresh adds
+ * (none was tried); a login asking for the scope does. `needed` is the server's `scope=`.
+ */
+function missingScopeHint(opts: CallOptions, needed: string | undefined, fromEnv: boolean): string {
+  const what = needed === undefined ? 'a scope this request needs (the server did not say which)' : `the scope this request needs (${needed})`
+  const login = runHint('login', opts.provider, opts.profile, ` --scope ${needed ?? '<scope>'} <the other scopes you use>`, opts)
+  const source = fromEnv ? 'get a token with that scope into the environment variable, or ' : ''
+  return `the token lacks ${what}, and a refresh cannot add scope: ${source}log in again asking for it, ${login}`
+}
+
+/**
  * Exit 4, saying what the answer means where the provider's data knows: a spent
  * quota (`rate_limit_quota`) and its reset, and every `api_error_hints` entry
  * that fits (LiveChat's misdirected_request region, a plan without API access).
@@ -464,10 +491,18 @@ function httpStatusError(
     ...apiErrorHints(config.api_error_hints, response.status, response.body ?? ''),
   ]
   const fromEnv = envTokenInUse(opts.provider, env)
+  const refused = response.status === 401 || response.status === 403
+  const scope = refused ? insufficientScope(response.headers) : undefined
+  // What the provider's data says fixes this answer (Tidio's plan without the OpenAPI: no login does).
+  const fix = apiErrorFix(config.api_error_hints, response.status, response.body ?? '')
   const hint =
     // The -H Authorization replaced the stored credential: it is the one refused, and logging in again would not change that.
-    (response.status === 401 || response.status === 403) && givesAuthorization(explain.request)
+    refused && givesAuthorization(explain.request)
       ? 'the Authorization header given with -H was refused (it replaces the stored credential for this request); drop it to use the stored one'
+      : fix !== undefined
+        ? fix
+      : scope
+        ? missingScopeHint(opts, scope.scope, fromEnv !== undefined)
       : response.status === 401 && fromEnv
       ? envTokenRefusedHint(fromEnv)
       : quota
