@@ -48,6 +48,7 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
   const home = env.HOME || (await import('node:os')).homedir()
   const io = createNodeIO(proc, { noColor: flags.noColor, env })
   const secrets = createKnownSecrets(() => secretEnvValues(env))
+  if (flags.storePasswordInArgv) warnStorePasswordInArgv(io)
   let http: Promise<HttpClient> | undefined
   const deps: Deps = {
     io,
@@ -101,6 +102,22 @@ export async function createDeps(proc: ProcessLike, flags: GlobalFlags, options:
     },
   }
   return deps
+}
+
+/**
+ * SPEC: a password in the store's URL is accepted, never printed. In argv it is in the
+ * process list for every local user to read: said once per process (the fast build and the
+ * full CLI it hands over to run in one process, each bundle with its own module state).
+ */
+function warnStorePasswordInArgv(io: IO): void {
+  const said = Symbol.for('oauth-cli.store-password-warned')
+  const shared = globalThis as { [said]?: boolean }
+  if (shared[said]) return
+  shared[said] = true
+  io.stderr.write(
+    'oauth-cli: warning: the --store URL holds a password, which other users of this machine can read in the process list; ' +
+      'leave it out of the URL and set PGPASSWORD or put it in ~/.pgpass instead\n',
+  )
 }
 
 /** readTextFile's `settings` read (session/deps.ts): a file another user could have written is refused, never read. */

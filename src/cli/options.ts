@@ -316,22 +316,113 @@ export interface GlobalFlags {
   requestTimeoutSeconds?: number
   /** `--cacert <file>`: PEM certificates trusted for every request, besides the system ones. */
   cacert?: string
+  /** A `--store` URL in argv holds a password (other local users can read it in the process list). */
+  storePasswordInArgv?: true
 }
 
 /**
- * Reads the global flags that shape Deps before commander parses the rest.
+ * Each command's own rows, as its definition declares them (the common rows aside): they say
+ * which words after the command are values. `call`'s `--json <data>` is a body here, not the switch.
+ */
+const COMMAND_ROWS: Readonly<Record<string, FlagTable>> = {
+  login: LOGIN_FLAGS,
+  call: CALL_FLAGS,
+  token: TOKEN_FLAGS,
+  logout: LOGOUT_FLAGS,
+  authorize: AUTHORIZE_FLAGS,
+  sandbox: SANDBOX_FLAGS,
+  demo: DEMO_FLAGS,
+}
+
+/** The rows commander reads `arg` with: the root's before the command, the command's own and the root's after it. */
+export function rowFor(command: string | undefined, arg: string): readonly [key: string, row: Flag] | undefined {
+  const own = command === undefined ? undefined : COMMAND_ROWS[command]
+  const tables: FlagTable[] = own ? [own, COMMON_FLAGS, JSON_FLAG] : [COMMON_FLAGS, JSON_FLAG]
+  for (const table of tables) {
+    for (const key of Object.keys(table)) {
+      const row = table[key] as Flag
+      if (longName(row) === arg || (arg.length === 2 && row.flags.startsWith(`${arg},`))) return [key, row]
+    }
+  }
+  return undefined
+}
+
+/**
+ * Whether commander's value for `row` is the word `next`: a row that takes a word that looks like
+ * an option (a body, `-d --verbose`) does; any other row refuses one (MissingValueError, exit 2),
+ * which is then the option it looks like, as that error says.
+ */
+function takesNextWord(row: Flag, next: string | undefined): next is string {
+  return next !== undefined && (row.optionLikeValue === true || !looksLikeOption(next))
+}
+
+/**
+ * Reads the global flags that shape Deps before commander parses the rest,
+ * walking argv with the same option table commander gets: a word that an
+ * option takes as its value (`-d --verbose`, `--json --no-color`,
+ * `--profile=--verbose`, `-id --verbose`) is that value, never a flag.
  * Commander validates the same flags later, so a malformed value is ignored here.
  */
 export function scanGlobalFlags(argv: readonly string[]): GlobalFlags {
-  const end = argv.indexOf('--')
-  const args = end === -1 ? argv : argv.slice(0, end)
-  const { verbose, noColor, requestTimeoutSeconds, cacert } = COMMON_FLAGS
-  const flags: GlobalFlags = { verbose: args.includes(longName(verbose)), noColor: args.includes(longName(noColor)) }
-  const timeout = tryReadValue(requestTimeoutSeconds, lastValue(args, longName(requestTimeoutSeconds)))
+  const flags: GlobalFlags = { verbose: false, noColor: false }
+  const given: Record<string, string> = {}
+  const note = (key: string, value: string | undefined): void => {
+    if (key === 'verbose') flags.verbose = true
+    else if (key === 'noColor') flags.noColor = true
+    else if (value !== undefined) given[key] = value
+  }
+  let command: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') break
+    if (arg.length < 2 || !arg.startsWith('-')) {
+      // The first word that is not an option, nor an option's value, is the command; the rest are its arguments.
+      command ??= arg
+      continue
+    }
+    if (arg.startsWith('--')) {
+      const at = arg.indexOf('=')
+      const found = rowFor(command, at === -1 ? arg : arg.slice(0, at))
+      if (!found) continue
+      const [key, row] = found
+      if (!takesValue(row)) {
+        if (at === -1) note(key, undefined)
+      } else if (at !== -1) note(key, arg.slice(at + 1))
+      else if (takesNextWord(row, argv[i + 1])) note(key, argv[++i])
+      continue
+    }
+    // `-abc`: switches run together; the first letter that takes a value takes the rest, or the next word.
+    for (let j = 1; j < arg.length; j++) {
+      const found = rowFor(command, `-${arg[j]}`)
+      if (!found) break
+      const [key, row] = found
+      if (!takesValue(row)) {
+        note(key, undefined)
+        continue
+      }
+      if (j + 1 < arg.length) note(key, arg.slice(j + 1))
+      else if (takesNextWord(row, argv[i + 1])) note(key, argv[++i])
+      break
+    }
+  }
+  const timeout = tryReadValue(COMMON_FLAGS.requestTimeoutSeconds, given.requestTimeoutSeconds)
   if (timeout !== undefined) flags.requestTimeoutSeconds = timeout
-  const ca = tryReadValue(cacert, lastValue(args, longName(cacert)))
+  const ca = tryReadValue(COMMON_FLAGS.cacert, given.cacert)
   if (ca) flags.cacert = ca
+  if (given.store !== undefined && storeUrlHasPassword(given.store)) flags.storePasswordInArgv = true
   return flags
+}
+
+/** A shared store's URL with a password in it: `postgres://user:PASSWORD@host/db`, or libpq's `?password=`. */
+export function storeUrlHasPassword(value: string): boolean {
+  if (!isSharedStoreUrl(value)) return false
+  try {
+    const url = new URL(value)
+    return url.password !== '' || (url.searchParams.get('password') ?? '') !== ''
+  } catch {
+    // Not a URL Node reads (commander refuses it later): a `:…@` in its authority is still a password.
+    return /^[a-z]+:\/\/[^/?#]*:[^/?#@]+@/i.test(value)
+  }
 }
 
 /** readValue, or undefined when there is no text or it breaks the row's rule. */
@@ -342,14 +433,4 @@ export function tryReadValue<T>(row: Flag<T>, text: string | undefined): T | und
   } catch {
     return undefined
   }
-}
-
-/** The value of the last `--name value` or `--name=value` (the last one wins, as in commander). */
-function lastValue(args: readonly string[], name: string): string | undefined {
-  let value: string | undefined
-  args.forEach((arg, i) => {
-    if (arg === name && i + 1 < args.length) value = args[i + 1]
-    else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1)
-  })
-  return value
 }

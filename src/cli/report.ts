@@ -54,8 +54,9 @@ export function formatError(err: unknown, options: { verbose: boolean; secrets?:
   const shown = (text: string, multiline = false): string => escapeControls(redactText(text, options.secrets), { multiline })
   let text = `oauth-cli: ${shown(cli.message)}\n`
   if (cli.hint) text += `${shown(cli.hint, true)}\n`
-  // A stack helps with a bug, not with a Ctrl-C.
-  if (options.verbose && err instanceof Error && err.stack && !(err instanceof CliError) && cli.exitCode !== 130) {
+  // A stack helps with a bug: an error no branch of toCliError knows. An expected one ("not logged in",
+  // a refused refresh, a Ctrl-C) is its message and hint, --verbose or not.
+  if (options.verbose && err instanceof Error && err.stack && UNEXPECTED.has(cli)) {
     text += `${shown(err.stack, true)}\n`
   }
   return { text, exitCode: cli.exitCode }
@@ -139,12 +140,17 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof CancelledError) return new CliError('cancelled', { exitCode: 130 })
   if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 130 })
   const message = err instanceof Error ? err.message : String(err)
-  return new CliError(`unexpected error: ${message}`, {
+  const unexpected = new CliError(`unexpected error: ${message}`, {
     exitCode: 1,
     hint: 'run again with --verbose for details',
     cause: err,
   })
+  UNEXPECTED.add(unexpected)
+  return unexpected
 }
+
+/** What toCliError made of an error it does not know (a bug, exit 1): the only reports --verbose adds a stack to. */
+const UNEXPECTED = new WeakSet<CliError>()
 
 /** The name in `unknown provider "<name>"`; ConfigError carries the known names but not the one asked for. */
 function providerOf(message: string): string {

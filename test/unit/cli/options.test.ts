@@ -78,8 +78,40 @@ describe('scanGlobalFlags', () => {
     [['--request-timeout', '0', 'status'], { verbose: false, noColor: false }],
     [['--request-timeout', 'soon', 'status'], { verbose: false, noColor: false }],
     [['call', 'x', '/y', '--', '--verbose'], { verbose: false, noColor: false }],
+    // A word an option takes as its value is that value, never a flag (commander reads it so).
+    [['call', 'x', '/y', '-d', '--verbose'], { verbose: false, noColor: false }],
+    [['call', 'x', '/y', '--data', '--no-color'], { verbose: false, noColor: false }],
+    [['call', 'x', '/y', '--json', '--verbose'], { verbose: false, noColor: false }],
+    [['call', 'x', '/y', '-id', '--verbose'], { verbose: false, noColor: false }],
+    [['call', 'x', '/y', '-d--verbose', '--no-color'], { verbose: false, noColor: true }],
+    [['call', 'x', '/y', '-d', '--request-timeout', '--request-timeout', '7'], { verbose: false, noColor: false, requestTimeoutSeconds: 7 }],
+    [['--profile=--verbose', 'status'], { verbose: false, noColor: false }],
+    [['--profile', 'call', 'status', '--json', '--verbose'], { verbose: true, noColor: false }],
+    // Outside call, --json is the switch: what follows it is read as flags.
+    [['status', '--json', '--verbose'], { verbose: true, noColor: false }],
+    // A row that refuses an option-like value (MissingValueError) leaves it the option it looks like.
+    [['call', 'x', '/y', '-H', '--verbose'], { verbose: true, noColor: false }],
+    [['--store', 'postgres://ci:pw@db/oauth', 'status'], { verbose: false, noColor: false, storePasswordInArgv: true }],
+    [['status', '--store=postgresql://db/oauth?password=pw'], { verbose: false, noColor: false, storePasswordInArgv: true }],
+    [['status', '--store', 'postgres://ci@db/oauth'], { verbose: false, noColor: false }],
   ])('reads %j as %j', (argv, flags) => {
     expect(scanGlobalFlags(argv)).toEqual(flags)
+  })
+
+  it('knows every value-taking option of every command as commander declares it', async () => {
+    const all = await buildProgram(makeTestDeps(), {}, () => {}, ['--help'])
+    const commands = all.commands.flatMap((c) => [c, ...c.commands.map((sub) => Object.assign(sub, { top: c.name() }))])
+    for (const command of commands) {
+      const name = (command as { top?: string }).top ?? command.name()
+      for (const option of command.options) {
+        const takes = option.required || option.optional
+        for (const spelled of [option.long, option.short].filter((x): x is string => x !== undefined)) {
+          const row = options.rowFor(name, spelled)
+          expect(row, `${name} ${spelled}`).toBeDefined()
+          expect(options.takesValue(row![1]), `${name} ${spelled}`).toBe(takes)
+        }
+      }
+    }
   })
 })
 
