@@ -123,7 +123,7 @@ export async function connect(target: PostgresTarget): Promise<Connection> {
     })()
     return reopening
   }
-  const run = async <R extends QueryResultRow>(doing: string, send: (client: Client) => Promise<R[]>): Promise<R[]> => {
+  const runNow = async <R extends QueryResultRow>(doing: string, send: (client: Client) => Promise<R[]>): Promise<R[]> => {
     if (closed) throw toStoreError(new Error('Connection terminated'), target, doing)
     const client = await live()
     try {
@@ -132,6 +132,18 @@ export async function connect(target: PostgresTarget): Promise<Connection> {
       if (!isServerAnswer(sqlStateOf(err)) && client === current) broken = true
       throw toStoreError(err, target, doing)
     }
+  }
+  /**
+   * One query at a time, in the order asked (a lease renewal beside a write):
+   * the driver queues a query sent while another runs, but says so on stderr
+   * ("DeprecationWarning: Calling client.query() when the client is already
+   * executing a query"), which a user must never see.
+   */
+  let queue: Promise<unknown> = Promise.resolve()
+  const run = <R extends QueryResultRow>(doing: string, send: (client: Client) => Promise<R[]>): Promise<R[]> => {
+    const result = queue.then(() => runNow(doing, send))
+    queue = result.catch(() => undefined)
+    return result
   }
   return {
     target,
