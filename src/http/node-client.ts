@@ -50,7 +50,7 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
     const headers = withTransportDefaults(prepared.headers)
     if (prepared.body !== undefined) headers['content-length'] = String(Buffer.byteLength(prepared.body))
     const transport = await transportFor(target)
-    return send(transport, target, { method: prepared.method, headers, body: prepared.body }, init.signal ?? undefined, timeoutMs)
+    return send(transport, target, { method: prepared.method, headers, body: prepared.body }, init.signal ?? undefined, timeoutMs, init.abortUnsent)
   }
 }
 
@@ -68,9 +68,10 @@ function send(
   request: { method: string; headers: Record<string, string | string[]>; body: string | Uint8Array | undefined },
   signal: AbortSignal | undefined,
   timeoutMs: number,
+  unsent: AbortSignal | undefined,
 ): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
-    if (signal?.aborted) return reject(toTransportError(abortError(), target, signal))
+    if (signal?.aborted || unsent?.aborted) return reject(toTransportError(abortError(), target, signal))
     let phase: Phase = 'connect'
     let settled = false
     let response: IncomingMessage | undefined
@@ -94,10 +95,13 @@ function send(
       timer ??= setTimeout(check, timeoutMs).unref()
     }
     const onAbort = (): void => destroy(abortError())
+    // Only while connecting: nothing of the request has been written yet.
+    const onUnsent = (): void => void (phase === 'connect' && destroy(abortError()))
     const done = (): void => {
       disarm()
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
+      unsent?.removeEventListener('abort', onUnsent)
     }
     const fail = (err: unknown): void => {
       if (settled) return
@@ -113,14 +117,18 @@ function send(
       return reject(toTransportError(err, target, signal))
     }
     signal?.addEventListener('abort', onAbort, { once: true })
+    unsent?.addEventListener('abort', onUnsent, { once: true })
     arm()
     req.on('socket', (socket: Socket) => {
       const connected = (): void => {
         if (phase !== 'connect') return
+        // Ahead of the request's own write (prepended): the last moment it can still be dropped unsent.
+        if (unsent?.aborted) return destroy(abortError())
         phase = 'headers'
+        unsent?.removeEventListener('abort', onUnsent)
         arm()
       }
-      if (socket.connecting) socket.once(transport.secure ? 'secureConnect' : 'connect', connected)
+      if (socket.connecting) socket.prependOnceListener(transport.secure ? 'secureConnect' : 'connect', connected)
       else connected()
     })
     req.on('error', fail)

@@ -13,6 +13,14 @@ export interface HttpRequestInit {
   headers?: RequestHeaders | HttpHeaders
   body?: string | Uint8Array | URLSearchParams | null
   signal?: AbortSignal | null
+  /**
+   * Aborts the request only while none of it has been written: its connection
+   * (TLS included) is still opening. Once it is written it is not aborted by
+   * this (the server may have acted on it, and its answer is awaited). A
+   * refresh passes its lease: nothing is sent under a lease that has ended.
+   * The proxy (undici) client does not tell these apart and ignores it.
+   */
+  abortUnsent?: AbortSignal
   /** oauth4webapi passes 'manual'; redirects are never followed for token requests. */
   redirect?: 'manual' | 'follow' | 'error'
   /**

@@ -188,7 +188,7 @@ async function prepareRequest(provider: ResolvedProvider, credential: StoredCred
   const metadata = await resolveTokenEndpoint(provider, deps, credential)
   // Only "never processed" failures are retried: a lost answer may mean the old refresh token is already spent.
   const context = await tokenContext(provider, metadata, toOAuthClient(provider, credential), deps, (http) =>
-    withRetry(whileHeld(http, hold.signal), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
+    withRetry(whileHeld(http, hold), REFRESH_RETRY, { clock: deps.clock, onRetry: deps.onRetry }),
   )
   return { metadata, context }
 }
@@ -196,13 +196,23 @@ async function prepareRequest(provider: ResolvedProvider, credential: StoredCred
 /**
  * Each attempt (a retry too) starts only while the hold lasts: once it has
  * ended another holder may be sending the same refresh token. An attempt
- * under way is not aborted when the hold ends (the signal is not passed on):
- * the provider may have answered already, and that answer is kept.
+ * whose connection is still opening when the hold ends is dropped unwritten
+ * (abortUnsent), and fails with the hold's own reason (nothing was sent). One
+ * already written is not aborted: the provider may have answered already, and
+ * that answer is kept. `hold.signal` is read anew each time: a lease checks its
+ * clock then, not only when a timer fires.
  */
-function whileHeld(http: HttpClient, held: AbortSignal): HttpClient {
-  return (url, init) => {
-    held.throwIfAborted()
-    return http(url, init)
+function whileHeld(http: HttpClient, hold: Hold): HttpClient {
+  return async (url, init = {}) => {
+    hold.signal.throwIfAborted()
+    try {
+      return await http(url, { ...init, abortUnsent: hold.signal })
+    } catch (err) {
+      // Only abortUnsent aborts a refresh's request (the deadline's is a timeout): the hold ended before it was written.
+      const held = hold.signal
+      if (err instanceof TransportError && err.kind === 'aborted' && held.aborted) throw held.reason
+      throw err
+    }
   }
 }
 

@@ -252,7 +252,8 @@ export interface Hold {
    * Aborted when the hold ends before the work does (a lease that could not be
    * renewed reaches its deadline): nothing more may be sent under it. A request
    * already sent is not aborted by it: its answer is kept, and written only by
-   * compare-and-set (session/refresh.ts).
+   * compare-and-set (session/refresh.ts). Read it anew before each send: a
+   * lease checks its clock on each read, not only when its timer fires.
    */
   readonly signal: AbortSignal
   /** Tells this hold from every other one (a lease's fence), so a mark can say whose refresh it was. */

@@ -20,6 +20,13 @@ export const DEFAULT_LEASE_SECONDS = 30
 /** Waiters give up after 2 × the lease + this (shared/SPEC.md). */
 const GIVE_UP_EXTRA_MS = 10_000
 const POLL_MS = 100
+/**
+ * The hold ends this long before the lease has surely expired on the server
+ * (by this process's monotonic clock, from a time taken before the query that
+ * set it): a timer fires late on a busy machine, and whatever passed the check
+ * still has to leave. A tenth of the lease, at most a second.
+ */
+const endMarginMs = (ttlMs: number): number => Math.min(1000, Math.floor(ttlMs / 10))
 
 export interface PostgresLockerOptions {
   leaseSeconds: number
@@ -102,12 +109,17 @@ async function acquire<T>(
 }
 
 /**
- * Renews every ttl/3; aborts the hold's signal at the deadline if no renewal
- * got through, or when the lease was taken over, and stops renewing then (a
- * lost lease is not won back: another runner may hold it).
+ * Renews every ttl/3; aborts the hold's signal at the deadline (less the
+ * margin) if no renewal got through, or when the lease was taken over, and
+ * stops renewing then (a lost lease is not won back: another runner may hold
+ * it). The deadline is also checked whenever the hold's signal is read, so
+ * that a process that was stopped, or whose timer is late, never takes its
+ * lease for held once the deadline has passed: on waking, its answers and its
+ * code run before its timers may.
  */
 function keepLease(connection: Connection, name: string, fence: string, ttlMs: number, firstDeadline: number) {
   const controller = new AbortController()
+  const margin = endMarginMs(ttlMs)
   let deadline = firstDeadline
   let stopped = false
   let expiry: ReturnType<typeof setTimeout> | undefined
@@ -117,12 +129,15 @@ function keepLease(connection: Connection, name: string, fence: string, ttlMs: n
     clearInterval(renewal)
     controller.abort(new StoreError('lease_timeout', connection.target.location, `the refresh lease ${name} in the shared store at ${connection.target.location} ${why}`))
   }
+  const runOut = (): void => lose('ran out before the refresh finished, not renewed in time: this process was stopped or starved, or the database did not answer')
   const armExpiry = (): void => {
     if (expiry) clearTimeout(expiry)
-    expiry = setTimeout(
-      () => lose('ran out before the refresh finished, not renewed in time: this process was stopped or starved, or the database did not answer'),
-      Math.max(0, deadline - performance.now()),
-    )
+    expiry = setTimeout(runOut, Math.max(0, deadline - margin - performance.now()))
+  }
+  /** The signal, aborted first if the deadline has passed while no timer said so. */
+  const current = (): AbortSignal => {
+    if (!stopped && performance.now() >= deadline - margin) runOut()
+    return controller.signal
   }
   armExpiry()
   const renew = async (): Promise<void> => {
@@ -145,12 +160,14 @@ function keepLease(connection: Connection, name: string, fence: string, ttlMs: n
   return {
     hold(holder: string, fenceValue: string): Hold {
       return {
-        signal: controller.signal,
+        get signal() {
+          return current()
+        },
         fence: fenceValue,
         holder,
         extend: async () => {
           await renew()
-          controller.signal.throwIfAborted()
+          current().throwIfAborted()
         },
       }
     },

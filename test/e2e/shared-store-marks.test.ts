@@ -5,11 +5,12 @@
  * will do with a row whose refresh is in flight, and a runner stopped past its
  * lease never marks, un-marks or overwrites what a newer runner stored.
  */
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresCluster } from '../support/postgres'
 import type { CliRun } from '../support/run-cli'
 import { expectExit, parseStdout } from './world'
-import { createFleet, eventually, loginOnce, skip, startHoldingProxy, type Fleet, type Runner } from './fleet-world'
+import { createFleet, eventually, KEY, loginOnce, skip, startHoldingProxy, type Fleet, type Runner } from './fleet-world'
 
 describe.skipIf(skip)('shared-store marks as status and the next runner read them', () => {
   let cluster: PostgresCluster
@@ -93,6 +94,87 @@ describe.skipIf(skip)('shared-store marks as status and the next runner read the
       const status = await statusOf(fleet.runners[0]!)
       expect(status.refreshable).toBe(true)
       expect(status.run.stderr).toBe('')
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 90_000)
+
+  it('a runner stopped past its lease whose refresh is then rejected adopts what the newer runner stored: it marks nothing dead and un-marks nothing', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      const sleeper = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      sleeper.child.kill('SIGSTOP')
+      let newer: CliRun
+      try {
+        await leasesEnded(fleet)
+        // Rotation not seen yet: the next runner sends the stored refresh token again (the held one never reached the provider).
+        newer = await fleet.runners[0]!.cli(['token', 'oidc'])
+        expectExit(newer, 0)
+        // The stopped runner's answer is a rejection, waiting in its socket when it wakes up.
+        proxy.answer({ error: 'invalid_grant', error_description: 'grant request is invalid' }, 400)
+      } finally {
+        sleeper.child.kill('SIGCONT')
+      }
+      const late = await sleeper.exited
+      expect(late.stderr).not.toContain('marked dead')
+      const found = await fleet.store.versioned.getVersioned(KEY)
+      expect(found.status === 'found' ? (found.mark ?? null) : 'nothing stored').toBeNull()
+      expect(`${(await fleet.stored()).access_token}\n`).toBe(newer.stdout)
+      expect((await statusOf(fleet.runners[0]!)).refreshable).toBe(true)
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect(fleet.op.events.revokedGrants).toEqual([])
+    } finally {
+      await proxy.close()
+      await fleet.close()
+    }
+  }, 90_000)
+
+  it('a row marked dead while its refresher was stopped past its lease stays dead when that runner wakes with new tokens: they go to the emergency file, and only import (or login) heals the row', async () => {
+    const fleet = await createFleet(cluster, 1)
+    const proxy = await startHoldingProxy()
+    try {
+      await loginOnce(fleet)
+      await fleet.expire()
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
+      expect((await fleet.stored()).rotation_seen).toBe(true)
+      await fleet.expire()
+      const sleeper = fleet.runnerVia(proxy.url).spawn(['token', 'oidc'])
+      await proxy.arrived
+      sleeper.child.kill('SIGSTOP')
+      try {
+        await leasesEnded(fleet)
+        // The next runner finds the stopped one's refresh in flight at a rotating provider: dead, exit 3.
+        expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 3)
+        expect(await proxy.forward(`${fleet.op.issuer}/token`)).toBe(200)
+        proxy.answer()
+      } finally {
+        sleeper.child.kill('SIGCONT')
+      }
+      const late = await sleeper.exited
+      expectExit(late, 5)
+      expect(late.stdout).toBe('')
+      const issued = proxy.kept()
+      for (const secret of [issued.access_token, issued.refresh_token]) expect(late.stderr).not.toContain(String(secret))
+      // Not healed by the late writer: still dead for everyone.
+      const found = await fleet.store.versioned.getVersioned(KEY)
+      expect(found.status === 'found' ? found.mark?.kind : 'nothing stored').toBe('dead')
+      expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 3)
+      expect((await statusOf(fleet.runners[0]!)).refreshable).toBe(false)
+      // The emergency file, imported as the message says, heals it with the tokens the provider issued.
+      const bundlePath = /written to (\S+) \(mode 0600/.exec(late.stderr)?.[1]
+      expect(bundlePath, late.stderr).toBeDefined()
+      expectExit(await fleet.runners[0]!.cli(['import'], { stdin: readFileSync(bundlePath!, 'utf8') }), 0)
+      expect((await fleet.stored()).refresh_token).toBe(issued.refresh_token)
+      expect((await statusOf(fleet.runners[0]!)).refreshable).toBe(true)
+      await fleet.expire()
       expectExit(await fleet.runners[0]!.cli(['token', 'oidc']), 0)
       expect(fleet.op.events.revokedGrants).toEqual([])
     } finally {
