@@ -2,7 +2,7 @@
  * Where the shared store is and how to reach it, as libpq reads it: the
  * `postgres://` URL first, then the standard environment (`PGHOST`, `PGPORT`,
  * `PGUSER`, `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`,
- * `PGCONNECT_TIMEOUT`, `PGPASSFILE`), then `~/.pgpass` for the password
+ * `PGCONNECT_TIMEOUT`, `PGOPTIONS`, `PGPASSFILE`), then `~/.pgpass` for the password
  * (shared/SPEC.md "Shared store"). Pure apart from reading the pgpass and CA
  * files through the injected reader. The password is kept apart from
  * everything printable: `location` is `host:port/db`, never more.
@@ -27,6 +27,8 @@ export interface PostgresTarget {
   /** Where that CA came from (a path, or `system`), for messages. */
   sslrootcertFrom?: string
   connectTimeoutMs: number
+  /** libpq's `options` (`-c search_path=fleet`): the URL's, else PGOPTIONS; sent at connect time. */
+  options?: string
   /** `host:port/db`: the only form of the target in messages and `status`. */
   location: string
 }
@@ -43,6 +45,13 @@ export interface TargetSources {
 }
 
 const SSL_MODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']
+/**
+ * The URL parameters (libpq's keywords) the shared store acts on. Any other
+ * (sslcert, target_session_attrs, a typo) is refused rather than dropped: a
+ * runner that silently ignored one could end up in another store than the
+ * fleet's (another search_path), or connect without the client certificate meant.
+ */
+const URL_PARAMETERS: readonly string[] = ['host', 'port', 'dbname', 'user', 'password', 'sslmode', 'sslrootcert', 'connect_timeout', 'options']
 /** shared/SPEC.md: unreachable within PGCONNECT_TIMEOUT, default 10 s. */
 const DEFAULT_CONNECT_TIMEOUT_S = 10
 
@@ -56,6 +65,13 @@ export function resolvePostgresTarget(url: string, sources: TargetSources): Post
   }
   const env = sources.env
   const query = parsed.searchParams
+  for (const name of query.keys()) {
+    if (URL_PARAMETERS.includes(name)) continue
+    throw configError(
+      `the shared store URL names the parameter ${JSON.stringify(name.slice(0, 40))}, which oauth-cli does not use (its value was not read)`,
+      `remove it from the URL; the URL takes ${URL_PARAMETERS.join(', ')} (libpq's names), and the PG* environment variables what it leaves out`,
+    )
+  }
   const host = decodeURIComponent(parsed.hostname.replace(/^\[(.*)\]$/, '$1')) || query.get('host') || env.PGHOST || 'localhost'
   if (host.startsWith('/')) {
     throw configError('the shared store must be reached over TCP, not a Unix socket', 'give a host name in the URL or PGHOST')
@@ -86,8 +102,14 @@ export function resolvePostgresTarget(url: string, sources: TargetSources): Post
     sslmode: sslmode as SslMode,
     ...rootCert(query.get('sslrootcert') ?? env.PGSSLROOTCERT, sslmode as SslMode, sources),
     connectTimeoutMs: connectTimeout(query.get('connect_timeout') ?? env.PGCONNECT_TIMEOUT) * 1000,
+    ...optionsOf(query.get('options') ?? env.PGOPTIONS),
     location,
   }
+}
+
+/** libpq's `options`, as given (an empty one is none). */
+function optionsOf(text: string | undefined): { options?: string } {
+  return text === undefined || text.trim() === '' ? {} : { options: text }
 }
 
 /** libpq: zero or negative means wait forever; values below 2 are raised to 2. Here "forever" is the default, and a wait is at most what a timer holds. */

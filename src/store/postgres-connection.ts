@@ -191,6 +191,8 @@ function clientConfig(target: PostgresTarget, ssl: ClientConfig['ssl']): ClientC
     },
     ssl,
     connectionTimeoutMillis: target.connectTimeoutMs,
+    // The URL's options over PGOPTIONS (which the driver would read itself), as libpq: one search_path for both ways.
+    ...(target.options !== undefined ? { options: target.options } : {}),
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: CLIENT_QUERY_TIMEOUT_MS,
     application_name: 'oauth-cli',

@@ -111,3 +111,21 @@ describe('readPgpass', () => {
     expect(resolvePostgresTarget('postgres://ci@db.internal/oauth', sources({ PGPASSWORD: 'env' }, files)).password).toBe('env')
   })
 })
+
+describe('the URL\'s parameters', () => {
+  it('takes libpq\'s options from the URL over PGOPTIONS, and PGOPTIONS when the URL has none', () => {
+    expect(resolvePostgresTarget('postgres://ci@db/oauth?options=-c%20search_path%3Dfleet', sources({ PGOPTIONS: '-c search_path=other' })).options).toBe('-c search_path=fleet')
+    expect(resolvePostgresTarget('postgres://ci@db/oauth', sources({ PGOPTIONS: '-c search_path=other' })).options).toBe('-c search_path=other')
+    expect(resolvePostgresTarget('postgres://ci@db/oauth', sources()).options).toBeUndefined()
+  })
+
+  it('refuses a parameter it would not act on (exit 2), naming it and never its value', () => {
+    for (const name of ['sslcert', 'target_session_attrs', 'search_path', 'pasword']) {
+      const err = thrown(() => resolvePostgresTarget(`postgres://ci@db/oauth?${name}=v4lue-s3cret`, sources()))
+      expect(err.kind).toBe('config')
+      expect(err.message).toContain(`parameter "${name}"`)
+      expect(err.message + (err.hint ?? '')).not.toContain('v4lue-s3cret')
+      expect(err.hint).toContain('options')
+    }
+  })
+})
