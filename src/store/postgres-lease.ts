@@ -39,8 +39,9 @@ export function leaseSecondsFrom(env: Readonly<Record<string, string | undefined
   const raw = env.OAUTH_CLI_LEASE_SECONDS
   if (raw === undefined || raw === '') return DEFAULT_LEASE_SECONDS
   const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new StoreError('config', 'OAUTH_CLI_LEASE_SECONDS', `OAUTH_CLI_LEASE_SECONDS must be a number of seconds from 1 to 3600, got ${JSON.stringify(raw)}`, {
+  // Decimal only (Number() also reads 0x10 and 1e1); fractions are allowed, so the range is said as it is checked.
+  if (!/^\d+(\.\d+)?$/.test(raw) || n <= 0 || n > 3600) {
+    throw new StoreError('config', 'OAUTH_CLI_LEASE_SECONDS', `OAUTH_CLI_LEASE_SECONDS must be a number of seconds above 0 and at most 3600 (such as 30 or 2.5), got ${JSON.stringify(raw.slice(0, 40))}`, {
       hint: 'unset OAUTH_CLI_LEASE_SECONDS for the default of 30 s',
     })
   }

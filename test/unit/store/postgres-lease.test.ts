@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPostgresLocker } from '../../../src/store/postgres-lease'
+import { createPostgresLocker, leaseSecondsFrom } from '../../../src/store/postgres-lease'
 import type { Connection } from '../../../src/store/postgres-connection'
 
 /** A database that grants every lease and every renewal at once. */
@@ -53,5 +53,19 @@ describe('the shared store\'s lease', () => {
       return hold.signal.aborted
     })
     expect(aborted).toBe(false)
+  })
+})
+
+describe('OAUTH_CLI_LEASE_SECONDS', () => {
+  it('takes decimal seconds above 0 up to 3600, fractions included', () => {
+    expect(leaseSecondsFrom({})).toBe(30)
+    expect(leaseSecondsFrom({ OAUTH_CLI_LEASE_SECONDS: '2.5' })).toBe(2.5)
+    expect(leaseSecondsFrom({ OAUTH_CLI_LEASE_SECONDS: '3600' })).toBe(3600)
+  })
+
+  it('refuses anything else, saying the range as it is checked (0x10 and 1e1 are not read as numbers)', () => {
+    for (const raw of ['0', '0x10', '1e1', '-1', '3601', 'soon', ' 30']) {
+      expect(() => leaseSecondsFrom({ OAUTH_CLI_LEASE_SECONDS: raw })).toThrow(/above 0 and at most 3600/)
+    }
   })
 })
