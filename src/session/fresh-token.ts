@@ -54,8 +54,8 @@ export async function getFreshCredential(
   const view = versionedView(store)
   // While waiting, a refresh that landed meanwhile is taken as it is, without queueing for the lock; a Ctrl-C ends the wait.
   const beforeWait = (): void => refuseIfInterrupted(deps.interrupt)
+  // Both lockers call beforeWait before each look (the shared store's lease before its recheck).
   const recheck = async (): Promise<StoredCredential | undefined> => {
-    beforeWait()
     const now = await view.getVersioned(key)
     if (now.status !== 'found') return undefined
     if (refreshedElsewhere(current, now.credential, deps.clock.now(), options)) return now.credential

@@ -76,12 +76,11 @@ export function validateCredential(value: unknown): ParseResult {
   // here, not all RFC 6749 A.12/A.17 forbid (toTokenSet holds new answers to printable ASCII): a stored token someone
   // could use stays readable. Such an access token beside a grant that renews it (a good refresh token, the client
   // credentials grant) is read as no access token, expired: the grant is kept and used, and that token never printed or sent.
+  // Each token is looked at once (this runs on every read of every credential).
   const unusableAccessToken = CONTROL.test(value.access_token as string)
-  for (const field of TOKENS) {
-    if (typeof value[field] !== 'string' || !CONTROL.test(value[field])) continue
-    if (field === 'access_token' && renewsWithoutAccessToken(value)) continue
-    return fieldError(field, 'not a token: it holds line breaks or control characters')
-  }
+  const unusableRefreshToken = typeof value.refresh_token === 'string' && CONTROL.test(value.refresh_token)
+  if (unusableAccessToken && !renewsWithoutAccessToken(value, unusableRefreshToken)) return notAToken('access_token')
+  if (unusableRefreshToken) return notAToken('refresh_token')
   if (!Array.isArray(value.scope) || !value.scope.every((s) => typeof s === 'string')) {
     return fieldError('scope', 'not an array of strings')
   }
@@ -111,10 +110,14 @@ export function validateCredential(value: unknown): ParseResult {
 const LONG_EXPIRED = '1970-01-01T00:00:00.000Z'
 
 /** An OAuth credential whose grant renews it without its access token: a refresh token that is a token, or client credentials. */
-function renewsWithoutAccessToken(value: Record<string, unknown>): boolean {
+function renewsWithoutAccessToken(value: Record<string, unknown>, unusableRefreshToken: boolean): boolean {
   if (value.kind !== 'oauth') return false
   const refresh = value.refresh_token
-  return (typeof refresh === 'string' && refresh !== '' && !CONTROL.test(refresh)) || value.grant === 'client_credentials'
+  return (typeof refresh === 'string' && refresh !== '' && !unusableRefreshToken) || value.grant === 'client_credentials'
+}
+
+function notAToken(field: (typeof TOKENS)[number]): ParseResult {
+  return fieldError(field, 'not a token: it holds line breaks or control characters')
 }
 
 /** A local store's CredentialMark (store/versioned.ts): its kind and text fields. */

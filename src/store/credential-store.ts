@@ -282,6 +282,6 @@ export interface Locker {
 export interface LockOptions<T> {
   /** Asked between attempts: undefined to keep waiting, or the answer the lock was wanted for. */
   recheck?: () => Promise<T | undefined>
-  /** Called before each wait between attempts (the machine's lock): what it throws ends the wait with that error. */
+  /** Called in each wait between attempts (the machine's lock; the lease, before each recheck): what it throws ends the wait with that error. */
   beforeWait?: () => void
 }

@@ -11,11 +11,11 @@
  * private files are (store/private-dir.ts), into a directory that is the
  * user's alone, never through a link planted there.
  */
-import { closeSync, fstatSync, mkdirSync, rmSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, rmSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { openWithoutBlocking, othersCanWrite, readOpenFile } from '../platform/trusted-file'
 import { StoreError } from './credential-store'
-import { guardPrivateDir, writePrivateFile, type PrivateDirName } from './private-dir'
+import { ensurePrivateDir, writePrivateFile, type PrivateDirName } from './private-dir'
 
 const FILE = 'keychain-fallback.json'
 const FALLBACK_MEMORY_MS = 24 * 3600_000
@@ -95,10 +95,7 @@ function isOurMemo(stats: Stats): boolean {
  */
 export async function rememberFallback(stateDir: string, memory: FallbackMemory, notice?: (line: string) => void): Promise<void> {
   try {
-    if (!guardPrivateDir(stateDir, STATE)) {
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 })
-      guardPrivateDir(stateDir, STATE)
-    }
+    ensurePrivateDir(stateDir, STATE)
     await writePrivateFile(stateDir, FILE, `${JSON.stringify(memory)}\n`)
   } catch (err) {
     if (err instanceof StoreError && err.kind === 'insecure') notice?.(`oauth-cli: the keychain fall-back is not remembered: ${err.message}`)

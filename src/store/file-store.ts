@@ -18,7 +18,6 @@ import {
   fchmodSync,
   fstatSync,
   fsync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -45,8 +44,8 @@ import {
   type StoredCredential,
 } from './credential-store'
 import { parseJsonOrUndefined } from '../platform/json'
-import { errnoCode, fsError as ioError, mkdirPrivate, nonRegularFile, unlessMissing } from './fs-ops'
-import { CHECK_OWNERSHIP, checkPrivate, guardPrivateDir, insecure, syncDir, writePrivateFile, type PrivateDirName } from './private-dir'
+import { errnoCode, fsError as ioError, nonRegularFile, unlessMissing } from './fs-ops'
+import { CHECK_OWNERSHIP, checkPrivate, ensurePrivateDir, guardPrivateDir, insecure, syncDir, writePrivateFile, type PrivateDirName } from './private-dir'
 
 export interface FileStoreOptions {
   /** `$XDG_DATA_HOME/oauth-cli`; credentials go in its `credentials` subdirectory. */
@@ -389,9 +388,8 @@ async function probeWrite(dir: string, bytes: number): Promise<void> {
  * calls for nothing.
  */
 async function ensureDir(dir: string, say: Say): Promise<void> {
-  if (guardDir(dir, say)) return
-  await mkdirPrivate(async (path, options) => mkdirSync(path, options), dir, (err) => ioError('create', dir, err))
-  guardDir(dir, say)
+  const stats = ensurePrivateDir(dir, CREDENTIALS, (err) => ioError('create', dir, err))
+  if (stats && CHECK_OWNERSHIP && (stats.mode & 0o077) !== 0) makePrivate(dir, stats, 'directory', (mode) => chmodSync(dir, mode), say)
 }
 
 /**

@@ -11,7 +11,7 @@
  * its lease never overwrites a newer credential (session/refresh.ts).
  */
 import { randomBytes } from 'node:crypto'
-import type { Hold, Locker } from './credential-store'
+import type { Hold, Locker, LockOptions } from './credential-store'
 import { StoreError } from './credential-store'
 import type { Connection } from './postgres-connection'
 
@@ -54,7 +54,7 @@ export function createPostgresLocker(connection: Connection, ready: () => Promis
     async withLock(name, fn, lockOptions) {
       await ready()
       const fence = randomBytes(16).toString('hex')
-      const lease = await acquire(connection, name, fence, ttlMs, options.holder, lockOptions?.recheck)
+      const lease = await acquire(connection, name, fence, ttlMs, options.holder, lockOptions ?? {})
       if ('answer' in lease) return lease.answer
       const keeper = keepLease(connection, name, fence, ttlMs, lease.deadline)
       try {
@@ -81,7 +81,7 @@ async function acquire<T>(
   fence: string,
   ttlMs: number,
   holder: string,
-  recheck: (() => Promise<T | undefined>) | undefined,
+  { recheck, beforeWait }: LockOptions<T>,
 ): Promise<Acquired | { answer: T }> {
   const giveUpAt = performance.now() + 2 * ttlMs + GIVE_UP_EXTRA_MS
   let seen: { holder: string; remainingMs: number } | undefined
@@ -104,6 +104,8 @@ async function acquire<T>(
     if (row?.holder) seen = { holder: row.holder, remainingMs: Math.max(0, row.remaining_ms ?? 0) }
     if (performance.now() >= giveUpAt) throw gaveUp(connection, name, 2 * ttlMs + GIVE_UP_EXTRA_MS, seen)
     await sleep(POLL_MS + Math.floor(Math.random() * POLL_MS))
+    // What ends the wait (a Ctrl-C) is asked after each pause, before anything more is read or tried.
+    beforeWait?.()
     const answer = await recheck?.()
     if (answer !== undefined) return { answer }
   }

@@ -8,7 +8,7 @@
  * and nothing in it is read or written. Files are written into one whole
  * (writePrivateFile): 0600 from creation, never through a link planted there.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { othersCanWrite } from '../platform/trusted-file'
 import { randomHex } from '../platform/unique-name'
@@ -125,6 +125,24 @@ function checkAbove(path: string, dir: string, name: PrivateDirName): boolean {
  */
 function othersCanWriteDir(stats: Stats, euid: number): boolean {
   return (stats.mode & 0o1000) === 0 && othersCanWrite(stats, euid, (process.getegid as () => number)())
+}
+
+/**
+ * A private directory checked (guardPrivateDir), and made first (`mkdir -p`,
+ * 0700) when it is not there yet, then checked again: its stats once it
+ * passed, or undefined if it vanished meanwhile. Checked first, as most calls
+ * find it there: a mkdir of what exists is system calls for nothing. A failed
+ * mkdir goes through `fail`.
+ */
+export function ensurePrivateDir(dir: string, name: PrivateDirName, fail: (err: unknown) => Error = (err) => fsError('create', dir, err)): Stats | undefined {
+  const found = guardPrivateDir(dir, name)
+  if (found) return found
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw fail(err)
+  }
+  return guardPrivateDir(dir, name)
 }
 
 /** Refuses `path` (`the credentials file …`) unless the user owns it and no group or other user can write it. */
