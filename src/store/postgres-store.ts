@@ -402,6 +402,20 @@ async function ensureSchema(connection: Connection): Promise<void> {
     )
   } catch (err) {
     await connection.script('ROLLBACK').catch(() => undefined)
+    // SQLSTATE 3F000: no schema of the search_path exists (a mistyped options=-c search_path=… or PGOPTIONS); a GRANT fixes nothing.
+    if (err instanceof StoreError && (err.cause as { code?: unknown } | undefined)?.code === '3F000') {
+      const [row] = await connection.query<{ path: string }>("SELECT current_setting('search_path') AS path", []).catch(() => [])
+      const path = row ? ` (search_path ${JSON.stringify(row.path.slice(0, 200))})` : ''
+      throw new StoreError(
+        'config',
+        connection.target.location,
+        `the tables of the shared store do not exist in ${connection.target.location}, and none of the schemas of the connection's search_path exists to create them in${path}`,
+        {
+          cause: err,
+          hint: 'name an existing schema in search_path (options=-c search_path=… in the URL, or PGOPTIONS), or create that schema first (CREATE SCHEMA …)',
+        },
+      )
+    }
     if (err instanceof StoreError && err.kind === 'denied') {
       throw new StoreError(
         'denied',

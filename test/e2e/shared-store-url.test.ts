@@ -41,6 +41,20 @@ describe.skipIf(skip)('the shared store URL\'s parameters', () => {
       await fleet.close()
     }
   }, 60_000)
+
+  it('a search_path naming no existing schema is said as such (exit 2), not as missing CREATE rights', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      const viaUrl = `${fleet.url}?options=${encodeURIComponent('-c search_path=nosuch')}`
+      const run = await fleet.runners[0]!.cli(['token', 'oidc'], { env: { OAUTH_CLI_STORE: viaUrl } })
+      expectExit(run, 2)
+      expect(run.stderr).toContain('none of the schemas of the connection\'s search_path exists')
+      expect(run.stderr).toContain('search_path "nosuch"')
+      expect(run.stderr).not.toContain('GRANT CREATE')
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
 })
 
 describe.skipIf(!skip)('the shared store URL\'s parameters (skipped)', () => {
