@@ -7,8 +7,11 @@
  */
 import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
+import { ListenError } from '../oauth/callback-server'
 import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { InputError } from './errors'
+import { PROVIDER_NAME_PATTERN } from '../providers/schema'
+import { DEFAULT_PROFILE, isValidProfileName } from './profiles'
 import { startLoginTimer } from './login-timeout'
 import {
   chooseRedirectUri,
@@ -50,13 +53,37 @@ export function decodeRemoteRequest(text: string): RemoteRequest {
     throw new InputError('the remote login request is incomplete; copy the whole command again')
   }
   const request = value as unknown as RemoteRequest
-  if (request.display_name !== undefined && (typeof request.display_name !== 'string' || request.display_name.length > 200)) {
-    throw new InputError('the remote login request is not one this tool made (unexpected display name)')
+  // The line came from another machine or a chat: its names follow the rules a config file and --profile do (no
+  // terminal escapes, nothing a store could not key), as `login --remote` made them.
+  if (!PROVIDER_NAME_PATTERN.test(request.provider)) throw notMade('its provider is not a provider name')
+  if (!isValidProfileName(request.profile)) throw notMade('its profile is not a profile name')
+  if (request.display_name !== undefined && (typeof request.display_name !== 'string' || request.display_name.length > 200 || CONTROL.test(request.display_name))) {
+    throw notMade('unexpected display name')
   }
-  if (!/^https?:$/.test(new URL(request.authorize_url).protocol) || !isLoopbackRedirectUri(new URL(request.redirect_uri))) {
-    throw new InputError('the remote login request is not one this tool made (unexpected URLs)')
+  const authorizeUrl = parsedUrl(request.authorize_url)
+  const redirectUri = parsedUrl(request.redirect_uri)
+  if (!authorizeUrl || !redirectUri || !/^https?:$/.test(authorizeUrl.protocol) || !isLoopbackRedirectUri(redirectUri)) {
+    throw notMade('unexpected URLs')
   }
   return request
+}
+
+/** C0 and C1 controls and DEL: terminal escapes. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+function notMade(why: string): InputError {
+  return new InputError(
+    `the remote login request is not one this tool made (${why})`,
+    'copy the whole command `oauth-cli login --remote` printed, or run that login again for a new one',
+  )
+}
+
+function parsedUrl(text: string): URL | undefined {
+  try {
+    return new URL(text)
+  } catch {
+    return undefined
+  }
 }
 
 export function encodeRemoteAnswer(answer: RemoteAnswer): string {
@@ -129,13 +156,17 @@ export async function authorizeForRemote(
   onEvent: (event: LoginEvent) => void,
 ): Promise<string> {
   const timeout = new AbortController()
-  const server = await deps.listen({
-    redirectUri: new URL(request.redirect_uri),
-    expectedState: request.state as State,
-    providerName: request.display_name ?? request.provider,
-    profile: request.profile,
-    signal: timeout.signal,
-  })
+  const server = await deps
+    .listen({
+      redirectUri: new URL(request.redirect_uri),
+      expectedState: request.state as State,
+      providerName: request.display_name ?? request.provider,
+      profile: request.profile,
+      signal: timeout.signal,
+    })
+    .catch((err: unknown) => {
+      throw err instanceof ListenError ? cannotListen(err, request) : err
+    })
   const timer = startLoginTimer(deps, options.timeoutSeconds, request.provider, timeout)
   try {
     const opened = options.noBrowser ? undefined : await deps.browser.open(request.authorize_url)
@@ -155,4 +186,15 @@ export async function authorizeForRemote(
     timer.stop()
     await server.close()
   }
+}
+
+/**
+ * The port is the request's (the redirect URI registered with the provider, chosen by `login --remote`):
+ * `authorize` has no --port, so the way to another port is a new request from the other machine.
+ */
+function cannotListen(err: ListenError, request: RemoteRequest): InputError {
+  const other = `or run \`oauth-cli login ${request.provider}${request.profile === DEFAULT_PROFILE ? '' : ` --profile ${request.profile}`} --remote --port <n>\` again on the other machine with another port registered with the provider, and use its new command`
+  return err.code === 'port_in_use'
+    ? new InputError(`port ${err.port} on ${err.host} is already in use, so the login callback cannot be received`, `stop what is using port ${err.port} and run this again, ${other}`)
+    : new InputError(`cannot listen on ${err.host}:${err.port} for the login callback`, `run this as a user who may listen on port ${err.port}, ${other}`)
 }

@@ -7,6 +7,7 @@ import { authorizeForRemote, decodeRemoteRequest } from '../../session/remote-lo
 import type { Deps } from '../deps'
 import type { ExitCode } from '../errors'
 import { describeEvent } from './login'
+import { escapeControls } from '../../platform/terminal-text'
 import type { Command } from 'commander'
 import { addCommonOptions, addFlags, readFlags, type CommandContext } from '../command-kit'
 import { AUTHORIZE_FLAGS, type CommonOptions } from '../options'
@@ -35,7 +36,8 @@ export async function executeAuthorize(opts: AuthorizeOptions, deps: Deps): Prom
     request,
     { noBrowser: !opts.browser, timeoutSeconds: opts.timeoutSeconds },
     deps,
-    (event) => deps.io.stderr.write(describeEvent(event, request.provider)),
+    // The name is checked (decodeRemoteRequest) and escaped too: the line is someone else's text.
+    (event) => deps.io.stderr.write(describeEvent(event, escapeControls(request.provider))),
   )
   deps.io.stderr.write('Paste this line into the waiting `oauth-cli login --remote`:\n')
   deps.io.stdout.write(`${answer}\n`)

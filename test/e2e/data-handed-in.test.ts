@@ -1,0 +1,70 @@
+/**
+ * Data someone hands the tool (a remote login request line, a bundle, a pasted
+ * or environment token, Tidio's key pair from the environment or ./.env): a
+ * bad one is refused with exit 2 and a message naming what was wrong and
+ * where it came from, before anything is stored or sent; nothing it carries
+ * reaches the terminal raw; and a request that cannot be built is never
+ * reported as a network failure.
+ */
+import { createServer, type Server } from 'node:net'
+import { describe, expect } from 'vitest'
+import { expectExit, it, SUITE, type World } from './world'
+
+function remoteRequest(fields: Record<string, unknown>): string {
+  const request = { provider: 'acme', profile: 'default', authorize_url: 'https://idp.example/authorize', redirect_uri: 'http://127.0.0.1:38999/callback', state: 's', ...fields }
+  return `oauth-cli-remote:v1:${Buffer.from(JSON.stringify(request)).toString('base64url')}`
+}
+
+async function authorize(world: World, fields: Record<string, unknown>) {
+  return world.cli(['authorize', remoteRequest(fields), '--no-browser', '--timeout', '2'])
+}
+
+/** A listener holding a loopback port, as another program would. */
+async function holdPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return { port: (server.address() as { port: number }).port, server }
+}
+
+const ESC = '\u001b'
+
+describe('authorize with a request line someone else made', SUITE, () => {
+  it('refuses a provider or profile name no command takes, and never prints its escapes', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    for (const fields of [{ provider: `p${ESC}]0;PWNED\u0007${ESC}[31mRED` }, { profile: `de${ESC}[2Jfault` }]) {
+      const run = await authorize(world, fields)
+      expectExit(run, 2)
+      expect(run.stderr).not.toContain(ESC)
+      expect(run.stderr).not.toContain('\u0007')
+      expect(run.stderr).toMatch(/remote login request/)
+      expect(run.stderr).toMatch(Object.hasOwn(fields, 'provider') ? /provider/ : /profile/)
+    }
+  })
+
+  it('answers a malformed URL in it with exit 2 and the request\'s own message', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    for (const fields of [{ authorize_url: 'not a url' }, { redirect_uri: '::::' }]) {
+      const run = await authorize(world, fields)
+      expectExit(run, 2)
+      expect(run.stderr).toMatch(/the remote login request is not one this tool made/)
+      expect(run.stderr).not.toMatch(/unexpected error|Invalid URL|--verbose/)
+    }
+  })
+
+  it('on a busy redirect port, advises what works for authorize, not a --port it does not have', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const held = await holdPort()
+    try {
+      const run = await authorize(world, { redirect_uri: `http://127.0.0.1:${held.port}/callback` })
+      expectExit(run, 2)
+      expect(run.stderr).toContain(`port ${held.port} on 127.0.0.1 is already in use`)
+      expect(run.stderr).not.toMatch(/pass --port/)
+      expect(run.stderr).toMatch(/oauth-cli login acme --remote --port <n>/)
+    } finally {
+      held.server.close()
+    }
+  })
+})
