@@ -7,7 +7,7 @@ import { isReaderGone } from '../platform/io'
 import { escapeControls } from '../platform/terminal-text'
 import { contextOf, rememberContext, type ErrorContext } from './error-context'
 import { hintWithSuggestion } from './suggest'
-import { ResponseTooLargeError, TransportError, type ProxyProblem } from '../http/types'
+import { ResponseTooLargeError, TransportError, UnsendableRequestError, type ProxyProblem } from '../http/types'
 import { ListenError } from '../oauth/callback-server'
 import { AuthorizationDeniedError, OAuthError, ProtocolError } from '../oauth/errors'
 import { ConfigError } from '../providers/errors'
@@ -126,6 +126,13 @@ export function toCliError(err: unknown): CliError {
       hint: `the ${err.part === 'body' ? 'body' : 'headers'} of this answer went over the tool's cap, so it was not used; check that the URL is the endpoint meant, or ask the provider why it answers this much`,
       cause: err,
     })
+  }
+  if (err instanceof UnsendableRequestError) {
+    // Refused while building it: nothing was sent, the network is fine (exit 1, as an answer refused).
+    const context = contextOf(err)
+    const from = context ? ` for ${context.provider} (profile ${context.profile})` : ''
+    const fix = err.header === 'authorization' && context ? `the stored credential cannot be sent: replace it (${loginHint(context.provider, context.profile, context)})` : 'check the headers given with -H and api_headers in the config file'
+    return new CliError(`${err.message.replace(/^the request/, `the request${from}`)}`, { exitCode: 1, hint: `nothing was sent; ${fix}`, cause: err })
   }
   if (err instanceof TransportError) {
     const context = contextOf(err)

@@ -5,7 +5,7 @@
  * sends no request loads neither.
  */
 import { redactText } from './redact'
-import { ResponseTooLargeError, TransportError, type ProxyProblem, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
+import { ResponseTooLargeError, TransportError, UnsendableRequestError, type ProxyProblem, type HttpClient, type HttpClientOptions, type HttpHeaders, type HttpRequestInit, type RequestHeaders, type TransportErrorKind } from './types'
 import type { Env } from '../platform/process'
 import { describeProxy, usesProxy, type ProxyChoice } from './proxy'
 
@@ -190,6 +190,8 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
     const limit = MAX_HEADER_BYTES / 1024
     return new ResponseTooLargeError('headers', safeUrl(url), MAX_HEADER_BYTES, `the response headers from ${target} are larger than ${limit} KiB, more than this tool reads`)
   }
+  const unsendable = unsendableRequest(chain, url, target, err)
+  if (unsendable) return unsendable
   if (proxy && via) {
     const failed = proxyFailure(chain, proxy, via, target)
     if (failed) {
@@ -204,6 +206,32 @@ export function toTransportError(err: unknown, url: URL, signal?: AbortSignal | 
   const detail = chain.map((e) => e.message).find((m): m is string => typeof m === 'string' && m !== 'fetch failed')
   const suffix = detail ? ` (${redactText(detail)})` : ''
   return new TransportError('other', safeUrl(url), `request to ${host} failed${suffix}`, { cause: err })
+}
+
+/**
+ * Node (and undici behind a proxy) refusing to build the request: a header value
+ * or name, a method or a path it may not carry. Thrown before any byte is sent,
+ * so it is about the request, not the network. The value is never quoted (it may
+ * be a token), only the header's name.
+ */
+const UNSENDABLE_CODES = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS'])
+/** undici's invalid arguments that are the request's own (it names a proxy's 407 to a forwarded request so too). */
+const UNDICI_UNSENDABLE = /^invalid (\S+ header|header key|request path|request method)$/
+
+function isUnsendable(e: ReturnType<typeof errorChain>[number]): boolean {
+  if (typeof e.code !== 'string') return false
+  return UNSENDABLE_CODES.has(e.code) || (e.code === 'UND_ERR_INVALID_ARG' && typeof e.message === 'string' && UNDICI_UNSENDABLE.test(e.message))
+}
+
+function unsendableRequest(chain: ReturnType<typeof errorChain>, url: URL, target: string, err: unknown): UnsendableRequestError | undefined {
+  const item = chain.find(isUnsendable)
+  if (item === undefined) return undefined
+  const message = typeof item.message === 'string' ? item.message : ''
+  // Node: 'Invalid character in header content ["authorization"]'; undici: 'invalid authorization header'.
+  const named = /\["([!#$%&'*+.^_`|~0-9A-Za-z-]+)"\]/.exec(message)?.[1] ?? /^invalid ([!#$%&'*+.^_`|~0-9A-Za-z-]+) header$/i.exec(message)?.[1]
+  const header = named?.toLowerCase()
+  const what = header ? `its "${header}" header holds characters no HTTP header may carry` : `it could not be built (${redactText(message)})`
+  return new UnsendableRequestError(safeUrl(url), `the request to ${target} was not sent: ${what}`, header, { cause: err })
 }
 
 /**

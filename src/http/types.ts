@@ -131,6 +131,23 @@ export class ResponseTooLargeError extends TransportError {
   }
 }
 
+/**
+ * A request refused while it was being built, before anything was sent: a
+ * header holding a character no header may carry (Node's ERR_INVALID_CHAR,
+ * undici's invalid argument). The network is not involved: nothing to retry,
+ * and never "check your network". A TransportError still (the port rejects
+ * only with those), never retried; `header` names the header when known.
+ */
+export class UnsendableRequestError extends TransportError {
+  readonly header: string | undefined
+
+  constructor(url: string, message: string, header: string | undefined, options?: { cause?: unknown }) {
+    super('other', url, message, options)
+    this.name = 'UnsendableRequestError'
+    this.header = header
+  }
+}
+
 export interface HttpClientOptions {
   /** Per request: connect, headers and each wait for the next body chunk bounded by this many ms. */
   timeoutMs?: number

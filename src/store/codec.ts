@@ -49,6 +49,9 @@ const TOKENS = ['access_token', 'refresh_token'] as const
 /** C0 controls (CR, LF, NUL, tab…), DEL and C1 controls. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
+/** An HTTP auth scheme's characters (RFC 9110 §5.6.2 tchar), or empty (read as Bearer). */
+const AUTH_SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]*$/
+
 const GRANTS: readonly unknown[] = ['authorization_code', 'device_code', 'client_credentials'] satisfies Array<
   NonNullable<StoredCredential['grant']>
 >
@@ -81,6 +84,15 @@ export function validateCredential(value: unknown): ParseResult {
   const unusableRefreshToken = typeof value.refresh_token === 'string' && CONTROL.test(value.refresh_token)
   if (unusableAccessToken && !renewsWithoutAccessToken(value, unusableRefreshToken)) return notAToken('access_token')
   if (unusableRefreshToken) return notAToken('refresh_token')
+  // token_type is the scheme before the token in that same header (RFC 7235 auth-scheme = token, RFC 9110 tchar): this tool
+  // only ever stored Bearer in some case, or "static". The client id and secret go in a form body or a Basic header, and
+  // status/export print the id: RFC 6749 A.1, A.2 (VSCHAR) allow no control characters in either.
+  if (!AUTH_SCHEME.test(value.token_type as string)) {
+    return fieldError('token_type', 'not a token type: it holds characters other than letters, digits and !#$%&\'*+.^_`|~-')
+  }
+  for (const field of ['client_id', 'client_secret'] as const) {
+    if (typeof value[field] === 'string' && CONTROL.test(value[field])) return fieldError(field, 'not usable: it holds line breaks or control characters')
+  }
   if (!Array.isArray(value.scope) || !value.scope.every((s) => typeof s === 'string')) {
     return fieldError('scope', 'not an array of strings')
   }

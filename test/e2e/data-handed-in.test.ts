@@ -8,7 +8,9 @@
  */
 import { createServer, type Server } from 'node:net'
 import { describe, expect } from 'vitest'
-import { expectExit, it, SUITE, type World } from './world'
+import { decodeBundle, encodeBundle } from '../../src/session/bundle'
+import type { StoredCredential } from '../../src/store/credential-store'
+import { apiRequests, expectExit, it, loginAcme, parseStdout, SUITE, type World } from './world'
 
 function remoteRequest(fields: Record<string, unknown>): string {
   const request = { provider: 'acme', profile: 'default', authorize_url: 'https://idp.example/authorize', redirect_uri: 'http://127.0.0.1:38999/callback', state: 's', ...fields }
@@ -66,5 +68,51 @@ describe('authorize with a request line someone else made', SUITE, () => {
     } finally {
       held.server.close()
     }
+  })
+})
+
+/** The stored credential of a fresh `acme` login, as a bundle would carry it. */
+async function exportedCredential(world: World): Promise<StoredCredential> {
+  await loginAcme(world)
+  const exported = await world.cli(['export', 'acme'])
+  expectExit(exported, 0)
+  const decoded = decodeBundle(exported.stdout)
+  if (!decoded.ok) throw new Error(decoded.reason)
+  return decoded.credential
+}
+
+describe('import of a tampered bundle', SUITE, () => {
+  it('refuses a token_type, client_id or client_secret with control characters, naming the field (exit 2, nothing stored)', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const good = await exportedCredential(world)
+    expectExit(await world.cli(['logout', 'acme', '--local']), 0)
+    const cases: Array<[keyof StoredCredential, string]> = [
+      ['token_type', 'Bearer\r\nX-Evil: 1'],
+      ['token_type', `Bearer${ESC}]0;PWN\u0007`],
+      ['client_id', `test-client${ESC}[31m`],
+      ['client_secret', 'sec\r\nret'],
+    ]
+    for (const [field, value] of cases) {
+      const run = await world.cli(['import'], { stdin: `${encodeBundle({ ...good, [field]: value } as StoredCredential)}\n` })
+      expectExit(run, 2)
+      expect(run.stderr).toContain(`"${field}"`)
+      expect(run.stderr).not.toContain(ESC)
+      expect(run.stderr).not.toContain('X-Evil')
+    }
+    const status = await world.cli(['status', '--json'])
+    expect(parseStdout<unknown[]>(status)).toEqual([])
+  })
+
+  it('says a header that cannot be built is no network failure (an access token no header can carry)', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const good = await exportedCredential(world)
+    const stored = { ...good, access_token: 'tok€', expires_at: new Date(Date.now() + 3600_000).toISOString() }
+    expectExit(await world.cli(['import'], { stdin: `${encodeBundle(stored)}\n` }), 0)
+    const run = await world.cli(['call', 'acme', '/me'])
+    expectExit(run, 1)
+    expect(run.stderr).not.toMatch(/cannot reach|check your network/)
+    expect(run.stderr).toMatch(/not sent/)
+    expect(run.stderr).toMatch(/authorization/)
+    expect(apiRequests(world.fp)).toEqual([])
   })
 })

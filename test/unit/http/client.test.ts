@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { prepareRequest, toTransportError } from '../../../src/http/client'
-import { TransportError } from '../../../src/http/types'
+import { TransportError, UnsendableRequestError } from '../../../src/http/types'
 
 const url = new URL('https://api.example.com/oauth/token?code=s3cr3t-code')
 
@@ -74,6 +74,17 @@ describe('toTransportError', () => {
       expect(mapped.message).toBe(message)
       expect(mapped.message).not.toMatch(/bob|s3cr3t-pw/)
     })
+  })
+
+  it('tells a request refused while it was built (a header no request may carry) from a network failure', () => {
+    for (const err of [coded('ERR_INVALID_CHAR', 'Invalid character in header content ["authorization"]'), coded('UND_ERR_INVALID_ARG', 'invalid authorization header')]) {
+      const mapped = toTransportError(err, url)
+      expect(mapped).toBeInstanceOf(UnsendableRequestError)
+      expect((mapped as UnsendableRequestError).header).toBe('authorization')
+      expect(mapped.message).toBe('the request to api.example.com:443 was not sent: its "authorization" header holds characters no HTTP header may carry')
+    }
+    // A proxy's 407 to a forwarded request is an invalid argument to undici too: still the proxy's.
+    expect(toTransportError(coded('UND_ERR_INVALID_ARG', 'Proxy Authentication Required (407)'), url)).not.toBeInstanceOf(UnsendableRequestError)
   })
 
   it('redacts whatever detail it passes on', () => {
