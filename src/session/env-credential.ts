@@ -10,7 +10,7 @@ import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { toStaticCredential } from './credentials'
 import { InputError } from './errors'
-import { checkStaticCredential } from './static-credential'
+import { checkStaticCredential, unsendableReason } from './static-credential'
 
 export type EnvTokenKind = 'bearer' | 'static'
 
@@ -65,8 +65,13 @@ function checkEnvBearer(raw: string, variable: string): string {
   if (value === '' || /\s/.test(value)) {
     throw new InputError(`${variable} contains white space; it must hold the token alone`, `set ${variable} to the bare token`)
   }
+  // The same check as a pasted token's: a value no header can carry is refused before anything is sent.
+  const unsendable = unsendableReason(value, BEARER)
+  if (unsendable !== undefined) throw new InputError(`${variable} ${unsendable}`, `set ${variable} to the bare token`)
   return value
 }
+
+const BEARER = { format: 'TOKEN', scheme: 'bearer' } as const
 
 function checkEnvStatic(provider: ResolvedProvider, raw: string, variable: string): string {
   try {

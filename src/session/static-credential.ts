@@ -4,7 +4,7 @@
  * documented way (shared/SPEC.md, "Static credentials").
  */
 import type { SessionDeps } from './deps'
-import type { ResolvedProvider, StaticCredentialSpec } from '../providers/types'
+import type { ResolvedProvider, StaticCredentialSpec, ValueSource } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { InputError } from './errors'
 
@@ -26,7 +26,7 @@ export async function readStaticCredential(
 ): Promise<string> {
   const spec = staticSpec(provider)
   if (options.fromClientPair && spec.scheme === 'header_pair' && provider.client_id && provider.client_secret) {
-    return checkStaticCredential(provider, `${provider.client_id}:${provider.client_secret}`)
+    return checkClientPair(provider, provider.client_id, provider.client_secret)
   }
   const text = deps.io.stdinIsTTY
     ? await deps.io.readLine(`${provider.name} ${spec.format}: `, { hidden: true })
@@ -49,7 +49,78 @@ export function checkStaticCredential(provider: ResolvedProvider, raw: string): 
   if (needsPair && (at <= 0 || at === value.length - 1)) {
     throw new InputError(`${provider.name} expects ${spec.format} (two parts joined by ':')`, hint)
   }
+  const unsendable = unsendableReason(value, spec)
+  if (unsendable !== undefined) throw new InputError(`the ${spec.format} for ${provider.name} ${unsendable}`, hint)
   return value
+}
+
+/** C0 and C1 controls and DEL. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** RFC 9110 field-vchar without obs-text, white space already refused: what a header value can carry as given. */
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/
+
+/**
+ * Why a credential could never be sent the provider's way, or undefined. Sent
+ * as a header value as it is (Bearer, raw, a header pair), it must be visible
+ * ASCII (RFC 6750 b64token, RFC 9110 field-value: Node refuses anything above
+ * U+00FF and sends Latin-1 as single bytes, never the UTF-8 pasted). Basic
+ * sends base64 of the UTF-8 text (RFC 7617 §2.1 allows any character there
+ * but controls): any text without them is sent intact, as LiveChat's
+ * ACCOUNT_ID:PAT (a UUID and an ASCII token) always is.
+ */
+export function unsendableReason(value: string, spec: StaticCredentialSpec): string | undefined {
+  if (spec.scheme === 'basic') return CONTROL.test(value) ? 'holds control characters' : undefined
+  return VISIBLE_ASCII.test(value) ? undefined : 'holds characters that cannot be sent in an HTTP header (only visible ASCII can)'
+}
+
+/**
+ * A header pair from its two sources (Tidio's TIDIO_CLIENT_ID/_SECRET), stored as ID:SECRET and split at the first
+ * ':' when sent: an id holding ':' would be sent as another id and secret, so it is refused (Tidio's ids, ci_…, hold
+ * none; keeping it would need another stored form than the ID:SECRET a paste and OAUTH_CLI_TIDIO_TOKEN use). Messages name where each value came from, never the value.
+ */
+function checkClientPair(provider: ResolvedProvider, id: string, secret: string): string {
+  const check = (value: string, field: 'ID' | 'SECRET', source: ValueSource): void => {
+    const variable = `${provider.env_prefix}_CLIENT_${field}`
+    const where = describeSource(variable, field, source)
+    const fix = fixHint(variable, field, source)
+    if (/\s/.test(value)) throw new InputError(`${where} contains white space`, fix)
+    if (field === 'ID' && value.includes(':')) {
+      throw new InputError(`${where} contains ":", which would split it into another id and secret when sent (the pair is kept as ID:SECRET)`, fix)
+    }
+    if (!VISIBLE_ASCII.test(value)) throw new InputError(`${where} holds characters that cannot be sent in an HTTP header (only visible ASCII can)`, fix)
+  }
+  check(id, 'ID', provider.client_id_source)
+  check(secret, 'SECRET', provider.client_secret_source)
+  return `${id}:${secret}`
+}
+
+function describeSource(variable: string, field: 'ID' | 'SECRET', source: ValueSource): string {
+  switch (source) {
+    case 'flag':
+      return field === 'ID' ? 'the --client-id given' : 'the client secret given on stdin'
+    case 'dotenv':
+      return `${variable} (from ./.env)`
+    case 'config':
+    case 'built-in':
+      return `the client_${field.toLowerCase()} in the config file`
+    default:
+      return variable
+  }
+}
+
+function fixHint(variable: string, field: 'ID' | 'SECRET', source: ValueSource): string {
+  const what = field === 'ID' ? 'the client id' : 'the client secret'
+  switch (source) {
+    case 'flag':
+      return `pass ${what} alone, as the provider shows it`
+    case 'dotenv':
+      return `set ${variable} in ./.env to ${what} alone, on one line`
+    case 'config':
+    case 'built-in':
+      return `set client_${field.toLowerCase()} in the config file to ${what} alone`
+    default:
+      return `set ${variable} to ${what} alone, as the provider shows it`
+  }
 }
 
 function pairHint(provider: ResolvedProvider, spec: StaticCredentialSpec): string {

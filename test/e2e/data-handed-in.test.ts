@@ -7,6 +7,8 @@
  * reported as a network failure.
  */
 import { createServer, type Server } from 'node:net'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { decodeBundle, encodeBundle } from '../../src/session/bundle'
 import type { StoredCredential } from '../../src/store/credential-store'
@@ -114,5 +116,75 @@ describe('import of a tampered bundle', SUITE, () => {
     expect(run.stderr).toMatch(/not sent/)
     expect(run.stderr).toMatch(/authorization/)
     expect(apiRequests(world.fp)).toEqual([])
+  })
+})
+
+describe('a static credential no request can carry', SUITE, () => {
+  it('is refused by login --with-token before the stored one is replaced (Bearer, and Livestorm\'s raw header)', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: (fp) => ({ livestorm: { api_base_url: `${fp.url}/api` } }) })
+    for (const provider of ['acme', 'livestorm']) {
+      expectExit(await world.cli(['login', provider, '--with-token'], { stdin: 'good-token-1\n' }), 0)
+      for (const bad of ['tok€', 'tøk', 'tok😀', `tok${ESC}[31m`]) {
+        const run = await world.cli(['login', provider, '--with-token', '--force'], { stdin: bad })
+        expectExit(run, 2)
+        expect(run.stderr).toMatch(/cannot be sent in an HTTP header/)
+        expect(run.stderr).not.toContain(bad)
+      }
+      const token = await world.cli(['token', provider])
+      expectExit(token, 0)
+      expect(token.stdout.trim()).toBe('good-token-1')
+    }
+  })
+
+  it('is refused in OAUTH_CLI_<PROVIDER>_TOKEN, naming the variable, with nothing sent', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await world.cli(['call', 'acme', '/me'], { env: { OAUTH_CLI_ACME_TOKEN: 'tok€' } })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/OAUTH_CLI_ACME_TOKEN/)
+    expect(run.stderr).toMatch(/cannot be sent in an HTTP header/)
+    expect(apiRequests(world.fp)).toEqual([])
+  })
+
+  it('takes any text but control characters for LiveChat\'s Basic form, which is sent as base64 of UTF-8', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: (fp) => ({ livechat: { api_base_url: `${fp.url}/api` } }) })
+    const refused = await world.cli(['login', 'livechat', '--with-token'], { stdin: `acct-1:pat${ESC}x` })
+    expectExit(refused, 2)
+    expect(refused.stderr).toMatch(/control characters/)
+    world.fp.addStaticCredential('basic', 'acct-1:pät-1')
+    expectExit(await world.cli(['login', 'livechat', '--with-token'], { stdin: 'acct-1:pät-1\n' }), 0)
+    const run = await world.cli(['call', 'livechat', '/v3.6/agent/action/list_chats', '-d', '{}'])
+    expectExit(run, 0)
+    const seen = apiRequests(world.fp, '/api/v3.6/agent/action/list_chats').at(-1)
+    expect(seen?.headers.authorization).toBe(`Basic ${Buffer.from('acct-1:pät-1', 'utf8').toString('base64')}`)
+  })
+})
+
+describe('Tidio\'s key pair from the environment or ./.env', SUITE, () => {
+  const tidio = (fp: { url: string }) => ({ tidio: { api_base_url: `${fp.url}/api` } })
+
+  it('refuses a TIDIO_CLIENT_ID holding ":" instead of sending another id and secret (exit 2, nothing stored)', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: tidio })
+    const run = await world.cli(['login', 'tidio'], { env: { TIDIO_CLIENT_ID: 'ci:x', TIDIO_CLIENT_SECRET: 'cs' } })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/TIDIO_CLIENT_ID contains ":"/)
+    expect(parseStdout<unknown[]>(await world.cli(['status', '--json']))).toEqual([])
+  })
+
+  it('names the variable, not a paste, for a bad value in the environment', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: tidio })
+    const run = await world.cli(['login', 'tidio'], { env: { TIDIO_CLIENT_ID: 'ci x', TIDIO_CLIENT_SECRET: 'cs' } })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/TIDIO_CLIENT_ID contains white space/)
+    expect(run.stderr).not.toMatch(/paste|CLIENT_ID:CLIENT_SECRET/)
+  })
+
+  it('names the variable and ./.env for a bad value in .env', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: tidio })
+    writeFileSync(join(world.home.home, '.env'), 'TIDIO_CLIENT_ID=ci_1\nTIDIO_CLIENT_SECRET="cs\nsecond line"\n', { mode: 0o600 })
+    const run = await world.cli(['login', 'tidio'])
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/TIDIO_CLIENT_SECRET \(from \.\/\.env\) contains white space/)
+    expect(run.stderr).not.toMatch(/paste|CLIENT_ID:CLIENT_SECRET/)
+    expect(run.stderr).not.toContain('second line')
   })
 })
