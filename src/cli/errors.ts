@@ -3,8 +3,15 @@
  * Core code (oauth, session, store, http) throws its own typed errors;
  * `cli/report.ts` translates them into these.
  */
-/** 130 is the shell's code for an interrupt (128 + SIGINT): Ctrl-C anywhere, prompt or wait. */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 130
+import type { StopSignal } from '../platform/process'
+/**
+ * 128 + a signal's number is the shell's code for a process that signal ended: 130 for Ctrl-C (SIGINT) anywhere,
+ * prompt or wait; 143 for SIGTERM and 129 for SIGHUP, which end a command as Ctrl-C does (cli/interrupt.ts).
+ */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 129 | 130 | 143
+
+/** The exit code of a command a signal ended (CancelledError's). */
+export const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const satisfies Record<StopSignal, ExitCode>
 
 export class CliError extends Error {
   readonly exitCode: ExitCode

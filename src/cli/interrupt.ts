@@ -10,11 +10,20 @@
  * it, and `interrupted` rejects only once that work has settled (the answer
  * stored), with its own failure if it failed. A second Ctrl-C still ends the
  * process at once (bin/).
+ *
+ * SIGTERM (`timeout`, a CI job's cancel, `docker stop`) and SIGHUP (an SSH
+ * session that dropped) end the command the same way, with their own exit code
+ * (143, 129): killed at once, a process that had sent a refresh lost the rotated
+ * refresh token its answer brought. The first of the three signals is the one
+ * handled; any second one ends the process at once (SIGINT: bin/'s handler;
+ * the others: their default action).
  */
 import type { OutputStream } from '../platform/io'
-import type { ProcessLike } from '../platform/process'
+import type { ProcessLike, StopSignal } from '../platform/process'
 import type { Interrupt } from '../session/deps'
 import { CancelledError } from '../session/errors'
+
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 export interface RootInterrupt {
   interrupt: Interrupt
@@ -29,16 +38,20 @@ export function rootInterrupt(proc: ProcessLike): RootInterrupt {
   /** The request whose answer is awaited (awaitAnswer), once one is out. */
   let awaitingAnswer: string | undefined
   const interrupted = new Promise<never>((_resolve, reject) => {
-    proc.once?.('SIGINT', () => {
-      controller.abort(new CancelledError())
-      if (awaitingAnswer === undefined || pending.size === 0) return reject(new CancelledError())
+    const listeners = STOP_SIGNALS.map((signal) => [signal, () => stop(signal)] as const)
+    const stop = (signal: StopSignal): void => {
+      for (const [other, listener] of listeners) proc.off?.(other, listener)
+      controller.abort(new CancelledError(signal))
+      if (awaitingAnswer === undefined || pending.size === 0) return reject(new CancelledError(signal))
+      const again = signal === 'SIGINT' ? 'Ctrl-C' : signal
       proc.stderr.write(
-        `${proc.stderr.isTTY ? '\n' : ''}oauth-cli: waiting for the answer to ${awaitingAnswer} already sent, so that the tokens it brings are stored (Ctrl-C again to abandon them)\n`,
+        `${proc.stderr.isTTY ? '\n' : ''}oauth-cli: waiting for the answer to ${awaitingAnswer} already sent, so that the tokens it brings are stored (${again} again to abandon them)\n`,
       )
       void Promise.all(pending).then((outcomes) => {
-        reject(outcomes.find((failure) => failure !== undefined && !(failure instanceof CancelledError)) ?? new CancelledError())
+        reject(outcomes.find((failure) => failure !== undefined && !(failure instanceof CancelledError)) ?? new CancelledError(signal))
       })
-    })
+    }
+    for (const [signal, listener] of listeners) proc.once?.(signal, listener)
   })
   interrupted.catch(() => undefined)
   return {

@@ -30,6 +30,7 @@ import {
   CliError,
   OfflineError,
   runHint,
+  SIGNAL_EXIT_CODES,
   UsageError,
   type ExitCode,
   type GivenFlags,
@@ -143,9 +144,9 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof StoreError) return fromStoreError(err)
   if (err instanceof ProtocolError) return fromProtocolError(err)
   if (err instanceof InputError) return new UsageError(err.message, { hint: err.hint, cause: err })
-  // Ctrl-C at a prompt reads as the same interrupt as Ctrl-C during a wait: "cancelled", exit 130.
-  if (err instanceof CancelledError) return new CliError('cancelled', { exitCode: 130 })
-  if (err instanceof Error && err.name === 'AbortError') return new CliError('cancelled', { exitCode: 130 })
+  // Ctrl-C at a prompt reads as the same interrupt as Ctrl-C during a wait: "cancelled", exit 130 (SIGTERM, SIGHUP: their own).
+  if (err instanceof CancelledError) return new CliError(err.message, { exitCode: SIGNAL_EXIT_CODES[err.signal] })
+  if (err instanceof Error && err.name === 'AbortError') return toCliError(err.cause instanceof CancelledError ? err.cause : new CancelledError())
   const message = err instanceof Error ? err.message : String(err)
   const unexpected = new CliError(`unexpected error: ${message}`, {
     exitCode: 1,

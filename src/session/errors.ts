@@ -3,6 +3,7 @@
  * `cli/report.ts` maps each to the SPEC's code and a runnable hint.
  */
 import type { CredentialKey } from '../store/credential-store'
+import type { StopSignal } from '../platform/process'
 
 /** Nothing is stored for this provider and profile (or it expired with no way to refresh). */
 export class NotLoggedInError extends Error {
@@ -156,10 +157,13 @@ export class ReplaceDeclinedError extends Error {
   }
 }
 
-/** The user interrupted (Ctrl-C during a wait): reported as "cancelled", exit 130. */
+/** The user interrupted (Ctrl-C during a wait: "cancelled", exit 130), or SIGTERM/SIGHUP asked the process to end (143, 129). */
 export class CancelledError extends Error {
-  constructor() {
-    super('cancelled')
+  /** What ended it: Ctrl-C (SIGINT, also at a prompt), or a signal asking the process to end (SIGTERM, SIGHUP). */
+  readonly signal: StopSignal
+  constructor(signal: StopSignal = 'SIGINT') {
+    super(signal === 'SIGINT' ? 'cancelled' : `stopped by ${signal}`)
     this.name = 'CancelledError'
+    this.signal = signal
   }
 }

@@ -224,6 +224,16 @@ export function lockAttempted(dir: string, ms = 15_000): { seen: Promise<void>; 
  * but the login, the stored credential as it was, no temp or lock file.
  */
 export async function expectCtrlCWhileLockHeldChangesNothing(world: World, args: string[], opts: Partial<CliOptions> = {}): Promise<void> {
+  await expectInterruptWhileLockHeldChangesNothing(world, args, opts)
+}
+
+/** As {@link expectCtrlCWhileLockHeldChangesNothing}, for any signal that ends the command as Ctrl-C does (exit 128 + its number). */
+export async function expectInterruptWhileLockHeldChangesNothing(
+  world: World,
+  args: string[],
+  opts: Partial<CliOptions> = {},
+  { signal, exitCode, said }: { signal: NodeJS.Signals; exitCode: number; said: string } = { signal: 'SIGINT', exitCode: 130, said: 'oauth-cli: cancelled' },
+): Promise<void> {
   const dataDir = join(world.env.XDG_DATA_HOME!, 'oauth-cli')
   const locks = join(dataDir, 'locks')
   const stored = readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')
@@ -236,11 +246,11 @@ export async function expectCtrlCWhileLockHeldChangesNothing(world: World, args:
     } finally {
       attempt.close()
     }
-    cli.child.kill('SIGINT')
+    cli.child.kill(signal)
   })
   const run = await cli.exited
-  expectExit(run, 130)
-  expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('oauth-cli: cancelled')
+  expectExit(run, exitCode)
+  expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(said)
   expect(run.stdout).toBe('')
   expect(grantTypes(world.fp)).toEqual(['authorization_code'])
   expect(readFileSync(join(dataDir, 'credentials', 'acme@default.json'), 'utf8')).toBe(stored)
