@@ -9,5 +9,5 @@ import { CancelledError } from './errors'
 
 /** Throws CancelledError once the user has interrupted: nothing more may begin. */
 export function refuseIfInterrupted(interrupt: Interrupt | undefined): void {
-  if (interrupt?.signal.aborted) throw new CancelledError()
+  if (interrupt?.signal.aborted) throw interrupt.signal.reason instanceof CancelledError ? interrupt.signal.reason : new CancelledError()
 }

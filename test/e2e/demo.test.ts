@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runCli, show } from '../support/run-cli'
+import { runCli, show, spawnCli } from '../support/run-cli'
 import { makeTempHome, type TempHome } from '../support/temp-home'
 
 /** Every file (not directory) under `dir`, relative to it. */
@@ -68,5 +68,26 @@ describe('oauth-cli demo', () => {
     // Sandbox tokens are long random strings; a fingerprint is 8 hex digits.
     expect(run.stderr).not.toMatch(/[A-Za-z0-9_-]{32,}/)
     expect(run.stdout).not.toMatch(/access_token|refresh_token/)
+  })
+  // Bug hunt (session seven, E8): a Ctrl-C, SIGTERM or SIGHUP mid-demo ended the process before the demo's own
+  // cleanup ran, leaving its temp dir with a credential file and a config in it (2 runs in 5).
+  it.for([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('stopped by %s mid-demo, it ends with %i and removes its temp dir before it exits', async ([signal, code]) => {
+    const home = makeTempHome()
+    homes.push(home)
+    const tmp = join(home.home, 'tmp')
+    mkdirSync(tmp)
+    const cli = spawnCli(['demo'], { env: { ...home.env, CI: 'true', TMPDIR: tmp } })
+    // Logged in: the throwaway store holds a credential now.
+    await cli.waitForStderr(/\[3\/6\]/)
+    cli.child.kill(signal)
+    const run = await cli.exited
+    expect(run.exitCode, show(['demo'], run)).toBe(code)
+    expect(readdirSync(tmp)).toEqual([])
+    // Nothing is narrated after the line that says it stopped.
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(signal === 'SIGINT' ? 'oauth-cli: cancelled' : `oauth-cli: stopped by ${signal}`)
   })
 })

@@ -15,6 +15,7 @@ import type { LoginEvent } from '../../session/login-flows'
 import type { CredentialKey, CredentialStore, StoredCredential } from '../../store/credential-store'
 import { createApprovingBrowser } from '../demo-browser'
 import { withWorld, type Deps, type Env } from '../deps'
+import { refuseIfInterrupted } from '../../session/interrupt'
 import { CliError, UsageError, type ExitCode } from '../errors'
 import { renderPrettyJson } from '../json-render'
 import type { CallOptions } from './call'
@@ -85,14 +86,23 @@ interface DemoRun {
 
 /**
  * Runs the demo and returns 0. The sandbox is closed and the temp dir removed
- * whatever happens; a failing step propagates as the error it is.
+ * whatever happens; a failing step propagates as the error it is. A Ctrl-C (or
+ * SIGTERM, SIGHUP) stops it between steps, and the process ends only once that
+ * cleanup is done (handed to the root's interrupt: its `finished()` waits for it).
  */
-export async function executeDemo(opts: DemoOptions, deps: Deps): Promise<ExitCode> {
+export function executeDemo(opts: DemoOptions, deps: Deps): Promise<ExitCode> {
+  const demo = runDemo(opts, deps)
+  deps.interrupt?.finish(demo)
+  return demo
+}
+
+async function runDemo(opts: DemoOptions, deps: Deps): Promise<ExitCode> {
   const ttl = opts.accessTokenTtl ?? DEMO_ACCESS_TOKEN_TTL
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`the access token lifetime must be a whole number of seconds from 1, not ${ttl}`)
   const headless = opts.browser ? deps.browser.unavailableReason() : '--no-browser'
   const p = paint(deps.io.color)
-  const say = (lines: string[]): void => deps.io.stderr.write(lines.map((l) => `${l}\n`).join(''))
+  // Once stopped, nothing more is narrated after the line that says so.
+  const say = (lines: string[]): void => void (deps.interrupt?.signal.aborted || deps.io.stderr.write(lines.map((l) => `${l}\n`).join('')))
   say([p.bold('oauth-cli demo: login, call, refresh, status and logout against a local sandbox'), ''])
   const clock = createDemoClock(deps.clock)
   const { startSandbox } = await import('../../sandbox/server')
@@ -121,11 +131,10 @@ async function runSteps(run: DemoRun, ttl: number): Promise<void> {
     `  Its access tokens live ${ttl} s; its refresh tokens rotate on every use.`,
     '',
   ])
-  await stepLogin(run)
-  await stepCall(run)
-  await stepRefresh(run, ttl)
-  await stepStatus(run)
-  await stepLogout(run)
+  for (const next of [stepLogin, stepCall, () => stepRefresh(run, ttl), stepStatus, stepLogout]) {
+    refuseIfInterrupted(run.deps.interrupt)
+    await next(run)
+  }
   say([
     p.bold('Done.') + ' Nothing was written to your keychain or config; the throwaway store is gone.',
     'Next: oauth-cli login livechat (or livestorm, tidio), then oauth-cli call livechat /v3.6/agent/action/list_chats -d \'{}\'',
