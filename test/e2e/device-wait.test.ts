@@ -32,6 +32,21 @@ describe('the device login wait', SUITE, () => {
     expect(waits).toEqual(['Waiting for the approval (up to 30 s; each code is valid for 1 s, then a new one is shown; Ctrl-C to cancel)'])
   })
 
+  it('polls again, less often, after a poll whose connection was reset (RFC 8628 §3.5), and logs in once approved', async ({ makeWorld }) => {
+    const world = await makeWorld({ ...withDevice, provider: { deviceCodeTtl: 600 } })
+    // The first poll's connection is reset (a server closing an idle keep-alive socket does that).
+    world.fp.injectTokenFault('reset')
+    const cli = world.spawn(['login', 'acme', '--device', '--no-browser', '--timeout', '30'])
+    await cli.waitForStderr(/enter the code: \S+\n/)
+    const polls = (): number => world.fp.requests.filter((r) => r.path === '/token').length
+    await world.fp.waitForRequest((r) => r.path === '/token')
+    expect(world.fp.decidePendingDevices()).toBe(1)
+    const run = await cli.exited
+    expectExit(run, 0)
+    expect(polls()).toBe(2)
+    expect(run.stderr).toContain('Logged in to acme')
+  })
+
   it('says when the provider called the code expired early, not that --timeout ran out', async ({ makeWorld }) => {
     const world = await makeWorld({ ...withDevice, provider: { deviceCodeTtl: 600 } })
     const expiredToken = { status: 400, body: JSON.stringify({ error: 'expired_token' }), headers: { 'content-type': 'application/json' } }
