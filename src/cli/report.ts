@@ -346,8 +346,9 @@ function fromProtocolError(err: ProtocolError): CliError {
       return new OfflineError(err.message, { cause: err })
     case 'expired':
       return new OfflineError(err.message, { hint: 'start the login again and finish it sooner', cause: err })
+    // The issuer answered, and not with matching metadata (a 429 or 5xx is exit 5, above): a configuration error.
     case 'discovery_failed':
-      return new OfflineError(err.message, { hint: 'check the issuer in the config file, or set the endpoints explicitly', cause: err })
+      return new UsageError(err.message, { hint: 'check the issuer in the config file, or set the endpoints explicitly', cause: err })
     default:
       return new CliError(err.message, { exitCode: 1, cause: err })
   }

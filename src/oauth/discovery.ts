@@ -16,7 +16,8 @@ const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpo
  * Fetches the issuer's metadata from `/.well-known/oauth-authorization-server`,
  * else `/.well-known/openid-configuration`. A TransportError passes through (the
  * server is unreachable, not wrong); any other failure of both gives
- * ProtocolError('discovery_failed') naming the issuer and both URLs with the reason.
+ * ProtocolError('discovery_failed') naming the issuer and both URLs with the reason,
+ * with the status of a 429 or 5xx answer among them (the issuer failing, not wrong).
  * `signal` (a Ctrl-C) aborts a request in flight and sends no other.
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
@@ -26,6 +27,8 @@ export async function discoverMetadata(issuer: string, http: HttpClient, signal?
   if (!issuerUrl) throw new ProtocolError('discovery_failed', `cannot discover metadata: issuer ${issuer} is not a URL`)
   const tried: string[] = []
   let lastError: unknown
+  /** A 429 or 5xx seen on the way: the issuer is failing (exit 5), not wrongly configured. */
+  let busy: number | undefined
   for (const algorithm of ALGORITHMS) {
     let url = ''
     const recordingHttp: HttpClient = (target, init) => {
@@ -42,10 +45,14 @@ export async function discoverMetadata(issuer: string, http: HttpClient, signal?
       if (!(err instanceof oauth.OperationProcessingError)) throw err
       tried.push(`${url || issuer} (${reasonOf(err)})`)
       lastError = err
+      const status = err.cause instanceof Response ? err.cause.status : undefined
+      if (status !== undefined && (status === 429 || status >= 500)) busy = status
     }
   }
+  // The issuer answered, and not with its metadata: its `issuer` (or the endpoints) in the config is what to fix.
   throw new ProtocolError('discovery_failed', `cannot discover metadata for issuer ${issuer}: tried ${tried.join(', ')}`, {
     cause: lastError,
+    ...(busy === undefined ? {} : { status: busy }),
   })
 }
 

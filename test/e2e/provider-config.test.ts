@@ -4,6 +4,8 @@
  * credentials come from (flag > environment > .env/config), and `providers`.
  */
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { it, SUITE, expectExit, loginAcme, statusJson, tokenRequests } from './world'
@@ -17,6 +19,30 @@ describe('provider configuration', SUITE, () => {
     expect(world.fp.requests.some((r) => r.path === '/.well-known/oauth-authorization-server')).toBe(true)
     expect(tokenRequests(world.fp)).toHaveLength(1)
     expect(await statusJson(world)).toHaveLength(1)
+  })
+
+  it.for([
+    ['answers 404 at both well-known URLs', 2, 404],
+    ['answers metadata naming another issuer', 2, 200],
+    ['answers 503 (the issuer failing, not wrong)', 5, 503],
+  ] as const)('an issuer that %s: exit %i, naming the issuer and what was tried', async ([, exit, status], { makeWorld }) => {
+    const issuer = createServer((_req, res) => {
+      if (status !== 200) return void res.writeHead(status, { 'content-type': 'text/plain' }).end('no')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://elsewhere.example', token_endpoint: 'https://elsewhere.example/token' }))
+    })
+    await new Promise<void>((resolve) => issuer.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}`
+      const world = await makeWorld({ acme: { issuer: url, authorization_endpoint: undefined, token_endpoint: undefined } })
+      const run = await world.cli(['login', 'acme'])
+      expectExit(run, exit)
+      expect(run.stderr).toContain(`cannot discover metadata for issuer ${url}`)
+      expect(run.stderr).toContain('/.well-known/oauth-authorization-server')
+      expect(world.fp.requests).toHaveLength(0)
+    } finally {
+      issuer.closeAllConnections()
+      await new Promise((resolve) => issuer.close(resolve))
+    }
   })
 
   it('sends the token request as JSON when token_request_encoding is json', async ({ makeWorld }) => {
