@@ -30,8 +30,9 @@ describe('login with the browser flow', SUITE, () => {
     const run = await world.cli(['login', 'acme', '--json'])
     expectExit(run, 0)
     const summary = parseStdout<CredentialSummary>(run)
-    expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
-    expect(summary).toMatchObject({ provider: 'acme', profile: 'default', token_type: 'Bearer', refreshable: true, store: 'file' })
+    // The same object as a status row and refresh --json: `default` included.
+    expect(Object.keys(summary).sort()).toEqual([...SUMMARY_KEYS, 'default'].sort())
+    expect(summary).toMatchObject({ provider: 'acme', profile: 'default', token_type: 'Bearer', refreshable: true, store: 'file', default: true })
     expect(scopesOf(summary).sort()).toEqual(['read', 'write'])
     const expiresIn = Date.parse(String(summary.expires_at)) - Date.now()
     expect(expiresIn).toBeGreaterThan(3500_000)
@@ -39,6 +40,9 @@ describe('login with the browser flow', SUITE, () => {
     for (const secret of [...world.fp.issuedAccessTokens(), ...world.fp.issuedRefreshTokens()]) {
       expect(run.stdout).not.toContain(secret)
     }
+    const work = await world.cli(['login', 'acme', '--profile', 'work', '--json'])
+    expectExit(work, 0)
+    expect(parseStdout<CredentialSummary & { default: boolean }>(work)).toMatchObject({ profile: 'work', default: false })
   })
 
   it('keeps separate credentials per --profile', async ({ makeWorld }) => {

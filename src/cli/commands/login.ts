@@ -18,7 +18,7 @@ import type { Deps } from '../deps'
 import { UsageError, type ExitCode } from '../errors'
 import { createSpinner, type Spinner } from '../../platform/spinner'
 import { paint, renderJson } from '../render'
-import { describeStore, summarize, type CredentialSummary } from '../summary'
+import { describeStore, summarize, withDefaultFlag, type CredentialSummary } from '../summary'
 import type { Command } from 'commander'
 import { defineProviderCommand, type CommandContext } from '../command-kit'
 import { LOGIN_FLAGS, type CommonOptions } from '../options'
@@ -278,7 +278,8 @@ export async function executeLogin(opts: LoginOptions, deps: Deps): Promise<Exit
   } finally {
     progress.stop()
   }
-  if (opts.json) deps.io.stdout.write(renderJson(summary))
+  // The object a status row and refresh --json print: `default` included.
+  if (opts.json) deps.io.stdout.write(renderJson(await withDefaultFlag(summary, deps)))
   const p = paint(deps.io.color)
   const where = describeStore(summary)
   deps.io.stderr.write(`${p.green('✓')} Logged in to ${summary.provider} (profile ${summary.profile}); stored in ${where}\n`)
