@@ -74,6 +74,14 @@ export function failureFromRaw(step: string, raw: RawResponse): OAuthError | Pro
   if (rfc) return new OAuthError(step, rfc.error, rfc.description, raw.status, raw.retryAfter)
   const where = `${step} endpoint${shownUrl(raw.url)}`
   const options = { status: raw.status, ...(raw.retryAfter === undefined ? {} : { retryAfter: raw.retryAfter }) }
+  // Never followed (a request with credentials goes nowhere else): said as a redirect, not as a body that is not JSON.
+  if (raw.status >= 300 && raw.status <= 399) {
+    return new ProtocolError(
+      'invalid_response',
+      `${where} answered with a redirect (HTTP ${raw.status}), which is not followed, since the request carries credentials; if the provider moved that endpoint, configure its new address`,
+      options,
+    )
+  }
   return body === undefined
     ? new ProtocolError('not_json', `${where} answered with a body that is not JSON (${describeResponse(raw)})`, options)
     : new ProtocolError('invalid_response', `${where} answered without an OAuth error (${describeResponse(raw)})`, options)

@@ -156,7 +156,8 @@ function toTokenSet(body: Record<string, unknown>, now: number, step: TokenStep,
     throw new ProtocolError('invalid_response', `${step} response has a refresh_token that is not a string (${describeResponse(raw)})`)
   }
   // A refresh token no request may carry is left out (the caller keeps the one it has, as for none); the token never shows.
-  const badRefresh = typeof refresh_token === 'string' && !isTokenText(refresh_token)
+  // An empty one is none at all (as null is), not one with bad characters.
+  const badRefresh = typeof refresh_token === 'string' && refresh_token !== '' && !isTokenText(refresh_token)
   const good = typeof refresh_token === 'string' && refresh_token !== '' && !badRefresh ? (refresh_token as RefreshToken) : undefined
   // The server has issued (maybe rotated) tokens by now: whatever else makes the answer unusable, a good new refresh
   // token in it is handed on with the error (the one sent may be spent), for the caller to keep.

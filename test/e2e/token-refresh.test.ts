@@ -64,6 +64,29 @@ describe('token', SUITE, () => {
     expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
   })
 
+  it('a refresh answer with an empty refresh_token keeps the stored one, saying nothing about its characters', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { rotateRefreshTokens: false } })
+    await loginAcme(world)
+    const [kept] = world.fp.issuedRefreshTokens()
+    world.fp.injectTokenFault({ status: 200, body: JSON.stringify({ access_token: 'AT-new', token_type: 'Bearer', expires_in: 3600, refresh_token: '' }), headers: { 'content-type': 'application/json' } })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 0)
+    expect(run.stderr).not.toMatch(/characters/)
+    const again = await world.cli(['refresh', 'acme'])
+    expectExit(again, 0)
+    expect(last(tokenRequests(world.fp)).params.get('refresh_token')).toBe(kept)
+  })
+
+  it('a redirect from the token endpoint is said as one (never followed), not as a body that is not JSON', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    world.fp.injectTokenFault({ status: 301, body: '', headers: { location: 'https://elsewhere.example/token' } })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 1)
+    expect(run.stderr).toMatch(/answered with a redirect \(HTTP 301\), which is not followed/)
+    expect(run.stderr).not.toMatch(/not JSON/)
+  })
+
   it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
     const world = await makeWorld()
     const run = await world.cli(['token', 'acme'])
@@ -203,6 +226,29 @@ describe('refresh', SUITE, () => {
     const token = await world.cli(['token', 'acme'])
     expectExit(token, 0)
     expect(token.stdout).toBe(`${last(world.fp.issuedAccessTokens())}\n`)
+  })
+
+  it('a refresh answer with an empty refresh_token keeps the stored one, saying nothing about its characters', async ({ makeWorld }) => {
+    const world = await makeWorld({ provider: { rotateRefreshTokens: false } })
+    await loginAcme(world)
+    const [kept] = world.fp.issuedRefreshTokens()
+    world.fp.injectTokenFault({ status: 200, body: JSON.stringify({ access_token: 'AT-new', token_type: 'Bearer', expires_in: 3600, refresh_token: '' }), headers: { 'content-type': 'application/json' } })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 0)
+    expect(run.stderr).not.toMatch(/characters/)
+    const again = await world.cli(['refresh', 'acme'])
+    expectExit(again, 0)
+    expect(last(tokenRequests(world.fp)).params.get('refresh_token')).toBe(kept)
+  })
+
+  it('a redirect from the token endpoint is said as one (never followed), not as a body that is not JSON', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    await loginAcme(world)
+    world.fp.injectTokenFault({ status: 301, body: '', headers: { location: 'https://elsewhere.example/token' } })
+    const run = await world.cli(['refresh', 'acme'])
+    expectExit(run, 1)
+    expect(run.stderr).toMatch(/answered with a redirect \(HTTP 301\), which is not followed/)
+    expect(run.stderr).not.toMatch(/not JSON/)
   })
 
   it('exits 3 with the login hint when nothing is stored', async ({ makeWorld }) => {
