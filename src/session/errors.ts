@@ -81,15 +81,16 @@ export class TokenLifetimeError extends Error {
 }
 
 /**
- * A shared credential whose last refresh was sent by a runner that died before
- * storing the answer, at a provider seen to rotate refresh tokens: the stored
+ * A shared credential whose last refresh was sent by a runner that never stored
+ * an answer (it died, gave up, or got one it could not use: not always another
+ * process), at a provider seen to rotate refresh tokens: the stored
  * refresh token may be spent, and sending it again would get the grant revoked.
  */
 export class InterruptedRefreshError extends Error {
   readonly key: CredentialKey
   constructor(key: CredentialKey, holder: string, since: string) {
     super(
-      `the last refresh of ${key.provider} (profile ${key.profile}) was sent by ${holder}${since ? ` at ${since}` : ''}, which stopped (or gave up at its deadline) before storing an answer; ` +
+      `the last refresh of ${key.provider} (profile ${key.profile}) was sent by ${holder}${since ? ` at ${since}` : ''}, which never stored an answer (it stopped, gave up at its deadline, or got an answer it could not use); ` +
         `${key.provider} rotates refresh tokens, so the stored one may be spent and is not sent again (that would get the grant revoked)`,
     )
     this.name = 'InterruptedRefreshError'
