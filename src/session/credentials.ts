@@ -1,5 +1,5 @@
 /** Converting between a fresh TokenSet and what is stored. Pure. */
-import type { TokenSet } from '../oauth/types'
+import type { AccessToken, RefreshToken, TokenSet } from '../oauth/types'
 import type { ProviderConfig } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
 import { isoTime } from '../platform/iso-time'
@@ -56,6 +56,21 @@ export function toStoredCredential(
 export function withRequestedScope(tokens: TokenSet, requested: string | undefined, config: Pick<ProviderConfig, 'scope_separator'>): TokenSet {
   if (tokens.scope.length > 0 || requested === undefined) return tokens
   return { ...tokens, scope: requested.split(config.scope_separator ?? ' ').filter((s) => s !== '') }
+}
+
+/**
+ * The tokens of an answer whose only usable part was a new refresh token (its
+ * access token, token type or scope refused): that refresh token, and an access
+ * token that expired at `now`, so the next command refreshes with it first and
+ * the refused one is never printed or sent. `access`: the access token kept
+ * beside it (a refresh keeps the old one, of the same grant); none for a login.
+ */
+export function refreshOnlyTokens(
+  refreshToken: RefreshToken,
+  now: number,
+  access: Pick<TokenSet, 'access_token' | 'token_type'> = { access_token: '' as AccessToken, token_type: 'Bearer' },
+): TokenSet {
+  return { ...access, refresh_token: refreshToken, expires_at: now, scope: [], extra: {} }
 }
 
 /**

@@ -15,14 +15,14 @@ import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { OAuthError, ProtocolError } from '../oauth/errors'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken } from '../oauth/token-endpoint'
-import type { AccessToken, OAuthClient, RefreshToken, ServerMetadata, State, TokenSet } from '../oauth/types'
+import type { OAuthClient, RefreshToken, ServerMetadata, State, TokenSet } from '../oauth/types'
 import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { isDeadGrantError } from '../providers/quirks'
 import { requireRedirectUri } from '../providers/resolve'
 import { requestScope } from '../providers/scope'
 import type { ResolvedProvider } from '../providers/types'
 import type { CredentialKey, StoredCredential } from '../store/credential-store'
-import { toStoredCredential, withRequestedScope } from './credentials'
+import { refreshOnlyTokens, toStoredCredential, withRequestedScope } from './credentials'
 import { CodeRejectedError, InputError, LoginTimeoutError } from './errors'
 import { startLoginTimer } from './login-timeout'
 import { refreshDeadlineMs, withDeadline } from './deadline'
@@ -105,8 +105,7 @@ export class UnusableLoginAnswer extends ProtocolError {
    * at `now`, so every command refreshes first and none is ever printed or sent.
    */
   credential(key: CredentialKey, now: number): StoredCredential {
-    const tokens: TokenSet = { access_token: '' as AccessToken, token_type: 'Bearer', refresh_token: this.issued.refresh_token, expires_at: now, scope: [], extra: {} }
-    return toStoredCredential(key, tokens, {
+    return toStoredCredential(key, refreshOnlyTokens(this.issued.refresh_token, now), {
       client_id: this.client.client_id,
       client_secret: this.client.client_secret,
       token_endpoint: this.metadata.token_endpoint,

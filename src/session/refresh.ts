@@ -23,7 +23,7 @@ import {
 } from '../store/credential-store'
 import type { TokenSet } from '../oauth/types'
 import { fetchClientCredentials } from './client-credentials'
-import { mergeRefreshed } from './credentials'
+import { mergeRefreshed, refreshOnlyTokens } from './credentials'
 import { CancelledError, INTERRUPTED_REFRESH, InterruptedRefreshError, RefreshRejectedError, UnsettledRefreshError } from './errors'
 import { sayTokenNotes } from './token-notes'
 import { rescueSuperseded, retryWrite, saveIssued, unsavedError } from './save-issued'
@@ -145,13 +145,16 @@ export async function refreshLocked(
       (err instanceof ProtocolError && (err.issued !== undefined || err.noRefreshToken)) ||
       (err instanceof TransportError && NEVER_SENT.has(err.kind)) ||
       err instanceof CancelledError
-    if (settled) await view.mark(key, revision, null).catch(() => undefined)
-    // Unsettled at a rotating provider: a local store's mark is written now (a shared store's is there already).
-    const marked = settled || !refusedNext || markedFirst || (await view.mark(key, revision, inFlight).catch(() => undefined)) !== undefined
-    if (endedFirst && err instanceof StoreError) {
+    if (settled) {
+      await view.mark(key, revision, null).catch(() => undefined)
+      if (!(endedFirst && err instanceof StoreError)) throw err
       throw new StoreError(err.kind, err.location, `${err.message}; the refresh was not sent, so the stored refresh token is not spent`, { cause: err, hint: 'run the command again' })
     }
-    throw settled || !refusedNext || !marked ? err : new UnsettledRefreshError(key, err)
+    // Unsettled where rotation was never seen: sending the token again is safe (refuseInterruptedRotation), so "try again".
+    if (!refusedNext) throw err
+    // Unsettled at a rotating provider: a local store's mark is written now (a shared store's is there already).
+    const marked = markedFirst || (await view.mark(key, revision, inFlight).catch(() => undefined)) !== undefined
+    throw marked ? new UnsettledRefreshError(key, err) : err
   }
   sayTokenNotes(tokens, deps)
   return saveRefreshed(store, view, refreshedCredential(credential, tokens, metadata, deps.clock.now()), revision, hold, deps)
@@ -172,14 +175,7 @@ function refreshedCredential(credential: StoredCredential, tokens: TokenSet, met
  * expired now, so the next command refreshes with it.
  */
 function keptRefreshToken(credential: StoredCredential, refreshToken: RefreshToken, metadata: ServerMetadata, now: number): StoredCredential {
-  const tokens: TokenSet = {
-    access_token: credential.access_token as AccessToken,
-    token_type: credential.token_type,
-    refresh_token: refreshToken,
-    expires_at: now,
-    scope: [],
-    extra: {},
-  }
+  const tokens = refreshOnlyTokens(refreshToken, now, { access_token: credential.access_token as AccessToken, token_type: credential.token_type })
   return refreshedCredential(credential, tokens, metadata, now)
 }
 
