@@ -66,7 +66,8 @@ describe('the fast build answers as the full CLI does', SUITE, () => {
     await expectSameAnswers(await makeWorld())
   })
 
-  it('logged in, with a default profile chosen, and with OAUTH_CLI_PROFILE set', async ({ makeWorld }) => {
+  // Many runs one after another, as the bad-option case below: the same bound, for a loaded machine.
+  it('logged in, with a default profile chosen, and with OAUTH_CLI_PROFILE set', { timeout: 60_000 }, async ({ makeWorld }) => {
     const world = await makeWorld()
     await loginAcme(world)
     await loginAcme(world, ['--profile', 'work'])
@@ -89,7 +90,7 @@ describe('the fast build answers as the full CLI does', SUITE, () => {
     }
   })
 
-  it('prints every precomputed --help as the full command tree does', async ({ makeWorld }) => {
+  it('prints every precomputed --help as the full command tree does', { timeout: 60_000 }, async ({ makeWorld }) => {
     const world = await makeWorld()
     // dist/help.json, which main.cjs reads only for --help: every command it holds, in each spelling.
     const keys = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'dist', 'help.json'), 'utf8')) as Record<string, string>)
