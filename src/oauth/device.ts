@@ -5,7 +5,7 @@
 import * as oauth from 'oauth4webapi'
 import type { Clock } from '../platform/clock'
 import { AuthorizationDeniedError, ProtocolError } from './errors'
-import { TransportError, type HttpResponse, type TransportErrorKind } from '../http/types'
+import type { HttpResponse } from '../http/types'
 import { failureFromRaw, parseObjectBody, readErrorBody, readResponse } from './answers'
 import { mapRequestError, processWith, requestOptions, toAuthorizationServer, toClient, toClientAuth } from './oauth4'
 import { interpretTokenResponse, sendTokenRequest, type TokenEndpointContext } from './token-endpoint'
@@ -26,8 +26,6 @@ export interface DeviceAuthorization {
 const DEFAULT_INTERVAL_MS = 5_000
 /** RFC 8628 §3.5: on `slow_down` the interval "MUST be increased by 5 seconds" for all later requests. */
 const SLOW_DOWN_STEP_MS = 5_000
-/** A poll that timed out or whose connection was reset (a keep-alive socket closed by the server while idle): polled again, less often. */
-const BACK_OFF: ReadonlySet<TransportErrorKind> = new Set(['timeout', 'reset'])
 
 /**
  * Asks for a device code and user code.
@@ -96,7 +94,8 @@ export async function classifyDevicePollResponse(response: HttpResponse, now: nu
 /**
  * Polls until the user approves, refuses, or the device code expires. Sleeps the
  * interval before each request and adds 5 s on every `slow_down`, cumulatively;
- * doubles it on each poll that timed out or was reset, and polls again.
+ * doubles it on each poll that failed with what `isConnectionTimeout` calls a
+ * connection timeout (session/login-flows.ts: a timeout or a reset), and polls again.
  * @throws ProtocolError('expired') once `expires_at` has passed
  * @throws AuthorizationDeniedError('access_denied') when the user refused
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
@@ -107,14 +106,16 @@ export async function pollDeviceToken(
   auth: DeviceAuthorization,
   clock: Clock,
   signal?: AbortSignal,
+  /** Whether a poll's failure is a connection timeout (the caller knows its HttpClient's errors): polled again, less often. */
+  isConnectionTimeout: (err: unknown) => boolean = () => false,
 ): Promise<TokenSet> {
   const grant = { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: auth.device_code } as const
   let interval = auth.interval_ms
   /** The last poll's connection timeout or reset, while polling goes on: what is said if the code runs out meanwhile. */
-  let failing: TransportError | undefined
+  let failing: unknown
   for (;;) {
     await clock.sleep(interval, signal)
-    if (clock.now() >= auth.expires_at) throw failing ?? expired()
+    if (clock.now() >= auth.expires_at) throw failing === undefined ? expired() : failing
     signal?.throwIfAborted()
     let outcome: DevicePollOutcome
     try {
@@ -123,7 +124,7 @@ export async function pollDeviceToken(
     } catch (err) {
       // §3.5: "On encountering a connection timeout, clients MUST unilaterally reduce their polling frequency before
       // retrying", doubling the interval is RECOMMENDED. A poll is safe to repeat (a device code yields tokens once).
-      if (!(err instanceof TransportError && BACK_OFF.has(err.kind))) throw err
+      if (!isConnectionTimeout(err)) throw err
       failing = err
       interval *= 2
       continue

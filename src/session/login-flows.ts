@@ -13,6 +13,7 @@ import type { ReceivedCallback } from '../oauth/callback-server'
 import { isBrowsableUrl, type OpenResult } from '../platform/browser-port'
 import { pollDeviceToken, startDeviceAuthorization } from '../oauth/device'
 import { OAuthError, ProtocolError } from '../oauth/errors'
+import { TransportError } from '../http/types'
 import { createPkce, createState } from '../oauth/pkce'
 import { requestToken } from '../oauth/token-endpoint'
 import type { OAuthClient, RefreshToken, ServerMetadata, State, TokenSet } from '../oauth/types'
@@ -471,7 +472,7 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
     })
     const bounded = deadline < auth.expires_at ? { ...auth, expires_at: deadline } : auth
     try {
-      const tokens = await pollDeviceToken(context, bounded, deps.clock)
+      const tokens = await pollDeviceToken(context, bounded, deps.clock, undefined, isConnectionTimeout)
       // RFC 6749 §5.1 (RFC 8628 §3.5 answers as §5.1 does): no `scope` granted the scope asked for with the code.
       return { tokens: withRequestedScope(tokens, scope, provider.config), client, metadata }
     } catch (err) {
@@ -483,6 +484,11 @@ export const deviceLogin: LoginFlow = async (provider, options, deps, onEvent) =
       if (now < auth.expires_at) throw expiredEarly(provider.name, err, now - issuedAt, auth.expires_at - issuedAt)
     }
   }
+}
+
+/** A poll that timed out or whose connection was reset (a keep-alive socket the server closed while idle): RFC 8628 §3.5's "connection timeout". */
+function isConnectionTimeout(err: unknown): boolean {
+  return err instanceof TransportError && (err.kind === 'timeout' || err.kind === 'reset')
 }
 
 /** The provider said `expired_token` for a code before its expires_in (and before --timeout) ran out. */
