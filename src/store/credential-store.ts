@@ -113,6 +113,13 @@ export interface CredentialStore {
    * provider may rotate. Optional; a store without it is assumed writable.
    */
   checkWritable?(key: CredentialKey, bytes: number): Promise<void>
+  /**
+   * Throws the StoreError a store of `key`'s new credential would throw, when
+   * that is known before anything is sent (a shared store: a passphrase that
+   * opens none of the rows already there): asked by a login before its flow,
+   * so no grant is issued that could not be stored. Optional.
+   */
+  checkNewCredential?(key: CredentialKey): Promise<void>
   /** Where this credential lives, for a store made of several (the default store); else `kind`. */
   kindOf?(credential: CredentialKey): StoreKind
   /**

@@ -236,6 +236,8 @@ export function createPostgresStore(
         [toAccountKey(credential), await seal(credential)],
       )
     },
+    // Before a login's flow: the refusal its save would meet, said before the provider issues anything.
+    checkNewCredential: (key) => refuseForeignPassphrase(key),
     async delete(key) {
       const rows = await q<{ key: string }>('DELETE FROM oauth_cli_credentials WHERE key = $1 RETURNING key', [toAccountKey(key)])
       return rows.length > 0

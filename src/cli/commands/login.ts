@@ -101,6 +101,8 @@ export async function runLogin(
   const key: CredentialKey = { provider: provider.name, profile: opts.profile }
   // Asked before the flow: a declined replacement leaves everything as it was. Said only once it happened.
   const replacement = await confirmReplace(store, key, deps, { force: opts.force === true })
+  // A save the store will refuse (a shared store under another passphrase) is said now, before the provider issues a grant.
+  await store.checkNewCredential?.(key)
   // An answer whose access token is unusable but whose refresh token is good: that grant is stored all the same, then reported.
   let unusable: UnusableLoginAnswer | undefined
   // Once the code exchange is sent, a Ctrl-C waits for its answer and this save (untilSaved).
