@@ -63,14 +63,21 @@ export function resolveProvider(name: string, input: ResolveInput): ResolvedProv
   const configured = ownEntry(input.config.providers, name)
   if (builtIn === undefined && configured === undefined) throw unknownProvider(name, input.config)
   const prefix = envPrefix(name)
-  const pick = (flag: string | undefined, variable: string, field: 'client_id' | 'client_secret') =>
-    pickFirst([
+  const sharers = sharingPrefix(name, prefix, input.config)
+  const pick = (flag: string | undefined, variable: string, field: 'client_id' | 'client_secret') => {
+    const picked = pickFirst([
       ['flag', flag],
       ['env', input.env[variable]],
       ['dotenv', ownEntry(input.dotenv, variable)],
       ['config', configured?.[field]],
       ['built-in', builtIn?.[field]],
     ])
+    // Meant for which of them? A guess would send one provider's secret to the other's token endpoint.
+    if (sharers.length > 0 && (picked.source === 'env' || picked.source === 'dotenv')) {
+      throw sharedVariable(`${variable}${picked.source === 'dotenv' ? ' (from ./.env)' : ''}`, name, sharers, input.config.path, field)
+    }
+    return picked
+  }
   const clientId = pick(input.flags.client_id, `${prefix}_CLIENT_ID`, 'client_id')
   const clientSecret = pick(input.flags.client_secret, `${prefix}_CLIENT_SECRET`, 'client_secret')
   const config = applyFlags(mergeProviderConfig(builtIn, configured), input.flags)
@@ -85,9 +92,15 @@ export function resolveProvider(name: string, input: ResolveInput): ResolvedProv
     client_id_source: clientId.source,
     client_secret_source: clientSecret.source,
     env_prefix: prefix,
+    ...(sharers.length > 0 ? { env_prefix_shared_with: sharers } : {}),
   }
   configPaths.set(resolved, input.config.path)
   return resolved
+}
+
+/** The config file a provider was resolved with, for messages. */
+export function configPathOf(p: ResolvedProvider): string {
+  return configPaths.get(p) ?? 'the config file'
 }
 
 /**
@@ -169,6 +182,26 @@ function applyFlags(config: ProviderConfig, flags: ResolveInput['flags']): Provi
   // An empty --scope is deliberate: it asks for no scope at all.
   if (flags.scope !== undefined) config.scope = flags.scope
   return config
+}
+
+/** The other known providers whose variables are this one's: names that differ only in their non-alphanumerics or case. */
+function sharingPrefix(name: string, prefix: string, config: ConfigFile): string[] {
+  const others: string[] = []
+  for (const other of Object.keys(config.providers)) if (other !== name && envPrefix(other) === prefix) others.push(other)
+  for (const other of Object.keys(BUILT_IN_PROVIDERS)) if (other !== name && !others.includes(other) && envPrefix(other) === prefix) others.push(other)
+  return others.sort()
+}
+
+/**
+ * A variable two providers share, refused rather than given to one of them. Exported for the token variable
+ * (session/env-credential.ts), which says the same.
+ */
+export function sharedVariable(variable: string, name: string, others: readonly string[], configPath: string, field?: 'client_id' | 'client_secret'): ConfigError {
+  const both = [name, ...others].map((n) => `"${n}"`).join(' and ')
+  const instead = field === undefined ? '' : field === 'client_id' ? 'pass --client-id, or ' : 'pass --client-secret-stdin, or '
+  return new ConfigError('invalid_value', `${variable} names providers ${both} alike (their variables differ only in ".", "-", "_" or case), so it is used for neither`, {
+    hint: `unset it and ${instead}rename one of the providers in ${configPath} so the names differ in letters or digits`,
+  })
 }
 
 function pickFirst(candidates: ReadonlyArray<[ValueSource, string | undefined]>): {

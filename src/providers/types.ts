@@ -143,4 +143,6 @@ export interface ResolvedProvider {
   client_secret_source: ValueSource
   /** `LIVECHAT_CLIENT_ID`, … — named in messages. */
   env_prefix: string
+  /** Other known providers whose names map to the same env_prefix (`my-app`, `my.app`): their variables are nobody's. */
+  env_prefix_shared_with?: string[]
 }

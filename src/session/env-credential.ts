@@ -5,7 +5,7 @@
  * value lives only in this process. Pure.
  */
 import type { Env } from './deps'
-import { envPrefix } from '../providers/resolve'
+import { configPathOf, envPrefix, sharedVariable } from '../providers/resolve'
 import type { ResolvedProvider } from '../providers/types'
 import type { StoredCredential } from '../store/credential-store'
 import { toStaticCredential } from './credentials'
@@ -40,6 +40,10 @@ export function readEnvCredential(
   const variable = envTokenVariable(provider)
   const raw = env[variable]
   if (raw === undefined || raw === '') return undefined
+  // my-app and my.app both read OAUTH_CLI_MY_APP_TOKEN: sending it to either could send one's token to the other's host.
+  if (provider.env_prefix_shared_with !== undefined) {
+    throw sharedVariable(variable, provider.name, provider.env_prefix_shared_with, configPathOf(provider))
+  }
   const kind = envTokenKind(provider, env)
   const value = kind === 'static' ? checkEnvStatic(provider, raw, variable) : checkEnvBearer(raw, variable)
   return { credential: toStaticCredential({ provider: provider.name, profile }, value, now, kind), variable }

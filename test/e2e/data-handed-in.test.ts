@@ -188,3 +188,37 @@ describe('Tidio\'s key pair from the environment or ./.env', SUITE, () => {
     expect(run.stderr).not.toContain('second line')
   })
 })
+
+describe('environment variables two configured providers share', SUITE, () => {
+  /** `my-app` at the fake provider, `my.app` at another API: both map to MY_APP. */
+  const twins = (fp: { url: string }) => {
+    const entry = (api: string) => ({ authorization_endpoint: `${fp.url}/authorize`, token_endpoint: `${fp.url}/token`, api_base_url: api, client_id: 'c' })
+    return { 'my-app': entry(`${fp.url}/api`), 'my.app': entry(`${fp.url}/api/other`) }
+  }
+
+  it('refuses OAUTH_CLI_MY_APP_TOKEN for either, naming both providers, with nothing sent', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: twins })
+    for (const provider of ['my-app', 'my.app']) {
+      const run = await world.cli(['call', provider, '/x'], { env: { OAUTH_CLI_MY_APP_TOKEN: 'meant-for-my-app' } })
+      expectExit(run, 2)
+      expect(run.stderr).toMatch(/OAUTH_CLI_MY_APP_TOKEN/)
+      expect(run.stderr).toMatch(/my-app/)
+      expect(run.stderr).toMatch(/my\.app/)
+    }
+    expect(apiRequests(world.fp)).toEqual([])
+  })
+
+  it('refuses MY_APP_CLIENT_SECRET from the environment or .env for either, with nothing sent', async ({ makeWorld }) => {
+    const world = await makeWorld({ providers: twins })
+    const run = await world.cli(['login', 'my.app'], { env: { MY_APP_CLIENT_SECRET: 'secret-of-my-app' } })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/MY_APP_CLIENT_SECRET/)
+    expect(run.stderr).toMatch(/my-app/)
+    expect(run.stderr).not.toContain('secret-of-my-app')
+    writeFileSync(join(world.home.home, '.env'), 'MY_APP_CLIENT_ID=id-of-my-app\n', { mode: 0o600 })
+    const fromDotenv = await world.cli(['login', 'my-app'])
+    expectExit(fromDotenv, 2)
+    expect(fromDotenv.stderr).toMatch(/MY_APP_CLIENT_ID \(from \.\/\.env\)/)
+    expect(world.fp.requests).toEqual([])
+  })
+})
