@@ -8,6 +8,7 @@
 import type { SessionDeps } from './deps'
 import type { State } from '../oauth/types'
 import { ListenError } from '../oauth/callback-server'
+import { isSecureOrLoopbackUrl } from '../oauth/loopback-hosts'
 import { isLoopbackRedirectUri } from '../platform/loopback-redirect'
 import { InputError } from './errors'
 import { PROVIDER_NAME_PATTERN } from '../providers/schema'
@@ -62,7 +63,8 @@ export function decodeRemoteRequest(text: string): RemoteRequest {
   }
   const authorizeUrl = parsedUrl(request.authorize_url)
   const redirectUri = parsedUrl(request.redirect_uri)
-  if (!authorizeUrl || !redirectUri || !/^https?:$/.test(authorizeUrl.protocol) || !isLoopbackRedirectUri(redirectUri)) {
+  // SPEC: endpoints are https:, plain http: only on loopback; login --remote never makes anything else.
+  if (!authorizeUrl || !redirectUri || !isSecureOrLoopbackUrl(authorizeUrl) || !isLoopbackRedirectUri(redirectUri)) {
     throw notMade('unexpected URLs')
   }
   return request

@@ -41,6 +41,10 @@ export function checkStaticCredential(provider: ResolvedProvider, raw: string): 
   if (value === '') {
     throw new InputError(`no ${spec.format} was given for ${provider.name}`, hint)
   }
+  // Before anything else looks at it (a whole file piped in by mistake): nothing stored, nothing replaced.
+  if (value.length > MAX_STATIC_CREDENTIAL_LENGTH) {
+    throw new InputError(`the input is far too long to be a ${spec.format} for ${provider.name} (over ${MAX_STATIC_CREDENTIAL_LENGTH / 1024} KiB)`, hint)
+  }
   if (/\s/.test(value)) {
     throw new InputError(`the ${spec.format} for ${provider.name} contains white space; paste it on one line`, hint)
   }
@@ -53,6 +57,12 @@ export function checkStaticCredential(provider: ResolvedProvider, raw: string): 
   if (unsendable !== undefined) throw new InputError(`the ${spec.format} for ${provider.name} ${unsendable}`, hint)
   return value
 }
+
+/**
+ * Far past any real token or key pair (PATs and API keys are under 1 KiB, JWTs a few), and past what servers take in a
+ * header (8-16 KiB is usual): such input is a mistake, never sent.
+ */
+const MAX_STATIC_CREDENTIAL_LENGTH = 16 * 1024
 
 /** C0 and C1 controls and DEL. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/

@@ -222,3 +222,23 @@ describe('environment variables two configured providers share', SUITE, () => {
     expect(world.fp.requests).toEqual([])
   })
 })
+
+describe('more data handed in', SUITE, () => {
+  it('authorize refuses a plain http: authorization URL off loopback (login --remote never makes one)', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    const run = await authorize(world, { authorize_url: 'http://evil.example/authorize?x=1' })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/not one this tool made \(unexpected URLs\)/)
+    expect(run.stderr).not.toContain('evil.example')
+  })
+
+  it('login --with-token refuses input far too long to be a token before the stored one is replaced', async ({ makeWorld }) => {
+    const world = await makeWorld()
+    expectExit(await world.cli(['login', 'acme', '--with-token'], { stdin: 'good-token-1\n' }), 0)
+    const run = await world.cli(['login', 'acme', '--with-token', '--force'], { stdin: 'A'.repeat(1024 * 1024) })
+    expectExit(run, 2)
+    expect(run.stderr).toMatch(/far too long to be a TOKEN/)
+    const token = await world.cli(['token', 'acme'])
+    expect(token.stdout.trim()).toBe('good-token-1')
+  })
+})
