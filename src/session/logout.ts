@@ -37,6 +37,8 @@ export async function logOut(store: CredentialStore, key: CredentialKey, deps: S
       return { revoked: false, reason: unreadable ? 'the stored item was unreadable' : '--local' }
     }
     const copies = await storedCopies(store, key)
+    // Before anything is revoked: a store that could not delete afterwards would keep a credential the provider killed.
+    await store.checkDeletable?.(key)
     const outcomes: RevokeOutcome[] = []
     for (const copy of copies) outcomes.push(await steps.revoke(copy))
     // A hold that ended (a lease not renewed in time) may have let another process write since.
@@ -53,9 +55,28 @@ export async function logOut(store: CredentialStore, key: CredentialKey, deps: S
         hint: `run oauth-cli logout ${key.provider}${key.profile === 'default' ? '' : ` --profile ${key.profile}`} again`,
       })
     }
-    await store.delete(key)
+    await store.delete(key).catch(async (err: unknown) => {
+      if (outcomes.some((o) => o.revoked)) await markDead(store, key)
+      throw err
+    })
     return combined(outcomes)
   })
+}
+
+/**
+ * Revoked at the provider but not deleted (the delete failed after all): on a
+ * shared store the row is marked dead, so runners ask for a login instead of
+ * spending a refresh on it. Best effort: the delete's own error is the one shown.
+ */
+async function markDead(store: CredentialStore, key: CredentialKey): Promise<void> {
+  if (!store.versioned) return
+  try {
+    const found = await store.versioned.getVersioned(key)
+    if (found.status !== 'found') return
+    await store.versioned.mark(key, found.revision, { kind: 'dead', error: 'revoked by oauth-cli logout', at: new Date().toISOString() })
+  } catch {
+    // The store failed again: nothing more to do here.
+  }
 }
 
 /** The copies holding distinct tokens, newest first; NotLoggedInError when there are none. */

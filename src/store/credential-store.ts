@@ -120,6 +120,12 @@ export interface CredentialStore {
    * so no grant is issued that could not be stored. Optional.
    */
   checkNewCredential?(key: CredentialKey): Promise<void>
+  /**
+   * Throws a StoreError when `delete` would be refused now (a shared store's
+   * role without DELETE): asked by `logout` before it revokes anything at the
+   * provider. Optional; a store without it is assumed able to delete.
+   */
+  checkDeletable?(key: CredentialKey): Promise<void>
   /** Where this credential lives, for a store made of several (the default store); else `kind`. */
   kindOf?(credential: CredentialKey): StoreKind
   /**

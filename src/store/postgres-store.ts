@@ -242,6 +242,15 @@ export function createPostgresStore(
       const rows = await q<{ key: string }>('DELETE FROM oauth_cli_credentials WHERE key = $1 RETURNING key', [toAccountKey(key)])
       return rows.length > 0
     },
+    // logout asks before revoking: a role without DELETE would revoke at the provider and then keep a dead row.
+    async checkDeletable(key) {
+      const [row] = await q<{ may: boolean }>(`SELECT has_table_privilege('oauth_cli_credentials', 'DELETE') AS may`, [])
+      if (row?.may === true) return
+      throw new StoreError('denied', target.location, `role ${target.user} may not delete from oauth_cli_credentials in the shared store at ${target.location}; nothing was revoked and the credential is kept`, {
+        key,
+        hint: `as the owner of the tables, run: ${grantStatement(target.user)}; then run the logout again (oauth-cli doctor checks the rights)`,
+      })
+    },
     // One unreadable row (another passphrase, altered) is told to onUnreadable and the rest are listed, as the file store does.
     async list(listOptions) {
       // Whether each in-flight mark's holder still holds its lease (by the database's clock): a refresh in progress.

@@ -309,6 +309,49 @@ describe.skipIf(skip)('a fleet of runners sharing one PostgreSQL store', () => {
     }
   }, 60_000)
 
+  it('logout by a role that may not delete from the shared store revokes nothing and says so (exit 2); the credential still works', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      const first = await loginOnce(fleet)
+      const url = new URL(fleet.url)
+      await cluster.admin(`REVOKE DELETE ON oauth_cli_credentials FROM "${decodeURIComponent(url.username)}"`, [], url.pathname.slice(1))
+      const runner = fleet.runners[0]!
+      const logout = await runner.cli(['logout', 'oidc'])
+      expectExit(logout, 2)
+      expect(logout.stderr).toMatch(/may not delete/)
+      expect(logout.stderr).toMatch(/nothing was revoked/)
+      expect(await fleet.op.introspect(first.refresh_token!)).toMatchObject({ active: true })
+      expect(await fleet.op.introspect(first.access_token)).toMatchObject({ active: true })
+      const status = await runner.cli(['status', '--json'])
+      expect(parseStdout<Array<Record<string, unknown>>>(status)[0]).toMatchObject({ refreshable: true })
+      await fleet.expire()
+      expectExit(await runner.cli(['token', 'oidc']), 0)
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
+  it('a logout whose delete fails after it revoked marks the row dead: the next command asks for a login without a token request', async () => {
+    const fleet = await createFleet(cluster, 1)
+    try {
+      await loginOnce(fleet)
+      const database = new URL(fleet.url).pathname.slice(1)
+      await cluster.admin(`CREATE FUNCTION no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deletes are off'; END $$`, [], database)
+      await cluster.admin('CREATE TRIGGER no_delete BEFORE DELETE ON oauth_cli_credentials FOR EACH ROW EXECUTE FUNCTION no_delete()', [], database)
+      const runner = fleet.runners[0]!
+      const logout = await runner.cli(['logout', 'oidc'])
+      expect(logout.exitCode).not.toBe(0)
+      const errorsBefore = fleet.op.events.grantErrors.length
+      const token = await runner.cli(['refresh', 'oidc'])
+      expectExit(token, 3)
+      expect(token.stderr).toContain('oauth-cli login oidc')
+      // No refresh token was spent on the revoked grant: the dead mark answered.
+      expect(fleet.op.events.grantErrors.slice(errorsBefore)).toEqual([])
+    } finally {
+      await fleet.close()
+    }
+  }, 60_000)
+
   it('a grant revoked at the provider: one runner learns it, the rest exit 3 at once without a token request', async () => {
     const fleet = await createFleet(cluster, 4)
     try {
