@@ -247,6 +247,10 @@ export async function expectInterruptWhileLockHeldChangesNothing(
       attempt.close()
     }
     cli.child.kill(signal)
+    // The lock frees only once the CLI has said it stopped: a signal is handled on the event loop, so a lock freed at
+    // once could be taken, and the refresh sent, before the handler ran (then the answer is awaited and stored, as
+    // for a Ctrl-C just after sending: right, but not the case this checks).
+    await cli.waitForStderr(new RegExp(said.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
   })
   const run = await cli.exited
   expectExit(run, exitCode)
